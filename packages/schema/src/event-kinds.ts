@@ -1,0 +1,122 @@
+import { z } from 'zod'
+import { commonFields, ipAddress, label, port, workloadIdentity } from './fields.ts'
+
+/** A network flow between two endpoints, as a flow log or a mesh proxy reports it. */
+export const flowEvent = z.strictObject({
+  ...commonFields,
+  src_identity: workloadIdentity.optional().describe('Source workload (SPIFFE ID or namespace/name)'),
+  dst_identity: workloadIdentity.optional().describe('Destination workload (SPIFFE ID or namespace/name)'),
+  src_ip: ipAddress.optional().describe('Source IP address'),
+  dst_ip: ipAddress.optional().describe('Destination IP address'),
+  src_port: port.optional().describe('Source port'),
+  dst_port: port.describe('Destination port'),
+  protocol: z.enum(['tcp', 'udp', 'icmp', 'other']).default('tcp').describe('Transport protocol'),
+  verdict: z
+    .enum(['allowed', 'dropped', 'denied', 'error'])
+    .default('allowed')
+    .describe('What the enforcement point did with the flow'),
+  bytes_sent: z.number().int().nonnegative().default(0).describe('Bytes from source to destination'),
+  bytes_received: z.number().int().nonnegative().default(0).describe('Bytes from destination to source'),
+  packets: z.number().int().nonnegative().default(0).describe('Packets in both directions'),
+  duration_ms: z.number().nonnegative().default(0).describe('Flow duration in ms'),
+})
+
+/** One authentication attempt at an identity provider or gateway. */
+export const authEvent = z.strictObject({
+  ...commonFields,
+  principal: label.describe('Who authenticated: user e-mail, service account or SPIFFE ID'),
+  principal_type: z.enum(['user', 'service']).default('user').describe('Human user or workload'),
+  outcome: z.enum(['success', 'failure']).describe('Whether the attempt succeeded'),
+  failure_kind: z
+    .enum(['user', 'system'])
+    .optional()
+    .describe("On failure: 'user' (wrong password, unknown user: not bad for the SLO) or 'system'"),
+  reason: z.string().max(1024).optional().describe('Why it failed, in the source words'),
+  method: label.optional().describe('password, mfa_push, oidc, mtls, ...'),
+  client_ip: ipAddress.optional().describe("The client's IP address"),
+  country: z.string().max(64).optional().describe('Country of the client, from the IdP'),
+  city: z.string().max(128).optional().describe('City of the client, from the IdP'),
+  user_agent: z.string().max(1024).optional().describe('User agent'),
+})
+
+/** One mTLS handshake between two workloads. */
+export const mtlsEvent = z.strictObject({
+  ...commonFields,
+  src_identity: workloadIdentity.optional().describe('Client workload identity (SPIFFE ID)'),
+  dst_identity: workloadIdentity.optional().describe('Server workload identity (SPIFFE ID)'),
+  dst_port: port.optional().describe('Server port'),
+  mode: z
+    .enum(['mutual', 'tls', 'plaintext'])
+    .default('mutual')
+    .describe('mutual TLS, server-only TLS, or plaintext'),
+  outcome: z.enum(['success', 'failure']).describe('Whether the handshake succeeded'),
+  reason: z.string().max(1024).optional().describe('Failure reason: expired_cert, unknown_ca, ...'),
+  tls_version: z.string().max(32).optional().describe('TLS version negotiated'),
+  handshake_ms: z.number().nonnegative().optional().describe('Handshake duration in ms'),
+  cert_not_after: z.number().int().optional().describe('Peer certificate expiry, epoch ms'),
+})
+
+/** One allow/deny decision by a policy decision point (OPA, Envoy ext_authz, Istio RBAC). */
+export const decisionEvent = z.strictObject({
+  ...commonFields,
+  request_id: z.string().max(256).optional().describe('Request id, to join with access logs and traces'),
+  pdp: label.default('opa').describe('Decision point: opa, envoy_ext_authz, istio_rbac, ...'),
+  enforcement_point: label.optional().describe('The proxy or gateway that asked'),
+  subject: z.string().max(1024).optional().describe('Who asked: user or workload identity'),
+  src_identity: workloadIdentity.optional().describe('Calling workload identity'),
+  dst_identity: workloadIdentity.optional().describe('Called workload identity'),
+  action: z.string().max(256).optional().describe('Method or verb'),
+  resource: z.string().max(2048).optional().describe('Path or resource'),
+  decision: z.enum(['allow', 'deny', 'error']).describe("'error' when the PDP failed (not a deny)"),
+  policy_id: z.string().max(256).optional().describe('Policy or rule that decided'),
+  policy_revision: z.string().max(256).optional().describe('Policy bundle revision'),
+  latency_ms: z.number().nonnegative().default(0).describe('Decision latency in ms'),
+  dry_run: z.boolean().default(false).describe('Decision from a dry-run (not enforced) policy'),
+  cache_hit: z.boolean().optional().describe('Whether the decision came from a cache'),
+})
+
+/** A change of policy or configuration at an enforcement point: rollouts, rollbacks, drift. */
+export const policyChangeEvent = z.strictObject({
+  ...commonFields,
+  policy_id: label.describe('Which policy or bundle changed'),
+  revision: z.string().min(1).max(256).describe('The new revision'),
+  previous_revision: z.string().max(256).optional().describe('The revision it replaced'),
+  change_type: z.enum(['rollout', 'rollback', 'config']).default('rollout').describe('Kind of change'),
+  status: z.enum(['applied', 'failed']).default('applied').describe('Whether it took effect'),
+  enforcement_point: label.optional().describe('Where it was applied'),
+  actor: z.string().max(256).optional().describe('Who or what made the change'),
+  dry_run: z.boolean().default(false).describe('Staged in dry-run mode'),
+})
+
+/** Every kind of event, by the name used in URLs, topics and tables. */
+export const eventSchemas = {
+  flow: flowEvent,
+  auth: authEvent,
+  mtls: mtlsEvent,
+  decision: decisionEvent,
+  policy_change: policyChangeEvent,
+} as const
+
+export type EventKind = keyof typeof eventSchemas
+export const eventKinds = Object.keys(eventSchemas) as EventKind[]
+
+type Normalised<T> = Omit<T, 'event_id' | 'tenant'> & { event_id: string; tenant: string; observed_at: number }
+export type FlowEvent = Normalised<z.output<typeof flowEvent>>
+export type AuthEvent = Normalised<z.output<typeof authEvent>>
+export type MtlsEvent = Normalised<z.output<typeof mtlsEvent>>
+export type DecisionEvent = Normalised<z.output<typeof decisionEvent>>
+export type PolicyChangeEvent = Normalised<z.output<typeof policyChangeEvent>>
+
+/** A validated event of one kind, with its id, tenant and receive time filled in. */
+export interface EventByKind {
+  flow: FlowEvent
+  auth: AuthEvent
+  mtls: MtlsEvent
+  decision: DecisionEvent
+  policy_change: PolicyChangeEvent
+}
+export type AnyEvent = EventByKind[EventKind]
+
+export function isEventKind(value: string): value is EventKind {
+  return Object.hasOwn(eventSchemas, value)
+}

@@ -1,0 +1,47 @@
+import { z } from 'zod'
+
+/** Event time: epoch milliseconds (UTC) or an ISO-8601 string with a zone; stored as epoch ms. */
+export const eventTime = z
+  .union([z.number().int().nonnegative(), z.iso.datetime({ offset: true })])
+  .transform((value) => (typeof value === 'number' ? value : Date.parse(value)))
+
+const SPIFFE_ID = /^spiffe:\/\/[a-z0-9._-]+(\/[A-Za-z0-9._~!$&'()*+,;=:@%-]+)*$/
+
+/**
+ * A workload identity. SPIFFE IDs (`spiffe://trust-domain/path`) are checked against the SPIFFE
+ * grammar; other names (`namespace/workload`) are accepted as they come, since not every source
+ * has SPIFFE.
+ */
+export const workloadIdentity = z
+  .string()
+  .min(1)
+  .max(2048)
+  .refine((value) => !value.startsWith('spiffe://') || SPIFFE_ID.test(value), {
+    message: 'not a valid SPIFFE ID (spiffe://<trust-domain>/<path>, lower-case trust domain)',
+  })
+
+/** An IPv4 or IPv6 address. */
+export const ipAddress = z.union([z.ipv4(), z.ipv6()])
+
+export const port = z.number().int().min(0).max(65535)
+
+/** A short label such as a service or namespace name. */
+export const label = z.string().min(1).max(256)
+
+/** Fields every event carries, whatever its kind. */
+export const commonFields = {
+  event_id: z
+    .string()
+    .min(1)
+    .max(128)
+    .optional()
+    .describe("Stable id: the client's own, else derived from the record's content (sha-256)"),
+  tenant: label
+    .optional()
+    .describe('Tenant; defaults to the authenticated tenant and must match it when given'),
+  ts: eventTime.describe('Event time: epoch ms or ISO-8601 with zone; stored as UTC ms'),
+  source: label.default('api').describe('What emitted the record (envoy, opa, okta, demo, ...)'),
+  service: label
+    .default('unknown')
+    .describe('The protected service the event belongs to (rollups and SLOs group by it)'),
+}

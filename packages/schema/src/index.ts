@@ -1,0 +1,17 @@
+export { canonicalJson, deriveEventId } from './event-id.ts'
+export {
+  type AnyEvent,
+  type AuthEvent,
+  type DecisionEvent,
+  type EventByKind,
+  type EventKind,
+  eventKinds,
+  eventSchemas,
+  type FlowEvent,
+  isEventKind,
+  type MtlsEvent,
+  type PolicyChangeEvent,
+} from './event-kinds.ts'
+export { RecordInvalidError, SchemaError } from './errors.ts'
+export { type FieldDoc, fieldTable, fieldTableMarkdown } from './field-table.ts'
+export { type ReceiveContext, type ValidationResult, validateEvent } from './validate-event.ts'

@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest'
+import { fieldTableMarkdown } from './field-table.ts'
+import { validateEvent } from './validate-event.ts'
+
+const context = { tenant: 'acme', observedAt: 1_700_000_000_000 }
+
+describe('validateEvent', () => {
+  it('normalises a valid flow event and derives a stable id from its content', () => {
+    const record = { ts: '2026-11-23T10:00:00.123Z', src_identity: 'spiffe://acme.io/ns/shop/sa/web', dst_port: 443 }
+    const first = validateEvent('flow', record, context)
+    const second = validateEvent('flow', { ...record }, { ...context, observedAt: 1 })
+    expect(first.ok && second.ok).toBe(true)
+    if (!first.ok || !second.ok) return
+    expect(first.event.ts).toBe(Date.parse('2026-11-23T10:00:00.123Z'))
+    expect(first.event.tenant).toBe('acme')
+    expect(first.event.verdict).toBe('allowed')
+    expect(first.event.event_id).toMatch(/^[0-9a-f]{32}$/)
+    expect(second.event.event_id).toBe(first.event.event_id)
+  })
+
+  it("keeps the client's own event id", () => {
+    const result = validateEvent('auth', { event_id: 'okta-1', ts: 5, principal: 'a@b.c', outcome: 'success' }, context)
+    expect(result.ok && result.event.event_id).toBe('okta-1')
+  })
+
+  it('gives records with different content different ids', () => {
+    const a = validateEvent('flow', { ts: 1, dst_port: 443 }, context)
+    const b = validateEvent('flow', { ts: 1, dst_port: 444 }, context)
+    expect(a.ok && b.ok && a.event.event_id !== b.event.event_id).toBe(true)
+  })
+
+  it('rejects a malformed SPIFFE ID with a reason naming the field', () => {
+    const result = validateEvent('flow', { ts: 1, dst_port: 1, src_identity: 'spiffe://Bad Domain/x' }, context)
+    expect(result).toEqual({ ok: false, reason: expect.stringContaining('src_identity') })
+  })
+
+  it('rejects unknown fields, missing fields and wrong types, listing each', () => {
+    const result = validateEvent('auth', { ts: 'yesterday', outcome: 'maybe', colour: 'red' }, context)
+    expect(result.ok).toBe(false)
+    if (result.ok) return
+    expect(result.reason).toContain('colour')
+    expect(result.reason).toContain('principal')
+    expect(result.reason).toContain('outcome')
+  })
+
+  it('refuses a record that names another tenant', () => {
+    const result = validateEvent('auth', { tenant: 'evil', ts: 1, principal: 'x', outcome: 'success' }, context)
+    expect(result).toEqual({ ok: false, reason: expect.stringContaining('not the authenticated tenant') })
+  })
+
+  it('refuses a record that is not an object', () => {
+    expect(validateEvent('mtls', [1, 2], context)).toEqual({ ok: false, reason: 'record is not a JSON object' })
+  })
+})
+
+describe('fieldTableMarkdown', () => {
+  it('documents every kind with its descriptions', () => {
+    const table = fieldTableMarkdown()
+    for (const kind of ['flow', 'auth', 'mtls', 'decision', 'policy_change']) expect(table).toContain(`| ${kind} |`)
+    expect(table).toContain('Destination port')
+    expect(table).toMatch(/\| all \| `ts` \|/)
+  })
+})
