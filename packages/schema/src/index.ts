@@ -15,3 +15,4 @@ export {
 export { RecordInvalidError, SchemaError } from './errors.ts'
 export { type FieldDoc, fieldTable, fieldTableMarkdown } from './field-table.ts'
 export { type ReceiveContext, type ValidationResult, validateEvent } from './validate-event.ts'
+export type { Alert, Finding, Severity } from './finding.ts'

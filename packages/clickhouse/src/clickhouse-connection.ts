@@ -1,0 +1,32 @@
+import { mkdirSync } from 'node:fs'
+import { type ClickHouseClient, createClient } from '@clickhouse/client'
+
+/** Where the data lives: an embedded chDB engine in a directory, or a ClickHouse server. */
+export type ClickHouseTarget =
+  | { kind: 'embedded'; dataDir: string }
+  | { kind: 'server'; url: string; username?: string; password?: string; database?: string }
+
+/**
+ * Open a `@clickhouse/client` on either target, so that every query and insert above this line is
+ * the same code in embedded and distributed mode. chDB plugs in through the client's (experimental)
+ * `connection` hook; only one process may open a given data directory.
+ */
+export async function openClickHouse(target: ClickHouseTarget): Promise<ClickHouseClient> {
+  if (target.kind === 'server') {
+    return createClient({
+      url: target.url,
+      username: target.username,
+      password: target.password,
+      database: target.database,
+      clickhouse_settings: { date_time_output_format: 'iso' },
+    })
+  }
+  mkdirSync(target.dataDir, { recursive: true })
+  // Loaded lazily: a server deployment never loads the native engine.
+  const { createChdbConnection } = await import('chdb/connection')
+  const connection = createChdbConnection({ path: target.dataDir })
+  // The `connection` option is chDB's hook into @clickhouse/client; its type is not public yet.
+  return createClient({ connection, clickhouse_settings: { date_time_output_format: 'iso' } } as Parameters<
+    typeof createClient
+  >[0])
+}

@@ -1,0 +1,28 @@
+/** Base of the store's errors: a stable `code`, whether a retry could help, and the cause. */
+export class StoreError extends Error {
+  readonly code: string
+  readonly retriable: boolean
+  constructor(code: string, message: string, options: { retriable: boolean; cause?: unknown }) {
+    super(message, { cause: options.cause })
+    this.name = new.target.name
+    this.code = code
+    this.retriable = options.retriable
+  }
+}
+
+/** A migration file whose content changed after it was applied, or that failed to apply. */
+export class MigrationFailedError extends StoreError {
+  constructor(message: string, cause?: unknown) {
+    super('MIGRATION_FAILED', message, { retriable: false, cause })
+  }
+}
+
+/** An insert that ClickHouse did not acknowledge; the batch may be retried with the same token. */
+export class InsertFailedError extends StoreError {
+  constructor(table: string, cause: unknown) {
+    super('INSERT_FAILED', `insert into ${table} failed: ${(cause as Error)?.message ?? cause}`, {
+      retriable: true,
+      cause,
+    })
+  }
+}

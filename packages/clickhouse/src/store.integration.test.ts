@@ -1,0 +1,97 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { type AnyEvent, validateEvent } from '@palisade/schema'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createEventWriter } from './event-writer.ts'
+import { createFindingStore } from './finding-store.ts'
+import { migrate, readMigrations } from './migrations.ts'
+import { migrationsDir } from './migrations-dir.ts'
+import { type ClickHouseClient, openClickHouse } from './index.ts'
+
+// The real ClickHouse engine, embedded through chDB, in a temporary data directory.
+let client: ClickHouseClient
+let dataDir: string
+
+beforeAll(async () => {
+  dataDir = mkdtempSync(join(tmpdir(), 'palisade-store-'))
+  client = await openClickHouse({ kind: 'embedded', dataDir })
+})
+afterAll(async () => {
+  await client?.close()
+  rmSync(dataDir, { recursive: true, force: true })
+})
+
+function event(kind: 'auth', record: Record<string, unknown>): AnyEvent {
+  const result = validateEvent(kind, record, { tenant: 'acme', observedAt: Date.now() })
+  if (!result.ok) throw new Error(result.reason)
+  return result.event
+}
+
+const minute = Date.UTC(2026, 10, 23, 10, 0)
+
+describe('migrate', () => {
+  it('applies every migration once and records it', async () => {
+    const first = await migrate(client, { dir: migrationsDir })
+    expect(first).toEqual(readMigrations(migrationsDir).map((m) => m.version))
+    expect(await migrate(client, { dir: migrationsDir })).toEqual([])
+    const tables = await (await client.query({ query: 'SHOW TABLES', format: 'JSONEachRow' })).json<{ name: string }>()
+    expect(tables.map((t) => t.name)).toEqual(expect.arrayContaining(['flow_events', 'auth_rollup_1m', 'findings', 'quarantine']))
+  })
+})
+
+describe('event writer', () => {
+  it('stores a batch once even when it is written again, and the rollup counts it once', async () => {
+    const writer = createEventWriter(client)
+    const batch = [
+      event('auth', { ts: minute + 1, service: 'sso', principal: 'ann@acme.io', outcome: 'success' }),
+      event('auth', { ts: minute + 2, service: 'sso', principal: 'bob@acme.io', outcome: 'failure', failure_kind: 'user' }),
+      event('auth', { ts: minute + 3, service: 'sso', principal: 'svc', outcome: 'failure', failure_kind: 'system' }),
+    ]
+    const first = await writer.write('auth', batch)
+    expect(first.stored).toHaveLength(3)
+    const retry = await writer.write('auth', [...batch, batch[0]!])
+    expect(retry).toEqual({ stored: [], duplicates: 4 })
+
+    const rows = await (
+      await client.query({
+        query: `SELECT sum(attempts) a, sum(successes) s, sum(user_failures) u, sum(system_failures) f
+                FROM auth_rollup_1m WHERE tenant = {t:String} AND service = 'sso'`,
+        query_params: { t: 'acme' },
+        format: 'JSONEachRow',
+        clickhouse_settings: { output_format_json_quote_64bit_integers: 0 },
+      })
+    ).json()
+    expect(rows).toEqual([{ a: 3, s: 1, u: 1, f: 1 }])
+  })
+
+  it('keeps concurrent retries of the same batch to one copy', async () => {
+    const writer = createEventWriter(client)
+    const batch = [event('auth', { ts: minute + 10, service: 'vpn', principal: 'cy@acme.io', outcome: 'success' })]
+    const results = await Promise.all([writer.write('auth', batch), writer.write('auth', batch), writer.write('auth', batch)])
+    expect(results.map((r) => r.stored.length).sort()).toEqual([0, 0, 1])
+  })
+})
+
+describe('finding store', () => {
+  it('stores a finding once and lists it back with its explanation', async () => {
+    const store = createFindingStore(client)
+    const finding = {
+      finding_id: 'f-1',
+      tenant: 'acme',
+      ts: minute,
+      detected_at: minute + 5,
+      rule: 'lateral.new_edge',
+      severity: 'ticket' as const,
+      title: 'New edge',
+      summary: 'web → db:5432 never seen',
+      entities: { src_identity: 'web', dst_identity: 'db' },
+      evidence: { event_ids: ['e1'] },
+    }
+    expect(await store.write([finding])).toHaveLength(1)
+    expect(await store.write([finding])).toHaveLength(0)
+    expect(await store.list({ tenant: 'acme' })).toEqual([finding])
+    expect(await store.list({ tenant: 'other' })).toEqual([])
+    expect(await store.list({ tenant: 'acme', severity: 'page' })).toEqual([])
+  })
+})
