@@ -1,0 +1,41 @@
+/** One message on a topic. `key` keeps one identity's messages in order (one Kafka partition). */
+export interface BusMessage<T = unknown> {
+  key: string
+  value: T
+}
+
+/** A batch handed to a consumer: messages of one topic, in publish order. */
+export interface BusBatch<T = unknown> {
+  topic: string
+  messages: BusMessage<T>[]
+}
+
+/** What a consumer group does with each batch; resolving commits it, rejecting retries it. */
+export type BatchHandler<T = unknown> = (batch: BusBatch<T>) => Promise<void>
+
+/** A consumer group's subscription. */
+export interface Subscription {
+  /** Stop receiving; waits for the batch in hand to finish. */
+  close(): Promise<void>
+}
+
+/**
+ * The bus between the apps. `publish` resolves once the bus holds the messages durably: with Kafka,
+ * once the brokers acknowledged them; in-process, once every subscribed group has handled them
+ * (its store-writing group among them), which is what lets the collector acknowledge a request
+ * only after its events are stored.
+ */
+export interface Bus {
+  publish<T>(topic: string, messages: BusMessage<T>[]): Promise<void>
+  /** Join consumer group `group` on `topics`: each batch goes to one member of each group. */
+  subscribe<T>(group: string, topics: string[], handle: BatchHandler<T>): Promise<Subscription>
+  close(): Promise<void>
+}
+
+/** Topic names, versioned so that a schema change is a new topic rather than a surprise. */
+export const topics = {
+  events: (kind: string) => `palisade.${kind}.v1`,
+  findings: 'palisade.findings.v1',
+  alerts: 'palisade.alerts.v1',
+  deadLetter: 'palisade.dead-letter.v1',
+} as const

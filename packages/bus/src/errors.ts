@@ -1,0 +1,28 @@
+/** Base of the bus errors: stable `code`, whether a retry could help, and the cause. */
+export class BusError extends Error {
+  readonly code: string
+  readonly retriable: boolean
+  constructor(code: string, message: string, options: { retriable: boolean; cause?: unknown }) {
+    super(message, { cause: options.cause })
+    this.name = new.target.name
+    this.code = code
+    this.retriable = options.retriable
+  }
+}
+
+/** The bus is closed or closing: nothing more can be published. */
+export class BusClosedError extends BusError {
+  constructor() {
+    super('BUS_CLOSED', 'the bus is closed', { retriable: false })
+  }
+}
+
+/** A consumer group failed to handle a batch; the publisher should treat it as not stored. */
+export class DeliveryFailedError extends BusError {
+  constructor(group: string, topic: string, cause: unknown) {
+    super('DELIVERY_FAILED', `consumer group ${group} failed on ${topic}: ${(cause as Error)?.message ?? cause}`, {
+      retriable: true,
+      cause,
+    })
+  }
+}

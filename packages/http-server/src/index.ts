@@ -1,0 +1,12 @@
+export { type Authenticator, bearerToken, createTokenAuthenticator, type Principal } from './authenticator.ts'
+export { createMetricsRegistry } from './metrics.ts'
+export {
+  closeServer,
+  createServiceApp,
+  finishServiceApp,
+  listen,
+  type ReadinessCheck,
+  requireToken,
+  type ServiceAppOptions,
+  sendError,
+} from './service-app.ts'

@@ -1,0 +1,95 @@
+import type { Server } from 'node:http'
+import express, { type Express, type NextFunction, type Request, type Response } from 'express'
+import type { Registry } from 'prom-client'
+import { type Authenticator, bearerToken, type Principal } from './authenticator.ts'
+
+/** Reports whether the process can do its work now (store open, migrations applied, ...). */
+export type ReadinessCheck = () => boolean
+
+/** Options for {@link createServiceApp}. */
+export interface ServiceAppOptions {
+  authenticator: Authenticator
+  metrics: Registry
+  ready: ReadinessCheck
+}
+
+declare module 'express-serve-static-core' {
+  interface Request {
+    /** Set by {@link requireToken} (or the dashboard session) once the caller is authenticated. */
+    principal?: Principal
+  }
+}
+
+/** A JSON error answer: `{error: {code, message}}`. */
+export function sendError(response: Response, status: number, code: string, message: string): void {
+  response.status(status).json({ error: { code, message } })
+}
+
+/** Middleware: `401` unless the request carries a valid bearer token. */
+export function requireToken(authenticator: Authenticator) {
+  return (request: Request, response: Response, next: NextFunction): void => {
+    const principal = authenticator.authenticate(bearerToken(request.headers.authorization))
+    if (!principal) {
+      response.setHeader('WWW-Authenticate', 'Bearer realm="palisade"')
+      sendError(response, 401, 'UNAUTHENTICATED', 'a valid bearer token is required (Authorization: Bearer <token>)')
+      return
+    }
+    request.principal = principal
+    next()
+  }
+}
+
+/**
+ * An express app with what every Palisade server answers: `GET /healthz` and `GET /readyz`
+ * without a token (and without data), `GET /metrics` with one. Routes added after this are the
+ * app's own.
+ */
+export function createServiceApp(options: ServiceAppOptions): Express {
+  const app = express()
+  app.disable('x-powered-by')
+  app.set('etag', false)
+  app.get('/healthz', (_request, response) => {
+    response.json({ status: 'ok' })
+  })
+  app.get('/readyz', (_request, response) => {
+    const ready = options.ready()
+    response.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready' })
+  })
+  app.get('/metrics', requireToken(options.authenticator), async (_request, response) => {
+    response.setHeader('Content-Type', options.metrics.contentType)
+    response.send(await options.metrics.metrics())
+  })
+  return app
+}
+
+/** Answers unmatched routes with a JSON 404 and turns thrown errors into a JSON 500 with no stack. */
+export function finishServiceApp(app: Express, onError: (error: unknown) => void): void {
+  app.use((_request: Request, response: Response) => {
+    sendError(response, 404, 'NOT_FOUND', 'no such route')
+  })
+  app.use((error: unknown, _request: Request, response: Response, _next: NextFunction) => {
+    const status = (error as { status?: number }).status
+    if (status && status >= 400 && status < 500) {
+      sendError(response, status, 'BAD_REQUEST', (error as Error).message)
+      return
+    }
+    onError(error)
+    sendError(response, 500, 'INTERNAL', 'internal error; see the server log')
+  })
+}
+
+/** Listen on `host:port` (host defaults to loopback: exposing a port is the operator's choice). */
+export function listen(app: Express, port: number, host = '127.0.0.1'): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    const server = app.listen(port, host, (error?: Error) => (error ? reject(error) : resolve(server)))
+    server.once('error', reject)
+  })
+}
+
+/** Close a server, ending idle keep-alive connections so that shutdown does not hang. */
+export function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve())
+    server.closeIdleConnections()
+  })
+}
