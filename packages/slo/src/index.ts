@@ -1,0 +1,1 @@
+export type { BurnRatePoint, BurnRateTierStatus, SloStatus, SloStatusSource, WindowBurn } from './slo-status.ts'
