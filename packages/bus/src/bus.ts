@@ -37,5 +37,7 @@ export const topics = {
   events: (kind: string) => `palisade.${kind}.v1`,
   findings: 'palisade.findings.v1',
   alerts: 'palisade.alerts.v1',
+  /** Records the collector could not read or validate, on their way to the quarantine table. */
+  quarantine: 'palisade.quarantine.v1',
   deadLetter: 'palisade.dead-letter.v1',
 } as const

@@ -1,6 +1,14 @@
 export type { ClickHouseClient } from '@clickhouse/client'
 export { type CheckpointStore, createCheckpointStore } from './checkpoint-store.ts'
 export { type ClickHouseTarget, openClickHouse } from './clickhouse-connection.ts'
+export {
+  type DashboardQuery,
+  type DashboardQueryName,
+  type DashboardQueryParams,
+  type DashboardRow,
+  dashboardQueries,
+  isDashboardQueryName,
+} from './dashboard-queries.ts'
 export { InsertFailedError, MigrationFailedError, StoreError } from './errors.ts'
 export { createEventWriter, type EventWriter, type EventWriteResult, eventTables } from './event-writer.ts'
 export { createFindingStore, type FindingQuery, type FindingStore } from './finding-store.ts'

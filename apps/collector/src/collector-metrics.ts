@@ -1,0 +1,28 @@
+import { Counter, Histogram, type Registry } from 'prom-client'
+
+/** The collector's Prometheus metrics; labels are bounded (kind and status only, never tenant). */
+export function createCollectorMetrics(registry: Registry) {
+  return {
+    requests: new Counter({
+      name: 'palisade_collector_requests_total',
+      help: 'Ingest requests by event kind and HTTP status',
+      labelNames: ['kind', 'status'] as const,
+      registers: [registry],
+    }),
+    records: new Counter({
+      name: 'palisade_collector_records_total',
+      help: 'Records received by event kind and outcome (accepted, rejected, duplicate)',
+      labelNames: ['kind', 'outcome'] as const,
+      registers: [registry],
+    }),
+    requestSeconds: new Histogram({
+      name: 'palisade_collector_request_duration_seconds',
+      help: 'Ingest request duration from first byte to answer, seconds',
+      labelNames: ['kind'] as const,
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [registry],
+    }),
+  }
+}
+
+export type CollectorMetrics = ReturnType<typeof createCollectorMetrics>

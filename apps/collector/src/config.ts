@@ -1,0 +1,29 @@
+import type { EnvReader } from '@palisade/settings'
+
+/** The collector's settings. */
+export interface CollectorConfig {
+  /** Listen address (default 127.0.0.1). */
+  host: string
+  /** Listen port (default 4318, OTLP/HTTP's conventional port). */
+  port: number
+  /** Largest request body on the wire, bytes (default 16 MiB). */
+  maxBodyBytes: number
+  /** Largest body once gunzipped, bytes (default 64 MiB). */
+  maxDecompressedBytes: number
+  /** Requests processed at once before 429 (default 16). */
+  maxConcurrentRequests: number
+  /** Declared body bytes in flight before 429 (default 256 MiB). */
+  maxBytesInFlight: number
+}
+
+/** Pure: the collector's settings from the environment; problems go to the reader. */
+export function readCollectorConfig(env: EnvReader): CollectorConfig {
+  return {
+    host: env.string('PALISADE_COLLECTOR_HOST', '127.0.0.1'),
+    port: env.port('PALISADE_COLLECTOR_PORT', 4318),
+    maxBodyBytes: env.positiveInt('PALISADE_MAX_BODY_BYTES', 16 * 1024 * 1024),
+    maxDecompressedBytes: env.positiveInt('PALISADE_MAX_DECOMPRESSED_BYTES', 64 * 1024 * 1024),
+    maxConcurrentRequests: env.positiveInt('PALISADE_MAX_CONCURRENT_REQUESTS', 16),
+    maxBytesInFlight: env.positiveInt('PALISADE_MAX_BYTES_IN_FLIGHT', 256 * 1024 * 1024),
+  }
+}

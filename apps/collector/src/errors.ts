@@ -1,0 +1,35 @@
+/** Base of the collector's request errors: each maps to an HTTP status and a stable code. */
+export class IngestRequestError extends Error {
+  readonly retriable: boolean
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    options: { retriable?: boolean; cause?: unknown } = {},
+  ) {
+    super(message, { cause: options.cause })
+    this.name = new.target.name
+    this.retriable = options.retriable ?? false
+  }
+}
+
+/** The body is larger than the configured limit (compressed or once decompressed). */
+export class BodyTooLargeError extends IngestRequestError {
+  constructor(limitBytes: number, what: 'body' | 'decompressed body') {
+    super(413, 'BODY_TOO_LARGE', `${what} exceeds the limit of ${limitBytes} bytes; split the batch`)
+  }
+}
+
+/** The body cannot be read at all: bad gzip, bad encoding, a JSON array that does not parse. */
+export class BodyUnreadableError extends IngestRequestError {
+  constructor(message: string, cause?: unknown) {
+    super(400, 'BODY_UNREADABLE', message, { cause })
+  }
+}
+
+/** Too much is in flight: the client should retry after `retryAfterSeconds`. */
+export class OverloadedError extends IngestRequestError {
+  constructor(readonly retryAfterSeconds: number) {
+    super(429, 'OVERLOADED', 'the collector is at capacity; retry after the Retry-After delay', { retriable: true })
+  }
+}

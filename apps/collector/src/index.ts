@@ -1,0 +1,6 @@
+export { createAdmissionControl } from './admission-control.ts'
+export { mountCollectorRoutes } from './collector-routes.ts'
+export { type CollectorConfig, readCollectorConfig } from './config.ts'
+export { BodyTooLargeError, BodyUnreadableError, IngestRequestError, OverloadedError } from './errors.ts'
+export { createIngestHandler, type IngestAnswer, type QuarantineMessage } from './ingest-route.ts'
+export { type BodyRecord, parseRecords } from './parse-records.ts'

@@ -1,0 +1,1 @@
+export { type IngesterStores, ingesterTopics, subscribeIngester } from './ingester.ts'

@@ -1,0 +1,123 @@
+import type { Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { join } from 'node:path'
+import { createInProcessBus, topics } from '@palisade/bus'
+import {
+  createCheckpointStore,
+  createEventWriter,
+  createFindingStore,
+  createQuarantineWriter,
+  migrate,
+  migrationsDir,
+  openClickHouse,
+} from '@palisade/clickhouse'
+import { mountCollectorRoutes } from '@palisade/collector'
+import { createDetectorRuntime, subscribeDetectors } from '@palisade/detector'
+import { newEdgeDetector } from '@palisade/detectors'
+import {
+  closeServer,
+  createMetricsRegistry,
+  createServiceApp,
+  createTokenAuthenticator,
+  finishServiceApp,
+  listen,
+} from '@palisade/http-server'
+import { subscribeIngester } from '@palisade/ingester'
+import type { AllInOneConfig } from './config.ts'
+import type { Log } from './log.ts'
+import { resolveToken } from './token-file.ts'
+
+/** A running all-in-one process. */
+export interface RunningPalisade {
+  collectorUrl: string
+  dashboardUrl: string
+  token: string
+  tokenOrigin: 'env' | 'file' | 'generated'
+  tokenPath: string
+  /** Stop accepting, finish what was accepted, checkpoint, close the store. */
+  stop(): Promise<void>
+}
+
+function urlOf(server: Server): string {
+  const address = server.address() as AddressInfo
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
+  return `http://${host}:${address.port}`
+}
+
+/**
+ * The composition root of the embedded default: one process, the embedded ClickHouse engine in
+ * `<dataDir>/clickhouse`, the in-process bus, and every app's parts wired to them.
+ */
+export async function startAllInOne(config: AllInOneConfig, log: Log): Promise<RunningPalisade> {
+  const client = await openClickHouse({ kind: 'embedded', dataDir: join(config.dataDir, 'clickhouse') })
+  const applied = await migrate(client, {
+    dir: migrationsDir,
+    onApplied: (migration) => log.info(`applied migration ${migration.name}`),
+  })
+  if (applied.length === 0) log.info('schema is up to date')
+  const token = resolveToken(config.dataDir, config.token)
+  const authenticator = createTokenAuthenticator({ [config.tenant]: token.token })
+  const registry = createMetricsRegistry({ app: 'palisade' })
+  let ready = false
+
+  const bus = createInProcessBus()
+  const findingStore = createFindingStore(client)
+  const subscriptions = [
+    await subscribeIngester(
+      bus,
+      { events: createEventWriter(client), quarantine: createQuarantineWriter(client), findings: findingStore },
+      registry,
+    ),
+  ]
+
+  const detectors = [newEdgeDetector({ learningPeriodMs: config.newEdgeLearningMs })]
+  const runtime = createDetectorRuntime({
+    detectors,
+    checkpoints: createCheckpointStore(client),
+    publishFindings: (findings) =>
+      bus.publish(
+        topics.findings,
+        findings.map((finding) => ({ key: `${finding.tenant}/${finding.rule}`, value: finding })),
+      ),
+    registry,
+  })
+  await runtime.restore()
+  subscriptions.push(await subscribeDetectors(bus, runtime, detectors))
+  const checkpointTimer = setInterval(() => {
+    runtime.checkpoint().catch((error) => log.error('detector checkpoint failed; will retry', error))
+  }, config.checkpointIntervalMs)
+  checkpointTimer.unref()
+
+  const collectorApp = createServiceApp({ authenticator, metrics: registry, ready: () => ready })
+  mountCollectorRoutes(collectorApp, { bus, authenticator, metrics: registry, config: config.collector })
+  finishServiceApp(collectorApp, (error) => log.error('collector request failed', error))
+
+  const dashboardApp = createServiceApp({ authenticator, metrics: registry, ready: () => ready })
+  finishServiceApp(dashboardApp, (error) => log.error('dashboard request failed', error))
+
+  const collectorServer = await listen(collectorApp, config.collector.port, config.collector.host)
+  const dashboardServer = await listen(dashboardApp, config.dashboardPort, config.dashboardHost)
+  ready = true
+
+  let stopping: Promise<void> | undefined
+  return {
+    collectorUrl: urlOf(collectorServer),
+    dashboardUrl: urlOf(dashboardServer),
+    token: token.token,
+    tokenOrigin: token.origin,
+    tokenPath: token.path,
+    stop() {
+      stopping ??= (async () => {
+        ready = false
+        clearInterval(checkpointTimer)
+        // Servers first: in-flight requests finish (and are stored) before the bus closes.
+        await Promise.all([closeServer(collectorServer), closeServer(dashboardServer)])
+        await bus.close()
+        for (const subscription of subscriptions) await subscription.close()
+        await runtime.checkpoint().catch((error) => log.error('final detector checkpoint failed', error))
+        await client.close()
+      })()
+      return stopping
+    },
+  }
+}

@@ -1,0 +1,1 @@
+export { ConfigInvalidError, createEnvReader, type Env, type EnvReader } from './env-reader.ts'
