@@ -1,0 +1,73 @@
+import type { AddressInfo } from 'node:net'
+import { createInProcessBus, topics } from '@palisade/bus'
+import { closeServer, createMetricsRegistry, createServiceApp, createTokenAuthenticator, finishServiceApp, listen } from '@palisade/http-server'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { mountCollectorRoutes } from './collector-routes.ts'
+
+// The collector's routes on a real HTTP server and the real in-process bus, whose store-side
+// consumer we hold back to fill the collector up.
+
+const bus = createInProcessBus()
+let release: () => void = () => {}
+let held = new Promise<void>((resolve) => (release = resolve))
+const stored: unknown[] = []
+let base: string
+let close: () => Promise<void>
+
+beforeAll(async () => {
+  await bus.subscribe('store', [topics.events('auth'), topics.quarantine], async (batch) => {
+    await held
+    stored.push(...batch.messages.map((message) => message.value))
+  })
+  const authenticator = createTokenAuthenticator({ acme: 'collector-test-token' })
+  const metrics = createMetricsRegistry()
+  const app = createServiceApp({ authenticator, metrics, ready: () => true })
+  mountCollectorRoutes(app, {
+    bus,
+    authenticator,
+    metrics,
+    config: {
+      host: '127.0.0.1',
+      port: 0,
+      maxBodyBytes: 1024 * 1024,
+      maxDecompressedBytes: 4 * 1024 * 1024,
+      maxConcurrentRequests: 2,
+      maxBytesInFlight: 1024 * 1024,
+    },
+  })
+  finishServiceApp(app, () => {})
+  const server = await listen(app, 0)
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  close = () => closeServer(server)
+})
+afterAll(() => close())
+
+const post = (body: string) =>
+  fetch(`${base}/v1/ingest/auth`, { method: 'POST', headers: { authorization: 'Bearer collector-test-token' }, body })
+
+describe('collector under overload', () => {
+  it('answers 429 with Retry-After once the in-flight limit is reached, and stores what it admitted', async () => {
+    const line = (n: number) => JSON.stringify({ ts: n, principal: `u${n}@acme.io`, outcome: 'success' })
+    const admitted = [post(line(1)), post(line(2))]
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    const refused = await post(line(3))
+    expect(refused.status).toBe(429)
+    expect(refused.headers.get('retry-after')).toBe('1')
+    expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('OVERLOADED')
+
+    release()
+    const answers = await Promise.all(admitted)
+    expect(answers.map((answer) => answer.status)).toEqual([200, 200])
+    expect(stored).toHaveLength(2)
+    // Capacity is back once the held requests finished.
+    expect((await post(line(4))).status).toBe(200)
+  })
+
+  it('answers 503 (not stored, retry) when the store side fails, never 200', async () => {
+    held = Promise.reject(new Error('disk full'))
+    held.catch(() => {})
+    const response = await post(JSON.stringify({ ts: 9, principal: 'x@acme.io', outcome: 'success' }))
+    expect(response.status).toBe(503)
+    expect(response.headers.get('retry-after')).toBe('1')
+  })
+})

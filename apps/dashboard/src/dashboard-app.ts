@@ -1,0 +1,246 @@
+import { dirname } from 'node:path'
+import { createRequire } from 'node:module'
+import { fileURLToPath } from 'node:url'
+import {
+  type ClickHouseClient,
+  dashboardQueries,
+  type FindingStore,
+  isDashboardQueryName,
+} from '@palisade/clickhouse'
+import { type Authenticator, bearerToken, type Principal, sendError } from '@palisade/http-server'
+import type { SloStatusSource } from '@palisade/slo'
+import express, { type NextFunction, type Request, type Response, type Router } from 'express'
+import { loadDashboards } from './dashboard-declarations.ts'
+import { RequestInvalidError } from './errors.ts'
+import { parseBurnRateParams, parseFindingsParams, parsePanelParams } from './request-params.ts'
+import { createSessionStore, type SessionStore } from './session-store.ts'
+
+/** The repository's `dashboards/` folder, where the declarations live. */
+export const defaultDashboardsDir = fileURLToPath(new URL('../../../dashboards', import.meta.url))
+/** This app's static front end. */
+export const defaultPublicDir = fileURLToPath(new URL('../public', import.meta.url))
+
+/** What {@link createDashboardRoutes} needs. */
+export interface DashboardRoutesOptions {
+  /** Checks the bearer tokens that tools send and the token typed into the login form. */
+  authenticator: Authenticator
+  /** The store's client; panels run the store package's named queries on it. */
+  client: ClickHouseClient
+  findings: FindingStore
+  slos: SloStatusSource
+  /** Folder of `*.json` dashboard declarations (validated when the routes are created). */
+  dashboardsDir: string
+  /** Folder of the static front end (default: this app's `public/`). */
+  publicDir?: string
+  /** Clock for default time ranges and session expiry, epoch ms (default `Date.now`). */
+  now?: () => number
+  /** Browser sessions (default: in memory, 12 h, at most 10,000). */
+  sessions?: SessionStore
+}
+
+const COOKIE = 'palisade_session'
+const SESSION_ID = /^[A-Za-z0-9_-]{43}$/
+const SLO_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/
+const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
+
+// `default-src 'self'` is the rule; the rest closes what default-src does not cover.
+const CONTENT_SECURITY_POLICY = "default-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'; object-src 'none'"
+
+function sessionId(cookieHeader: string | undefined): string | undefined {
+  for (const part of (cookieHeader ?? '').split(';')) {
+    const [name, ...value] = part.trim().split('=')
+    if (name === COOKIE) {
+      const id = value.join('=')
+      return SESSION_ID.test(id) ? id : undefined
+    }
+  }
+  return undefined
+}
+
+function originHost(origin: string): string | undefined {
+  try {
+    return new URL(origin).host
+  } catch {
+    // `null` (sandboxed or file pages) and junk have no host: never same-origin.
+    return undefined
+  }
+}
+
+function sessionCookie(request: Request, value: string, maxAgeSeconds: number): string {
+  // Secure only over https: on plain-http loopback a Secure cookie would never come back.
+  const secure = request.secure ? '; Secure' : ''
+  return `${COOKIE}=${value}; HttpOnly; SameSite=Strict; Path=/; Max-Age=${maxAgeSeconds}${secure}`
+}
+
+function principalOf(request: Request): Principal {
+  // Every route that calls this is behind the authentication middleware.
+  if (!request.principal) throw new Error('route reached without a principal')
+  return request.principal
+}
+
+function badRequest(response: Response, error: unknown): boolean {
+  if (!(error instanceof RequestInvalidError)) return false
+  sendError(response, 400, 'BAD_REQUEST', error.message)
+  return true
+}
+
+/**
+ * The dashboard's routes, to mount on an app made by `createServiceApp` (before
+ * `finishServiceApp`): the static front end, d3 at `/vendor/d3`, and the JSON API under
+ * `/api/v1` — authenticated by a session cookie (from `POST /api/v1/session`) or a bearer token.
+ * Throws `DashboardInvalidError` when a declaration in `dashboardsDir` is invalid.
+ */
+export function createDashboardRoutes(options: DashboardRoutesOptions): Router {
+  const now = options.now ?? Date.now
+  const sessions = options.sessions ?? createSessionStore({ now })
+  const dashboards = loadDashboards(options.dashboardsDir, isDashboardQueryName)
+  // d3's package exports do not include package.json; its entry point sits in dist/ beside d3.min.js.
+  const d3Dir = dirname(createRequire(import.meta.url).resolve('d3'))
+  const router = express.Router()
+
+  router.use((_request, response, next) => {
+    response.setHeader('Content-Security-Policy', CONTENT_SECURITY_POLICY)
+    response.setHeader('X-Content-Type-Options', 'nosniff')
+    response.setHeader('Referrer-Policy', 'no-referrer')
+    next()
+  })
+  router.use('/vendor/d3', express.static(d3Dir, { index: false, maxAge: '1d' }))
+  router.use(express.static(options.publicDir ?? defaultPublicDir, { index: 'index.html' }))
+
+  // CSRF: the cookie is SameSite=Strict, and a state-changing call must also be JSON from our own
+  // origin. A cross-site form can send neither, and a cross-site fetch with that type needs a CORS
+  // preflight this server never grants.
+  router.use('/api', (request: Request, response: Response, next: NextFunction) => {
+    response.setHeader('Cache-Control', 'no-store')
+    if (!UNSAFE_METHODS.has(request.method)) return next()
+    const origin = request.headers.origin
+    if (origin !== undefined && originHost(origin) !== request.headers.host) {
+      sendError(response, 403, 'FORBIDDEN', 'cross-origin request refused')
+      return
+    }
+    if (!request.is('application/json')) {
+      sendError(response, 415, 'UNSUPPORTED_MEDIA_TYPE', 'send Content-Type: application/json')
+      return
+    }
+    next()
+  })
+
+  router.post('/api/v1/session', express.json({ limit: '4kb' }), (request, response) => {
+    const token = (request.body as { token?: unknown } | undefined)?.token
+    if (typeof token !== 'string' || token.length === 0 || token.length > 1024) {
+      sendError(response, 400, 'BAD_REQUEST', 'send {"token": "<your API token>"}')
+      return
+    }
+    const principal = options.authenticator.authenticate(token)
+    if (!principal) {
+      sendError(response, 401, 'UNAUTHENTICATED', 'unknown token')
+      return
+    }
+    const previous = sessionId(request.headers.cookie)
+    if (previous) sessions.delete(previous)
+    const id = sessions.create(principal)
+    response.setHeader('Set-Cookie', sessionCookie(request, id, Math.floor(sessions.ttlMs / 1000)))
+    response.status(201).json({ tenant: principal.tenant, expiresInSeconds: Math.floor(sessions.ttlMs / 1000) })
+  })
+
+  // Everything else under /api needs a principal. An Authorization header, when sent, decides
+  // alone: a wrong token is not rescued by a cookie that happens to be there.
+  router.use('/api', (request: Request, response: Response, next: NextFunction) => {
+    const header = request.headers.authorization
+    let principal: Principal | undefined
+    if (header !== undefined) principal = options.authenticator.authenticate(bearerToken(header))
+    else {
+      const id = sessionId(request.headers.cookie)
+      principal = id ? sessions.get(id) : undefined
+    }
+    if (!principal) {
+      response.setHeader('WWW-Authenticate', 'Bearer realm="palisade"')
+      sendError(response, 401, 'UNAUTHENTICATED', 'log in (POST /api/v1/session) or send Authorization: Bearer <token>')
+      return
+    }
+    request.principal = principal
+    next()
+  })
+
+  router.get('/api/v1/session', (request, response) => {
+    response.json({ tenant: principalOf(request).tenant })
+  })
+
+  router.delete('/api/v1/session', (request, response) => {
+    const id = sessionId(request.headers.cookie)
+    if (id) sessions.delete(id)
+    response.setHeader('Set-Cookie', sessionCookie(request, '', 0))
+    response.status(204).end()
+  })
+
+  router.get('/api/v1/findings', async (request, response) => {
+    let params: ReturnType<typeof parseFindingsParams>
+    try {
+      params = parseFindingsParams(request.query, now())
+    } catch (error) {
+      if (badRequest(response, error)) return
+      throw error
+    }
+    const findings = await options.findings.list({ tenant: principalOf(request).tenant, ...params })
+    response.json({ findings })
+  })
+
+  router.get('/api/v1/slos', async (request, response) => {
+    response.json({ slos: await options.slos.statuses(principalOf(request).tenant) })
+  })
+
+  router.get('/api/v1/slos/:name/burn-rate', async (request, response) => {
+    const name = request.params.name ?? ''
+    let params: ReturnType<typeof parseBurnRateParams>
+    try {
+      if (!SLO_NAME.test(name)) throw new RequestInvalidError('name: not an SLO name')
+      params = parseBurnRateParams(request.query, now())
+    } catch (error) {
+      if (badRequest(response, error)) return
+      throw error
+    }
+    const tenant = principalOf(request).tenant
+    // Asking the source first turns an unknown name into a 404 whatever the source does with it.
+    const known = (await options.slos.statuses(tenant)).some((slo) => slo.name === name)
+    if (!known) {
+      sendError(response, 404, 'NOT_FOUND', `no SLO named "${name}"`)
+      return
+    }
+    const points = await options.slos.burnRateSeries(tenant, name, params)
+    response.json({ slo: name, ...params, points })
+  })
+
+  router.get('/api/v1/dashboards', (_request, response) => {
+    response.json({
+      dashboards: [...dashboards.values()].map(({ id, title, description }) => ({ id, title, description })),
+    })
+  })
+
+  router.get('/api/v1/dashboards/:id', (request, response) => {
+    const dashboard = dashboards.get(request.params.id ?? '')
+    if (!dashboard) {
+      sendError(response, 404, 'NOT_FOUND', `no dashboard "${request.params.id}"`)
+      return
+    }
+    response.json(dashboard)
+  })
+
+  router.get('/api/v1/panels/:query', async (request, response) => {
+    const name = request.params.query ?? ''
+    if (!isDashboardQueryName(name)) {
+      sendError(response, 404, 'NOT_FOUND', `no panel query named "${name}"`)
+      return
+    }
+    let params: ReturnType<typeof parsePanelParams>
+    try {
+      params = parsePanelParams(request.query, now())
+    } catch (error) {
+      if (badRequest(response, error)) return
+      throw error
+    }
+    const rows = await dashboardQueries[name](options.client, { tenant: principalOf(request).tenant, ...params })
+    response.json({ query: name, ...params, rows })
+  })
+
+  return router
+}

@@ -1,0 +1,138 @@
+import { mkdtempSync, rmSync, statSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { gzipSync } from 'node:zlib'
+import { type ClickHouseClient, openClickHouse } from '@palisade/clickhouse'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type PalisadeProcess, startPalisadeProcess } from './testing/palisade-process.ts'
+
+// The all-in-one process as a user starts it (`palisade start`), on the real embedded engine and
+// real HTTP. What it stored is read back by opening its data directory after it stopped.
+
+const token = 'integration-test-token-0123456789'
+let dataDir: string
+let palisade: PalisadeProcess
+
+const auth = { authorization: `Bearer ${token}` }
+const t0 = Date.UTC(2026, 10, 23, 9)
+
+function flowLine(i: number, extra: Record<string, unknown> = {}): string {
+  return JSON.stringify({
+    event_id: `flow-${i}`,
+    ts: t0 + i,
+    src_identity: 'spiffe://acme.io/ns/shop/sa/web',
+    dst_identity: 'spiffe://acme.io/ns/shop/sa/api',
+    dst_port: 8080,
+    service: 'api',
+    ...extra,
+  })
+}
+
+async function ingest(kind: string, body: string | Buffer, headers: Record<string, string> = {}) {
+  const response = await fetch(`${palisade.collectorUrl}/v1/ingest/${kind}`, {
+    method: 'POST',
+    headers: { ...auth, 'content-type': 'application/x-ndjson', ...headers },
+    body,
+  })
+  return { status: response.status, body: (await response.json()) as Record<string, unknown>, headers: response.headers }
+}
+
+async function stopAndOpenStore(): Promise<ClickHouseClient> {
+  palisade.child.kill('SIGTERM')
+  expect(await palisade.exited).toBe(0)
+  return openClickHouse({ kind: 'embedded', dataDir: join(dataDir, 'clickhouse') })
+}
+
+beforeAll(async () => {
+  dataDir = mkdtempSync(join(tmpdir(), 'palisade-aio-'))
+  palisade = await startPalisadeProcess({
+    PALISADE_DATA_DIR: dataDir,
+    PALISADE_TOKEN: token,
+    PALISADE_MAX_BODY_BYTES: String(256 * 1024),
+  })
+})
+
+afterAll(() => {
+  if (palisade.child.exitCode === null) palisade.child.kill('SIGKILL')
+  rmSync(dataDir, { recursive: true, force: true })
+})
+
+describe('palisade start', () => {
+  it('answers /healthz and /readyz without a token and with no data in the answer', async () => {
+    for (const url of [palisade.collectorUrl, palisade.dashboardUrl]) {
+      expect(await (await fetch(`${url}/healthz`)).json()).toEqual({ status: 'ok' })
+      expect(await (await fetch(`${url}/readyz`)).json()).toEqual({ status: 'ready' })
+    }
+  })
+
+  it('requires the token for /metrics on both ports and serves Prometheus text with it', async () => {
+    for (const url of [palisade.collectorUrl, palisade.dashboardUrl]) {
+      expect((await fetch(`${url}/metrics`)).status).toBe(401)
+      const text = await (await fetch(`${url}/metrics`, { headers: auth })).text()
+      expect(text).toContain('# TYPE palisade_collector_requests_total counter')
+    }
+  })
+
+  it('answers 401 to an ingest without a valid token', async () => {
+    const response = await fetch(`${palisade.collectorUrl}/v1/ingest/flow`, { method: 'POST', body: flowLine(0) })
+    expect(response.status).toBe(401)
+    expect(response.headers.get('www-authenticate')).toContain('Bearer')
+  })
+
+  it('keeps the valid records of a request and quarantines the others with a reason per line', async () => {
+    const body = [flowLine(1), '{"ts": oops', flowLine(2, { dst_port: 70000 }), '', flowLine(3)].join('\n')
+    const result = await ingest('flow', body)
+    expect(result.status).toBe(200)
+    expect(result.body.accepted).toBe(2)
+    expect(result.body.rejected).toBe(2)
+    expect(result.body.errors).toEqual([
+      { line: 2, reason: expect.stringContaining('not valid JSON') },
+      { line: 3, reason: expect.stringContaining('dst_port') },
+    ])
+  })
+
+  it('takes a gzip-compressed JSON array', async () => {
+    const body = gzipSync(`[${flowLine(10)},${flowLine(11)}]`)
+    const result = await ingest('flow', body, { 'content-encoding': 'gzip', 'content-type': 'application/json' })
+    expect(result.body).toMatchObject({ accepted: 2, rejected: 0 })
+  })
+
+  it('stores nothing twice when a client retries the same request', async () => {
+    const body = [20, 21, 22].map((i) => flowLine(i)).join('\n')
+    expect((await ingest('flow', body)).body.accepted).toBe(3)
+    expect((await ingest('flow', body)).body.accepted).toBe(3)
+  })
+
+  it('refuses a body over the limit with 413 naming the limit', async () => {
+    const result = await ingest('flow', 'x'.repeat(300 * 1024))
+    expect(result.status).toBe(413)
+    expect(JSON.stringify(result.body)).toContain('262144 bytes')
+  })
+
+  it('answers 400 to an unreadable body and 404 to an unknown kind', async () => {
+    expect((await ingest('flow', Buffer.from('not gzip'), { 'content-encoding': 'gzip' })).status).toBe(400)
+    expect((await ingest('flow', '[1, 2')).status).toBe(400)
+    expect((await ingest('teleport', flowLine(1))).status).toBe(404)
+  })
+
+  it('has stored every accepted record exactly once and every rejected one in quarantine', async () => {
+    const client = await stopAndOpenStore()
+    try {
+      const rows = await (
+        await client.query({ query: 'SELECT event_id FROM flow_events ORDER BY event_id', format: 'JSONCompactEachRow' })
+      ).json<[string]>()
+      expect(rows.map(([id]) => id)).toEqual(['flow-1', 'flow-10', 'flow-11', 'flow-20', 'flow-21', 'flow-22', 'flow-3'])
+      const quarantined = await (
+        await client.query({ query: 'SELECT line, raw, reason FROM quarantine ORDER BY line', format: 'JSONEachRow' })
+      ).json<{ line: number; raw: string; reason: string }>()
+      expect(quarantined.map((row) => [row.line, row.raw])).toEqual([
+        [2, '{"ts": oops'],
+        [3, flowLine(2, { dst_port: 70000 })],
+      ])
+      expect(quarantined[1]!.reason).toContain('dst_port')
+      expect(statSync(join(dataDir, 'clickhouse')).isDirectory()).toBe(true)
+    } finally {
+      await client.close()
+    }
+  })
+})
