@@ -1,0 +1,41 @@
+import type { RollupName } from './rollup-counters.ts'
+
+/**
+ * A linear combination of one rollup's counters, e.g. `{ attempts: 1, user_failures: -1 }`. The
+ * store turns it into sums over rollup rows; sums of counters stay sums, so windows never average
+ * ratios.
+ */
+export type CounterWeights = Readonly<Record<string, number>>
+
+/** What counts as bad and as total for an SLO: counters of ONE rollup, for one or all services. */
+export interface SloIndicator {
+  rollup: RollupName
+  /** Only this service's rows; `undefined` sums every service of the tenant. */
+  service?: string
+  /** Bad events. An SLO file that names `good` gets `total - good` here. */
+  bad: CounterWeights
+  total: CounterWeights
+  /** Which side the file named, for display: `good: successes` reads better than its complement. */
+  declared: 'good' | 'bad'
+}
+
+/** One validated SLO, ready to evaluate; produced by `parseOpenSlo`. */
+export interface SloDefinition {
+  /** `metadata.name`: unique, a DNS label (`auth-success`). */
+  name: string
+  /** `metadata.displayName`, defaults to the name. */
+  displayName: string
+  description?: string
+  /** `spec.service`: the service label alerts and the API carry. */
+  service: string
+  /** Target fraction good, in (0, 1), e.g. 0.999. */
+  objective: number
+  /** Compliance window as written (`30d`) and in ms. */
+  window: string
+  windowMs: number
+  indicator: SloIndicator
+  /** `metadata.annotations['palisade.dev/runbook']`, else `https://runbooks.palisade.dev/slo/<name>`. */
+  runbookUrl: string
+  /** Where it was defined, for messages. */
+  origin: { source: string; document: number }
+}
