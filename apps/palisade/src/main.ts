@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url'
 import { ConfigInvalidError } from '@palisade/settings'
 import { startAllInOne } from './all-in-one.ts'
 import { loadConfig } from './config.ts'
+import { startDemoFeed } from './demo.ts'
 import { createConsoleLog } from './log.ts'
 
 // The composition root of the `palisade` command: the only place that reads process.env.
@@ -15,7 +16,7 @@ commands:
   demo     start, then feed it a day of generated telemetry with injected incidents
 `
 
-async function runStart(): Promise<void> {
+async function runStart(withDemo: boolean): Promise<void> {
   const config = loadConfig(process.env, repoRoot)
   const running = await startAllInOne(config, log)
   const tokenHelp =
@@ -34,12 +35,21 @@ async function runStart(): Promise<void> {
       '',
     ].join('\n'),
   )
+  const demo = withDemo
+    ? await startDemoFeed(
+        { collectorUrl: running.collectorUrl, token: running.token, seed: Number(process.env.PALISADE_DEMO_SEED ?? 1) },
+        log,
+      )
+    : undefined
+  if (demo) process.stdout.write(`Demo feed running; open ${running.dashboardUrl} to watch the incidents arrive.\n`)
   let signalled = false
   const shutdown = (signal: string) => {
     if (signalled) return
     signalled = true
     log.info(`${signal}: finishing in-flight requests and stopping`)
-    running.stop().then(
+    Promise.resolve(demo?.stop())
+      .then(() => running.stop())
+      .then(
       () => process.exit(0),
       (error) => {
         log.error('shutdown failed', error)
@@ -53,7 +63,7 @@ async function runStart(): Promise<void> {
 
 const command = process.argv[2]
 try {
-  if (command === 'start') await runStart()
+  if (command === 'start' || command === 'demo') await runStart(command === 'demo')
   else {
     process.stderr.write(usage)
     process.exit(command === undefined || command === '--help' ? 0 : 2)

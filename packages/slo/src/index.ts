@@ -1,1 +1,16 @@
 export type { BurnRatePoint, BurnRateTierStatus, SloStatus, SloStatusSource, WindowBurn } from './slo-status.ts'
+export { type BurnRateTier, budgetRemaining, burnRate, defaultBurnRateTiers, evaluateTiers } from './burn-rate.ts'
+export {
+  formatSloProblem,
+  SloError,
+  SloInvalidError,
+  SloLoadError,
+  SloNotFoundError,
+  type SloProblem,
+} from './errors.ts'
+export { type ParseOpenSloOptions, parseOpenSlo } from './openslo-parser.ts'
+export { isRollupName, type RollupName, rollupCounters } from './rollup-counters.ts'
+export { type SloAlertInput, type SloAlertState, type SloAlertTransition, sloAlerts } from './slo-alerts.ts'
+export type { CounterWeights, SloDefinition, SloIndicator } from './slo-definition.ts'
+export { evaluateSlo, sloWindows, type WindowSums } from './slo-evaluation.ts'
+export { formatWindow, parseWindow } from './window-duration.ts'

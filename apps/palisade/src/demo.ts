@@ -1,0 +1,72 @@
+import { type GeneratedRecord, generateDemoTelemetry, type IncidentLabel } from '@palisade/scenario-generator'
+import { postRecords } from './collector-client.ts'
+import type { Log } from './log.ts'
+
+/** Options of {@link startDemoFeed}. */
+export interface DemoFeedOptions {
+  collectorUrl: string
+  token: string
+  seed: number
+  /** Hours of history to send first, ending now (default 8). */
+  historyHours?: number
+  /** Wall clock, epoch ms. */
+  now?: () => number
+}
+
+const minuteMs = 60_000
+
+async function send(records: GeneratedRecord[], options: DemoFeedOptions): Promise<number> {
+  const byKind = new Map<string, unknown[]>()
+  for (const { kind, record } of records) {
+    const list = byKind.get(kind)
+    if (list) list.push(record)
+    else byKind.set(kind, [record])
+  }
+  let accepted = 0
+  for (const [kind, list] of byKind) {
+    accepted += (await postRecords(kind, list, { collectorUrl: options.collectorUrl, token: options.token })).accepted
+  }
+  return accepted
+}
+
+/**
+ * Feed the demo: hours of history up to the current minute (incidents injected 8 minutes ago, the
+ * auth burst still going on), then every completed minute live, through the collector's HTTP API
+ * like any other source. Returns the incident labels and a stop function.
+ */
+export async function startDemoFeed(options: DemoFeedOptions, log: Log): Promise<{ incidents: IncidentLabel[]; stop: () => Promise<void> }> {
+  const now = options.now ?? Date.now
+  const currentMinute = () => Math.floor(now() / minuteMs) * minuteMs
+  let sentUntil = currentMinute()
+  const incidentAt = sentUntil - 8 * minuteMs
+  const history = generateDemoTelemetry({
+    seed: options.seed,
+    from: sentUntil - (options.historyHours ?? 8) * 3_600_000,
+    to: sentUntil,
+    incidentAt,
+  })
+  const started = Date.now()
+  const accepted = await send(history.records, options)
+  log.info(`demo: sent ${accepted} events of history in ${((Date.now() - started) / 1000).toFixed(1)} s`)
+  for (const incident of history.incidents) log.info(`demo: injected ${incident.id}: ${incident.description}`)
+
+  let stopped = false
+  let running: Promise<unknown> = Promise.resolve()
+  const timer = setInterval(() => {
+    const until = currentMinute()
+    if (until <= sentUntil || stopped) return
+    const from = sentUntil
+    sentUntil = until
+    const live = generateDemoTelemetry({ seed: options.seed ^ from, from, to: until, incidentAt })
+    running = running.then(() => send(live.records, options)).catch((error) => log.error('demo: live feed failed', error))
+  }, 5_000)
+  timer.unref()
+  return {
+    incidents: history.incidents,
+    async stop() {
+      stopped = true
+      clearInterval(timer)
+      await running
+    },
+  }
+}

@@ -1,0 +1,23 @@
+/** Base of the alerting errors: a stable `code`, whether a retry could help, and the cause. */
+export class AlertingError extends Error {
+  readonly code: string
+  readonly retriable: boolean
+  constructor(code: string, message: string, options: { retriable: boolean; cause?: unknown }) {
+    super(message, { cause: options.cause })
+    this.name = new.target.name
+    this.code = code
+    this.retriable = options.retriable
+  }
+}
+
+/** A routing file that cannot be used; `problems` lists every one, so a user fixes them in one go. */
+export class RoutingConfigInvalidError extends AlertingError {
+  readonly problems: string[]
+  constructor(problems: string[], cause?: unknown) {
+    super('ROUTING_CONFIG_INVALID', `invalid alert routing:\n${problems.map((p) => `  - ${p}`).join('\n')}`, {
+      retriable: false,
+      cause,
+    })
+    this.problems = problems
+  }
+}

@@ -1,0 +1,111 @@
+import type { Alert } from '@palisade/schema'
+import type { SloDefinition } from './slo-definition.ts'
+import type { BurnRateTierStatus, SloStatus } from './slo-status.ts'
+
+/** What the evaluator keeps per (tenant, SLO) between evaluations: the severity it last sent firing. */
+export interface SloAlertState {
+  severity: 'page' | 'ticket'
+  /** When this severity started firing, epoch ms: the alert's `starts_at` while it lasts. */
+  startsAt: number
+}
+
+/** The alerts one evaluation sends for one SLO, and the state to keep for the next evaluation. */
+export interface SloAlertTransition {
+  alerts: Alert[]
+  /** `undefined` once nothing fires. */
+  state: SloAlertState | undefined
+}
+
+/** Inputs of {@link sloAlerts}. */
+export interface SloAlertInput {
+  tenant: string
+  slo: SloDefinition
+  status: SloStatus
+  /** State returned by the previous evaluation of this (tenant, SLO); `undefined` if it was not firing. */
+  previous?: SloAlertState
+}
+
+function rate(value: number): string {
+  if (value >= 100) return `${value.toFixed(0)}x`
+  if (value >= 10) return `${value.toFixed(1)}x`
+  return `${value.toFixed(2)}x`
+}
+
+function percent(fraction: number, digits: number): string {
+  // toFixed then Number drops float noise and trailing zeros: 0.999 → "99.9%".
+  return `${Number((fraction * 100).toFixed(digits))}%`
+}
+
+function describeTier(tier: BurnRateTierStatus): string {
+  return `${tier.threshold}x over ${tier.longWindow} and ${tier.shortWindow}`
+}
+
+function labelsFor(slo: SloDefinition, severity: 'page' | 'ticket'): Alert['labels'] {
+  return { alertname: 'SLOBurnRate', slo: slo.name, service: slo.service, severity }
+}
+
+function annotationsFor(slo: SloDefinition, status: SloStatus, summary: string, tier?: BurnRateTierStatus): Record<string, string> {
+  const burnRates = status.burnRates.map((burn) => `${burn.window}=${rate(burn.burnRate)}`).join(' ')
+  const scope = slo.indicator.service === undefined ? 'all services' : `service ${slo.indicator.service}`
+  const budget = percent(status.budgetRemaining, 1)
+  return {
+    summary,
+    description:
+      `SLO ${slo.name} (${percent(slo.objective, 4)} over ${slo.window}, ${slo.indicator.rollup} rollup, ${scope}). ` +
+      `Burn rates: ${burnRates}. Error budget left over ${slo.window}: ${budget}.`,
+    burn_rates: burnRates,
+    budget_remaining: budget,
+    objective: percent(slo.objective, 4),
+    ...(tier ? { tier: describeTier(tier) } : {}),
+    runbook_url: slo.runbookUrl,
+  }
+}
+
+/**
+ * Turn an evaluated SLO into alerts: one firing alert at the highest firing severity (page over
+ * ticket), re-sent on every evaluation while it fires, and a `resolved` one for the previous
+ * severity when that no longer fires. Labels are `{alertname: SLOBurnRate, slo, service,
+ * severity}`: the tier lives in annotations, so moving from the 6x to the 14.4x page tier stays one
+ * incident at the router, while ticket → page is a new incident (and resolves the ticket).
+ */
+export function sloAlerts(input: SloAlertInput): SloAlertTransition {
+  const { tenant, slo, status, previous } = input
+  const now = status.evaluatedAt
+  const firing = status.tiers.filter((tier) => tier.firing)
+  const severity = firing.some((tier) => tier.severity === 'page') ? 'page' : firing.length > 0 ? 'ticket' : undefined
+  const alerts: Alert[] = []
+
+  if (previous && previous.severity !== severity) {
+    const why = severity === undefined ? 'no burn-rate tier fires any more' : `it now fires at ${severity} severity`
+    alerts.push({
+      tenant,
+      labels: labelsFor(slo, previous.severity),
+      annotations: annotationsFor(slo, status, `${slo.displayName}: ${previous.severity} alert resolved, ${why}`),
+      status: 'resolved',
+      starts_at: previous.startsAt,
+      ends_at: now,
+    })
+  }
+  if (severity === undefined) return { alerts, state: undefined }
+
+  // The most urgent firing tier of that severity names the alert: the one with the highest threshold.
+  const tier = firing
+    .filter((candidate) => candidate.severity === severity)
+    .reduce((top, candidate) => (candidate.threshold > top.threshold ? candidate : top))
+  const longBurn = status.burnRates.find((burn) => burn.window === tier.longWindow)?.burnRate ?? 0
+  const startsAt = previous?.severity === severity ? previous.startsAt : now
+  alerts.push({
+    tenant,
+    labels: labelsFor(slo, severity),
+    annotations: annotationsFor(
+      slo,
+      status,
+      `${slo.displayName} (${slo.service}) burns its error budget ${rate(longBurn)} too fast over ${tier.longWindow}` +
+        ` (${severity} tier ${describeTier(tier)}); ${percent(status.budgetRemaining, 1)} of the ${slo.window} budget left`,
+      tier,
+    ),
+    status: 'firing',
+    starts_at: startsAt,
+  })
+  return { alerts, state: { severity, startsAt } }
+}
