@@ -2,6 +2,8 @@
 -- sort key leads with tenant and service; event_id gets a bloom filter because the writer looks
 -- ids up to drop client retries. Low-cardinality labels are LowCardinality; times are
 -- DateTime64(3, 'UTC') so that results never come back in the host's zone.
+-- Monthly partitions: a backfill batch may span months, and ClickHouse refuses an insert block that
+-- touches more than 100 partitions; TTL removes expired rows in merges.
 
 CREATE TABLE IF NOT EXISTS flow_events
 (
@@ -26,10 +28,10 @@ CREATE TABLE IF NOT EXISTS flow_events
     INDEX idx_event_id event_id TYPE bloom_filter(0.001) GRANULARITY 2
 )
 ENGINE = MergeTree
-PARTITION BY toYYYYMMDD(ts)
+PARTITION BY toYYYYMM(ts)
 ORDER BY (tenant, service, ts)
 TTL toDateTime(ts) + INTERVAL 30 DAY
-SETTINGS non_replicated_deduplication_window = 10000, ttl_only_drop_parts = 1;
+SETTINGS non_replicated_deduplication_window = 10000;
 
 CREATE TABLE IF NOT EXISTS auth_events
 (
@@ -53,10 +55,10 @@ CREATE TABLE IF NOT EXISTS auth_events
     INDEX idx_principal principal TYPE bloom_filter(0.01) GRANULARITY 4
 )
 ENGINE = MergeTree
-PARTITION BY toYYYYMMDD(ts)
+PARTITION BY toYYYYMM(ts)
 ORDER BY (tenant, service, ts)
 TTL toDateTime(ts) + INTERVAL 90 DAY
-SETTINGS non_replicated_deduplication_window = 10000, ttl_only_drop_parts = 1;
+SETTINGS non_replicated_deduplication_window = 10000;
 
 CREATE TABLE IF NOT EXISTS mtls_events
 (
@@ -78,10 +80,10 @@ CREATE TABLE IF NOT EXISTS mtls_events
     INDEX idx_event_id event_id TYPE bloom_filter(0.001) GRANULARITY 2
 )
 ENGINE = MergeTree
-PARTITION BY toYYYYMMDD(ts)
+PARTITION BY toYYYYMM(ts)
 ORDER BY (tenant, service, ts)
 TTL toDateTime(ts) + INTERVAL 30 DAY
-SETTINGS non_replicated_deduplication_window = 10000, ttl_only_drop_parts = 1;
+SETTINGS non_replicated_deduplication_window = 10000;
 
 CREATE TABLE IF NOT EXISTS decision_events
 (
@@ -109,10 +111,10 @@ CREATE TABLE IF NOT EXISTS decision_events
     INDEX idx_request_id request_id TYPE bloom_filter(0.01) GRANULARITY 4
 )
 ENGINE = MergeTree
-PARTITION BY toYYYYMMDD(ts)
+PARTITION BY toYYYYMM(ts)
 ORDER BY (tenant, service, ts)
 TTL toDateTime(ts) + INTERVAL 30 DAY
-SETTINGS non_replicated_deduplication_window = 10000, ttl_only_drop_parts = 1;
+SETTINGS non_replicated_deduplication_window = 10000;
 
 -- Policy changes are few and kept for audits: a year.
 CREATE TABLE IF NOT EXISTS policy_change_events

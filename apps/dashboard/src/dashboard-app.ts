@@ -107,11 +107,16 @@ export function createDashboardRoutes(options: DashboardRoutesOptions): Router {
   router.use('/vendor/d3', express.static(d3Dir, { index: false, maxAge: '1d' }))
   router.use(express.static(options.publicDir ?? defaultPublicDir, { index: 'index.html' }))
 
-  // CSRF: the cookie is SameSite=Strict, and a state-changing call must also be JSON from our own
-  // origin. A cross-site form can send neither, and a cross-site fetch with that type needs a CORS
-  // preflight this server never grants.
-  router.use('/api', (request: Request, response: Response, next: NextFunction) => {
+  router.use('/api', (_request, response, next) => {
     response.setHeader('Cache-Control', 'no-store')
+    next()
+  })
+
+  // CSRF: the cookie is SameSite=Strict, and a state-changing call riding on it (or a login) must
+  // also be JSON from our own origin. A cross-site form can send neither, and a cross-site fetch
+  // with that type needs a CORS preflight this server never grants. Bearer tokens are not ambient
+  // credentials, so tools calling with one are not held to it.
+  const sameOriginJson = (request: Request, response: Response, next: NextFunction): void => {
     if (!UNSAFE_METHODS.has(request.method)) return next()
     const origin = request.headers.origin
     if (origin !== undefined && originHost(origin) !== request.headers.host) {
@@ -123,9 +128,9 @@ export function createDashboardRoutes(options: DashboardRoutesOptions): Router {
       return
     }
     next()
-  })
+  }
 
-  router.post('/api/v1/session', express.json({ limit: '4kb' }), (request, response) => {
+  router.post('/api/v1/session', sameOriginJson, express.json({ limit: '4kb' }), (request, response) => {
     const token = (request.body as { token?: unknown } | undefined)?.token
     if (typeof token !== 'string' || token.length === 0 || token.length > 1024) {
       sendError(response, 400, 'BAD_REQUEST', 'send {"token": "<your API token>"}')
@@ -159,7 +164,8 @@ export function createDashboardRoutes(options: DashboardRoutesOptions): Router {
       return
     }
     request.principal = principal
-    next()
+    if (header === undefined) sameOriginJson(request, response, next)
+    else next()
   })
 
   router.get('/api/v1/session', (request, response) => {

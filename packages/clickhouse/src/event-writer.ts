@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto'
 import type { ClickHouseClient } from '@clickhouse/client'
 import type { AnyEvent, EventKind } from '@palisade/schema'
 import { InsertFailedError } from './errors.ts'
-import { createSerialQueue } from './serial-queue.ts'
 
 /** The raw table of each kind of event. */
 export const eventTables: Record<EventKind, string> = {
@@ -30,27 +29,14 @@ export interface EventWriter {
   write<E extends AnyEvent>(kind: EventKind, events: E[], options?: { dedupToken?: string }): Promise<EventWriteResult<E>>
 }
 
-function groupByTenant<E extends AnyEvent>(events: E[]): Map<string, E[]> {
-  const groups = new Map<string, E[]>()
-  for (const event of events) {
-    const group = groups.get(event.tenant)
-    if (group) group.push(event)
-    else groups.set(event.tenant, [event])
-  }
-  return groups
-}
-
-/** Create the writer for raw events; one serial queue per table keeps look-up and insert together. */
+/**
+ * Create the writer for raw events. Writes run concurrently; only writes that share event ids
+ * wait for each other (a claim per id in flight), so "look up ids, then insert" stays exact
+ * without serialising the engine's work.
+ */
 export function createEventWriter(client: ClickHouseClient): EventWriter {
-  const queues = new Map<string, ReturnType<typeof createSerialQueue>>()
-  const queueFor = (table: string) => {
-    let queue = queues.get(table)
-    if (!queue) {
-      queue = createSerialQueue()
-      queues.set(table, queue)
-    }
-    return queue
-  }
+  /** `table/tenant/event_id` → the write that is inserting it now. */
+  const claims = new Map<string, Promise<unknown>>()
 
   async function storedIds(table: string, tenant: string, events: AnyEvent[]): Promise<Set<string>> {
     let from = Number.POSITIVE_INFINITY
@@ -70,43 +56,69 @@ export function createEventWriter(client: ClickHouseClient): EventWriter {
     return new Set((await result.json<[string]>()).map(([id]) => id))
   }
 
+  async function insert<E extends AnyEvent>(table: string, events: E[], dedupToken: string | undefined): Promise<E[]> {
+    const byTenant = new Map<string, E[]>()
+    for (const event of events) {
+      const group = byTenant.get(event.tenant)
+      if (group) group.push(event)
+      else byTenant.set(event.tenant, [event])
+    }
+    const stored: E[] = []
+    for (const [tenant, group] of byTenant) {
+      const already = await storedIds(table, tenant, group)
+      for (const event of group) {
+        if (already.has(event.event_id)) continue
+        already.add(event.event_id)
+        stored.push(event)
+      }
+    }
+    if (stored.length === 0) return stored
+    const token =
+      dedupToken ??
+      createHash('sha256')
+        .update(table)
+        .update(stored.map((event) => `${event.tenant}/${event.event_id}`).join('\n'))
+        .digest('hex')
+    try {
+      await client.insert({
+        table,
+        values: stored,
+        format: 'JSONEachRow',
+        clickhouse_settings: {
+          insert_deduplication_token: token,
+          deduplicate_blocks_in_dependent_materialized_views: 1,
+        },
+      })
+    } catch (error) {
+      throw new InsertFailedError(table, error)
+    }
+    return stored
+  }
+
   return {
     async write<E extends AnyEvent>(kind: EventKind, events: E[], options: { dedupToken?: string } = {}) {
       const table = eventTables[kind]
       if (events.length === 0) return { stored: [], duplicates: 0 }
-      return queueFor(table)(async () => {
-        const stored: E[] = []
-        for (const [tenant, group] of groupByTenant(events)) {
-          const already = await storedIds(table, tenant, group)
-          for (const event of group) {
-            if (already.has(event.event_id)) continue
-            already.add(event.event_id)
-            stored.push(event)
-          }
+      const keys = events.map((event) => `${table}/${event.tenant}/${event.event_id}`)
+      // Wait for writes in flight that hold any of our ids; checking and claiming happen with no
+      // await in between, so two writes can never both pass the look-up for the same id.
+      for (;;) {
+        const blocking = new Set<Promise<unknown>>()
+        for (const key of keys) {
+          const claim = claims.get(key)
+          if (claim) blocking.add(claim)
         }
-        if (stored.length > 0) {
-          const token =
-            options.dedupToken ??
-            createHash('sha256')
-              .update(table)
-              .update(stored.map((event) => `${event.tenant}/${event.event_id}`).join('\n'))
-              .digest('hex')
-          try {
-            await client.insert({
-              table,
-              values: stored,
-              format: 'JSONEachRow',
-              clickhouse_settings: {
-                insert_deduplication_token: token,
-                deduplicate_blocks_in_dependent_materialized_views: 1,
-              },
-            })
-          } catch (error) {
-            throw new InsertFailedError(table, error)
-          }
-        }
+        if (blocking.size === 0) break
+        await Promise.allSettled(blocking)
+      }
+      const work = insert(table, events, options.dedupToken)
+      for (const key of keys) claims.set(key, work)
+      try {
+        const stored = await work
         return { stored, duplicates: events.length - stored.length }
-      })
+      } finally {
+        for (const key of keys) if (claims.get(key) === work) claims.delete(key)
+      }
     },
   }
 }

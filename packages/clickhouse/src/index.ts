@@ -16,3 +16,4 @@ export { type Migration, type MigrateOptions, migrate, readMigrations, splitStat
 export { createQuarantineWriter, type QuarantinedRecord, type QuarantineWriter } from './quarantine-writer.ts'
 export { createSerialQueue } from './serial-queue.ts'
 export { migrationsDir } from './migrations-dir.ts'
+export { type BurnRateSeriesPoint, type BurnRateSeriesQuery, queryBurnRateSeries, querySloWindows, type SloRatioSelector, type SloRollup, sloRollupTables, type SloWindowQuery, type SloWindowRow } from './slo-window-query.ts'

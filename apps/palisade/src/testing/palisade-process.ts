@@ -13,9 +13,16 @@ export interface PalisadeProcess {
   exited: Promise<number | NodeJS.Signals>
 }
 
-/** Start `palisade <command>` with the given environment (ports 0 = free ports) and wait for its URLs. */
-export async function startPalisadeProcess(env: Record<string, string>, command = 'start'): Promise<PalisadeProcess> {
-  const child = spawn(process.execPath, [launcher, command], {
+/**
+ * Start `palisade <command>` with the given environment (ports 0 = free ports) and wait for its
+ * URLs. `nodeArgs` go to node itself (`--cpu-prof` for a benchmark's profile, say).
+ */
+export async function startPalisadeProcess(
+  env: Record<string, string>,
+  command = 'start',
+  nodeArgs: string[] = [],
+): Promise<PalisadeProcess> {
+  const child = spawn(process.execPath, [...nodeArgs, launcher, command], {
     env: { ...process.env, PALISADE_COLLECTOR_PORT: '0', PALISADE_DASHBOARD_PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   })

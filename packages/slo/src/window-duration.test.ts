@@ -1,0 +1,22 @@
+import { describe, expect, it } from 'vitest'
+import { formatWindow, parseWindow } from './window-duration.ts'
+
+describe('parseWindow', () => {
+  it('reads minutes, hours, days and weeks into ms', () => {
+    expect(['5m', '1h', '6h', '3d', '30d', '4w'].map(parseWindow)).toEqual([
+      300_000, 3_600_000, 21_600_000, 259_200_000, 2_592_000_000, 2_419_200_000,
+    ])
+  })
+
+  it('refuses seconds, zero, decimals, spaces and missing units', () => {
+    expect(['30s', '0m', '1.5h', '30 d', '30', 'd', ''].map(parseWindow)).toEqual(Array(7).fill(undefined))
+  })
+})
+
+describe('formatWindow', () => {
+  it('writes the largest unit that divides the window', () => {
+    expect([300_000, 3_600_000, 5_400_000, 86_400_000, 2_592_000_000, 604_800_000].map(formatWindow)).toEqual([
+      '5m', '1h', '90m', '1d', '30d', '1w',
+    ])
+  })
+})
