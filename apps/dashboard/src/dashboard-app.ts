@@ -123,7 +123,9 @@ export function createDashboardRoutes(options: DashboardRoutesOptions): Router {
       sendError(response, 403, 'FORBIDDEN', 'cross-origin request refused')
       return
     }
-    if (!request.is('application/json')) {
+    // Read the header itself: `request.is` says nothing for a body-less DELETE.
+    const type = (request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase()
+    if (type !== 'application/json') {
       sendError(response, 415, 'UNSUPPORTED_MEDIA_TYPE', 'send Content-Type: application/json')
       return
     }

@@ -44,8 +44,8 @@ export function parseTimePeriod(raw: unknown, path: string, problems: string[]):
   if (!Array.isArray(weekdays)) problems.push(`${path}.weekdays must be a list such as ['monday:friday']`)
   else
     for (const [index, text] of weekdays.entries()) {
-      const [from, to = from] = String(text).toLowerCase().split(':')
-      const start = WEEKDAYS.indexOf(from ?? '')
+      const [from = '', to = from] = String(text).toLowerCase().split(':')
+      const start = WEEKDAYS.indexOf(from)
       const end = WEEKDAYS.indexOf(to)
       if (start < 0 || end < 0) problems.push(`${path}.weekdays[${index}] "${text}" is not a weekday or day range`)
       else period.weekdays.push([start, end])

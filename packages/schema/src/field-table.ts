@@ -35,7 +35,7 @@ export function fieldTable(): FieldDoc[] {
         field,
         type: typeName(prop),
         required: json.required?.includes(field) ?? false,
-        description: String(prop.description ?? ''),
+        description: String(prop.description ?? '') + (prop.default !== undefined ? ` (default \`${String(prop.default)}\`)` : ''),
       })
     }
   }
