@@ -85,7 +85,8 @@ await Promise.all(
         headers: { authorization: `Bearer ${token}`, 'content-type': 'application/x-ndjson' },
         body,
       })
-      if (response.status !== 200) throw new Error(`collector answered ${response.status}: ${await response.text()}`)
+      if (response.status !== 200)
+        throw new Error(`collector answered ${response.status}: ${await response.text()}`)
       accepted += ((await response.json()) as { accepted: number }).accepted
       latencies.push(performance.now() - sent)
     }
@@ -112,11 +113,14 @@ await client.command({
 })
 const fileSeconds = (performance.now() - fileStart) / 1000
 const [stored] = await (
-  await client.query({ query: 'SELECT count() AS n FROM flow_events', format: 'JSONEachRow', clickhouse_settings: { output_format_json_quote_64bit_integers: 0 } })
+  await client.query({
+    query: 'SELECT count() AS n FROM flow_events',
+    format: 'JSONEachRow',
+    clickhouse_settings: { output_format_json_quote_64bit_integers: 0 },
+  })
 ).json<{ n: number }>()
 await client.close()
 const engineRss = peakRssMiB(process.pid)
-
 
 const httpRate = accepted / httpSeconds
 const fileRate = (stored?.n ?? 0) / fileSeconds

@@ -21,7 +21,10 @@ export function createAdmissionControl(limits: AdmissionLimits) {
   return {
     /** Admit a request of `declaredBytes` (its Content-Length, or the body limit when unknown). */
     admit(declaredBytes: number): () => void {
-      if (requests >= limits.maxConcurrentRequests || (requests > 0 && bytes + declaredBytes > limits.maxBytesInFlight)) {
+      if (
+        requests >= limits.maxConcurrentRequests ||
+        (requests > 0 && bytes + declaredBytes > limits.maxBytesInFlight)
+      ) {
         throw new OverloadedError(limits.retryAfterSeconds)
       }
       requests++

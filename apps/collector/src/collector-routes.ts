@@ -1,5 +1,5 @@
-import { type Authenticator, requireToken } from '@palisade/http-server'
 import type { Bus } from '@palisade/bus'
+import { type Authenticator, requireToken } from '@palisade/http-server'
 import type { Express } from 'express'
 import type { Registry } from 'prom-client'
 import { createAdmissionControl } from './admission-control.ts'
@@ -10,11 +10,20 @@ import { createIngestHandler } from './ingest-route.ts'
 /** Mount the collector's routes on a service app (one made by `createServiceApp`). */
 export function mountCollectorRoutes(
   app: Express,
-  deps: { bus: Bus; authenticator: Authenticator; metrics: Registry; config: CollectorConfig; now?: () => number },
+  deps: {
+    bus: Bus
+    authenticator: Authenticator
+    metrics: Registry
+    config: CollectorConfig
+    now?: () => number
+  },
 ): void {
   const handler = createIngestHandler({
     bus: deps.bus,
-    limits: { maxBodyBytes: deps.config.maxBodyBytes, maxDecompressedBytes: deps.config.maxDecompressedBytes },
+    limits: {
+      maxBodyBytes: deps.config.maxBodyBytes,
+      maxDecompressedBytes: deps.config.maxDecompressedBytes,
+    },
     admission: createAdmissionControl({
       maxConcurrentRequests: deps.config.maxConcurrentRequests,
       maxBytesInFlight: deps.config.maxBytesInFlight,

@@ -30,6 +30,8 @@ export class BodyUnreadableError extends IngestRequestError {
 /** Too much is in flight: the client should retry after `retryAfterSeconds`. */
 export class OverloadedError extends IngestRequestError {
   constructor(readonly retryAfterSeconds: number) {
-    super(429, 'OVERLOADED', 'the collector is at capacity; retry after the Retry-After delay', { retriable: true })
+    super(429, 'OVERLOADED', 'the collector is at capacity; retry after the Retry-After delay', {
+      retriable: true,
+    })
   }
 }

@@ -1,6 +1,13 @@
 import type { AddressInfo } from 'node:net'
 import { createInProcessBus, topics } from '@palisade/bus'
-import { closeServer, createMetricsRegistry, createServiceApp, createTokenAuthenticator, finishServiceApp, listen } from '@palisade/http-server'
+import {
+  closeServer,
+  createMetricsRegistry,
+  createServiceApp,
+  createTokenAuthenticator,
+  finishServiceApp,
+  listen,
+} from '@palisade/http-server'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { mountCollectorRoutes } from './collector-routes.ts'
 
@@ -43,7 +50,11 @@ beforeAll(async () => {
 afterAll(() => close())
 
 const post = (body: string) =>
-  fetch(`${base}/v1/ingest/auth`, { method: 'POST', headers: { authorization: 'Bearer collector-test-token' }, body })
+  fetch(`${base}/v1/ingest/auth`, {
+    method: 'POST',
+    headers: { authorization: 'Bearer collector-test-token' },
+    body,
+  })
 
 describe('collector under overload', () => {
   it('answers 429 with Retry-After once the in-flight limit is reached, and stores what it admitted', async () => {

@@ -61,7 +61,12 @@ export function createIngestHandler(options: IngestRouteOptions) {
     }
     if (!kind) {
       request.resume()
-      sendError(response, 404, 'UNKNOWN_KIND', `unknown event kind "${kindParam}"; use flow, auth, mtls, decision or policy_change`)
+      sendError(
+        response,
+        404,
+        'UNKNOWN_KIND',
+        `unknown event kind "${kindParam}"; use flow, auth, mtls, decision or policy_change`,
+      )
       return finish(404)
     }
     const declared = Number(request.headers['content-length'])
@@ -75,56 +80,73 @@ export function createIngestHandler(options: IngestRouteOptions) {
       sendError(response, failure.status, failure.code, failure.message)
       return finish(failure.status)
     }
-    await tracer.startActiveSpan('collector.ingest', { attributes: { 'palisade.kind': kind } }, async (span) => {
-      try {
-        const tenant = request.principal!.tenant
-        const receivedAt = options.now()
-        const requestId = randomUUID()
-        const body = await readBody(request, options.limits)
-        const records = parseRecords(body)
-        const events: BusMessage<AnyEvent>[] = []
-        const rejected: BusMessage<QuarantineMessage>[] = []
-        for (const record of records) {
-          const result = record.ok
-            ? validateEvent(kind, record.value, { tenant, observedAt: receivedAt })
-            : { ok: false as const, reason: record.reason }
-          if (result.ok) {
-            events.push({ key: partitionKey(kind, result.event), value: result.event })
-          } else {
-            rejected.push({
-              key: `${tenant}/quarantine`,
-              value: { tenant, kind, line: record.line, raw: record.raw, reason: result.reason, request_id: requestId, received_at: receivedAt },
-            })
+    await tracer.startActiveSpan(
+      'collector.ingest',
+      { attributes: { 'palisade.kind': kind } },
+      async (span) => {
+        try {
+          const tenant = request.principal!.tenant
+          const receivedAt = options.now()
+          const requestId = randomUUID()
+          const body = await readBody(request, options.limits)
+          const records = parseRecords(body)
+          const events: BusMessage<AnyEvent>[] = []
+          const rejected: BusMessage<QuarantineMessage>[] = []
+          for (const record of records) {
+            const result = record.ok
+              ? validateEvent(kind, record.value, { tenant, observedAt: receivedAt })
+              : { ok: false as const, reason: record.reason }
+            if (result.ok) {
+              events.push({ key: partitionKey(kind, result.event), value: result.event })
+            } else {
+              rejected.push({
+                key: `${tenant}/quarantine`,
+                value: {
+                  tenant,
+                  kind,
+                  line: record.line,
+                  raw: record.raw,
+                  reason: result.reason,
+                  request_id: requestId,
+                  received_at: receivedAt,
+                },
+              })
+            }
           }
+          // Both must be durable before we answer: a lost quarantine record is lost data too.
+          await Promise.all([
+            options.bus.publish(topics.events(kind), events),
+            options.bus.publish(topics.quarantine, rejected),
+          ])
+          options.metrics.records.inc({ kind, outcome: 'accepted' }, events.length)
+          options.metrics.records.inc({ kind, outcome: 'rejected' }, rejected.length)
+          span.setAttributes({ 'palisade.accepted': events.length, 'palisade.rejected': rejected.length })
+          const answer: IngestAnswer = {
+            accepted: events.length,
+            rejected: rejected.length,
+            errors: rejected
+              .slice(0, maxErrors)
+              .map(({ value }) => ({ line: value.line, reason: value.reason })),
+          }
+          if (rejected.length > maxErrors) answer.errors_truncated = true
+          response.status(200).json(answer)
+          finish(200)
+        } catch (error) {
+          span.recordException(error as Error)
+          span.setStatus({ code: SpanStatusCode.ERROR })
+          if (error instanceof IngestRequestError) {
+            sendError(response, error.status, error.code, error.message)
+            return finish(error.status)
+          }
+          // The bus did not take the events: nothing was acknowledged, so the client must retry.
+          response.setHeader('Retry-After', '1')
+          sendError(response, 503, 'NOT_STORED', `events were not stored, retry: ${(error as Error).message}`)
+          finish(503)
+        } finally {
+          release()
+          span.end()
         }
-        // Both must be durable before we answer: a lost quarantine record is lost data too.
-        await Promise.all([options.bus.publish(topics.events(kind), events), options.bus.publish(topics.quarantine, rejected)])
-        options.metrics.records.inc({ kind, outcome: 'accepted' }, events.length)
-        options.metrics.records.inc({ kind, outcome: 'rejected' }, rejected.length)
-        span.setAttributes({ 'palisade.accepted': events.length, 'palisade.rejected': rejected.length })
-        const answer: IngestAnswer = {
-          accepted: events.length,
-          rejected: rejected.length,
-          errors: rejected.slice(0, maxErrors).map(({ value }) => ({ line: value.line, reason: value.reason })),
-        }
-        if (rejected.length > maxErrors) answer.errors_truncated = true
-        response.status(200).json(answer)
-        finish(200)
-      } catch (error) {
-        span.recordException(error as Error)
-        span.setStatus({ code: SpanStatusCode.ERROR })
-        if (error instanceof IngestRequestError) {
-          sendError(response, error.status, error.code, error.message)
-          return finish(error.status)
-        }
-        // The bus did not take the events: nothing was acknowledged, so the client must retry.
-        response.setHeader('Retry-After', '1')
-        sendError(response, 503, 'NOT_STORED', `events were not stored, retry: ${(error as Error).message}`)
-        finish(503)
-      } finally {
-        release()
-        span.end()
-      }
-    })
+      },
+    )
   }
 }

@@ -23,7 +23,10 @@ export function parseRecords(body: Buffer): BodyRecord[] {
     try {
       array = JSON.parse(trimmed)
     } catch (error) {
-      throw new BodyUnreadableError(`body starts with "[" but is not a valid JSON array: ${(error as Error).message}`, error)
+      throw new BodyUnreadableError(
+        `body starts with "[" but is not a valid JSON array: ${(error as Error).message}`,
+        error,
+      )
     }
     if (!Array.isArray(array)) throw new BodyUnreadableError('body is not a JSON array')
     return array.map((value, index) => ({ line: index + 1, raw: JSON.stringify(value), value, ok: true }))

@@ -10,7 +10,11 @@ export interface BodyLimits {
   maxDecompressedBytes: number
 }
 
-async function collect(stream: AsyncIterable<Buffer>, limit: number, onOverflow: () => Error): Promise<Buffer> {
+async function collect(
+  stream: AsyncIterable<Buffer>,
+  limit: number,
+  onOverflow: () => Error,
+): Promise<Buffer> {
   const chunks: Buffer[] = []
   let size = 0
   for await (const chunk of stream) {
@@ -36,7 +40,11 @@ export async function readBody(request: IncomingMessage, limits: BodyLimits): Pr
     request.resume()
     throw new BodyUnreadableError(`unsupported Content-Encoding "${encoding}"; send gzip or no encoding`)
   }
-  const raw = await collect(request, limits.maxBodyBytes, () => new BodyTooLargeError(limits.maxBodyBytes, 'body'))
+  const raw = await collect(
+    request,
+    limits.maxBodyBytes,
+    () => new BodyTooLargeError(limits.maxBodyBytes, 'body'),
+  )
   if (encoding === 'identity') return raw
   const gunzip = createGunzip()
   gunzip.end(raw)

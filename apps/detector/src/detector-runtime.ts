@@ -29,7 +29,9 @@ export function createDetectorRuntime(options: DetectorRuntimeOptions) {
   const now = options.now ?? Date.now
   const states = new Map<string, Map<string, unknown>>(options.detectors.map((d) => [d.id, new Map()]))
   const dirty = new Set<string>()
-  const recent = new Map(options.detectors.map((d) => [d.id, createRecentIds(options.recentIdCapacity ?? 200_000)]))
+  const recent = new Map(
+    options.detectors.map((d) => [d.id, createRecentIds(options.recentIdCapacity ?? 200_000)]),
+  )
   const findingsCounter = new Counter({
     name: 'palisade_detector_findings_total',
     help: 'Findings produced, by rule and severity',
@@ -56,33 +58,37 @@ export function createDetectorRuntime(options: DetectorRuntimeOptions) {
   return {
     /** Run a batch of events of one kind through the detectors; resolves after findings are published. */
     async handle(kind: EventKind, events: AnyEvent[]): Promise<Finding[]> {
-      return tracer.startActiveSpan('detector.handle', { attributes: { 'palisade.kind': kind } }, async (span) => {
-        try {
-          eventsCounter.inc({ kind }, events.length)
-          const findings: Finding[] = []
-          const detectedAt = now()
-          for (const detector of options.detectors) {
-            if (!detector.kinds.includes(kind)) continue
-            const seen = recent.get(detector.id)!
-            for (const event of events) {
-              if (!seen.add(`${event.tenant}/${event.event_id}`)) continue
-              const produced = detector.step(stateOf(detector, event.tenant), event)
-              dirty.add(`${detector.id}\n${event.tenant}`)
-              for (const finding of produced) {
-                findings.push({ ...finding, detected_at: detectedAt })
-                findingsCounter.inc({ rule: finding.rule, severity: finding.severity })
+      return tracer.startActiveSpan(
+        'detector.handle',
+        { attributes: { 'palisade.kind': kind } },
+        async (span) => {
+          try {
+            eventsCounter.inc({ kind }, events.length)
+            const findings: Finding[] = []
+            const detectedAt = now()
+            for (const detector of options.detectors) {
+              if (!detector.kinds.includes(kind)) continue
+              const seen = recent.get(detector.id)!
+              for (const event of events) {
+                if (!seen.add(`${event.tenant}/${event.event_id}`)) continue
+                const produced = detector.step(stateOf(detector, event.tenant), event)
+                dirty.add(`${detector.id}\n${event.tenant}`)
+                for (const finding of produced) {
+                  findings.push({ ...finding, detected_at: detectedAt })
+                  findingsCounter.inc({ rule: finding.rule, severity: finding.severity })
+                }
               }
             }
+            if (findings.length > 0) await options.publishFindings(findings)
+            return findings
+          } catch (error) {
+            span.setStatus({ code: SpanStatusCode.ERROR })
+            throw error
+          } finally {
+            span.end()
           }
-          if (findings.length > 0) await options.publishFindings(findings)
-          return findings
-        } catch (error) {
-          span.setStatus({ code: SpanStatusCode.ERROR })
-          throw error
-        } finally {
-          span.end()
-        }
-      })
+        },
+      )
     },
 
     /** Load the last checkpoint of every detector. */

@@ -1,10 +1,14 @@
 import { type Bus, type BusBatch, type Subscription, topics } from '@palisade/bus'
 import type { Detector } from '@palisade/detectors'
-import { type AnyEvent, eventKinds, type EventKind } from '@palisade/schema'
+import { type AnyEvent, type EventKind, eventKinds } from '@palisade/schema'
 import type { DetectorRuntime } from './detector-runtime.ts'
 
 /** Join the `detector` consumer group on the topics of the kinds the detectors read. */
-export function subscribeDetectors(bus: Bus, runtime: DetectorRuntime, detectors: Detector[]): Promise<Subscription> {
+export function subscribeDetectors(
+  bus: Bus,
+  runtime: DetectorRuntime,
+  detectors: Detector[],
+): Promise<Subscription> {
   const kinds = eventKinds.filter((kind) => detectors.some((detector) => detector.kinds.includes(kind)))
   const kindByTopic = new Map<string, EventKind>(kinds.map((kind) => [topics.events(kind), kind]))
   return bus.subscribe('detector', [...kindByTopic.keys()], async (batch: BusBatch) => {

@@ -1,2 +1,6 @@
-export { createDetectorRuntime, type DetectorRuntime, type DetectorRuntimeOptions } from './detector-runtime.ts'
+export {
+  createDetectorRuntime,
+  type DetectorRuntime,
+  type DetectorRuntimeOptions,
+} from './detector-runtime.ts'
 export { subscribeDetectors } from './detector-subscription.ts'

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import { trace } from '@opentelemetry/api'
 import { type Bus, type BusBatch, type Subscription, topics } from '@palisade/bus'
 import type { EventWriter, FindingStore, QuarantinedRecord, QuarantineWriter } from '@palisade/clickhouse'
-import { type AnyEvent, eventKinds, type EventKind, type Finding } from '@palisade/schema'
+import { type AnyEvent, type EventKind, eventKinds, type Finding } from '@palisade/schema'
 import { Counter, type Registry } from 'prom-client'
 
 /** Where the ingester stores what it consumes. */
@@ -23,7 +23,11 @@ export const ingesterTopics = [...kindByTopic.keys(), topics.quarantine, topics.
  * records and findings. A batch is committed (the handler resolves) only after ClickHouse has
  * acknowledged the insert; a failure rejects, so the publisher (or Kafka) delivers it again.
  */
-export function subscribeIngester(bus: Bus, stores: IngesterStores, registry?: Registry): Promise<Subscription> {
+export function subscribeIngester(
+  bus: Bus,
+  stores: IngesterStores,
+  registry?: Registry,
+): Promise<Subscription> {
   const stored = new Counter({
     name: 'palisade_ingester_rows_total',
     help: 'Rows handled by the ingester, by table kind and outcome (stored, duplicate)',
@@ -31,30 +35,37 @@ export function subscribeIngester(bus: Bus, stores: IngesterStores, registry?: R
     registers: registry ? [registry] : [],
   })
   return bus.subscribe('ingester', ingesterTopics, async (batch: BusBatch) => {
-    await tracer.startActiveSpan('ingester.store', { attributes: { 'messaging.destination.name': batch.topic } }, async (span) => {
-      try {
-        const kind = kindByTopic.get(batch.topic)
-        if (kind) {
-          const result = await stores.events.write(
-            kind,
-            batch.messages.map((message) => message.value as AnyEvent),
-          )
-          stored.inc({ kind, outcome: 'stored' }, result.stored.length)
-          stored.inc({ kind, outcome: 'duplicate' }, result.duplicates)
-        } else if (batch.topic === topics.quarantine) {
-          const records = batch.messages.map((message) => message.value as QuarantinedRecord)
-          // The same body sent again quarantines the same records: name the batch by their content.
-          const token = createHash('sha256')
-          for (const record of records) token.update(`${record.tenant}\n${record.kind}\n${record.line}\n${record.raw}\n`)
-          await stores.quarantine.write(records, { dedupToken: token.digest('hex') })
-          stored.inc({ kind: 'quarantine', outcome: 'stored' }, records.length)
-        } else if (batch.topic === topics.findings) {
-          const fresh = await stores.findings.write(batch.messages.map((message) => message.value as Finding))
-          stored.inc({ kind: 'finding', outcome: 'stored' }, fresh.length)
+    await tracer.startActiveSpan(
+      'ingester.store',
+      { attributes: { 'messaging.destination.name': batch.topic } },
+      async (span) => {
+        try {
+          const kind = kindByTopic.get(batch.topic)
+          if (kind) {
+            const result = await stores.events.write(
+              kind,
+              batch.messages.map((message) => message.value as AnyEvent),
+            )
+            stored.inc({ kind, outcome: 'stored' }, result.stored.length)
+            stored.inc({ kind, outcome: 'duplicate' }, result.duplicates)
+          } else if (batch.topic === topics.quarantine) {
+            const records = batch.messages.map((message) => message.value as QuarantinedRecord)
+            // The same body sent again quarantines the same records: name the batch by their content.
+            const token = createHash('sha256')
+            for (const record of records)
+              token.update(`${record.tenant}\n${record.kind}\n${record.line}\n${record.raw}\n`)
+            await stores.quarantine.write(records, { dedupToken: token.digest('hex') })
+            stored.inc({ kind: 'quarantine', outcome: 'stored' }, records.length)
+          } else if (batch.topic === topics.findings) {
+            const fresh = await stores.findings.write(
+              batch.messages.map((message) => message.value as Finding),
+            )
+            stored.inc({ kind: 'finding', outcome: 'stored' }, fresh.length)
+          }
+        } finally {
+          span.end()
         }
-      } finally {
-        span.end()
-      }
-    })
+      },
+    )
   })
 }

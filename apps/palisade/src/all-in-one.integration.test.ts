@@ -28,13 +28,17 @@ function flowLine(i: number, extra: Record<string, unknown> = {}): string {
   })
 }
 
-async function ingest(kind: string, body: string | Buffer, headers: Record<string, string> = {}) {
+async function ingest(kind: string, body: string | Uint8Array, headers: Record<string, string> = {}) {
   const response = await fetch(`${palisade.collectorUrl}/v1/ingest/${kind}`, {
     method: 'POST',
     headers: { ...auth, 'content-type': 'application/x-ndjson', ...headers },
-    body,
+    body: typeof body === 'string' ? body : new Uint8Array(body),
   })
-  return { status: response.status, body: (await response.json()) as Record<string, unknown>, headers: response.headers }
+  return {
+    status: response.status,
+    body: (await response.json()) as Record<string, unknown>,
+    headers: response.headers,
+  }
 }
 
 async function stopAndOpenStore(): Promise<ClickHouseClient> {
@@ -74,7 +78,10 @@ describe('palisade start', () => {
   })
 
   it('answers 401 to an ingest without a valid token', async () => {
-    const response = await fetch(`${palisade.collectorUrl}/v1/ingest/flow`, { method: 'POST', body: flowLine(0) })
+    const response = await fetch(`${palisade.collectorUrl}/v1/ingest/flow`, {
+      method: 'POST',
+      body: flowLine(0),
+    })
     expect(response.status).toBe(401)
     expect(response.headers.get('www-authenticate')).toContain('Bearer')
   })
@@ -93,7 +100,10 @@ describe('palisade start', () => {
 
   it('takes a gzip-compressed JSON array', async () => {
     const body = gzipSync(`[${flowLine(10)},${flowLine(11)}]`)
-    const result = await ingest('flow', body, { 'content-encoding': 'gzip', 'content-type': 'application/json' })
+    const result = await ingest('flow', body, {
+      'content-encoding': 'gzip',
+      'content-type': 'application/json',
+    })
     expect(result.body).toMatchObject({ accepted: 2, rejected: 0 })
   })
 
@@ -119,11 +129,25 @@ describe('palisade start', () => {
     const client = await stopAndOpenStore()
     try {
       const rows = await (
-        await client.query({ query: 'SELECT event_id FROM flow_events ORDER BY event_id', format: 'JSONCompactEachRow' })
+        await client.query({
+          query: 'SELECT event_id FROM flow_events ORDER BY event_id',
+          format: 'JSONCompactEachRow',
+        })
       ).json<[string]>()
-      expect(rows.map(([id]) => id)).toEqual(['flow-1', 'flow-10', 'flow-11', 'flow-20', 'flow-21', 'flow-22', 'flow-3'])
+      expect(rows.map(([id]) => id)).toEqual([
+        'flow-1',
+        'flow-10',
+        'flow-11',
+        'flow-20',
+        'flow-21',
+        'flow-22',
+        'flow-3',
+      ])
       const quarantined = await (
-        await client.query({ query: 'SELECT line, raw, reason FROM quarantine ORDER BY line', format: 'JSONEachRow' })
+        await client.query({
+          query: 'SELECT line, raw, reason FROM quarantine ORDER BY line',
+          format: 'JSONEachRow',
+        })
       ).json<{ line: number; raw: string; reason: string }>()
       expect(quarantined.map((row) => [row.line, row.raw])).toEqual([
         [2, '{"ts": oops'],

@@ -65,7 +65,11 @@ export async function startAllInOne(config: AllInOneConfig, log: Log): Promise<R
   const subscriptions = [
     await subscribeIngester(
       bus,
-      { events: createEventWriter(client), quarantine: createQuarantineWriter(client), findings: findingStore },
+      {
+        events: createEventWriter(client),
+        quarantine: createQuarantineWriter(client),
+        findings: findingStore,
+      },
       registry,
     ),
   ]

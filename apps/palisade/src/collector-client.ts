@@ -18,7 +18,11 @@ export interface PostOptions {
  * Send records of one kind to the collector as NDJSON batches, one request at a time, retrying a
  * batch on 429/503 after its Retry-After (at-least-once, as real agents do).
  */
-export async function postRecords(kind: string, records: unknown[], options: PostOptions): Promise<BatchAnswer> {
+export async function postRecords(
+  kind: string,
+  records: unknown[],
+  options: PostOptions,
+): Promise<BatchAnswer> {
   const batchSize = options.batchSize ?? 5000
   const total: BatchAnswer = { accepted: 0, rejected: 0 }
   for (let start = 0; start < records.length; start += batchSize) {

@@ -24,7 +24,8 @@ async function send(records: GeneratedRecord[], options: DemoFeedOptions): Promi
   }
   let accepted = 0
   for (const [kind, list] of byKind) {
-    accepted += (await postRecords(kind, list, { collectorUrl: options.collectorUrl, token: options.token })).accepted
+    accepted += (await postRecords(kind, list, { collectorUrl: options.collectorUrl, token: options.token }))
+      .accepted
   }
   return accepted
 }
@@ -34,7 +35,10 @@ async function send(records: GeneratedRecord[], options: DemoFeedOptions): Promi
  * auth burst still going on), then every completed minute live, through the collector's HTTP API
  * like any other source. Returns the incident labels and a stop function.
  */
-export async function startDemoFeed(options: DemoFeedOptions, log: Log): Promise<{ incidents: IncidentLabel[]; stop: () => Promise<void> }> {
+export async function startDemoFeed(
+  options: DemoFeedOptions,
+  log: Log,
+): Promise<{ incidents: IncidentLabel[]; stop: () => Promise<void> }> {
   const now = options.now ?? Date.now
   const currentMinute = () => Math.floor(now() / minuteMs) * minuteMs
   let sentUntil = currentMinute()
@@ -58,7 +62,9 @@ export async function startDemoFeed(options: DemoFeedOptions, log: Log): Promise
     const from = sentUntil
     sentUntil = until
     const live = generateDemoTelemetry({ seed: options.seed ^ from, from, to: until, incidentAt })
-    running = running.then(() => send(live.records, options)).catch((error) => log.error('demo: live feed failed', error))
+    running = running
+      .then(() => send(live.records, options))
+      .catch((error) => log.error('demo: live feed failed', error))
   }, 5_000)
   timer.unref()
   return {

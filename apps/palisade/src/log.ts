@@ -13,6 +13,9 @@ export function createConsoleLog(name: string): Log {
     info: (message) => line('INFO ', message),
     warn: (message) => line('WARN ', message),
     error: (message, error) =>
-      line('ERROR', error === undefined ? message : `${message}: ${(error as Error)?.stack ?? String(error)}`),
+      line(
+        'ERROR',
+        error === undefined ? message : `${message}: ${(error as Error)?.stack ?? String(error)}`,
+      ),
   }
 }

@@ -37,11 +37,16 @@ async function runStart(withDemo: boolean): Promise<void> {
   )
   const demo = withDemo
     ? await startDemoFeed(
-        { collectorUrl: running.collectorUrl, token: running.token, seed: Number(process.env.PALISADE_DEMO_SEED ?? 1) },
+        {
+          collectorUrl: running.collectorUrl,
+          token: running.token,
+          seed: Number(process.env.PALISADE_DEMO_SEED ?? 1),
+        },
         log,
       )
     : undefined
-  if (demo) process.stdout.write(`Demo feed running; open ${running.dashboardUrl} to watch the incidents arrive.\n`)
+  if (demo)
+    process.stdout.write(`Demo feed running; open ${running.dashboardUrl} to watch the incidents arrive.\n`)
   let signalled = false
   const shutdown = (signal: string) => {
     if (signalled) return
@@ -50,12 +55,12 @@ async function runStart(withDemo: boolean): Promise<void> {
     Promise.resolve(demo?.stop())
       .then(() => running.stop())
       .then(
-      () => process.exit(0),
-      (error) => {
-        log.error('shutdown failed', error)
-        process.exit(1)
-      },
-    )
+        () => process.exit(0),
+        (error) => {
+          log.error('shutdown failed', error)
+          process.exit(1)
+        },
+      )
   }
   process.on('SIGINT', () => shutdown('SIGINT'))
   process.on('SIGTERM', () => shutdown('SIGTERM'))

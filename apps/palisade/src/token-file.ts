@@ -6,7 +6,10 @@ import { join } from 'node:path'
  * The API token: the configured one, else the one kept in `<dataDir>/token`, else a new random one
  * written there with mode 600 (only the owner may read it). Tells the caller which it was.
  */
-export function resolveToken(dataDir: string, configured: string | undefined): { token: string; origin: 'env' | 'file' | 'generated'; path: string } {
+export function resolveToken(
+  dataDir: string,
+  configured: string | undefined,
+): { token: string; origin: 'env' | 'file' | 'generated'; path: string } {
   const path = join(dataDir, 'token')
   if (configured) return { token: configured, origin: 'env', path }
   mkdirSync(dataDir, { recursive: true })

@@ -20,9 +20,13 @@ export class BusClosedError extends BusError {
 /** A consumer group failed to handle a batch; the publisher should treat it as not stored. */
 export class DeliveryFailedError extends BusError {
   constructor(group: string, topic: string, cause: unknown) {
-    super('DELIVERY_FAILED', `consumer group ${group} failed on ${topic}: ${(cause as Error)?.message ?? cause}`, {
-      retriable: true,
-      cause,
-    })
+    super(
+      'DELIVERY_FAILED',
+      `consumer group ${group} failed on ${topic}: ${(cause as Error)?.message ?? cause}`,
+      {
+        retriable: true,
+        cause,
+      },
+    )
   }
 }

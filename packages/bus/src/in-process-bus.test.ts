@@ -13,7 +13,10 @@ describe('in-process bus', () => {
     await bus.subscribe('detect', ['t', 'u'], async (batch) => {
       seen.push(`detect:${batch.topic}`)
     })
-    await bus.publish('t', [{ key: 'a', value: 1 }, { key: 'b', value: 2 }])
+    await bus.publish('t', [
+      { key: 'a', value: 1 },
+      { key: 'b', value: 2 },
+    ])
     expect(seen.sort()).toEqual(['detect:t', 'store:2'])
     await bus.publish('u', [{ key: 'a', value: 1 }])
     expect(seen).toContain('detect:u')

@@ -48,8 +48,15 @@ export function createInProcessBus(): Bus {
     async subscribe(name, topicNames, handle) {
       if (closed) throw new BusClosedError()
       const existing = groups.get(name)
-      if (existing && !existing.closed) throw new Error(`consumer group ${name} is already subscribed in this process`)
-      const group: Group = { name, topics: new Set(topicNames), handle: handle as BatchHandler, tail: Promise.resolve(), closed: false }
+      if (existing && !existing.closed)
+        throw new Error(`consumer group ${name} is already subscribed in this process`)
+      const group: Group = {
+        name,
+        topics: new Set(topicNames),
+        handle: handle as BatchHandler,
+        tail: Promise.resolve(),
+        closed: false,
+      }
       groups.set(name, group)
       const subscription: Subscription = {
         async close() {

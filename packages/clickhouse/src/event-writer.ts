@@ -26,7 +26,11 @@ export interface EventWriter {
    * on a retry. `dedupToken` names the batch for ClickHouse's own insert deduplication (a retried
    * Kafka offset range, say); by default it is derived from the ids stored.
    */
-  write<E extends AnyEvent>(kind: EventKind, events: E[], options?: { dedupToken?: string }): Promise<EventWriteResult<E>>
+  write<E extends AnyEvent>(
+    kind: EventKind,
+    events: E[],
+    options?: { dedupToken?: string },
+  ): Promise<EventWriteResult<E>>
 }
 
 /**
@@ -56,7 +60,11 @@ export function createEventWriter(client: ClickHouseClient): EventWriter {
     return new Set((await result.json<[string]>()).map(([id]) => id))
   }
 
-  async function insert<E extends AnyEvent>(table: string, events: E[], dedupToken: string | undefined): Promise<E[]> {
+  async function insert<E extends AnyEvent>(
+    table: string,
+    events: E[],
+    dedupToken: string | undefined,
+  ): Promise<E[]> {
     const byTenant = new Map<string, E[]>()
     for (const event of events) {
       const group = byTenant.get(event.tenant)

@@ -84,7 +84,9 @@ export function createFindingStore(client: ClickHouseClient): FindingStore {
         clickhouse_settings: { output_format_json_quote_64bit_integers: 0 },
       })
       // Aliases differ from the column names: ClickHouse would otherwise read `ts` in WHERE as the alias.
-      const rows = await result.json<Omit<FindingRow, 'ts' | 'detected_at'> & { ts_ms: number; detected_ms: number }>()
+      const rows = await result.json<
+        Omit<FindingRow, 'ts' | 'detected_at'> & { ts_ms: number; detected_ms: number }
+      >()
       return rows.map(({ ts_ms, detected_ms, ...row }) => ({
         ...row,
         ts: Number(ts_ms),

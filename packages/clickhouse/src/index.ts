@@ -10,10 +10,26 @@ export {
   isDashboardQueryName,
 } from './dashboard-queries.ts'
 export { InsertFailedError, MigrationFailedError, StoreError } from './errors.ts'
-export { createEventWriter, type EventWriter, type EventWriteResult, eventTables } from './event-writer.ts'
+export { createEventWriter, type EventWriteResult, type EventWriter, eventTables } from './event-writer.ts'
 export { createFindingStore, type FindingQuery, type FindingStore } from './finding-store.ts'
-export { type Migration, type MigrateOptions, migrate, readMigrations, splitStatements } from './migrations.ts'
+export {
+  type MigrateOptions,
+  type Migration,
+  migrate,
+  readMigrations,
+  splitStatements,
+} from './migrations.ts'
+export { migrationsDir } from './migrations-dir.ts'
 export { createQuarantineWriter, type QuarantinedRecord, type QuarantineWriter } from './quarantine-writer.ts'
 export { createSerialQueue } from './serial-queue.ts'
-export { migrationsDir } from './migrations-dir.ts'
-export { type BurnRateSeriesPoint, type BurnRateSeriesQuery, queryBurnRateSeries, querySloWindows, type SloRatioSelector, type SloRollup, sloRollupTables, type SloWindowQuery, type SloWindowRow } from './slo-window-query.ts'
+export {
+  type BurnRateSeriesPoint,
+  type BurnRateSeriesQuery,
+  queryBurnRateSeries,
+  querySloWindows,
+  type SloRatioSelector,
+  type SloRollup,
+  type SloWindowQuery,
+  type SloWindowRow,
+  sloRollupTables,
+} from './slo-window-query.ts'

@@ -31,7 +31,8 @@ export function readMigrations(dir: string): Migration[] {
     .sort()
   return files.map((file, index) => {
     const version = Number(file.slice(0, 4))
-    if (version !== index + 1) throw new MigrationFailedError(`migration ${file} breaks the numbering (expected ${index + 1})`)
+    if (version !== index + 1)
+      throw new MigrationFailedError(`migration ${file} breaks the numbering (expected ${index + 1})`)
     const text = readFileSync(join(dir, file), 'utf8')
     return {
       version,
@@ -65,7 +66,12 @@ export async function migrate(client: ClickHouseClient, options: MigrateOptions)
     query: 'SELECT version, name, checksum FROM schema_migrations ORDER BY version',
     format: 'JSONEachRow',
   })
-  const applied = new Map((await result.json<{ version: number; name: string; checksum: string }>()).map((row) => [row.version, row]))
+  const applied = new Map(
+    (await result.json<{ version: number; name: string; checksum: string }>()).map((row) => [
+      row.version,
+      row,
+    ]),
+  )
   const done: number[] = []
   for (const migration of readMigrations(options.dir)) {
     const recorded = applied.get(migration.version)
@@ -81,12 +87,22 @@ export async function migrate(client: ClickHouseClient, options: MigrateOptions)
       try {
         await client.command({ query: statement })
       } catch (error) {
-        throw new MigrationFailedError(`migration ${migration.name} failed: ${(error as Error).message}`, error)
+        throw new MigrationFailedError(
+          `migration ${migration.name} failed: ${(error as Error).message}`,
+          error,
+        )
       }
     }
     await client.insert({
       table: 'schema_migrations',
-      values: [{ version: migration.version, name: migration.name, checksum: migration.checksum, applied_at: Date.now() }],
+      values: [
+        {
+          version: migration.version,
+          name: migration.name,
+          checksum: migration.checksum,
+          applied_at: Date.now(),
+        },
+      ],
       format: 'JSONEachRow',
     })
     options.onApplied?.(migration)

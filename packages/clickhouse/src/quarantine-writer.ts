@@ -32,7 +32,9 @@ export function createQuarantineWriter(client: ClickHouseClient): QuarantineWrit
           values: records,
           format: 'JSONEachRow',
           clickhouse_settings: {
-            insert_deduplication_token: createHash('sha256').update(`quarantine\n${dedupToken}`).digest('hex'),
+            insert_deduplication_token: createHash('sha256')
+              .update(`quarantine\n${dedupToken}`)
+              .digest('hex'),
           },
         })
       } catch (error) {

@@ -5,9 +5,9 @@ import { type AnyEvent, validateEvent } from '@palisade/schema'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createEventWriter } from './event-writer.ts'
 import { createFindingStore } from './finding-store.ts'
+import { type ClickHouseClient, openClickHouse } from './index.ts'
 import { migrate, readMigrations } from './migrations.ts'
 import { migrationsDir } from './migrations-dir.ts'
-import { type ClickHouseClient, openClickHouse } from './index.ts'
 
 // The real ClickHouse engine, embedded through chDB, in a temporary data directory.
 let client: ClickHouseClient
@@ -35,8 +35,12 @@ describe('migrate', () => {
     const first = await migrate(client, { dir: migrationsDir })
     expect(first).toEqual(readMigrations(migrationsDir).map((m) => m.version))
     expect(await migrate(client, { dir: migrationsDir })).toEqual([])
-    const tables = await (await client.query({ query: 'SHOW TABLES', format: 'JSONEachRow' })).json<{ name: string }>()
-    expect(tables.map((t) => t.name)).toEqual(expect.arrayContaining(['flow_events', 'auth_rollup_1m', 'findings', 'quarantine']))
+    const tables = await (await client.query({ query: 'SHOW TABLES', format: 'JSONEachRow' })).json<{
+      name: string
+    }>()
+    expect(tables.map((t) => t.name)).toEqual(
+      expect.arrayContaining(['flow_events', 'auth_rollup_1m', 'findings', 'quarantine']),
+    )
   })
 })
 
@@ -45,8 +49,20 @@ describe('event writer', () => {
     const writer = createEventWriter(client)
     const batch = [
       event('auth', { ts: minute + 1, service: 'sso', principal: 'ann@acme.io', outcome: 'success' }),
-      event('auth', { ts: minute + 2, service: 'sso', principal: 'bob@acme.io', outcome: 'failure', failure_kind: 'user' }),
-      event('auth', { ts: minute + 3, service: 'sso', principal: 'svc', outcome: 'failure', failure_kind: 'system' }),
+      event('auth', {
+        ts: minute + 2,
+        service: 'sso',
+        principal: 'bob@acme.io',
+        outcome: 'failure',
+        failure_kind: 'user',
+      }),
+      event('auth', {
+        ts: minute + 3,
+        service: 'sso',
+        principal: 'svc',
+        outcome: 'failure',
+        failure_kind: 'system',
+      }),
     ]
     const first = await writer.write('auth', batch)
     expect(first.stored).toHaveLength(3)
@@ -67,8 +83,14 @@ describe('event writer', () => {
 
   it('keeps concurrent retries of the same batch to one copy', async () => {
     const writer = createEventWriter(client)
-    const batch = [event('auth', { ts: minute + 10, service: 'vpn', principal: 'cy@acme.io', outcome: 'success' })]
-    const results = await Promise.all([writer.write('auth', batch), writer.write('auth', batch), writer.write('auth', batch)])
+    const batch = [
+      event('auth', { ts: minute + 10, service: 'vpn', principal: 'cy@acme.io', outcome: 'success' }),
+    ]
+    const results = await Promise.all([
+      writer.write('auth', batch),
+      writer.write('auth', batch),
+      writer.write('auth', batch),
+    ])
     expect(results.map((r) => r.stored.length).sort()).toEqual([0, 0, 1])
   })
 })

@@ -6,7 +6,11 @@ const hour = 3_600_000
 const t0 = Date.UTC(2026, 10, 23, 8)
 
 function flow(ts: number, src: string, dst: string, port: number, verdict = 'allowed'): FlowEvent {
-  const result = validateEvent('flow', { ts, src_identity: src, dst_identity: dst, dst_port: port, verdict, service: 'shop' }, { tenant: 'acme', observedAt: ts })
+  const result = validateEvent(
+    'flow',
+    { ts, src_identity: src, dst_identity: dst, dst_port: port, verdict, service: 'shop' },
+    { tenant: 'acme', observedAt: ts },
+  )
   if (!result.ok) throw new Error(result.reason)
   return result.event
 }
@@ -23,24 +27,40 @@ function run(events: FlowEvent[], options = {}) {
 
 describe('newEdgeDetector', () => {
   it('stays quiet while learning and on edges it has learned', () => {
-    const findings = run([flow(t0, web, api, 8080), flow(t0 + 30 * 60_000, api, db, 5432), flow(t0 + 2 * hour, web, api, 8080)])
+    const findings = run([
+      flow(t0, web, api, 8080),
+      flow(t0 + 30 * 60_000, api, db, 5432),
+      flow(t0 + 2 * hour, web, api, 8080),
+    ])
     expect(findings).toEqual([])
   })
 
   it('reports a new edge after the learning period, explaining edge, first seen and baseline', () => {
-    const findings = run([flow(t0, web, api, 8080), flow(t0 + 10 * 60_000, api, db, 5432), flow(t0 + 2 * hour, web, db, 5432)])
+    const findings = run([
+      flow(t0, web, api, 8080),
+      flow(t0 + 10 * 60_000, api, db, 5432),
+      flow(t0 + 2 * hour, web, db, 5432),
+    ])
     expect(findings).toHaveLength(1)
     const [finding] = findings
     expect(finding!.rule).toBe('lateral.new_edge')
     expect(finding!.entities).toMatchObject({ src_identity: web, dst_identity: db, dst_port: '5432' })
-    expect(finding!.evidence).toMatchObject({ first_seen: t0 + 2 * hour, baseline_edges: 2, baseline_age_ms: 2 * hour })
+    expect(finding!.evidence).toMatchObject({
+      first_seen: t0 + 2 * hour,
+      baseline_edges: 2,
+      baseline_age_ms: 2 * hour,
+    })
     expect(finding!.summary).toContain(`${web} connected to ${db} on port 5432 for the first time`)
     expect(finding!.summary).toContain('2 edges learned over the previous 2.0 h')
     expect(finding!.severity).toBe('page')
   })
 
   it('reports each new edge once', () => {
-    const findings = run([flow(t0, web, api, 8080), flow(t0 + 2 * hour, api, web, 9000), flow(t0 + 3 * hour, api, web, 9000)])
+    const findings = run([
+      flow(t0, web, api, 8080),
+      flow(t0 + 2 * hour, api, web, 9000),
+      flow(t0 + 3 * hour, api, web, 9000),
+    ])
     expect(findings).toHaveLength(1)
     expect(findings[0]!.severity).toBe('ticket')
   })

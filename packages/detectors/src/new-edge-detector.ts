@@ -1,4 +1,4 @@
-import { deriveEventId, type AnyEvent, type FlowEvent, type Severity } from '@palisade/schema'
+import { type AnyEvent, deriveEventId, type FlowEvent, type Severity } from '@palisade/schema'
 import type { DetectedFinding, Detector } from './detector.ts'
 
 /** Settings of the new-edge detector. */

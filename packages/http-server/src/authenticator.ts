@@ -26,7 +26,8 @@ export function createTokenAuthenticator(tokens: Record<string, string>): Authen
       const candidate = digest(token)
       let found: Principal | undefined
       // No early exit: every token is compared, so timing does not tell which tenant matched.
-      for (const entry of entries) if (timingSafeEqual(entry.digest, candidate)) found = { tenant: entry.tenant }
+      for (const entry of entries)
+        if (timingSafeEqual(entry.digest, candidate)) found = { tenant: entry.tenant }
       return found
     },
   }

@@ -31,7 +31,12 @@ export function requireToken(authenticator: Authenticator) {
     const principal = authenticator.authenticate(bearerToken(request.headers.authorization))
     if (!principal) {
       response.setHeader('WWW-Authenticate', 'Bearer realm="palisade"')
-      sendError(response, 401, 'UNAUTHENTICATED', 'a valid bearer token is required (Authorization: Bearer <token>)')
+      sendError(
+        response,
+        401,
+        'UNAUTHENTICATED',
+        'a valid bearer token is required (Authorization: Bearer <token>)',
+      )
       return
     }
     request.principal = principal

@@ -31,6 +31,13 @@ describe('generateDemoTelemetry', () => {
     }
     expect(systemRate(true)).toBeGreaterThan(0.2)
     expect(systemRate(false)).toBeLessThan(0.002)
-    expect(records.some((r) => r.kind === 'flow' && String(r.record.src_identity).endsWith('frontend') && r.record.dst_port === 5432)).toBe(true)
+    expect(
+      records.some(
+        (r) =>
+          r.kind === 'flow' &&
+          String(r.record.src_identity).endsWith('frontend') &&
+          r.record.dst_port === 5432,
+      ),
+    ).toBe(true)
   })
 })

@@ -1,5 +1,5 @@
-import { createRandom, type Random } from './random.ts'
 import { normalEdges, offices, spiffe, users, workloadByName } from './demo-mesh.ts'
+import { createRandom, type Random } from './random.ts'
 
 /** A record in our native NDJSON schema, ready to POST to `/v1/ingest/<kind>`. */
 export interface GeneratedRecord {
@@ -42,7 +42,14 @@ export function workdayLoad(ts: number): number {
   return 0.15 + 0.85 * day
 }
 
-function flowAndFriends(random: Random, ts: number, src: string, dst: string, port: number, id: string): GeneratedRecord[] {
+function flowAndFriends(
+  random: Random,
+  ts: number,
+  src: string,
+  dst: string,
+  port: number,
+  id: string,
+): GeneratedRecord[] {
   const source = workloadByName.get(src)!
   const destination = workloadByName.get(dst)!
   const srcId = spiffe(source.namespace, source.name)
@@ -146,7 +153,10 @@ function authAttempt(random: Random, ts: number, id: string, systemFailureRate: 
  * incidents are injected at `incidentAt`: a lateral movement (the frontend, compromised, reaches
  * the database directly) and a burst of IdP system failures that burns the auth SLO.
  */
-export function generateDemoTelemetry(options: DemoOptions): { records: GeneratedRecord[]; incidents: IncidentLabel[] } {
+export function generateDemoTelemetry(options: DemoOptions): {
+  records: GeneratedRecord[]
+  incidents: IncidentLabel[]
+} {
   const random = createRandom(options.seed)
   const scale = options.scale ?? 1
   const incidentAt = options.incidentAt ?? options.to - 12 * minuteMs
@@ -171,7 +181,9 @@ export function generateDemoTelemetry(options: DemoOptions): { records: Generate
     }
     if (minute <= incidentAt && incidentAt < minute + minuteMs) {
       // The compromised frontend probes the database it never talks to directly.
-      records.push(...flowAndFriends(random, incidentAt + 5_000, 'frontend', 'postgres', 5432, `${minute}-lateral`))
+      records.push(
+        ...flowAndFriends(random, incidentAt + 5_000, 'frontend', 'postgres', 5432, `${minute}-lateral`),
+      )
     }
   }
   records.sort((a, b) => a.record.ts - b.record.ts)

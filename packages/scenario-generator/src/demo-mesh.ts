@@ -1,7 +1,8 @@
 /** The demo's small mesh: who talks to whom, and the people who sign in. */
 export const trustDomain = 'acme.example'
 
-export const spiffe = (namespace: string, workload: string) => `spiffe://${trustDomain}/ns/${namespace}/sa/${workload}`
+export const spiffe = (namespace: string, workload: string) =>
+  `spiffe://${trustDomain}/ns/${namespace}/sa/${workload}`
 
 export interface Workload {
   name: string
@@ -35,7 +36,10 @@ export const normalEdges: [string, string, number, number][] = [
   ['payments', 'postgres', 5432, 2],
 ]
 
-export const users = Array.from({ length: 40 }, (_, i) => `user${String(i + 1).padStart(2, '0')}@acme.example`)
+export const users = Array.from(
+  { length: 40 },
+  (_, i) => `user${String(i + 1).padStart(2, '0')}@acme.example`,
+)
 
 export const offices = [
   { country: 'DE', city: 'Berlin', ipPrefix: '203.0.113.' },

@@ -15,5 +15,10 @@ export function canonicalJson(value: unknown): string {
  * so that a client re-sending the same record (at-least-once delivery) produces the same id.
  */
 export function deriveEventId(kind: string, record: unknown): string {
-  return createHash('sha256').update(kind).update('\n').update(canonicalJson(record)).digest('hex').slice(0, 32)
+  return createHash('sha256')
+    .update(kind)
+    .update('\n')
+    .update(canonicalJson(record))
+    .digest('hex')
+    .slice(0, 32)
 }

@@ -100,7 +100,11 @@ export const eventSchemas = {
 export type EventKind = keyof typeof eventSchemas
 export const eventKinds = Object.keys(eventSchemas) as EventKind[]
 
-type Normalised<T> = Omit<T, 'event_id' | 'tenant'> & { event_id: string; tenant: string; observed_at: number }
+type Normalised<T> = Omit<T, 'event_id' | 'tenant'> & {
+  event_id: string
+  tenant: string
+  observed_at: number
+}
 export type FlowEvent = Normalised<z.output<typeof flowEvent>>
 export type AuthEvent = Normalised<z.output<typeof authEvent>>
 export type MtlsEvent = Normalised<z.output<typeof mtlsEvent>>

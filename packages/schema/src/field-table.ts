@@ -12,7 +12,8 @@ export interface FieldDoc {
 
 function typeName(schema: Record<string, unknown>): string {
   if (Array.isArray(schema.enum)) return schema.enum.map((v) => `\`${String(v)}\``).join(' \\| ')
-  if (Array.isArray(schema.anyOf)) return (schema.anyOf as Record<string, unknown>[]).map(typeName).join(' or ')
+  if (Array.isArray(schema.anyOf))
+    return (schema.anyOf as Record<string, unknown>[]).map(typeName).join(' or ')
   if (typeof schema.format === 'string') return String(schema.format)
   return String(schema.type ?? 'any')
 }
@@ -35,7 +36,9 @@ export function fieldTable(): FieldDoc[] {
         field,
         type: typeName(prop),
         required: json.required?.includes(field) ?? false,
-        description: String(prop.description ?? '') + (prop.default !== undefined ? ` (default \`${String(prop.default)}\`)` : ''),
+        description:
+          String(prop.description ?? '') +
+          (prop.default !== undefined ? ` (default \`${String(prop.default)}\`)` : ''),
       })
     }
   }
@@ -46,7 +49,9 @@ export function fieldTable(): FieldDoc[] {
 export function fieldTableMarkdown(): string {
   const lines = ['| kind | field | type | required | meaning |', '|---|---|---|---|---|']
   for (const row of fieldTable()) {
-    lines.push(`| ${row.kind} | \`${row.field}\` | ${row.type} | ${row.required ? 'yes' : ''} | ${row.description} |`)
+    lines.push(
+      `| ${row.kind} | \`${row.field}\` | ${row.type} | ${row.required ? 'yes' : ''} | ${row.description} |`,
+    )
   }
   return lines.join('\n')
 }

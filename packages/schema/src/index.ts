@@ -1,3 +1,4 @@
+export { RecordInvalidError, SchemaError } from './errors.ts'
 export { canonicalJson, deriveEventId } from './event-id.ts'
 export {
   type AnyEvent,
@@ -12,8 +13,7 @@ export {
   type MtlsEvent,
   type PolicyChangeEvent,
 } from './event-kinds.ts'
-export { RecordInvalidError, SchemaError } from './errors.ts'
 export { type FieldDoc, fieldTable, fieldTableMarkdown } from './field-table.ts'
-export { type ReceiveContext, type ValidationResult, validateEvent } from './validate-event.ts'
 export type { Alert, Finding, Severity } from './finding.ts'
 export { partitionKey } from './partition-key.ts'
+export { type ReceiveContext, type ValidationResult, validateEvent } from './validate-event.ts'

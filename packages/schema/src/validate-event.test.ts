@@ -6,7 +6,11 @@ const context = { tenant: 'acme', observedAt: 1_700_000_000_000 }
 
 describe('validateEvent', () => {
   it('normalises a valid flow event and derives a stable id from its content', () => {
-    const record = { ts: '2026-11-23T10:00:00.123Z', src_identity: 'spiffe://acme.io/ns/shop/sa/web', dst_port: 443 }
+    const record = {
+      ts: '2026-11-23T10:00:00.123Z',
+      src_identity: 'spiffe://acme.io/ns/shop/sa/web',
+      dst_port: 443,
+    }
     const first = validateEvent('flow', record, context)
     const second = validateEvent('flow', { ...record }, { ...context, observedAt: 1 })
     expect(first.ok && second.ok).toBe(true)
@@ -19,7 +23,11 @@ describe('validateEvent', () => {
   })
 
   it("keeps the client's own event id", () => {
-    const result = validateEvent('auth', { event_id: 'okta-1', ts: 5, principal: 'a@b.c', outcome: 'success' }, context)
+    const result = validateEvent(
+      'auth',
+      { event_id: 'okta-1', ts: 5, principal: 'a@b.c', outcome: 'success' },
+      context,
+    )
     expect(result.ok && result.event.event_id).toBe('okta-1')
   })
 
@@ -30,7 +38,11 @@ describe('validateEvent', () => {
   })
 
   it('rejects a malformed SPIFFE ID with a reason naming the field', () => {
-    const result = validateEvent('flow', { ts: 1, dst_port: 1, src_identity: 'spiffe://Bad Domain/x' }, context)
+    const result = validateEvent(
+      'flow',
+      { ts: 1, dst_port: 1, src_identity: 'spiffe://Bad Domain/x' },
+      context,
+    )
     expect(result).toEqual({ ok: false, reason: expect.stringContaining('src_identity') })
   })
 
@@ -44,19 +56,27 @@ describe('validateEvent', () => {
   })
 
   it('refuses a record that names another tenant', () => {
-    const result = validateEvent('auth', { tenant: 'evil', ts: 1, principal: 'x', outcome: 'success' }, context)
+    const result = validateEvent(
+      'auth',
+      { tenant: 'evil', ts: 1, principal: 'x', outcome: 'success' },
+      context,
+    )
     expect(result).toEqual({ ok: false, reason: expect.stringContaining('not the authenticated tenant') })
   })
 
   it('refuses a record that is not an object', () => {
-    expect(validateEvent('mtls', [1, 2], context)).toEqual({ ok: false, reason: 'record is not a JSON object' })
+    expect(validateEvent('mtls', [1, 2], context)).toEqual({
+      ok: false,
+      reason: 'record is not a JSON object',
+    })
   })
 })
 
 describe('fieldTableMarkdown', () => {
   it('documents every kind with its descriptions', () => {
     const table = fieldTableMarkdown()
-    for (const kind of ['flow', 'auth', 'mtls', 'decision', 'policy_change']) expect(table).toContain(`| ${kind} |`)
+    for (const kind of ['flow', 'auth', 'mtls', 'decision', 'policy_change'])
+      expect(table).toContain(`| ${kind} |`)
     expect(table).toContain('Destination port')
     expect(table).toMatch(/\| all \| `ts` \|/)
   })

@@ -29,7 +29,9 @@ export async function startPalisadeProcess(
   let output = ''
   child.stdout!.on('data', (chunk) => (output += chunk))
   child.stderr!.on('data', (chunk) => (output += chunk))
-  const exited = new Promise<number | NodeJS.Signals>((resolve) => child.once('exit', (code, signal) => resolve(signal ?? code ?? -1)))
+  const exited = new Promise<number | NodeJS.Signals>((resolve) =>
+    child.once('exit', (code, signal) => resolve(signal ?? code ?? -1)),
+  )
   const urls = await new Promise<{ collectorUrl: string; dashboardUrl: string }>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`palisade did not start in 60 s:\n${output}`)), 60_000)
     const check = () => {
