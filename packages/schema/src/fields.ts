@@ -5,18 +5,17 @@ export const eventTime = z
   .union([z.number().int().nonnegative(), z.iso.datetime({ offset: true })])
   .transform((value) => (typeof value === 'number' ? value : Date.parse(value)))
 
-const SPIFFE_ID = /^spiffe:\/\/[a-z0-9._-]+(\/[A-Za-z0-9._~!$&'()*+,;=:@%-]+)*$/
-
 /**
  * A workload identity. SPIFFE IDs (`spiffe://trust-domain/path`) are checked against the SPIFFE
- * grammar; other names (`namespace/workload`) are accepted as they come, since not every source
- * has SPIFFE.
+ * grammar (lower-case trust domain, no empty or dot segments); other names (`namespace/workload`)
+ * are accepted as they come, since not every source has SPIFFE. One regular expression, so that
+ * the JSON Schema generated from this (the fast validator) checks exactly the same.
  */
 export const workloadIdentity = z
   .string()
   .min(1)
   .max(2048)
-  .refine((value) => !value.startsWith('spiffe://') || SPIFFE_ID.test(value), {
+  .regex(/^(?:(?!spiffe:\/\/).+|spiffe:\/\/[a-z0-9._-]+(?:\/(?!\.\.?(?:\/|$))[A-Za-z0-9._~!$&'()*+,;=:@%-]+)*)$/s, {
     message: 'not a valid SPIFFE ID (spiffe://<trust-domain>/<path>, lower-case trust domain)',
   })
 
