@@ -4,3 +4,6 @@ export {
   type DetectorRuntimeOptions,
 } from './detector-runtime.ts'
 export { subscribeDetectors } from './detector-subscription.ts'
+export { loadSloDirectory } from './load-slos.ts'
+export { createSloEvaluator, type SloEvaluator, type SloEvaluatorOptions } from './slo-evaluator.ts'
+export { startSloSchedule } from './slo-schedule.ts'

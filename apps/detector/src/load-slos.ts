@@ -1,6 +1,12 @@
 import { readdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { parseOpenSlo, type SloDefinition, SloInvalidError, SloLoadError, type SloProblem } from '@palisade/slo'
+import {
+  parseOpenSlo,
+  type SloDefinition,
+  SloInvalidError,
+  SloLoadError,
+  type SloProblem,
+} from '@palisade/slo'
 
 /**
  * Read every `*.yaml` / `*.yml` file of a folder (not its subfolders), in name order, as OpenSLO

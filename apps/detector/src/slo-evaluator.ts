@@ -1,4 +1,9 @@
-import { type ClickHouseClient, queryBurnRateSeries, querySloWindows, type SloRatioSelector } from '@palisade/clickhouse'
+import {
+  type ClickHouseClient,
+  queryBurnRateSeries,
+  querySloWindows,
+  type SloRatioSelector,
+} from '@palisade/clickhouse'
 import type { Alert } from '@palisade/schema'
 import {
   type BurnRatePoint,
@@ -55,7 +60,11 @@ export function createSloEvaluator(options: SloEvaluatorOptions): SloEvaluator {
   /** SLO name → tenant → what was last sent firing. */
   const firing = new Map<string, Map<string, SloAlertState>>(slos.map((slo) => [slo.name, new Map()]))
 
-  async function statusesFor(slo: SloDefinition, tenant: string | null, at: number): Promise<Map<string, SloStatus>> {
+  async function statusesFor(
+    slo: SloDefinition,
+    tenant: string | null,
+    at: number,
+  ): Promise<Map<string, SloStatus>> {
     const rows = await querySloWindows(client, {
       ...ratioOf(slo),
       tenant,
@@ -71,7 +80,9 @@ export function createSloEvaluator(options: SloEvaluatorOptions): SloEvaluator {
     async statuses(tenant) {
       const at = now()
       return Promise.all(
-        slos.map(async (slo) => (await statusesFor(slo, tenant, at)).get(tenant) ?? evaluateSlo(slo, [], at, tiers)),
+        slos.map(
+          async (slo) => (await statusesFor(slo, tenant, at)).get(tenant) ?? evaluateSlo(slo, [], at, tiers),
+        ),
       )
     },
 

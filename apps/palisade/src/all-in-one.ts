@@ -12,7 +12,13 @@ import {
   openClickHouse,
 } from '@palisade/clickhouse'
 import { mountCollectorRoutes } from '@palisade/collector'
-import { createDetectorRuntime, subscribeDetectors } from '@palisade/detector'
+import {
+  createDetectorRuntime,
+  createSloEvaluator,
+  loadSloDirectory,
+  startSloSchedule,
+  subscribeDetectors,
+} from '@palisade/detector'
 import { newEdgeDetector } from '@palisade/detectors'
 import {
   closeServer,
@@ -92,6 +98,22 @@ export async function startAllInOne(config: AllInOneConfig, log: Log): Promise<R
   }, config.checkpointIntervalMs)
   checkpointTimer.unref()
 
+  // SLOs are evaluated every minute from the rollups; their alerts go to the router like findings.
+  const slos = await loadSloDirectory(join(config.alertsDir, 'slos'))
+  const sloEvaluator = createSloEvaluator({
+    client,
+    slos,
+    onAlerts: (alerts) =>
+      bus.publish(
+        topics.alerts,
+        alerts.map((alert) => ({ key: `${alert.tenant}/${alert.labels.alertname}`, value: alert })),
+      ),
+  })
+  const stopSloSchedule = startSloSchedule(sloEvaluator, {
+    onError: (error) => log.error('SLO evaluation failed; next run in a minute', error),
+  })
+  log.info(`evaluating ${slos.length} SLOs every minute: ${slos.map((slo) => slo.name).join(', ')}`)
+
   const collectorApp = createServiceApp({ authenticator, metrics: registry, ready: () => ready })
   mountCollectorRoutes(collectorApp, { bus, authenticator, metrics: registry, config: config.collector })
   finishServiceApp(collectorApp, (error) => log.error('collector request failed', error))
@@ -114,6 +136,7 @@ export async function startAllInOne(config: AllInOneConfig, log: Log): Promise<R
       stopping ??= (async () => {
         ready = false
         clearInterval(checkpointTimer)
+        await stopSloSchedule()
         // Servers first: in-flight requests finish (and are stored) before the bus closes.
         await Promise.all([closeServer(collectorServer), closeServer(dashboardServer)])
         await bus.close()

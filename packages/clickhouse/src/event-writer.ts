@@ -33,14 +33,28 @@ export interface EventWriter {
   ): Promise<EventWriteResult<E>>
 }
 
+/** Settings of {@link createEventWriter}. */
+export interface EventWriterOptions {
+  /** Most rows one insert takes when writes are grouped (default 200,000). */
+  maxRowsPerInsert?: number
+}
+
+interface PendingWrite {
+  events: AnyEvent[]
+  dedupToken: string | undefined
+  resolve: (stored: AnyEvent[]) => void
+  reject: (error: unknown) => void
+}
+
 /**
- * Create the writer for raw events. Writes run concurrently; only writes that share event ids
- * wait for each other (a claim per id in flight), so "look up ids, then insert" stays exact
- * without serialising the engine's work.
+ * Create the writer for raw events. Writes to one table are group-committed: while one insert
+ * runs, the writes that arrive queue up and go together in the next one. ClickHouse wants few,
+ * large inserts (each makes a part, and the rollup views make one more), and one writer per table
+ * keeps "look up ids, then insert" exact without locks.
  */
-export function createEventWriter(client: ClickHouseClient): EventWriter {
-  /** `table/tenant/event_id` → the write that is inserting it now. */
-  const claims = new Map<string, Promise<unknown>>()
+export function createEventWriter(client: ClickHouseClient, options: EventWriterOptions = {}): EventWriter {
+  const maxRows = options.maxRowsPerInsert ?? 200_000
+  const queues = new Map<string, { pending: PendingWrite[]; flushing: boolean }>()
 
   async function storedIds(table: string, tenant: string, events: AnyEvent[]): Promise<Set<string>> {
     let from = Number.POSITIVE_INFINITY
@@ -60,18 +74,15 @@ export function createEventWriter(client: ClickHouseClient): EventWriter {
     return new Set((await result.json<[string]>()).map(([id]) => id))
   }
 
-  async function insert<E extends AnyEvent>(
-    table: string,
-    events: E[],
-    dedupToken: string | undefined,
-  ): Promise<E[]> {
-    const byTenant = new Map<string, E[]>()
+  /** Look up, then insert what is new; returns the events stored. */
+  async function insert(table: string, events: AnyEvent[], dedupToken: string | undefined): Promise<AnyEvent[]> {
+    const byTenant = new Map<string, AnyEvent[]>()
     for (const event of events) {
       const group = byTenant.get(event.tenant)
       if (group) group.push(event)
       else byTenant.set(event.tenant, [event])
     }
-    const stored: E[] = []
+    const stored: AnyEvent[] = []
     for (const [tenant, group] of byTenant) {
       const already = await storedIds(table, tenant, group)
       for (const event of group) {
@@ -103,30 +114,46 @@ export function createEventWriter(client: ClickHouseClient): EventWriter {
     return stored
   }
 
-  return {
-    async write<E extends AnyEvent>(kind: EventKind, events: E[], options: { dedupToken?: string } = {}) {
-      const table = eventTables[kind]
-      if (events.length === 0) return { stored: [], duplicates: 0 }
-      const keys = events.map((event) => `${table}/${event.tenant}/${event.event_id}`)
-      // Wait for writes in flight that hold any of our ids; checking and claiming happen with no
-      // await in between, so two writes can never both pass the look-up for the same id.
-      for (;;) {
-        const blocking = new Set<Promise<unknown>>()
-        for (const key of keys) {
-          const claim = claims.get(key)
-          if (claim) blocking.add(claim)
-        }
-        if (blocking.size === 0) break
-        await Promise.allSettled(blocking)
+  async function flush(table: string): Promise<void> {
+    const queue = queues.get(table)!
+    queue.flushing = true
+    while (queue.pending.length > 0) {
+      const group: PendingWrite[] = []
+      let rows = 0
+      while (queue.pending.length > 0 && (group.length === 0 || rows + queue.pending[0]!.events.length <= maxRows)) {
+        const next = queue.pending.shift()!
+        group.push(next)
+        rows += next.events.length
       }
-      const work = insert(table, events, options.dedupToken)
-      for (const key of keys) claims.set(key, work)
+      const tokens = group.map((write) => write.dedupToken)
+      // Tokens name their batches (Kafka offset ranges); a group is named by all of its tokens.
+      const token = tokens.every((t) => t !== undefined)
+        ? createHash('sha256').update(tokens.join('\n')).digest('hex')
+        : undefined
       try {
-        const stored = await work
-        return { stored, duplicates: events.length - stored.length }
-      } finally {
-        for (const key of keys) if (claims.get(key) === work) claims.delete(key)
+        const stored = new Set(await insert(table, group.flatMap((write) => write.events), token))
+        for (const write of group) write.resolve(write.events.filter((event) => stored.has(event)))
+      } catch (error) {
+        for (const write of group) write.reject(error)
       }
+    }
+    queue.flushing = false
+  }
+
+  return {
+    write<E extends AnyEvent>(kind: EventKind, events: E[], options: { dedupToken?: string } = {}) {
+      if (events.length === 0) return Promise.resolve({ stored: [], duplicates: 0 })
+      const table = eventTables[kind]
+      let queue = queues.get(table)
+      if (!queue) {
+        queue = { pending: [], flushing: false }
+        queues.set(table, queue)
+      }
+      const done = new Promise<AnyEvent[]>((resolve, reject) => {
+        queue.pending.push({ events, dedupToken: options.dedupToken, resolve, reject })
+      })
+      if (!queue.flushing) void flush(table)
+      return done.then((stored) => ({ stored: stored as E[], duplicates: events.length - stored.length }))
     },
   }
 }

@@ -9,7 +9,10 @@ import { StoreError } from './errors.ts'
 export const sloRollupTables = {
   auth: { table: 'auth_rollup_1m', counters: ['attempts', 'successes', 'user_failures', 'system_failures'] },
   mtls: { table: 'mtls_rollup_1m', counters: ['handshakes', 'successes', 'failures', 'plaintext'] },
-  decision: { table: 'decision_rollup_1m', counters: ['decisions', 'allows', 'denies', 'errors', 'dry_run_denies'] },
+  decision: {
+    table: 'decision_rollup_1m',
+    counters: ['decisions', 'allows', 'denies', 'errors', 'dry_run_denies'],
+  },
   flow: { table: 'flow_rollup_1m', counters: ['flows', 'blocked'] },
 } as const
 
@@ -90,7 +93,11 @@ function checkWindow(ms: number, what: string): void {
   }
 }
 
-async function run<T>(client: ClickHouseClient, query: string, params: Record<string, unknown>): Promise<T[]> {
+async function run<T>(
+  client: ClickHouseClient,
+  query: string,
+  params: Record<string, unknown>,
+): Promise<T[]> {
   try {
     const result = await client.query({
       query,
@@ -114,7 +121,10 @@ async function run<T>(client: ClickHouseClient, query: string, params: Record<st
  * Rows are summed, not read one by one, because AggregatingMergeTree rows are not merged yet.
  * A tenant without rows in the longest window is absent from the result.
  */
-export async function querySloWindows(client: ClickHouseClient, query: SloWindowQuery): Promise<SloWindowRow[]> {
+export async function querySloWindows(
+  client: ClickHouseClient,
+  query: SloWindowQuery,
+): Promise<SloWindowRow[]> {
   if (query.windowsMs.length === 0) return []
   for (const windowMs of query.windowsMs) checkWindow(windowMs, 'window')
   const ratio = resolveRatio(query)
@@ -174,7 +184,8 @@ export async function queryBurnRateSeries(
   const stepS = Math.max(1, Math.ceil(query.stepMs / MINUTE_MS)) * 60
   if (!(toS >= fromS)) throw invalid(`from (${query.from}) must not be after to (${query.to})`)
   const points = Math.floor((toS - fromS) / stepS) + 1
-  if (points > MAX_POINTS) throw invalid(`${points} samples requested; at most ${MAX_POINTS}: use a larger step`)
+  if (points > MAX_POINTS)
+    throw invalid(`${points} samples requested; at most ${MAX_POINTS}: use a larger step`)
   const windowS = query.windowMs / 1000
   const rows = await run<{ k: number; bad: number; total: number }>(
     client,

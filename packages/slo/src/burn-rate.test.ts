@@ -39,12 +39,9 @@ describe('evaluateTiers', () => {
   const burns = (entries: Record<string, number>) => new Map(Object.entries(entries))
 
   it('has the SRE Workbook tiers by default', () => {
-    expect(defaultBurnRateTiers.map((t) => `${t.severity} ${t.threshold}x ${t.longWindow}/${t.shortWindow}`)).toEqual([
-      'page 14.4x 1h/5m',
-      'page 6x 6h/30m',
-      'ticket 3x 24h/2h',
-      'ticket 1x 3d/6h',
-    ])
+    expect(
+      defaultBurnRateTiers.map((t) => `${t.severity} ${t.threshold}x ${t.longWindow}/${t.shortWindow}`),
+    ).toEqual(['page 14.4x 1h/5m', 'page 6x 6h/30m', 'ticket 3x 24h/2h', 'ticket 1x 3d/6h'])
   })
 
   it('fires a tier only when both its long and short windows exceed the threshold', () => {

@@ -52,6 +52,7 @@ export function evaluateTiers(
   return tiers.map((tier) => ({
     ...tier,
     firing:
-      (burnRates.get(tier.longWindow) ?? 0) > tier.threshold && (burnRates.get(tier.shortWindow) ?? 0) > tier.threshold,
+      (burnRates.get(tier.longWindow) ?? 0) > tier.threshold &&
+      (burnRates.get(tier.shortWindow) ?? 0) > tier.threshold,
   }))
 }

@@ -27,7 +27,8 @@ export interface SloProblem {
 /** Render a problem as `file:line:col (document N, path): message`. */
 export function formatSloProblem(problem: SloProblem): string {
   const position = problem.line === undefined ? '' : `:${problem.line}:${problem.column ?? 1}`
-  const where = problem.path === '' ? `document ${problem.document}` : `document ${problem.document}, ${problem.path}`
+  const where =
+    problem.path === '' ? `document ${problem.document}` : `document ${problem.document}, ${problem.path}`
   return `${problem.source}${position} (${where}): ${problem.message}`
 }
 
@@ -36,9 +37,13 @@ export class SloInvalidError extends SloError {
   readonly problems: readonly SloProblem[]
   constructor(problems: readonly SloProblem[]) {
     const count = problems.length === 1 ? '1 problem' : `${problems.length} problems`
-    super('SLO_INVALID', `invalid SLO definitions (${count}):\n${problems.map((p) => `  - ${formatSloProblem(p)}`).join('\n')}`, {
-      retriable: false,
-    })
+    super(
+      'SLO_INVALID',
+      `invalid SLO definitions (${count}):\n${problems.map((p) => `  - ${formatSloProblem(p)}`).join('\n')}`,
+      {
+        retriable: false,
+      },
+    )
     this.problems = problems
   }
 }
@@ -46,10 +51,14 @@ export class SloInvalidError extends SloError {
 /** An SLO file or folder that could not be read (missing, not a folder, no permission). */
 export class SloLoadError extends SloError {
   constructor(source: string, cause: unknown) {
-    super('SLO_LOAD_FAILED', `cannot read SLO definitions from ${source}: ${(cause as Error)?.message ?? cause}`, {
-      retriable: false,
-      cause,
-    })
+    super(
+      'SLO_LOAD_FAILED',
+      `cannot read SLO definitions from ${source}: ${(cause as Error)?.message ?? cause}`,
+      {
+        retriable: false,
+        cause,
+      },
+    )
   }
 }
 

@@ -1,5 +1,10 @@
-export type { BurnRatePoint, BurnRateTierStatus, SloStatus, SloStatusSource, WindowBurn } from './slo-status.ts'
-export { type BurnRateTier, budgetRemaining, burnRate, defaultBurnRateTiers, evaluateTiers } from './burn-rate.ts'
+export {
+  type BurnRateTier,
+  budgetRemaining,
+  burnRate,
+  defaultBurnRateTiers,
+  evaluateTiers,
+} from './burn-rate.ts'
 export {
   formatSloProblem,
   SloError,
@@ -13,4 +18,11 @@ export { isRollupName, type RollupName, rollupCounters } from './rollup-counters
 export { type SloAlertInput, type SloAlertState, type SloAlertTransition, sloAlerts } from './slo-alerts.ts'
 export type { CounterWeights, SloDefinition, SloIndicator } from './slo-definition.ts'
 export { evaluateSlo, sloWindows, type WindowSums } from './slo-evaluation.ts'
+export type {
+  BurnRatePoint,
+  BurnRateTierStatus,
+  SloStatus,
+  SloStatusSource,
+  WindowBurn,
+} from './slo-status.ts'
 export { formatWindow, parseWindow } from './window-duration.ts'

@@ -79,7 +79,9 @@ describe('parseOpenSlo', () => {
   })
 
   it('reads several documents, skips empty ones and keeps their order', () => {
-    const second = authSlo.replace('name: auth-success', 'name: auth-success-strict').replace('0.999', '0.9995')
+    const second = authSlo
+      .replace('name: auth-success', 'name: auth-success-strict')
+      .replace('0.999', '0.9995')
     const slos = parseOpenSlo(`${authSlo}---\n---\n${second}`)
     expect(slos.map((slo) => [slo.name, slo.objective, slo.origin.document])).toEqual([
       ['auth-success', 0.999, 1],
@@ -98,7 +100,10 @@ describe('parseOpenSlo', () => {
   })
 
   it('accepts targetPercent as a percentage', () => {
-    expect(parseOpenSlo(authSlo.replace('target: 0.999', 'targetPercent: 99.9'))[0]?.objective).toBeCloseTo(0.999, 12)
+    expect(parseOpenSlo(authSlo.replace('target: 0.999', 'targetPercent: 99.9'))[0]?.objective).toBeCloseTo(
+      0.999,
+      12,
+    )
   })
 
   it('keeps a service filter that both sides of the ratio share', () => {
@@ -129,7 +134,12 @@ describe('parseOpenSlo', () => {
   })
 
   it('says which document a problem is in', () => {
-    const broken = authSlo.replace('name: auth-success', 'name: other').replace('rollup: auth\n              column: attempts', 'rollup: mtls\n              column: handshakes')
+    const broken = authSlo
+      .replace('name: auth-success', 'name: other')
+      .replace(
+        'rollup: auth\n              column: attempts',
+        'rollup: mtls\n              column: handshakes',
+      )
     const problems = problemsOf(`${authSlo}---\n${broken}`)
     expect(problems).toHaveLength(1)
     expect(problems[0]).toMatchObject({
@@ -140,13 +150,23 @@ describe('parseOpenSlo', () => {
   })
 
   it('refuses a service filter on one side of the ratio only', () => {
-    const text = authSlo.replace('rollup: auth\n              column: attempts', 'rollup: auth\n              service: sso\n              column: attempts')
-    expect(problemsOf(text).map((p) => p.message)).toEqual(['must be the same service filter as "bad" (none), got sso'])
+    const text = authSlo.replace(
+      'rollup: auth\n              column: attempts',
+      'rollup: auth\n              service: sso\n              column: attempts',
+    )
+    expect(problemsOf(text).map((p) => p.message)).toEqual([
+      'must be the same service filter as "bad" (none), got sso',
+    ])
   })
 
   it('refuses an SLO with both good and bad, or neither', () => {
-    const both = authSlo.replace('        total:', '        good:\n          metricSource:\n            type: Palisade\n            spec: { rollup: auth, column: successes }\n        total:')
-    expect(problemsOf(both).map((p) => p.message)).toContain('needs exactly one of "good" or "bad", and "total"')
+    const both = authSlo.replace(
+      '        total:',
+      '        good:\n          metricSource:\n            type: Palisade\n            spec: { rollup: auth, column: successes }\n        total:',
+    )
+    expect(problemsOf(both).map((p) => p.message)).toContain(
+      'needs exactly one of "good" or "bad", and "total"',
+    )
   })
 
   it('refuses unknown rollups, unsupported fields and other kinds', () => {
@@ -154,9 +174,9 @@ describe('parseOpenSlo', () => {
       'unknown rollup "http" (known: auth, mtls, decision, flow)',
       'unknown rollup "http" (known: auth, mtls, decision, flow)',
     ])
-    expect(problemsOf(authSlo.replace('  indicator:', '  alertPolicies: [fast-burn]\n  indicator:'))[0]?.message).toBe(
-      'is not supported: burn-rate alerting uses the built-in multiwindow tiers',
-    )
+    expect(
+      problemsOf(authSlo.replace('  indicator:', '  alertPolicies: [fast-burn]\n  indicator:'))[0]?.message,
+    ).toBe('is not supported: burn-rate alerting uses the built-in multiwindow tiers')
     expect(problemsOf(authSlo.replace('kind: SLO', 'kind: SLI'))[0]?.message).toBe(
       'must be "SLO" (SLIs are defined inline in the SLO), got "SLI"',
     )
@@ -166,13 +186,20 @@ describe('parseOpenSlo', () => {
     expect(problemsOf(authSlo.replace('target: 0.999', 'target: 99.9'))[0]?.message).toBe(
       'must be a number strictly between 0 and 1, got 99.9',
     )
-    expect(problemsOf(authSlo.replace('isRolling: true', 'isRolling: false'))[0]?.path).toBe('spec.timeWindow[0].isRolling')
-    const runbook = authSlo.replace('  displayName: Auth success\n', '  annotations: { palisade.dev/runbook: "see wiki" }\n')
+    expect(problemsOf(authSlo.replace('isRolling: true', 'isRolling: false'))[0]?.path).toBe(
+      'spec.timeWindow[0].isRolling',
+    )
+    const runbook = authSlo.replace(
+      '  displayName: Auth success\n',
+      '  annotations: { palisade.dev/runbook: "see wiki" }\n',
+    )
     expect(problemsOf(runbook)[0]?.message).toBe('must be an http(s) URL, got "see wiki"')
   })
 
   it('reports missing required fields at their parent', () => {
-    const problems = problemsOf('apiVersion: openslo/v1\nkind: SLO\nmetadata:\n  name: x\nspec:\n  service: s\n')
+    const problems = problemsOf(
+      'apiVersion: openslo/v1\nkind: SLO\nmetadata:\n  name: x\nspec:\n  service: s\n',
+    )
     expect(problems.map((p) => [p.path, p.message, p.line])).toEqual([
       ['spec.budgetingMethod', 'is required (good events over all events)', 6],
       ['spec.timeWindow', 'is required', 6],
@@ -192,7 +219,11 @@ describe('parseOpenSlo', () => {
   it('refuses the same SLO name twice in a file', () => {
     const problems = problemsOf(`${authSlo}---\n${authSlo}`)
     expect(problems).toEqual([
-      expect.objectContaining({ document: 2, path: 'metadata.name', message: 'SLO "auth-success" is already defined in document 1' }),
+      expect.objectContaining({
+        document: 2,
+        path: 'metadata.name',
+        message: 'SLO "auth-success" is already defined in document 1',
+      }),
     ])
   })
 

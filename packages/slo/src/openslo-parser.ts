@@ -95,7 +95,8 @@ class DocumentChecker {
     for (const key of Object.keys(value)) {
       const hint = unsupported[key]
       if (hint !== undefined) this.report([...path, key], `is not supported: ${hint}`)
-      else if (allowed !== 'any' && !allowed.includes(key)) this.report([...path, key], `unknown field "${key}" (expected one of: ${allowed.join(', ')})`)
+      else if (allowed !== 'any' && !allowed.includes(key))
+        this.report([...path, key], `unknown field "${key}" (expected one of: ${allowed.join(', ')})`)
     }
     return value
   }
@@ -118,7 +119,12 @@ class DocumentChecker {
 
   exactly(value: unknown, path: Path, expected: string | boolean, hint: string): boolean {
     if (value === expected) return true
-    this.report(path, value === undefined ? `is required (${hint})` : `must be ${JSON.stringify(expected)} (${hint}), got ${JSON.stringify(value)}`)
+    this.report(
+      path,
+      value === undefined
+        ? `is required (${hint})`
+        : `must be ${JSON.stringify(expected)} (${hint}), got ${JSON.stringify(value)}`,
+    )
     return false
   }
 
@@ -151,7 +157,8 @@ function parseCounterExpression(expression: string, rollup: RollupName): Counter
     const name = tokens[i] ?? ''
     const sign = i === 0 ? 1 : tokens[i - 1] === '-' ? -1 : 1
     if (name === '') return `"${expression}" is not a sum of counters such as "successes + user_failures"`
-    if (!known.includes(name)) return `unknown counter "${name}" of rollup ${rollup} (known: ${known.join(', ')})`
+    if (!known.includes(name))
+      return `unknown counter "${name}" of rollup ${rollup} (known: ${known.join(', ')})`
     weights[name] = (weights[name] ?? 0) + sign
   }
   return weights
@@ -173,14 +180,21 @@ function checkMetricSource(check: DocumentChecker, value: unknown, path: Path): 
   const rollup = check.text(spec.rollup, [...specPath, 'rollup'], { required: true })
   if (rollup !== undefined) {
     if (isRollupName(rollup)) result.rollup = rollup
-    else check.report([...specPath, 'rollup'], `unknown rollup "${rollup}" (known: ${Object.keys(rollupCounters).join(', ')})`)
+    else
+      check.report(
+        [...specPath, 'rollup'],
+        `unknown rollup "${rollup}" (known: ${Object.keys(rollupCounters).join(', ')})`,
+      )
   }
   const service = check.text(spec.service, [...specPath, 'service'], { required: false })
   if (service !== undefined) result.service = service
   const hasColumn = spec.column !== undefined
   const hasExpression = spec.expression !== undefined
   if (hasColumn === hasExpression) {
-    check.report(specPath, 'needs exactly one of "column" (a counter) or "expression" (counters joined by + and -)')
+    check.report(
+      specPath,
+      'needs exactly one of "column" (a counter) or "expression" (counters joined by + and -)',
+    )
     return result
   }
   const key = hasColumn ? 'column' : 'expression'
@@ -188,7 +202,8 @@ function checkMetricSource(check: DocumentChecker, value: unknown, path: Path): 
   if (text === undefined || result.rollup === undefined) return result
   const weights = parseCounterExpression(text, result.rollup)
   if (typeof weights === 'string') check.report([...specPath, key], weights)
-  else if (hasColumn && Object.keys(weights).length !== 1) check.report([...specPath, key], 'names one counter; use "expression" for sums')
+  else if (hasColumn && Object.keys(weights).length !== 1)
+    check.report([...specPath, key], 'names one counter; use "expression" for sums')
   else result.weights = weights
   return result
 }
@@ -203,7 +218,8 @@ function complement(total: CounterWeights, good: CounterWeights): CounterWeights
 function checkIndicator(check: DocumentChecker, value: unknown, path: Path): SloIndicator | undefined {
   const indicator = check.mapping(value, path, ['metadata', 'spec'])
   if (!indicator) return undefined
-  if (indicator.metadata !== undefined) check.mapping(indicator.metadata, [...path, 'metadata'], ['name', 'displayName', 'labels', 'annotations'])
+  if (indicator.metadata !== undefined)
+    check.mapping(indicator.metadata, [...path, 'metadata'], ['name', 'displayName', 'labels', 'annotations'])
   const specPath = [...path, 'spec']
   const spec = check.mapping(indicator.spec, specPath, ['ratioMetric'], {
     thresholdMetric: 'only ratio SLIs (good or bad over total) are evaluated',
@@ -221,10 +237,14 @@ function checkIndicator(check: DocumentChecker, value: unknown, path: Path): Slo
     if (ratio.total === undefined) return undefined
   }
   const declared = ratio.good !== undefined ? 'good' : 'bad'
-  const part = ratio[declared] === undefined ? {} : checkMetricSource(check, ratio[declared], [...ratioPath, declared])
+  const part =
+    ratio[declared] === undefined ? {} : checkMetricSource(check, ratio[declared], [...ratioPath, declared])
   const total = checkMetricSource(check, ratio.total, [...ratioPath, 'total'])
   if (part.rollup && total.rollup && part.rollup !== total.rollup) {
-    check.report([...ratioPath, 'total', 'metricSource', 'spec', 'rollup'], `must be the rollup of "${declared}" (${part.rollup}): a ratio reads one rollup`)
+    check.report(
+      [...ratioPath, 'total', 'metricSource', 'spec', 'rollup'],
+      `must be the rollup of "${declared}" (${part.rollup}): a ratio reads one rollup`,
+    )
     return undefined
   }
   if (part.rollup && total.rollup && part.service !== total.service) {
@@ -252,7 +272,8 @@ function checkObjective(check: DocumentChecker, value: unknown, path: Path): num
     timeSliceWindow: 'only the Occurrences budgeting method is supported',
   })
   if (!objective) return undefined
-  if (objective.displayName !== undefined) check.text(objective.displayName, [...path, 'displayName'], { required: false })
+  if (objective.displayName !== undefined)
+    check.text(objective.displayName, [...path, 'displayName'], { required: false })
   if (objective.target !== undefined && objective.targetPercent !== undefined) {
     check.report(path, 'give "target" (a fraction) or "targetPercent", not both')
     return undefined
@@ -273,14 +294,23 @@ function checkObjective(check: DocumentChecker, value: unknown, path: Path): num
   return raw / scale
 }
 
-function checkDocument(check: DocumentChecker, value: unknown, source: string, document: number): SloDefinition | undefined {
+function checkDocument(
+  check: DocumentChecker,
+  value: unknown,
+  source: string,
+  document: number,
+): SloDefinition | undefined {
   const root = check.mapping(value, [], ['apiVersion', 'kind', 'metadata', 'spec'])
   if (!root) return undefined
   const versionOk = check.exactly(root.apiVersion, ['apiVersion'], 'openslo/v1', 'the OpenSLO v1 subset')
   const kindOk = check.exactly(root.kind, ['kind'], 'SLO', 'SLIs are defined inline in the SLO')
   if (!versionOk || !kindOk) return undefined
 
-  const metadata = check.mapping(root.metadata, ['metadata'], ['name', 'displayName', 'labels', 'annotations'])
+  const metadata = check.mapping(
+    root.metadata,
+    ['metadata'],
+    ['name', 'displayName', 'labels', 'annotations'],
+  )
   let name: string | undefined
   let displayName: string | undefined
   let runbookUrl: string | undefined
@@ -318,20 +348,35 @@ function checkDocument(check: DocumentChecker, value: unknown, source: string, d
   if (!spec) return undefined
   const service = check.text(spec.service, ['spec', 'service'], { required: true })
   const description = check.text(spec.description, ['spec', 'description'], { required: false, max: 4096 })
-  const budgetingOk = check.exactly(spec.budgetingMethod, ['spec', 'budgetingMethod'], 'Occurrences', 'good events over all events')
+  const budgetingOk = check.exactly(
+    spec.budgetingMethod,
+    ['spec', 'budgetingMethod'],
+    'Occurrences',
+    'good events over all events',
+  )
 
   let window: string | undefined
   let windowMs: number | undefined
   const timeWindow = check.single(spec.timeWindow, ['spec', 'timeWindow'], 'window')
   if (timeWindow !== undefined) {
     const path = ['spec', 'timeWindow', 0]
-    const tw = check.mapping(timeWindow, path, ['duration', 'isRolling'], { calendar: 'only rolling windows are supported' })
+    const tw = check.mapping(timeWindow, path, ['duration', 'isRolling'], {
+      calendar: 'only rolling windows are supported',
+    })
     if (tw) {
-      const rollingOk = check.exactly(tw.isRolling, [...path, 'isRolling'], true, 'only rolling windows are supported')
+      const rollingOk = check.exactly(
+        tw.isRolling,
+        [...path, 'isRolling'],
+        true,
+        'only rolling windows are supported',
+      )
       const duration = check.text(tw.duration, [...path, 'duration'], { required: true })
       const ms = duration === undefined ? undefined : parseWindow(duration)
       if (duration !== undefined && ms === undefined) {
-        check.report([...path, 'duration'], `"${duration}" is not a window such as 28d, 30d or 4w (whole m, h, d or w)`)
+        check.report(
+          [...path, 'duration'],
+          `"${duration}" is not a window such as 28d, 30d or 4w (whole m, h, d or w)`,
+        )
       }
       if (rollingOk && ms !== undefined) {
         window = duration
@@ -340,7 +385,10 @@ function checkDocument(check: DocumentChecker, value: unknown, source: string, d
     }
   }
   const firstObjective = check.single(spec.objectives, ['spec', 'objectives'], 'objective')
-  const objective = firstObjective === undefined ? undefined : checkObjective(check, firstObjective, ['spec', 'objectives', 0])
+  const objective =
+    firstObjective === undefined
+      ? undefined
+      : checkObjective(check, firstObjective, ['spec', 'objectives', 0])
   const indicator = checkIndicator(check, spec.indicator, ['spec', 'indicator'])
 
   if (

@@ -30,7 +30,10 @@ function burning(rate: number, upTo: number, at: number) {
 
 describe('sloAlerts', () => {
   it('sends nothing while no tier fires', () => {
-    expect(sloAlerts({ tenant: 'acme', slo, status: burning(0.5, 3 * DAY, t0) })).toEqual({ alerts: [], state: undefined })
+    expect(sloAlerts({ tenant: 'acme', slo, status: burning(0.5, 3 * DAY, t0) })).toEqual({
+      alerts: [],
+      state: undefined,
+    })
   })
 
   it('fires one page alert for the fastest tier, with the tier in annotations and not in labels', () => {
@@ -60,7 +63,12 @@ describe('sloAlerts', () => {
   it('keeps one incident when a page moves between page tiers: same labels, same starts_at', () => {
     const first = sloAlerts({ tenant: 'acme', slo, status: burning(20, 6 * HOUR, t0) })
     // A minute later only the 6x tier fires (the 1h window has cooled below 14.4).
-    const later = sloAlerts({ tenant: 'acme', slo, status: burning(10, 6 * HOUR, t0 + MIN), previous: first.state })
+    const later = sloAlerts({
+      tenant: 'acme',
+      slo,
+      status: burning(10, 6 * HOUR, t0 + MIN),
+      previous: first.state,
+    })
     expect(later.alerts).toHaveLength(1)
     expect(later.alerts[0]?.labels).toEqual(first.alerts[0]?.labels)
     expect(later.alerts[0]).toMatchObject({ status: 'firing', starts_at: t0 })
@@ -69,7 +77,12 @@ describe('sloAlerts', () => {
 
   it('resolves once the SLO stops firing, and then goes quiet', () => {
     const first = sloAlerts({ tenant: 'acme', slo, status: burning(20, 6 * HOUR, t0) })
-    const calm = sloAlerts({ tenant: 'acme', slo, status: burning(0, 0, t0 + 10 * MIN), previous: first.state })
+    const calm = sloAlerts({
+      tenant: 'acme',
+      slo,
+      status: burning(0, 0, t0 + 10 * MIN),
+      previous: first.state,
+    })
     expect(calm.state).toBeUndefined()
     expect(calm.alerts).toEqual([
       expect.objectContaining({
@@ -79,14 +92,21 @@ describe('sloAlerts', () => {
         labels: first.alerts[0]?.labels,
       }),
     ])
-    expect(sloAlerts({ tenant: 'acme', slo, status: burning(0, 0, t0 + 11 * MIN), previous: calm.state }).alerts).toEqual([])
+    expect(
+      sloAlerts({ tenant: 'acme', slo, status: burning(0, 0, t0 + 11 * MIN), previous: calm.state }).alerts,
+    ).toEqual([])
   })
 
   it('resolves the ticket and fires a page when a ticket escalates', () => {
     // Burn 2 up to 3d: only the 1x ticket tier fires.
     const ticket = sloAlerts({ tenant: 'acme', slo, status: burning(2, 3 * DAY, t0) })
     expect(ticket.alerts.map((a) => [a.status, a.labels.severity])).toEqual([['firing', 'ticket']])
-    const page = sloAlerts({ tenant: 'acme', slo, status: burning(20, 3 * DAY, t0 + MIN), previous: ticket.state })
+    const page = sloAlerts({
+      tenant: 'acme',
+      slo,
+      status: burning(20, 3 * DAY, t0 + MIN),
+      previous: ticket.state,
+    })
     expect(page.alerts.map((a) => [a.status, a.labels.severity, a.starts_at])).toEqual([
       ['resolved', 'ticket', t0],
       ['firing', 'page', t0 + MIN],

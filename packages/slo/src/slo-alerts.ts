@@ -44,7 +44,12 @@ function labelsFor(slo: SloDefinition, severity: 'page' | 'ticket'): Alert['labe
   return { alertname: 'SLOBurnRate', slo: slo.name, service: slo.service, severity }
 }
 
-function annotationsFor(slo: SloDefinition, status: SloStatus, summary: string, tier?: BurnRateTierStatus): Record<string, string> {
+function annotationsFor(
+  slo: SloDefinition,
+  status: SloStatus,
+  summary: string,
+  tier?: BurnRateTierStatus,
+): Record<string, string> {
   const burnRates = status.burnRates.map((burn) => `${burn.window}=${rate(burn.burnRate)}`).join(' ')
   const scope = slo.indicator.service === undefined ? 'all services' : `service ${slo.indicator.service}`
   const budget = percent(status.budgetRemaining, 1)
@@ -72,15 +77,24 @@ export function sloAlerts(input: SloAlertInput): SloAlertTransition {
   const { tenant, slo, status, previous } = input
   const now = status.evaluatedAt
   const firing = status.tiers.filter((tier) => tier.firing)
-  const severity = firing.some((tier) => tier.severity === 'page') ? 'page' : firing.length > 0 ? 'ticket' : undefined
+  const severity = firing.some((tier) => tier.severity === 'page')
+    ? 'page'
+    : firing.length > 0
+      ? 'ticket'
+      : undefined
   const alerts: Alert[] = []
 
   if (previous && previous.severity !== severity) {
-    const why = severity === undefined ? 'no burn-rate tier fires any more' : `it now fires at ${severity} severity`
+    const why =
+      severity === undefined ? 'no burn-rate tier fires any more' : `it now fires at ${severity} severity`
     alerts.push({
       tenant,
       labels: labelsFor(slo, previous.severity),
-      annotations: annotationsFor(slo, status, `${slo.displayName}: ${previous.severity} alert resolved, ${why}`),
+      annotations: annotationsFor(
+        slo,
+        status,
+        `${slo.displayName}: ${previous.severity} alert resolved, ${why}`,
+      ),
       status: 'resolved',
       starts_at: previous.startsAt,
       ends_at: now,

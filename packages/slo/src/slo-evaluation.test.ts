@@ -34,7 +34,13 @@ describe('evaluateSlo', () => {
       { windowMs: 30 * DAY, bad: 210, total: 1_000_000 },
     ]
     const status = evaluateSlo(slo, sums, at)
-    expect(status).toMatchObject({ name: 'auth-success', service: 'identity', window: '30d', good: 999_790, total: 1_000_000 })
+    expect(status).toMatchObject({
+      name: 'auth-success',
+      service: 'identity',
+      window: '30d',
+      good: 999_790,
+      total: 1_000_000,
+    })
     expect(status.sli).toBeCloseTo(0.99979, 9)
     expect(status.budgetRemaining).toBeCloseTo(0.79, 9)
     expect(status.evaluatedAt).toBe(at)

@@ -1,4 +1,10 @@
-import { type BurnRateTier, budgetRemaining, burnRate, defaultBurnRateTiers, evaluateTiers } from './burn-rate.ts'
+import {
+  type BurnRateTier,
+  budgetRemaining,
+  burnRate,
+  defaultBurnRateTiers,
+  evaluateTiers,
+} from './burn-rate.ts'
 import type { SloDefinition } from './slo-definition.ts'
 import type { SloStatus, WindowBurn } from './slo-status.ts'
 import { parseWindow } from './window-duration.ts'
@@ -13,7 +19,8 @@ export interface WindowSums {
 function windowMsOf(window: string): number {
   const ms = parseWindow(window)
   // Tiers come from code, not from SLO files: a bad one is a programming error.
-  if (ms === undefined) throw new RangeError(`burn-rate tier window "${window}" is not a window such as 5m or 1h`)
+  if (ms === undefined)
+    throw new RangeError(`burn-rate tier window "${window}" is not a window such as 5m or 1h`)
   return ms
 }
 
@@ -21,7 +28,10 @@ function windowMsOf(window: string): number {
  * The windows to sum for an SLO, in ms, ascending and distinct: every tier window plus the
  * compliance window (default tiers: 5m, 30m, 1h, 2h, 6h, 24h, 3d and e.g. 30d).
  */
-export function sloWindows(slo: SloDefinition, tiers: readonly BurnRateTier[] = defaultBurnRateTiers): number[] {
+export function sloWindows(
+  slo: SloDefinition,
+  tiers: readonly BurnRateTier[] = defaultBurnRateTiers,
+): number[] {
   const windows = new Set<number>([slo.windowMs])
   for (const tier of tiers) {
     windows.add(windowMsOf(tier.longWindow))

@@ -15,8 +15,8 @@ describe('parseWindow', () => {
 
 describe('formatWindow', () => {
   it('writes the largest unit that divides the window', () => {
-    expect([300_000, 3_600_000, 5_400_000, 86_400_000, 2_592_000_000, 604_800_000].map(formatWindow)).toEqual([
-      '5m', '1h', '90m', '1d', '30d', '1w',
-    ])
+    expect([300_000, 3_600_000, 5_400_000, 86_400_000, 2_592_000_000, 604_800_000].map(formatWindow)).toEqual(
+      ['5m', '1h', '90m', '1d', '30d', '1w'],
+    )
   })
 })
