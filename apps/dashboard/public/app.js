@@ -17,7 +17,13 @@ const RANGES = [
 ]
 const PALETTE = ['#58a6ff', '#d2a8ff', '#f0883e', '#3fb950', '#ff7b72', '#79c0ff']
 const EMPTY = 'no data in this window'
-const COLORS = { edge: '#4d5b70', fresh: '#f0883e', blocked: '#f85149', node: '#1f6feb', nodeStroke: '#79c0ff' }
+const COLORS = {
+  edge: '#4d5b70',
+  fresh: '#f0883e',
+  blocked: '#f85149',
+  node: '#1f6feb',
+  nodeStroke: '#79c0ff',
+}
 
 class Unauthenticated extends Error {}
 
@@ -56,7 +62,9 @@ async function api(path, init = {}) {
 }
 
 const qs = (params) =>
-  new URLSearchParams(Object.entries(params).filter(([, value]) => value !== undefined && value !== null)).toString()
+  new URLSearchParams(
+    Object.entries(params).filter(([, value]) => value !== undefined && value !== null),
+  ).toString()
 
 // ---------------------------------------------------------------------------------------------
 // Formatting
@@ -120,7 +128,11 @@ function el(tag, className, text) {
 }
 
 function badge(severity, text) {
-  return el('span', `badge badge-${['page', 'ticket', 'info', 'ok'].includes(severity) ? severity : 'info'}`, text ?? severity)
+  return el(
+    'span',
+    `badge badge-${['page', 'ticket', 'info', 'ok'].includes(severity) ? severity : 'info'}`,
+    text ?? severity,
+  )
 }
 
 function empty(body, message = EMPTY) {
@@ -312,16 +324,18 @@ function draw(entry, range) {
 // Loaders: one per panel type, each answering the data its drawer needs.
 
 const panelRows = (query, range, extra = {}) =>
-  api(`api/v1/panels/${encodeURIComponent(query)}?${qs({ from: Math.round(range.from), to: Math.round(range.to), ...extra })}`).then(
-    (answer) => answer.rows,
-  )
+  api(
+    `api/v1/panels/${encodeURIComponent(query)}?${qs({ from: Math.round(range.from), to: Math.round(range.to), ...extra })}`,
+  ).then((answer) => answer.rows)
 
 const loaders = {
   async 'slo-status'(_panel, range) {
     const { slos } = await api('api/v1/slos')
     const series = await Promise.all(
       slos.map((slo) =>
-        api(`api/v1/slos/${encodeURIComponent(slo.name)}/burn-rate?${qs({ from: Math.round(range.from), to: Math.round(range.to) })}`)
+        api(
+          `api/v1/slos/${encodeURIComponent(slo.name)}/burn-rate?${qs({ from: Math.round(range.from), to: Math.round(range.to) })}`,
+        )
           .then((answer) => answer.points)
           .catch((error) => {
             if (error instanceof Unauthenticated) throw error
@@ -373,23 +387,36 @@ function drawSloStatus(entry, items, range) {
   }
   const cards = el('div', 'slo-cards')
   entry.body.replaceChildren(cards)
+  const charts = []
   for (const { slo, points } of items) {
     const firing = slo.tiers.filter((tier) => tier.firing)
-    const worst = firing.some((tier) => tier.severity === 'page') ? 'page' : firing.length > 0 ? 'ticket' : 'ok'
+    const worst = firing.some((tier) => tier.severity === 'page')
+      ? 'page'
+      : firing.length > 0
+        ? 'ticket'
+        : 'ok'
     const card = el('article', `slo-card slo-${worst}`)
     card.dataset.slo = slo.name
 
     const head = el('div', 'slo-head')
     const name = el('div', 'slo-name')
-    name.append(el('h3', '', slo.displayName || slo.name), el('span', 'chip', slo.service))
+    const title = el('h3', '', slo.displayName || slo.name)
+    title.title = slo.name
+    name.append(title, el('span', 'chip', slo.service))
+    const status = firing.length === 0 ? badge('ok', 'within budget') : badge(worst, `${worst} firing`)
+    head.append(name, status)
+
+    // Which multiwindow tiers fire, in the SLO file's notation: "1h/5m ≥ 14.4×".
     const tiers = el('div', 'slo-tiers')
-    if (firing.length === 0) tiers.append(badge('ok', 'within budget'))
     for (const tier of firing) {
-      const b = badge(tier.severity, `${tier.severity} · ${tier.longWindow}/${tier.shortWindow} ≥ ${tier.threshold}×`)
-      b.title = `burn rate above ${tier.threshold}× over both ${tier.longWindow} and ${tier.shortWindow}`
-      tiers.append(b)
+      const t = el(
+        'span',
+        `tier tier-${tier.severity}`,
+        `${tier.severity} ${tier.longWindow}/${tier.shortWindow} ≥ ${tier.threshold}×`,
+      )
+      t.title = `burn rate above ${tier.threshold}× over both ${tier.longWindow} and ${tier.shortWindow}`
+      tiers.append(t)
     }
-    head.append(name, tiers)
 
     const stats = el('div', 'slo-stats')
     const sli = el('div', 'stat')
@@ -398,7 +425,10 @@ function drawSloStatus(entry, items, range) {
     const budget = el('div', 'stat')
     const left = slo.budgetRemaining
     const budgetClass = left <= 0 ? 'bad' : left < 0.5 ? 'warn' : 'good'
-    budget.append(el('span', 'stat-label', 'budget left'), el('span', `stat-value ${budgetClass}`, percent(left)))
+    budget.append(
+      el('span', 'stat-label', 'budget left'),
+      el('span', `stat-value ${budgetClass}`, percent(left)),
+    )
     const bar = el('div', 'budget-bar')
     const fill = el('div', `budget-fill ${budgetClass}`)
     fill.style.width = `${Math.max(0, Math.min(1, left)) * 100}%`
@@ -408,7 +438,11 @@ function drawSloStatus(entry, items, range) {
 
     const windows = el('div', 'burn-windows')
     for (const w of slo.burnRates) {
-      const threshold = Math.min(...slo.tiers.filter((t) => t.longWindow === w.window || t.shortWindow === w.window).map((t) => t.threshold))
+      const threshold = Math.min(
+        ...slo.tiers
+          .filter((t) => t.longWindow === w.window || t.shortWindow === w.window)
+          .map((t) => t.threshold),
+      )
       const hot = Number.isFinite(threshold) && w.burnRate >= threshold
       const cell = el('span', hot ? 'burn hot' : w.burnRate >= 1 ? 'burn warm' : 'burn')
       cell.append(el('span', 'burn-window', w.window), el('span', 'burn-value', burn(w.burnRate)))
@@ -417,10 +451,14 @@ function drawSloStatus(entry, items, range) {
     }
 
     const chart = el('div', 'slo-chart')
-    card.append(head, stats, windows, chart)
+    card.append(head, stats, windows)
+    if (firing.length > 0) card.append(tiers)
+    card.append(chart)
     cards.append(card)
-    drawBurnChart(chart, slo, points, range)
+    charts.push(() => drawBurnChart(chart, slo, points, range))
   }
+  // Charts are sized once every card is in the grid: each card's width depends on how many there are.
+  for (const drawChart of charts) drawChart()
   return true
 }
 
@@ -436,9 +474,14 @@ function drawBurnChart(container, slo, points, range) {
   const top = Math.max(max * 1.15, 1.5)
   const x = d3.scaleUtc([range.from, range.to], [margin.left, width - margin.right])
   const y = d3.scaleLinear([0, top], [height - margin.bottom, margin.top]).nice()
-  const svg = d3.select(container).append('svg').attr('class', 'chart burn-chart').attr('width', width).attr('height', height)
+  const svg = d3
+    .select(container)
+    .append('svg')
+    .attr('class', 'chart burn-chart')
+    .attr('width', width)
+    .attr('height', height)
   axes(svg, x, y, width, height, margin, (v) => `${v}×`, range)
-  const thresholds = [...new Set(slo.tiers.map((t) => t.threshold))].filter((t) => t <= y.domain()[1])
+  const thresholds = [...new Set(slo.tiers.map((t) => t.threshold))].filter((t) => t < y.domain()[1])
   for (const t of thresholds) {
     svg
       .append('line')
@@ -468,7 +511,8 @@ function drawBurnChart(container, slo, points, range) {
     .text('burn rate, 1h window')
 }
 
-function axes(svg, x, y, width, height, margin, yFormat, range) {
+function axes(svg, x, y, width, height, margin, yFormat, range, integers = false) {
+  const yTicks = y.ticks(Math.max(2, Math.floor((height - margin.top - margin.bottom) / 28)))
   const long = range.to - range.from > 24 * 3600e3
   svg
     .append('g')
@@ -488,7 +532,8 @@ function axes(svg, x, y, width, height, margin, yFormat, range) {
     .call(
       d3
         .axisLeft(y)
-        .ticks(Math.max(2, Math.floor((height - margin.top - margin.bottom) / 28)))
+        // Counts have no half events: keep whole ticks only.
+        .tickValues(integers ? yTicks.filter(Number.isInteger) : yTicks)
         .tickFormat(yFormat)
         .tickSize(-(width - margin.left - margin.right)),
     )
@@ -501,7 +546,8 @@ function withGaps(rows, field, stepMs) {
   let previous
   for (const row of rows) {
     const value = row[field]
-    if (previous !== undefined && row.ts_ms - previous > stepMs * 1.5) points.push({ t: previous + stepMs, v: null })
+    if (previous !== undefined && row.ts_ms - previous > stepMs * 1.5)
+      points.push({ t: previous + stepMs, v: null })
     points.push({ t: row.ts_ms, v: value === null || value === undefined ? null : Number(value) })
     previous = row.ts_ms
   }
@@ -511,14 +557,28 @@ function withGaps(rows, field, stepMs) {
 function drawTimeseries(entry, rows, range) {
   const { panel, body, legend } = entry
   legend.replaceChildren()
-  const values = rows.flatMap((row) => panel.series.map((s) => row[s.field])).filter((v) => v !== null && v !== undefined)
+  const series = panel.series.map((s, i) => ({ ...s, color: PALETTE[i % PALETTE.length] }))
+  const values = rows
+    .flatMap((row) => panel.series.map((s) => row[s.field]))
+    .filter((v) => v !== null && v !== undefined)
   if (values.length === 0) {
     empty(body)
     return false
   }
+  // Legend with the latest value of each series; hovering the chart shows the values at that time.
+  const legendValues = series.map((s) => {
+    const item = el('span', 'legend-item')
+    const swatch = el('span', 'swatch')
+    swatch.style.background = s.color
+    const value = el('span', 'legend-value')
+    item.append(swatch, el('span', '', s.label), value)
+    legend.append(item)
+    return value
+  })
   body.replaceChildren()
   const stepMs = rows.length > 1 ? d3.min(d3.pairs(rows), ([a, b]) => b.ts_ms - a.ts_ms) : 60e3
-  const series = panel.series.map((s, i) => ({ ...s, color: PALETTE[i % PALETTE.length], points: withGaps(rows, s.field, stepMs) }))
+  for (const s of series) s.points = withGaps(rows, s.field, stepMs)
+  // Measured after the legend is filled: a legend that wraps takes height from the chart.
   const width = Math.max(body.clientWidth, 200)
   const height = Math.max(body.clientHeight, 100)
   const margin = { top: 10, right: 12, bottom: 22, left: panel.unit === 'ratio' ? 56 : 46 }
@@ -529,7 +589,8 @@ function drawTimeseries(entry, rows, range) {
     const pad = Math.max((hi - lo) * 0.15, 0.0005)
     lo = Math.max(0, lo - pad)
     hi = Math.min(1, hi + pad)
-    if (lo > 0.5 && hi < 1 && panel.thresholds.some((t) => t.value > hi)) hi = Math.min(1, Math.max(...panel.thresholds.map((t) => t.value)) + pad / 2)
+    if (lo > 0.5 && hi < 1 && panel.thresholds.some((t) => t.value > hi))
+      hi = Math.min(1, Math.max(...panel.thresholds.map((t) => t.value)) + pad / 2)
     if (lo < 0.5) lo = 0
   } else {
     lo = 0
@@ -545,9 +606,9 @@ function drawTimeseries(entry, rows, range) {
     panel.unit === 'ratio'
       ? d3.format(`.${Math.max(0, d3.precisionFixed(tickStep) - 2)}%`)
       : panel.unit === 'ms'
-        ? (v) => `${d3.format('~s')(v)} ms`
-        : d3.format('~s')
-  axes(svg, x, y, width, height, margin, yFormat, range)
+        ? (v) => `${d3.format(',~g')(v)} ms`
+        : d3.format(',~d')
+  axes(svg, x, y, width, height, margin, yFormat, range, panel.unit === 'count')
   for (const t of panel.thresholds) {
     if (t.value < y.domain()[0] || t.value > y.domain()[1]) continue
     svg
@@ -587,16 +648,6 @@ function drawTimeseries(entry, rows, range) {
       .attr('cy', (p) => y(p.v))
   }
 
-  // Legend with the latest value of each series; hovering the chart shows the values at that time.
-  const legendValues = series.map((s) => {
-    const item = el('span', 'legend-item')
-    const swatch = el('span', 'swatch')
-    swatch.style.background = s.color
-    const value = el('span', 'legend-value')
-    item.append(swatch, el('span', '', s.label), value)
-    legend.append(item)
-    return value
-  })
   const showAt = (row) => {
     series.forEach((s, i) => {
       legendValues[i].textContent = formatValue(row?.[s.field], panel.unit)
@@ -604,7 +655,12 @@ function drawTimeseries(entry, rows, range) {
   }
   const lastRow = rows[rows.length - 1]
   showAt(lastRow)
-  const focus = svg.append('line').attr('class', 'focus').attr('y1', margin.top).attr('y2', height - margin.bottom).attr('visibility', 'hidden')
+  const focus = svg
+    .append('line')
+    .attr('class', 'focus')
+    .attr('y1', margin.top)
+    .attr('y2', height - margin.bottom)
+    .attr('visibility', 'hidden')
   const bisect = d3.bisector((row) => row.ts_ms).center
   svg
     .append('rect')
@@ -632,7 +688,10 @@ function entityChips(entities) {
   for (const [role, value] of Object.entries(entities ?? {})) {
     const chip = el('span', 'chip')
     chip.title = `${role}: ${value}`
-    chip.append(el('span', 'chip-role', role.replace(/_identity$/, '').replace(/_/g, ' ')), document.createTextNode(shortName(value)))
+    chip.append(
+      el('span', 'chip-role', role.replace(/_identity$/, '').replace(/_/g, ' ')),
+      document.createTextNode(shortName(value)),
+    )
     chips.append(chip)
   }
   return chips
@@ -644,7 +703,11 @@ function drawFindings(entry, findings, range) {
     empty(entry.body)
     return false
   }
-  const counts = d3.rollup(findings, (v) => v.length, (f) => f.severity)
+  const counts = d3.rollup(
+    findings,
+    (v) => v.length,
+    (f) => f.severity,
+  )
   for (const severity of ['page', 'ticket', 'info']) {
     if (counts.get(severity)) entry.legend.append(badge(severity, `${counts.get(severity)} ${severity}`))
   }
@@ -657,7 +720,11 @@ function drawFindings(entry, findings, range) {
     when.title = new Date(finding.ts).toISOString()
     const main = el('div', 'finding-main')
     const title = el('div', 'finding-title')
-    title.append(badge(finding.severity), el('span', 'finding-name', finding.title), el('span', 'rule', finding.rule))
+    title.append(
+      badge(finding.severity),
+      el('span', 'finding-name', finding.title),
+      el('span', 'rule', finding.rule),
+    )
     main.append(title, el('p', 'summary', finding.summary), entityChips(finding.entities))
     item.append(when, main)
     list.append(item)
@@ -677,11 +744,14 @@ function drawIncidents(entry, incidents, range) {
   for (const incident of incidents) {
     const item = el('li', `incident incident-${incident.last_severity}`)
     const title = el('div', 'incident-title')
-    title.append(badge(incident.last_severity), el('span', 'incident-name', incident.alert || incident.dedup_key))
+    title.append(
+      badge(incident.last_severity),
+      el('span', 'incident-name', incident.alert || incident.dedup_key),
+    )
     const meta = el(
       'div',
       'incident-meta',
-      `since ${time(incident.opened_ms, range)} UTC · ${incident.last_receiver} · ${incident.last_status}`,
+      `since ${time(incident.opened_ms, range)} UTC · ${(incident.receivers ?? []).join(', ')} · ${incident.last_status}`,
     )
     item.append(title, el('p', 'summary', incident.last_summary), meta)
     list.append(item)
@@ -699,14 +769,18 @@ function drawTable(entry, rows, range) {
   entry.legend.append(el('span', 'muted', `${rows.length} rows`))
   const table = el('table', 'data-table')
   const head = el('tr')
-  for (const column of entry.panel.columns) head.append(el('th', column.format === 'count' || column.format === 'ratio' ? 'num' : '', column.label))
+  for (const column of entry.panel.columns)
+    head.append(el('th', column.format === 'count' || column.format === 'ratio' ? 'num' : '', column.label))
   table.append(el('thead'), el('tbody'))
   table.tHead.append(head)
   for (const row of rows) {
     const tr = el('tr')
     for (const column of entry.panel.columns) {
       const raw = row[column.field]
-      const text = column.format === 'time' ? time(raw, range) : formatValue(raw, column.format === 'text' ? undefined : column.format)
+      const text =
+        column.format === 'time'
+          ? time(raw, range)
+          : formatValue(raw, column.format === 'text' ? undefined : column.format)
       const td = el('td', column.format === 'count' || column.format === 'ratio' ? 'num' : '', text)
       if (typeof raw === 'string' && raw.length > 0) td.title = raw
       tr.append(td)
@@ -741,7 +815,14 @@ function drawServiceGraph(entry, { edges, fresh }) {
   const links = new Map()
   for (const row of edges) {
     const k = key(row.src, row.dst)
-    const link = links.get(k) ?? { source: row.src, target: row.dst, ports: [], flows: 0, blocked: 0, fresh: false }
+    const link = links.get(k) ?? {
+      source: row.src,
+      target: row.dst,
+      ports: [],
+      flows: 0,
+      blocked: 0,
+      fresh: false,
+    }
     link.ports.push(row.dst_port)
     link.flows += row.flows
     link.blocked += row.blocked
@@ -753,7 +834,14 @@ function drawServiceGraph(entry, { edges, fresh }) {
   for (const row of fresh) {
     const k = key(row.src, row.dst)
     if (!links.has(k) && row.src && row.dst) {
-      links.set(k, { source: row.src, target: row.dst, ports: row.dst_port ? [row.dst_port] : [], flows: 0, blocked: 0, fresh: true })
+      links.set(k, {
+        source: row.src,
+        target: row.dst,
+        ports: row.dst_port ? [row.dst_port] : [],
+        flows: 0,
+        blocked: 0,
+        fresh: true,
+      })
     }
   }
   const linkList = [...links.values()]
@@ -779,7 +867,10 @@ function drawServiceGraph(entry, { edges, fresh }) {
         .strength(0.5),
     )
     .force('charge', d3.forceManyBody().strength(-520))
-    .force('collide', d3.forceCollide((d) => radius(d) + 26))
+    .force(
+      'collide',
+      d3.forceCollide((d) => radius(d) + 26),
+    )
     .force('x', d3.forceX(width / 2).strength(0.05))
     .force('y', d3.forceY(height / 2).strength(0.09))
     .stop()
@@ -789,7 +880,9 @@ function drawServiceGraph(entry, { edges, fresh }) {
   const [minX, maxX] = d3.extent(nodes, (n) => n.x)
   const [minY, maxY] = d3.extent(nodes, (n) => n.y)
   const sx = d3.scaleLinear([minX, maxX === minX ? minX + 1 : maxX], [pad + 30, width - pad - 30])
-  const sy = d3.scaleLinear([minY, maxY === minY ? minY + 1 : maxY], [pad, height - pad - 10])
+  // Leave the top-left corner to the new-edge note so it never covers a node.
+  const top = linkList.some((l) => l.fresh) ? 78 : pad
+  const sy = d3.scaleLinear([minY, maxY === minY ? minY + 1 : maxY], [top, height - pad - 10])
   for (const n of nodes) {
     n.x = nodes.length === 1 ? width / 2 : sx(n.x)
     n.y = nodes.length === 1 ? height / 2 : sy(n.y)
@@ -881,9 +974,17 @@ function drawServiceGraph(entry, { edges, fresh }) {
   const freshList = linkList.filter((l) => l.fresh)
   if (freshList.length > 0) {
     const note = el('div', 'graph-note')
-    note.append(el('span', 'graph-note-title', `${freshList.length} new edge${freshList.length > 1 ? 's' : ''}`))
+    note.append(
+      el('span', 'graph-note-title', `${freshList.length} new edge${freshList.length > 1 ? 's' : ''}`),
+    )
     for (const l of freshList.slice(0, 4)) {
-      note.append(el('span', 'graph-note-edge', `${shortName(l.source.id)} → ${shortName(l.target.id)}${l.ports.length ? `:${l.ports[0]}` : ''}`))
+      note.append(
+        el(
+          'span',
+          'graph-note-edge',
+          `${shortName(l.source.id)} → ${shortName(l.target.id)}${l.ports.length ? `:${l.ports[0]}` : ''}`,
+        ),
+      )
     }
     body.append(note)
   }
@@ -897,13 +998,15 @@ $('#login-form').addEventListener('submit', login)
 $('#logout').addEventListener('click', logout)
 window.addEventListener('hashchange', () => {
   const id = location.hash.replace(/^#\/?/, '')
-  if (state.dashboard && id && id !== state.dashboard.id && state.dashboards.some((d) => d.id === id)) openDashboard(id)
+  if (state.dashboard && id && id !== state.dashboard.id && state.dashboards.some((d) => d.id === id))
+    openDashboard(id)
 })
 let resizeTimer
 window.addEventListener('resize', () => {
   clearTimeout(resizeTimer)
   resizeTimer = setTimeout(() => {
-    for (const entry of state.panels.values()) if (entry.data !== undefined && state.lastRange) draw(entry, state.lastRange)
+    for (const entry of state.panels.values())
+      if (entry.data !== undefined && state.lastRange) draw(entry, state.lastRange)
   }, 150)
 })
 

@@ -1,5 +1,5 @@
-import { dirname } from 'node:path'
 import { createRequire } from 'node:module'
+import { dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import {
   type ClickHouseClient,
@@ -44,7 +44,8 @@ const SLO_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/
 const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
 
 // `default-src 'self'` is the rule; the rest closes what default-src does not cover.
-const CONTENT_SECURITY_POLICY = "default-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'; object-src 'none'"
+const CONTENT_SECURITY_POLICY =
+  "default-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'; object-src 'none'"
 
 function sessionId(cookieHeader: string | undefined): string | undefined {
   for (const part of (cookieHeader ?? '').split(';')) {
@@ -117,7 +118,10 @@ export function createDashboardRoutes(options: DashboardRoutesOptions): Router {
   // with that type needs a CORS preflight this server never grants. Bearer tokens are not ambient
   // credentials, so tools calling with one are not held to it.
   const sameOriginJson = (request: Request, response: Response, next: NextFunction): void => {
-    if (!UNSAFE_METHODS.has(request.method)) return next()
+    if (!UNSAFE_METHODS.has(request.method)) {
+      next()
+      return
+    }
     const origin = request.headers.origin
     if (origin !== undefined && originHost(origin) !== request.headers.host) {
       sendError(response, 403, 'FORBIDDEN', 'cross-origin request refused')
@@ -147,7 +151,9 @@ export function createDashboardRoutes(options: DashboardRoutesOptions): Router {
     if (previous) sessions.delete(previous)
     const id = sessions.create(principal)
     response.setHeader('Set-Cookie', sessionCookie(request, id, Math.floor(sessions.ttlMs / 1000)))
-    response.status(201).json({ tenant: principal.tenant, expiresInSeconds: Math.floor(sessions.ttlMs / 1000) })
+    response
+      .status(201)
+      .json({ tenant: principal.tenant, expiresInSeconds: Math.floor(sessions.ttlMs / 1000) })
   })
 
   // Everything else under /api needs a principal. An Authorization header, when sent, decides
@@ -162,7 +168,12 @@ export function createDashboardRoutes(options: DashboardRoutesOptions): Router {
     }
     if (!principal) {
       response.setHeader('WWW-Authenticate', 'Bearer realm="palisade"')
-      sendError(response, 401, 'UNAUTHENTICATED', 'log in (POST /api/v1/session) or send Authorization: Bearer <token>')
+      sendError(
+        response,
+        401,
+        'UNAUTHENTICATED',
+        'log in (POST /api/v1/session) or send Authorization: Bearer <token>',
+      )
       return
     }
     request.principal = principal
@@ -246,7 +257,10 @@ export function createDashboardRoutes(options: DashboardRoutesOptions): Router {
       if (badRequest(response, error)) return
       throw error
     }
-    const rows = await dashboardQueries[name](options.client, { tenant: principalOf(request).tenant, ...params })
+    const rows = await dashboardQueries[name](options.client, {
+      tenant: principalOf(request).tenant,
+      ...params,
+    })
     response.json({ query: name, ...params, rows })
   })
 

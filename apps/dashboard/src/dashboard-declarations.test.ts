@@ -36,14 +36,22 @@ describe('dashboard declarations', () => {
   it('fills defaults: 6h range, 60 s refresh, 2 rows', () => {
     write('ops.json', { id: 'ops', title: 'Ops', panels: [panel] })
     const ops = loadDashboards(dir, isDashboardQueryName).get('ops')
-    expect(ops).toMatchObject({ defaultRange: '6h', refreshSeconds: 60, panels: [{ layout: { columns: 4, rows: 2 } }] })
+    expect(ops).toMatchObject({
+      defaultRange: '6h',
+      refreshSeconds: 60,
+      panels: [{ layout: { columns: 4, rows: 2 } }],
+    })
   })
 
   it('reports every problem of every file at once', () => {
     write('a.json', { id: 'a', title: 'A', panels: [{ ...panel, query: 'nope' }, panel, panel] })
     write('b.json', { id: 'not-b', title: 'B', panels: [{ ...panel, type: 'pie' }] })
     writeFileSync(join(dir, 'c.json'), '{')
-    write('d.json', { id: 'd', title: 'D', panels: [{ ...panel, type: 'service-graph', query: 'service_graph', highlightQuery: 'made_up' }] })
+    write('d.json', {
+      id: 'd',
+      title: 'D',
+      panels: [{ ...panel, type: 'service-graph', query: 'service_graph', highlightQuery: 'made_up' }],
+    })
     const found = problems()
     expect(found).toEqual(
       expect.arrayContaining([

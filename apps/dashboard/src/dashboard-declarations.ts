@@ -38,8 +38,14 @@ const panel = z.discriminatedUnion('type', [
     type: z.literal('timeseries'),
     query: z.string(),
     unit: format,
-    series: z.array(z.strictObject({ field, label: z.string().min(1).max(40) })).min(1).max(6),
-    thresholds: z.array(z.strictObject({ value: z.number(), label: z.string().max(40) })).max(4).default([]),
+    series: z
+      .array(z.strictObject({ field, label: z.string().min(1).max(40) }))
+      .min(1)
+      .max(6),
+    thresholds: z
+      .array(z.strictObject({ value: z.number(), label: z.string().max(40) }))
+      .max(4)
+      .default([]),
   }),
   z.strictObject({
     ...common,
@@ -53,7 +59,9 @@ const panel = z.discriminatedUnion('type', [
     ...common,
     type: z.literal('table'),
     query: z.string(),
-    columns: z.array(z.strictObject({ field, label: z.string().min(1).max(40), format: format.default('text') })).min(1),
+    columns: z
+      .array(z.strictObject({ field, label: z.string().min(1).max(40), format: format.default('text') }))
+      .min(1),
   }),
 ])
 
@@ -101,11 +109,13 @@ export function loadDashboards(dir: string, isKnownQuery: (name: string) => bool
     }
     const parsed = dashboardSchema.safeParse(json)
     if (!parsed.success) {
-      for (const issue of parsed.error.issues) problems.push(`${file}: ${issue.path.join('.') || 'file'}: ${issue.message}`)
+      for (const issue of parsed.error.issues)
+        problems.push(`${file}: ${issue.path.join('.') || 'file'}: ${issue.message}`)
       continue
     }
     const dashboard = parsed.data
-    if (dashboard.id !== basename(file, '.json')) problems.push(`${file}: id "${dashboard.id}" differs from the file name`)
+    if (dashboard.id !== basename(file, '.json'))
+      problems.push(`${file}: id "${dashboard.id}" differs from the file name`)
     const seen = new Set<string>()
     for (const [index, item] of dashboard.panels.entries()) {
       if (seen.has(item.id)) problems.push(`${file}: panels.${index}: duplicate panel id "${item.id}"`)
@@ -115,7 +125,8 @@ export function loadDashboards(dir: string, isKnownQuery: (name: string) => bool
         'highlightQuery' in item ? item.highlightQuery : undefined,
       ]
       for (const name of names) {
-        if (name !== undefined && !isKnownQuery(name)) problems.push(`${file}: panels.${index}: unknown query "${name}"`)
+        if (name !== undefined && !isKnownQuery(name))
+          problems.push(`${file}: panels.${index}: unknown query "${name}"`)
       }
     }
     dashboards.set(dashboard.id, dashboard)

@@ -6,8 +6,10 @@ import {
   type ClickHouseClient,
   createEventWriter,
   createFindingStore,
+  createNotificationLedger,
   migrate,
   migrationsDir,
+  type NotificationRecord,
   openClickHouse,
 } from '@palisade/clickhouse'
 import {
@@ -71,14 +73,15 @@ function seedEvents(now: number): Record<'flow' | 'auth' | 'mtls' | 'decision', 
     { name: 'payments', base: 9, dst: acme.payments },
     { name: 'orders', base: 6, dst: acme.orders },
   ]
-  for (let m = 0; m < 90; m++) {
+  // Six hours, a sample every 2 minutes: the on-call dashboard's default range is full.
+  for (let m = 0; m < 360; m += 2) {
     const ts = now - m * MINUTE - 5_000
     for (const [s, service] of services.entries()) {
       for (let i = 0; i < 4; i++) {
         const r = noise(m * 31 + s * 7 + i)
         // A latency regression on payments 20-30 minutes ago, and a deny burst with it.
         const slow = service.name === 'payments' && m >= 20 && m <= 30
-        const denied = (slow && i < 2) || r > 0.93
+        const denied = (slow && i < 2) || r > 0.99
         const failed = service.name === 'api-gateway' && m >= 50 && m <= 52 && i === 0
         decision.push(
           event(
@@ -135,7 +138,7 @@ function seedEvents(now: number): Record<'flow' | 'auth' | 'mtls' | 'decision', 
             src_identity: acme.gateway,
             dst_identity: acme.orders,
             dst_port: 8080,
-            mode: m === 31 && i === 0 ? 'plaintext' : 'mutual',
+            mode: m === 32 && i === 0 ? 'plaintext' : 'mutual',
             outcome: expired ? 'failure' : 'success',
             reason: expired ? 'expired_cert' : undefined,
           },
@@ -183,7 +186,13 @@ function seedEvents(now: number): Record<'flow' | 'auth' | 'mtls' | 'decision', 
     event(
       'flow',
       'globex',
-      { ts: now - 3 * MINUTE, service: 'mesh', src_identity: globex.billing, dst_identity: globex.vault, dst_port: 8200 },
+      {
+        ts: now - 3 * MINUTE,
+        service: 'mesh',
+        src_identity: globex.billing,
+        dst_identity: globex.vault,
+        dst_port: 8200,
+      },
       now,
     ),
   )
@@ -191,7 +200,12 @@ function seedEvents(now: number): Record<'flow' | 'auth' | 'mtls' | 'decision', 
 }
 
 function seedFindings(now: number): Finding[] {
-  const finding = (tenant: string, n: string, minutesAgo: number, rest: Omit<Finding, 'finding_id' | 'tenant' | 'ts' | 'detected_at'>) => ({
+  const finding = (
+    tenant: string,
+    n: string,
+    minutesAgo: number,
+    rest: Omit<Finding, 'finding_id' | 'tenant' | 'ts' | 'detected_at'>,
+  ) => ({
     finding_id: `${tenant}-${n}`,
     tenant,
     ts: now - minutesAgo * MINUTE,
@@ -250,15 +264,16 @@ function seedFindings(now: number): Finding[] {
   ]
 }
 
-function notifications(now: number) {
+function notifications(now: number): NotificationRecord[] {
   const row = (
     tenant: string,
     dedupKey: string,
     minutesAgo: number,
-    fields: { alertname: string; severity: string; receiver: string; action: string; status: string; summary: string },
-  ) => ({
+    fields: Pick<NotificationRecord, 'alertname' | 'severity' | 'receiver' | 'action' | 'summary'>,
+  ): NotificationRecord => ({
     tenant,
     dedup_key: dedupKey,
+    status: 'delivered',
     labels: { alertname: fields.alertname, severity: fields.severity },
     payload: '{}',
     attempts: 1,
@@ -268,12 +283,43 @@ function notifications(now: number) {
   })
   const page = { severity: 'page', receiver: 'pagerduty' }
   return [
-    row('acme', 'k-slo', 9, { ...page, alertname: 'AuthAvailabilityBurnRate', action: 'firing', status: 'delivered', summary: 'sso burns its 30-day budget at 15× (1h) and 16× (5m)' }),
-    row('acme', 'k-spray', 24, { ...page, alertname: 'PasswordSpray', action: 'firing', status: 'delivered', summary: 'Password spray against sso from 203.0.113.7' }),
-    row('acme', 'k-mtls', 30, { severity: 'ticket', receiver: 'slack-sre', alertname: 'MtlsPlaintext', action: 'firing', status: 'delivered', summary: 'Plaintext between api-gateway and orders' }),
-    row('acme', 'k-old', 80, { ...page, alertname: 'PdpDown', action: 'firing', status: 'delivered', summary: 'PDP unreachable' }),
-    row('acme', 'k-old', 60, { ...page, alertname: 'PdpDown', action: 'resolved', status: 'delivered', summary: 'PDP unreachable' }),
-    row('globex', 'k-globex', 5, { ...page, alertname: 'GlobexOnly', action: 'firing', status: 'delivered', summary: 'globex-only incident' }),
+    row('acme', 'k-old', 80, {
+      ...page,
+      alertname: 'PdpDown',
+      action: 'trigger',
+      summary: 'PDP unreachable',
+    }),
+    row('acme', 'k-old', 60, {
+      ...page,
+      alertname: 'PdpDown',
+      action: 'resolve',
+      summary: 'PDP unreachable',
+    }),
+    row('acme', 'k-mtls', 30, {
+      severity: 'ticket',
+      receiver: 'slack-sre',
+      alertname: 'MtlsPlaintext',
+      action: 'trigger',
+      summary: 'Plaintext between api-gateway and orders',
+    }),
+    row('acme', 'k-spray', 24, {
+      ...page,
+      alertname: 'PasswordSpray',
+      action: 'trigger',
+      summary: 'Password spray against sso from 203.0.113.7',
+    }),
+    row('acme', 'k-slo', 9, {
+      ...page,
+      alertname: 'AuthAvailabilityBurnRate',
+      action: 'trigger',
+      summary: 'sso burns its 30-day budget at 15× (1h) and 16× (5m)',
+    }),
+    row('globex', 'k-globex', 5, {
+      ...page,
+      alertname: 'GlobexOnly',
+      action: 'trigger',
+      summary: 'globex-only incident',
+    }),
   ]
 }
 
@@ -293,7 +339,10 @@ export function fixedSloSource(now: number): SloStatusSource {
       total: 100_000,
       burnRate: rates[i]!,
     }))
-  const slo = (name: string, rest: Omit<SloStatus, 'name' | 'evaluatedAt' | 'good' | 'total' | 'window'>): SloStatus => ({
+  const slo = (
+    name: string,
+    rest: Omit<SloStatus, 'name' | 'evaluatedAt' | 'good' | 'total' | 'window'>,
+  ): SloStatus => ({
     name,
     window: '30d',
     good: Math.round(rest.sli * 2_000_000),
@@ -354,16 +403,26 @@ export async function startDashboardTestServer(now = Date.now()): Promise<Dashbo
   try {
     await migrate(client, { dir: migrationsDir })
     const writer = createEventWriter(client)
-    for (const [kind, events] of Object.entries(seedEvents(now))) await writer.write(kind as EventKind, events)
+    for (const [kind, events] of Object.entries(seedEvents(now)))
+      await writer.write(kind as EventKind, events)
     const findings = createFindingStore(client)
     await findings.write(seedFindings(now))
-    // The alert router owns the ledger's writer; the test writes the rows it would have written.
-    await client.insert({ table: 'alert_notifications', values: notifications(now), format: 'JSONEachRow' })
+    await createNotificationLedger(client).record(notifications(now))
 
     const authenticator = createTokenAuthenticator({ ...testTokens })
-    const app = createServiceApp({ authenticator, metrics: createMetricsRegistry({ app: 'dashboard-test' }), ready: () => true })
+    const app = createServiceApp({
+      authenticator,
+      metrics: createMetricsRegistry({ app: 'dashboard-test' }),
+      ready: () => true,
+    })
     app.use(
-      createDashboardRoutes({ authenticator, client, findings, slos: fixedSloSource(now), dashboardsDir: defaultDashboardsDir }),
+      createDashboardRoutes({
+        authenticator,
+        client,
+        findings,
+        slos: fixedSloSource(now),
+        dashboardsDir: defaultDashboardsDir,
+      }),
     )
     finishServiceApp(app, (error) => console.error(error))
     const server = await listen(app, 0)

@@ -6,13 +6,26 @@ const now = Date.UTC(2026, 10, 23, 12, 0)
 
 describe('request params', () => {
   it('defaults findings to the last 24 hours and 200 rows', () => {
-    expect(parseFindingsParams({}, now)).toEqual({ from: now - 24 * 3600_000, to: now, severity: undefined, rule: undefined, limit: 200 })
+    expect(parseFindingsParams({}, now)).toEqual({
+      from: now - 24 * 3600_000,
+      to: now,
+      severity: undefined,
+      rule: undefined,
+      limit: 200,
+    })
   })
 
   it('reads epoch ms, ISO-8601 with a zone, now and now-<duration>', () => {
-    expect(parsePanelParams({ from: 'now-1h', to: 'now' }, now)).toMatchObject({ from: now - 3600_000, to: now })
-    expect(parsePanelParams({ from: '2026-11-23T11:00:00Z', to: String(now) }, now)).toMatchObject({ from: now - 3600_000 })
-    expect(parsePanelParams({ from: '2026-11-23T12:00:00+01:00', to: String(now) }, now)).toMatchObject({ from: now - 3600_000 })
+    expect(parsePanelParams({ from: 'now-1h', to: 'now' }, now)).toMatchObject({
+      from: now - 3600_000,
+      to: now,
+    })
+    expect(parsePanelParams({ from: '2026-11-23T11:00:00Z', to: String(now) }, now)).toMatchObject({
+      from: now - 3600_000,
+    })
+    expect(parsePanelParams({ from: '2026-11-23T12:00:00+01:00', to: String(now) }, now)).toMatchObject({
+      from: now - 3600_000,
+    })
   })
 
   it('chooses a whole-minute step of about 180 points when none is given', () => {
@@ -28,7 +41,11 @@ describe('request params', () => {
   })
 
   it('defaults the burn-rate window to 1 hour', () => {
-    expect(parseBurnRateParams({}, now)).toMatchObject({ windowMs: 3600_000, to: now, from: now - 6 * 3600_000 })
+    expect(parseBurnRateParams({}, now)).toMatchObject({
+      windowMs: 3600_000,
+      to: now,
+      from: now - 6 * 3600_000,
+    })
     expect(parseBurnRateParams({ window: '6h' }, now).windowMs).toBe(6 * 3600_000)
   })
 

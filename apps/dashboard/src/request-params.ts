@@ -24,21 +24,25 @@ type Query = Record<string, unknown>
 function single(query: Query, name: string): string | undefined {
   const value = query[name]
   if (value === undefined) return undefined
-  if (typeof value !== 'string') throw new RequestInvalidError(`${name}: give the parameter once, as a plain value`)
+  if (typeof value !== 'string')
+    throw new RequestInvalidError(`${name}: give the parameter once, as a plain value`)
   return value
 }
 
 function refuseUnknown(query: Query, allowed: string[]): void {
   const unknown = Object.keys(query).filter((key) => !allowed.includes(key))
   if (unknown.length > 0) {
-    throw new RequestInvalidError(`unknown parameter(s): ${unknown.join(', ')} (allowed: ${allowed.join(', ')})`)
+    throw new RequestInvalidError(
+      `unknown parameter(s): ${unknown.join(', ')} (allowed: ${allowed.join(', ')})`,
+    )
   }
 }
 
 /** `500`, `30s`, `5m`, `1h`, `3d` → ms (a bare number is ms). */
 function duration(name: string, value: string): number {
   const match = DURATION.exec(value)
-  if (!match) throw new RequestInvalidError(`${name}: "${value}" is not a duration (e.g. 60000, 30s, 5m, 1h, 3d)`)
+  if (!match)
+    throw new RequestInvalidError(`${name}: "${value}" is not a duration (e.g. 60000, 30s, 5m, 1h, 3d)`)
   const ms = Number(match[1]) * (UNIT_MS[match[2] ?? 'ms'] ?? 1)
   if (ms <= 0) throw new RequestInvalidError(`${name}: must be above zero`)
   return ms
@@ -54,7 +58,9 @@ function time(name: string, value: string, now: number): number {
     const parsed = Date.parse(value)
     if (Number.isFinite(parsed)) return parsed
   }
-  throw new RequestInvalidError(`${name}: "${value}" is not a time (epoch ms, ISO-8601 with zone, now or now-1h)`)
+  throw new RequestInvalidError(
+    `${name}: "${value}" is not a time (epoch ms, ISO-8601 with zone, now or now-1h)`,
+  )
 }
 
 function range(query: Query, now: number, defaultMs: number, maxMs: number): { from: number; to: number } {
@@ -63,7 +69,8 @@ function range(query: Query, now: number, defaultMs: number, maxMs: number): { f
   const to = toValue === undefined ? now : time('to', toValue, now)
   const from = fromValue === undefined ? to - defaultMs : time('from', fromValue, now)
   if (from >= to) throw new RequestInvalidError('from: must be before to')
-  if (to - from > maxMs) throw new RequestInvalidError(`from/to: the range may span at most ${maxMs / DAY} days`)
+  if (to - from > maxMs)
+    throw new RequestInvalidError(`from/to: the range may span at most ${maxMs / DAY} days`)
   return { from, to }
 }
 
@@ -82,7 +89,8 @@ function step(query: Query, span: number, grainMs: number): number {
   if (value === undefined) return Math.max(grainMs, Math.ceil(span / TARGET_POINTS / grainMs) * grainMs)
   const ms = duration('step', value)
   if (ms % grainMs !== 0) throw new RequestInvalidError(`step: must be a whole number of ${grainMs / 1000}s`)
-  if (span / ms > MAX_POINTS) throw new RequestInvalidError(`step: too fine, the series would exceed ${MAX_POINTS} points`)
+  if (span / ms > MAX_POINTS)
+    throw new RequestInvalidError(`step: too fine, the series would exceed ${MAX_POINTS} points`)
   return ms
 }
 
@@ -94,7 +102,8 @@ export function parseFindingsParams(query: Query, now: number) {
     throw new RequestInvalidError(`severity: must be one of ${SEVERITIES.join(', ')}`)
   }
   const rule = single(query, 'rule')
-  if (rule !== undefined && !RULE.test(rule)) throw new RequestInvalidError('rule: lower-case letters, digits and ._- only')
+  if (rule !== undefined && !RULE.test(rule))
+    throw new RequestInvalidError('rule: lower-case letters, digits and ._- only')
   return {
     ...range(query, now, DAY, MAX_FINDINGS_RANGE_MS),
     severity: severity as Severity | undefined,
@@ -107,7 +116,11 @@ export function parseFindingsParams(query: Query, now: number) {
 export function parsePanelParams(query: Query, now: number) {
   refuseUnknown(query, ['from', 'to', 'step', 'limit'])
   const window = range(query, now, 6 * 3600_000, MAX_PANEL_RANGE_MS)
-  return { ...window, stepMs: step(query, window.to - window.from, MINUTE), limit: integer(query, 'limit', 1, 1000, 200) }
+  return {
+    ...window,
+    stepMs: step(query, window.to - window.from, MINUTE),
+    limit: integer(query, 'limit', 1, 1000, 200),
+  }
 }
 
 /** `GET /api/v1/slos/:name/burn-rate` parameters: range (default 6 h), step, window (default 1 h). */

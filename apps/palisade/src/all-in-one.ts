@@ -12,6 +12,7 @@ import {
   openClickHouse,
 } from '@palisade/clickhouse'
 import { mountCollectorRoutes } from '@palisade/collector'
+import { createDashboardRoutes } from '@palisade/dashboard'
 import {
   createDetectorRuntime,
   createSloEvaluator,
@@ -119,6 +120,15 @@ export async function startAllInOne(config: AllInOneConfig, log: Log): Promise<R
   finishServiceApp(collectorApp, (error) => log.error('collector request failed', error))
 
   const dashboardApp = createServiceApp({ authenticator, metrics: registry, ready: () => ready })
+  dashboardApp.use(
+    createDashboardRoutes({
+      authenticator,
+      client,
+      findings: findingStore,
+      slos: sloEvaluator,
+      dashboardsDir: config.dashboardsDir,
+    }),
+  )
   finishServiceApp(dashboardApp, (error) => log.error('dashboard request failed', error))
 
   const collectorServer = await listen(collectorApp, config.collector.port, config.collector.host)

@@ -14,16 +14,26 @@ export interface DashboardQueryParams {
 }
 
 /** One row of a panel: flat JSON values (maps for labels). */
-export type DashboardRow = Record<string, string | number | boolean | null | Record<string, string>>
+export type DashboardRow = Record<
+  string,
+  string | number | boolean | null | string[] | Record<string, string>
+>
 
 /** A named, parameterised, tenant-scoped read for a dashboard panel. */
-export type DashboardQuery = (client: ClickHouseClient, params: DashboardQueryParams) => Promise<DashboardRow[]>
+export type DashboardQuery = (
+  client: ClickHouseClient,
+  params: DashboardQueryParams,
+) => Promise<DashboardRow[]>
 
 // Incidents whose last word is older than this before the range start are not "active" any more:
 // a router that crashed before writing the resolve must not pin an incident on screen forever.
 const INCIDENT_LOOKBACK_MS = 7 * 24 * 3600_000
 
-async function rows(client: ClickHouseClient, query: string, params: Record<string, unknown>): Promise<DashboardRow[]> {
+async function rows(
+  client: ClickHouseClient,
+  query: string,
+  params: Record<string, unknown>,
+): Promise<DashboardRow[]> {
   const result = await client.query({
     query,
     query_params: params,
@@ -169,20 +179,21 @@ export const dashboardQueries = {
     ),
 
   /**
-   * Incidents from the alert router's ledger: the newest row per dedup_key, kept while its last
-   * action or status is not a resolve.
+   * Incidents from the alert router's ledger: the newest state per dedup_key (a final status beats
+   * `pending` within one millisecond, as the router reads it), kept while that newest action is
+   * not a `resolve`. Pages first, then the most recently updated.
    */
   active_incidents: (client, params) =>
     rows(
       client,
       `SELECT dedup_key,
-              argMax(alertname, recorded_at) AS alert,
-              argMax(severity, recorded_at) AS last_severity,
-              argMax(status, recorded_at) AS last_status,
-              argMax(action, recorded_at) AS last_action,
-              argMax(receiver, recorded_at) AS last_receiver,
-              argMax(summary, recorded_at) AS last_summary,
-              argMax(labels, recorded_at) AS last_labels,
+              argMax(alertname, (recorded_at, status != 'pending')) AS alert,
+              argMax(severity, (recorded_at, status != 'pending')) AS last_severity,
+              argMax(status, (recorded_at, status != 'pending')) AS last_status,
+              argMax(action, (recorded_at, status != 'pending')) AS last_action,
+              argMax(summary, (recorded_at, status != 'pending')) AS last_summary,
+              argMax(labels, (recorded_at, status != 'pending')) AS last_labels,
+              arraySort(groupUniqArray(receiver)) AS receivers,
               toUnixTimestamp64Milli(min(recorded_at)) AS opened_ms,
               toUnixTimestamp64Milli(max(recorded_at)) AS updated_ms
        FROM alert_notifications
@@ -190,10 +201,15 @@ export const dashboardQueries = {
          AND recorded_at >= fromUnixTimestamp64Milli({since:Int64}, 'UTC')
          AND recorded_at <= fromUnixTimestamp64Milli({to:Int64}, 'UTC')
        GROUP BY dedup_key
-       HAVING last_action NOT IN ('resolve', 'resolved') AND last_status != 'resolved'
+       HAVING last_action != 'resolve'
        ORDER BY last_severity = 'page' DESC, updated_ms DESC, dedup_key
        LIMIT {limit:UInt32}`,
-      { tenant: params.tenant, to: params.to, since: params.from - INCIDENT_LOOKBACK_MS, limit: params.limit },
+      {
+        tenant: params.tenant,
+        to: params.to,
+        since: params.from - INCIDENT_LOOKBACK_MS,
+        limit: params.limit,
+      },
     ),
 
   /** The newest enforced denies with their context (who, what, which policy, where), newest first. */

@@ -10,7 +10,13 @@ export {
   isDashboardQueryName,
 } from './dashboard-queries.ts'
 export { InsertFailedError, MigrationFailedError, StoreError } from './errors.ts'
-export { createEventWriter, type EventWriteResult, type EventWriter, eventTables } from './event-writer.ts'
+export {
+  createEventWriter,
+  type EventWriteResult,
+  type EventWriter,
+  type EventWriterOptions,
+  eventTables,
+} from './event-writer.ts'
 export { createFindingStore, type FindingQuery, type FindingStore } from './finding-store.ts'
 export {
   type MigrateOptions,
@@ -20,6 +26,13 @@ export {
   splitStatements,
 } from './migrations.ts'
 export { migrationsDir } from './migrations-dir.ts'
+export {
+  createNotificationLedger,
+  type IncidentQuery,
+  type IncidentSummary,
+  type NotificationLedger,
+  type NotificationRecord,
+} from './notification-ledger.ts'
 export { createQuarantineWriter, type QuarantinedRecord, type QuarantineWriter } from './quarantine-writer.ts'
 export { createSerialQueue } from './serial-queue.ts'
 export {

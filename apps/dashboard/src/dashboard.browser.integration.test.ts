@@ -1,0 +1,161 @@
+import { existsSync, mkdirSync } from 'node:fs'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { type Browser, chromium, type Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type DashboardTestServer, startDashboardTestServer, testTokens } from './dashboard-test-server.ts'
+
+// Debian's Chromium, driven by playwright-core. This test never skips: without the browser it
+// fails and says what to install, in CI and on a laptop alike.
+const CHROMIUM = '/usr/bin/chromium'
+const artifactsDir = fileURLToPath(new URL('../../../artifacts', import.meta.url))
+
+let server: DashboardTestServer
+let browser: Browser
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(
+      `${CHROMIUM} is missing: install Debian's chromium package (apt-get install chromium) to run the browser test`,
+    )
+  }
+  server = await startDashboardTestServer()
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  })
+})
+afterAll(async () => {
+  await browser?.close()
+  await server?.close()
+})
+
+/** Open the page, sign in through the form, and wait until every panel has loaded. */
+async function signIn(token: string): Promise<{ page: Page; problems: string[] }> {
+  const page = await browser.newPage({ viewport: { width: 1440, height: 900 } })
+  const problems: string[] = []
+  // Console errors include CSP violations: an inline script or a CDN would show up here.
+  page.on('console', (message) => {
+    // The page's first question, "am I signed in?", is answered 401 before login, and Chromium logs it.
+    const expected401 =
+      /status of 401/.test(message.text()) && message.location().url.endsWith('/api/v1/session')
+    if (message.type() === 'error' && !expected401)
+      problems.push(`${message.text()} (${message.location().url})`)
+  })
+  page.on('pageerror', (error) => problems.push(error.message))
+  await page.goto(`${server.base}/`)
+  await page.locator('#token').waitFor({ state: 'visible' })
+  await page.locator('#token').fill(token)
+  await page.locator('#login-button').click()
+  await page.waitForFunction(
+    () =>
+      document.body.dataset.state === 'ready' &&
+      Array.from(document.querySelectorAll<HTMLElement>('.panel')).every(
+        (panel) => panel.dataset.state !== 'loading',
+      ),
+    undefined,
+    { timeout: 20_000 },
+  )
+  return { page, problems }
+}
+
+const panel = (page: Page, id: string) => page.locator(`[data-panel-id="${id}"]`)
+
+describe('dashboard in a browser', () => {
+  it('signs in through the form and draws every on-call panel with data', async () => {
+    const { page, problems } = await signIn(testTokens.acme)
+    const states = await page.$$eval('.panel', (panels) =>
+      Object.fromEntries(
+        panels.map((p) => [(p as HTMLElement).dataset.panelId, (p as HTMLElement).dataset.state]),
+      ),
+    )
+    expect(
+      Object.values(states).every((state) => state === 'ready'),
+      JSON.stringify(states),
+    ).toBe(true)
+
+    // SLO cards: SLI, budget, burn per window, firing tiers, a burn-rate line.
+    const slo = panel(page, 'slo-burn')
+    expect(await slo.locator('.slo-card').count()).toBe(2)
+    const auth = slo.locator('.slo-card[data-slo="auth-availability"]')
+    await expect.poll(() => auth.textContent()).toContain('Auth availability')
+    const authText = await auth.textContent()
+    expect(authText).toContain('99.871%')
+    expect(authText).toContain('page 1h/5m ≥ 14.4×')
+    expect(await auth.locator('.burn').count()).toBe(7)
+    expect(await auth.locator('path.burn-line').getAttribute('d')).toMatch(/^M[\d.]+,[\d.]+L/)
+
+    // Findings, newest first, with a severity badge and entities.
+    const findings = panel(page, 'findings').locator('.finding')
+    expect(await findings.count()).toBe(5)
+    expect(await findings.first().textContent()).toContain('New edge frontend → postgres:5432')
+    expect(await findings.first().locator('.badge-page').count()).toBe(1)
+    expect(await findings.first().locator('.chip').count()).toBeGreaterThanOrEqual(2)
+
+    // Service graph: nodes, and the new edge highlighted.
+    const graph = panel(page, 'service-graph')
+    expect(await graph.locator('svg.graph circle').count()).toBe(9)
+    const fresh = graph.locator('line.edge.fresh')
+    expect(await fresh.count()).toBe(1)
+    expect(await fresh.getAttribute('data-src')).toBe('spiffe://acme.io/ns/shop/sa/frontend')
+    expect(await fresh.getAttribute('data-dst')).toBe('spiffe://acme.io/ns/data/sa/postgres')
+    expect(await graph.locator('line.edge.blocked').count()).toBe(1)
+    expect(await graph.locator('.legend').textContent()).toContain('new edge')
+
+    // Time series: one drawn path per declared series.
+    const latency = panel(page, 'decision-latency').locator('path.series')
+    expect(await latency.count()).toBe(3)
+    for (const d of await latency.evaluateAll((paths) => paths.map((p) => p.getAttribute('d') ?? ''))) {
+      expect(d).toMatch(/^M[\d.]+,[\d.]+L/)
+    }
+    expect(await panel(page, 'deny-ratio').locator('path.series').count()).toBe(1)
+
+    // Incidents and the denied-requests table.
+    expect(await panel(page, 'incidents').locator('.incident').count()).toBe(3)
+    expect(await panel(page, 'incidents').textContent()).toContain('AuthAvailabilityBurnRate')
+    expect(await panel(page, 'live-denies').locator('tbody tr').count()).toBeGreaterThan(10)
+
+    mkdirSync(artifactsDir, { recursive: true })
+    await page.screenshot({ path: join(artifactsDir, 'dashboard-oncall.png'), fullPage: true })
+    expect(problems).toEqual([])
+    await page.close()
+  })
+
+  it('says "no data in this window" for a tenant without data instead of blank boxes', async () => {
+    const { page, problems } = await signIn(testTokens.globex)
+    expect(await panel(page, 'decision-latency').textContent()).toContain('no data in this window')
+    expect(await panel(page, 'live-denies').textContent()).toContain('no data in this window')
+    expect(await panel(page, 'slo-burn').textContent()).toContain('no SLOs are defined')
+    // globex's own edge is drawn; nothing of acme's.
+    expect(await panel(page, 'service-graph').locator('circle').count()).toBe(2)
+    expect(await page.locator('body').textContent()).not.toContain('postgres')
+    expect(problems).toEqual([])
+    await page.close()
+  })
+
+  it('signs out back to the login form, and the session no longer works', async () => {
+    const { page } = await signIn(testTokens.acme)
+    await page.locator('#logout').click()
+    await page.locator('#login').waitFor({ state: 'visible' })
+    const status = await page.evaluate(async () => (await fetch('api/v1/session')).status)
+    expect(status).toBe(401)
+    await page.close()
+  })
+
+  it('refuses a wrong token in the form', async () => {
+    const page = await browser.newPage()
+    await page.goto(`${server.base}/`)
+    await page.locator('#token').fill('wrong-token')
+    await page.locator('#login-button').click()
+    await expect.poll(() => page.locator('#login-error').textContent()).toContain('not accepted')
+    await page.close()
+  })
+})
