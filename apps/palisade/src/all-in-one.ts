@@ -1,11 +1,13 @@
 import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
+import { createAlertRouter, createReceivers, subscribeAlertRouter } from '@palisade/alert-router'
 import { createInProcessBus, topics } from '@palisade/bus'
 import {
   createCheckpointStore,
   createEventWriter,
   createFindingStore,
+  createNotificationLedger,
   createQuarantineWriter,
   migrate,
   migrationsDir,
@@ -69,6 +71,23 @@ export async function startAllInOne(config: AllInOneConfig, log: Log): Promise<R
 
   const bus = createInProcessBus()
   const findingStore = createFindingStore(client)
+
+  // The router first: findings and SLO alerts published from here on reach it.
+  const router = createAlertRouter({
+    routing: config.routing,
+    receivers: createReceivers(config.alertRouter.receivers),
+    ledger: createNotificationLedger(client),
+    log,
+    metrics: registry,
+  })
+  await router.start()
+  for (const receiver of config.alertRouter.receivers) {
+    if (receiver.kind === 'held') {
+      log.warn(
+        `receiver "${receiver.name}" is not configured (${receiver.missing}): its notifications wait in the ledger`,
+      )
+    }
+  }
   const subscriptions = [
     await subscribeIngester(
       bus,
@@ -94,6 +113,7 @@ export async function startAllInOne(config: AllInOneConfig, log: Log): Promise<R
   })
   await runtime.restore()
   subscriptions.push(await subscribeDetectors(bus, runtime, detectors))
+  subscriptions.push(await subscribeAlertRouter(bus, router))
   const checkpointTimer = setInterval(() => {
     runtime.checkpoint().catch((error) => log.error('detector checkpoint failed; will retry', error))
   }, config.checkpointIntervalMs)
@@ -152,6 +172,7 @@ export async function startAllInOne(config: AllInOneConfig, log: Log): Promise<R
         await bus.close()
         for (const subscription of subscriptions) await subscription.close()
         await runtime.checkpoint().catch((error) => log.error('final detector checkpoint failed', error))
+        await router.stop()
         await client.close()
       })()
       return stopping

@@ -1,4 +1,7 @@
-import { resolve } from 'node:path'
+import { readFileSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { type AlertRouterConfig, readAlertRouterConfig } from '@palisade/alert-router'
+import { parseRoutingConfig, type RoutingConfig } from '@palisade/alerting'
 import { type CollectorConfig, readCollectorConfig } from '@palisade/collector'
 import { createEnvReader, type Env } from '@palisade/settings'
 
@@ -14,11 +17,9 @@ export interface AllInOneConfig {
   /** Dashboard + API listen address and port (default 127.0.0.1:8080). */
   dashboardHost: string
   dashboardPort: number
-  /** PagerDuty Events v2 endpoint and routing key for pages. */
-  pagerdutyUrl: string | undefined
-  pagerdutyRoutingKey: string | undefined
-  /** Generic webhook that receives tickets. */
-  ticketWebhookUrl: string | undefined
+  /** The routing tree (`<alertsDir>/routing.yaml`) and each receiver's destination. */
+  routing: RoutingConfig
+  alertRouter: AlertRouterConfig
   /** Folders of the declarative files (defaults: the repository's `alerts/` and `dashboards/`). */
   alertsDir: string
   dashboardsDir: string
@@ -28,9 +29,15 @@ export interface AllInOneConfig {
   newEdgeLearningMs: number
 }
 
-/** Pure: the all-in-one's configuration from the environment; every problem reported at once. */
+/**
+ * The all-in-one's configuration from the environment (and the routing file it names); every
+ * problem reported at once. Receivers left unconfigured are held, not refused: a trial run on a
+ * laptop starts, and its pages wait in the ledger until PagerDuty is configured.
+ */
 export function loadConfig(env: Env, repoRoot: string): AllInOneConfig {
   const read = createEnvReader(env)
+  const alertsDir = resolve(read.string('PALISADE_ALERTS_DIR', resolve(repoRoot, 'alerts')))
+  const routing = parseRoutingConfig(readFileSync(join(alertsDir, 'routing.yaml'), 'utf8'))
   const config: AllInOneConfig = {
     dataDir: resolve(read.string('PALISADE_DATA_DIR', './data')),
     token: read.optionalString('PALISADE_TOKEN'),
@@ -38,10 +45,9 @@ export function loadConfig(env: Env, repoRoot: string): AllInOneConfig {
     collector: readCollectorConfig(read),
     dashboardHost: read.string('PALISADE_DASHBOARD_HOST', '127.0.0.1'),
     dashboardPort: read.port('PALISADE_DASHBOARD_PORT', 8080),
-    pagerdutyUrl: read.url('PALISADE_PAGERDUTY_URL'),
-    pagerdutyRoutingKey: read.optionalString('PALISADE_PAGERDUTY_ROUTING_KEY'),
-    ticketWebhookUrl: read.url('PALISADE_TICKET_WEBHOOK_URL'),
-    alertsDir: resolve(read.string('PALISADE_ALERTS_DIR', resolve(repoRoot, 'alerts'))),
+    routing,
+    alertRouter: readAlertRouterConfig(read, routing, { holdUnconfigured: true }),
+    alertsDir,
     dashboardsDir: resolve(read.string('PALISADE_DASHBOARDS_DIR', resolve(repoRoot, 'dashboards'))),
     checkpointIntervalMs: read.positiveInt('PALISADE_CHECKPOINT_INTERVAL_MS', 10_000),
     newEdgeLearningMs: read.positiveInt('PALISADE_NEW_EDGE_LEARNING_MS', 3_600_000),
@@ -49,7 +55,10 @@ export function loadConfig(env: Env, repoRoot: string): AllInOneConfig {
   if (config.token !== undefined && config.token.length < 16) {
     read.problem('PALISADE_TOKEN must be at least 16 characters')
   }
-  if (config.pagerdutyUrl && !config.pagerdutyRoutingKey) {
+  if (
+    read.optionalString('PALISADE_PAGERDUTY_URL') &&
+    !read.optionalString('PALISADE_PAGERDUTY_ROUTING_KEY')
+  ) {
     read.problem('PALISADE_PAGERDUTY_ROUTING_KEY is required when PALISADE_PAGERDUTY_URL is set')
   }
   if (config.collector.port !== 0 && config.collector.port === config.dashboardPort) {

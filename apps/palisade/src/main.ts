@@ -74,7 +74,8 @@ try {
     process.exit(command === undefined || command === '--help' ? 0 : 2)
   }
 } catch (error) {
-  if (error instanceof ConfigInvalidError) {
+  // Configuration errors list every problem; a stack trace would only hide them.
+  if (error instanceof ConfigInvalidError || (error instanceof Error && 'problems' in error)) {
     process.stderr.write(`${error.message}\n`)
     process.exit(2)
   }

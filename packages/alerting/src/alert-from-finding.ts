@@ -15,7 +15,9 @@ const RESERVED = new Set(['alertname', 'severity', 'tenant'])
  * the `finding_id`. Findings fire once: their alerts are `firing` and never resolved by the source.
  */
 export function alertFromFinding(finding: Finding, options: AlertFromFindingOptions = {}): Alert {
-  const entities = Object.fromEntries(Object.entries(finding.entities).filter(([name]) => !RESERVED.has(name)))
+  const entities = Object.fromEntries(
+    Object.entries(finding.entities).filter(([name]) => !RESERVED.has(name)),
+  )
   const runbook = options.runbooks?.[finding.rule]
   return {
     tenant: finding.tenant,

@@ -36,18 +36,15 @@ export function parseLabelMatcher(text: string): LabelMatcher {
 }
 
 /** Whether every matcher accepts `labels`; a missing label reads as the empty string. */
-export function labelsMatch(matchers: readonly LabelMatcher[], labels: Readonly<Record<string, string>>): boolean {
+export function labelsMatch(
+  matchers: readonly LabelMatcher[],
+  labels: Readonly<Record<string, string>>,
+): boolean {
   return matchers.every((matcher) => {
     const value = labels[matcher.name] ?? ''
-    switch (matcher.op) {
-      case '=':
-        return value === matcher.value
-      case '!=':
-        return value !== matcher.value
-      case '=~':
-        return matcher.regex!.test(value)
-      case '!~':
-        return !matcher.regex!.test(value)
-    }
+    if (matcher.op === '=') return value === matcher.value
+    if (matcher.op === '!=') return value !== matcher.value
+    const found = matcher.regex!.test(value)
+    return matcher.op === '=~' ? found : !found
   })
 }

@@ -116,7 +116,8 @@ export function createNotificationPlanner(options: NotificationPlannerOptions): 
 
   function isSilenced(entry: AlertEntry, now: number): boolean {
     return routing.silences.some(
-      (silence) => silence.startsAt <= now && now < silence.endsAt && labelsMatch(silence.matchers, entry.matchLabels),
+      (silence) =>
+        silence.startsAt <= now && now < silence.endsAt && labelsMatch(silence.matchers, entry.matchLabels),
     )
   }
 
@@ -127,7 +128,8 @@ export function createNotificationPlanner(options: NotificationPlannerOptions): 
         if (otherFingerprint === fingerprint || source.alert.status !== 'firing') continue
         if (source.alert.tenant !== entry.alert.tenant) continue
         if (!labelsMatch(rule.sourceMatchers, source.matchLabels)) continue
-        if (rule.equal.every((name) => (source.matchLabels[name] ?? '') === (entry.matchLabels[name] ?? ''))) return true
+        if (rule.equal.every((name) => (source.matchLabels[name] ?? '') === (entry.matchLabels[name] ?? '')))
+          return true
       }
       return false
     })
@@ -147,7 +149,8 @@ export function createNotificationPlanner(options: NotificationPlannerOptions): 
     const first = sorted[0]
     const alertname = group.groupLabels.alertname ?? first?.labels.alertname ?? ''
     const severity = sorted.reduce<Severity>(
-      (highest, alert) => (SEVERITY_RANK[alert.labels.severity] > SEVERITY_RANK[highest] ? alert.labels.severity : highest),
+      (highest, alert) =>
+        SEVERITY_RANK[alert.labels.severity] > SEVERITY_RANK[highest] ? alert.labels.severity : highest,
       'info',
     )
     const text = first?.annotations.summary ?? alertname
@@ -199,7 +202,11 @@ export function createNotificationPlanner(options: NotificationPlannerOptions): 
     const hasNewAlerts = firing.some(({ fingerprint }) => !last?.fingerprints.has(fingerprint))
     const repeatDue = last !== undefined && now - last.at >= group.route.repeatIntervalMs
     if (!opensIncident && !hasNewAlerts && !repeatDue) return undefined
-    group.last = { action: 'trigger', at: now, fingerprints: new Set(firing.map(({ fingerprint }) => fingerprint)) }
+    group.last = {
+      action: 'trigger',
+      at: now,
+      fingerprints: new Set(firing.map(({ fingerprint }) => fingerprint)),
+    }
     return notification(
       group,
       'trigger',

@@ -97,7 +97,8 @@ function createReader() {
     problems,
     keys(raw: Mapping, allowed: readonly string[], path: string) {
       for (const key of Object.keys(raw)) {
-        if (!allowed.includes(key)) problems.push(`${path ? `${path}.` : ''}${key} is not a known key (${allowed.join(', ')})`)
+        if (!allowed.includes(key))
+          problems.push(`${path ? `${path}.` : ''}${key} is not a known key (${allowed.join(', ')})`)
       }
     },
     list(raw: unknown, path: string): unknown[] {
@@ -117,7 +118,8 @@ function createReader() {
     duration(raw: unknown, path: string, inherited: number): number {
       if (raw === undefined) return inherited
       const ms = typeof raw === 'string' ? parseDuration(raw) : undefined
-      if (ms === undefined) problems.push(`${path} must be a duration such as 30s, 5m or 4h, got ${JSON.stringify(raw)}`)
+      if (ms === undefined)
+        problems.push(`${path} must be a duration such as 30s, 5m or 4h, got ${JSON.stringify(raw)}`)
       return ms ?? inherited
     },
     matchers(raw: unknown, path: string): LabelMatcher[] {
@@ -166,11 +168,16 @@ function readRoute(raw: unknown, path: string, parent: RouteNode | undefined, re
   }
   const result: RouteNode = {
     id: path,
-    receiver: node.receiver === undefined ? (parent?.receiver ?? '') : read.name(node.receiver, `${path}.receiver`),
+    receiver:
+      node.receiver === undefined ? (parent?.receiver ?? '') : read.name(node.receiver, `${path}.receiver`),
     matchers: read.matchers(node.matchers, `${path}.matchers`),
     continue: node.continue === true,
     groupBy,
-    groupWaitMs: read.duration(node.group_wait, `${path}.group_wait`, parent?.groupWaitMs ?? ROOT_DEFAULTS.groupWaitMs),
+    groupWaitMs: read.duration(
+      node.group_wait,
+      `${path}.group_wait`,
+      parent?.groupWaitMs ?? ROOT_DEFAULTS.groupWaitMs,
+    ),
     groupIntervalMs: read.duration(
       node.group_interval,
       `${path}.group_interval`,
@@ -198,7 +205,8 @@ function readReceiver(raw: unknown, path: string, read: Reader): ReceiverConfig 
   read.keys(raw, ['name', 'pagerduty', 'webhook'], path)
   const name = read.name(raw.name, `${path}.name`)
   const types = ['pagerduty', 'webhook'].filter((type) => raw[type] !== undefined)
-  if (types.length > 1) read.problems.push(`${path} (${name}) declares ${types.join(' and ')}; one type per receiver`)
+  if (types.length > 1)
+    read.problems.push(`${path} (${name}) declares ${types.join(' and ')}; one type per receiver`)
   const settings = (type: string, allowed: string[]): Mapping => {
     const value = raw[type] ?? {}
     if (!isMapping(value)) {
@@ -215,13 +223,21 @@ function readReceiver(raw: unknown, path: string, read: Reader): ReceiverConfig 
     return {
       name,
       kind: 'pagerduty',
-      routingKeyEnv: envName(pd.routing_key_env, 'pagerduty.routing_key_env', defaultReceiverEnv.pagerdutyRoutingKey),
+      routingKeyEnv: envName(
+        pd.routing_key_env,
+        'pagerduty.routing_key_env',
+        defaultReceiverEnv.pagerdutyRoutingKey,
+      ),
       urlEnv: envName(pd.url_env, 'pagerduty.url_env', defaultReceiverEnv.pagerdutyUrl),
     }
   }
   if (raw.webhook !== undefined) {
     const hook = settings('webhook', ['url_env'])
-    return { name, kind: 'webhook', urlEnv: envName(hook.url_env, 'webhook.url_env', defaultReceiverEnv.webhookUrl) }
+    return {
+      name,
+      kind: 'webhook',
+      urlEnv: envName(hook.url_env, 'webhook.url_env', defaultReceiverEnv.webhookUrl),
+    }
   }
   return { name, kind: 'null' }
 }
@@ -291,7 +307,8 @@ export function parseRoutingConfig(text: string): RoutingConfig {
   } catch (error) {
     throw new RoutingConfigInvalidError([`not valid YAML: ${(error as Error).message}`], error)
   }
-  if (!isMapping(raw)) throw new RoutingConfigInvalidError(['the file must be a mapping with route and receivers'])
+  if (!isMapping(raw))
+    throw new RoutingConfigInvalidError(['the file must be a mapping with route and receivers'])
   const read = createReader()
   read.keys(raw, ['global', 'route', 'receivers', 'inhibit_rules', 'time_intervals', 'silences'], '')
 
@@ -322,7 +339,8 @@ export function parseRoutingConfig(text: string): RoutingConfig {
       read.problems.push(`${node.id}.receiver "${node.receiver}" is not declared under receivers`)
     }
     for (const name of node.muteTimeIntervals) {
-      if (!intervalNames.has(name)) read.problems.push(`${node.id}.mute_time_intervals: "${name}" is not declared`)
+      if (!intervalNames.has(name))
+        read.problems.push(`${node.id}.mute_time_intervals: "${name}" is not declared`)
     }
   })
 

@@ -47,7 +47,8 @@ export function parseTimePeriod(raw: unknown, path: string, problems: string[]):
       const [from = '', to = from] = String(text).toLowerCase().split(':')
       const start = WEEKDAYS.indexOf(from)
       const end = WEEKDAYS.indexOf(to)
-      if (start < 0 || end < 0) problems.push(`${path}.weekdays[${index}] "${text}" is not a weekday or day range`)
+      if (start < 0 || end < 0)
+        problems.push(`${path}.weekdays[${index}] "${text}" is not a weekday or day range`)
       else period.weekdays.push([start, end])
     }
   if (!Array.isArray(times)) problems.push(`${path}.times must be a list of {start_time, end_time}`)
@@ -71,7 +72,9 @@ export function timeIntervalContains(interval: TimeInterval, at: number): boolea
   return interval.periods.some(
     (period) =>
       (period.weekdays.length === 0 ||
-        period.weekdays.some(([start, end]) => (start <= end ? day >= start && day <= end : day >= start || day <= end))) &&
+        period.weekdays.some(([start, end]) =>
+          start <= end ? day >= start && day <= end : day >= start || day <= end,
+        )) &&
       (period.times.length === 0 || period.times.some(([start, end]) => minute >= start && minute < end)),
   )
 }

@@ -75,7 +75,11 @@ export function createEventWriter(client: ClickHouseClient, options: EventWriter
   }
 
   /** Look up, then insert what is new; returns the events stored. */
-  async function insert(table: string, events: AnyEvent[], dedupToken: string | undefined): Promise<AnyEvent[]> {
+  async function insert(
+    table: string,
+    events: AnyEvent[],
+    dedupToken: string | undefined,
+  ): Promise<AnyEvent[]> {
     const byTenant = new Map<string, AnyEvent[]>()
     for (const event of events) {
       const group = byTenant.get(event.tenant)
@@ -120,7 +124,10 @@ export function createEventWriter(client: ClickHouseClient, options: EventWriter
     while (queue.pending.length > 0) {
       const group: PendingWrite[] = []
       let rows = 0
-      while (queue.pending.length > 0 && (group.length === 0 || rows + queue.pending[0]!.events.length <= maxRows)) {
+      while (
+        queue.pending.length > 0 &&
+        (group.length === 0 || rows + queue.pending[0]!.events.length <= maxRows)
+      ) {
         const next = queue.pending.shift()!
         group.push(next)
         rows += next.events.length
@@ -131,7 +138,13 @@ export function createEventWriter(client: ClickHouseClient, options: EventWriter
         ? createHash('sha256').update(tokens.join('\n')).digest('hex')
         : undefined
       try {
-        const stored = new Set(await insert(table, group.flatMap((write) => write.events), token))
+        const stored = new Set(
+          await insert(
+            table,
+            group.flatMap((write) => write.events),
+            token,
+          ),
+        )
         for (const write of group) write.resolve(write.events.filter((event) => stored.has(event)))
       } catch (error) {
         for (const write of group) write.reject(error)

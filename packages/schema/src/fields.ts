@@ -15,9 +15,12 @@ export const workloadIdentity = z
   .string()
   .min(1)
   .max(2048)
-  .regex(/^(?:(?!spiffe:\/\/).+|spiffe:\/\/[a-z0-9._-]+(?:\/(?!\.\.?(?:\/|$))[A-Za-z0-9._~!$&'()*+,;=:@%-]+)*)$/s, {
-    message: 'not a valid SPIFFE ID (spiffe://<trust-domain>/<path>, lower-case trust domain)',
-  })
+  .regex(
+    /^(?:(?!spiffe:\/\/).+|spiffe:\/\/[a-z0-9._-]+(?:\/(?!\.\.?(?:\/|$))[A-Za-z0-9._~!$&'()*+,;=:@%-]+)*)$/s,
+    {
+      message: 'not a valid SPIFFE ID (spiffe://<trust-domain>/<path>, lower-case trust domain)',
+    },
+  )
 
 /** An IPv4 or IPv6 address. */
 export const ipAddress = z.union([z.ipv4(), z.ipv6()])

@@ -7,7 +7,11 @@ const context = { tenant: 'acme', observedAt: 1_700_000_000_000 }
 describe('validateEvent', () => {
   it('normalises a valid flow event and derives a stable id from its content', () => {
     // Fresh records: validateEvent completes the record it is given in place.
-    const record = () => ({ ts: '2026-11-23T10:00:00.123Z', src_identity: 'spiffe://acme.io/ns/shop/sa/web', dst_port: 443 })
+    const record = () => ({
+      ts: '2026-11-23T10:00:00.123Z',
+      src_identity: 'spiffe://acme.io/ns/shop/sa/web',
+      dst_port: 443,
+    })
     const first = validateEvent('flow', record(), context)
     const second = validateEvent('flow', record(), { ...context, observedAt: 1 })
     expect(first.ok && second.ok).toBe(true)
@@ -62,9 +66,15 @@ describe('validateEvent', () => {
   })
 
   it('accepts names that are not SPIFFE IDs and refuses SPIFFE IDs with dot segments', () => {
-    expect(validateEvent('flow', { ts: 1, dst_port: 1, src_identity: 'shop/web-7d9f' }, context).ok).toBe(true)
-    expect(validateEvent('flow', { ts: 1, dst_port: 1, src_identity: 'spiffe://acme.io/ns/../x' }, context).ok).toBe(false)
-    expect(validateEvent('flow', { ts: 1, dst_port: 1, src_identity: 'spiffe://acme.io' }, context).ok).toBe(true)
+    expect(validateEvent('flow', { ts: 1, dst_port: 1, src_identity: 'shop/web-7d9f' }, context).ok).toBe(
+      true,
+    )
+    expect(
+      validateEvent('flow', { ts: 1, dst_port: 1, src_identity: 'spiffe://acme.io/ns/../x' }, context).ok,
+    ).toBe(false)
+    expect(validateEvent('flow', { ts: 1, dst_port: 1, src_identity: 'spiffe://acme.io' }, context).ok).toBe(
+      true,
+    )
   })
 
   it('refuses a record that is not an object', () => {

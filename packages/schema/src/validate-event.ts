@@ -5,7 +5,9 @@ import { deriveEventId } from './event-id.ts'
 import { type EventByKind, type EventKind, eventSchemas } from './event-kinds.ts'
 
 /** Result of validating one record: the normalised event, or a reason a person can act on. */
-export type ValidationResult<K extends EventKind> = { ok: true; event: EventByKind[K] } | { ok: false; reason: string }
+export type ValidationResult<K extends EventKind> =
+  | { ok: true; event: EventByKind[K] }
+  | { ok: false; reason: string }
 
 /** Who sent the record and when it arrived: the parts of an event the client does not choose. */
 export interface ReceiveContext {

@@ -1,0 +1,60 @@
+import { fileURLToPath } from 'node:url'
+import type { RoutingConfig } from '@palisade/alerting'
+import type { EnvReader } from '@palisade/settings'
+import { pagerDutyEventsUrl } from './receivers/pagerduty-events-v2.ts'
+
+/** The repository's routing file, `alerts/routing.yaml`: the default of `PALISADE_ALERT_ROUTING_FILE`. */
+export const defaultRoutingFile = fileURLToPath(new URL('../../../alerts/routing.yaml', import.meta.url))
+
+/** Where one receiver delivers, resolved from the environment variables its routing entry names. */
+export type ReceiverTarget =
+  | { name: string; kind: 'pagerduty'; url: string; routingKey: string }
+  | { name: string; kind: 'webhook'; url: string }
+  | { name: string; kind: 'null' }
+  /** Declared but not configured, where that is allowed: its notifications wait in the ledger. */
+  | { name: string; kind: 'held'; missing: string }
+
+/** The alert router's settings. */
+export interface AlertRouterConfig {
+  /** Every receiver the routing file declares, with its URL and key. */
+  receivers: ReceiverTarget[]
+}
+
+/**
+ * Pure: the delivery settings of every receiver in `routing`, from the environment variables each
+ * names (by default `PALISADE_PAGERDUTY_ROUTING_KEY`, `PALISADE_PAGERDUTY_URL` (default PagerDuty's
+ * public endpoint), `PALISADE_TICKET_WEBHOOK_URL`). A missing key or URL is a problem on the reader:
+ * the router fails fast rather than drop pages nobody would know were dropped. With
+ * `holdUnconfigured` (the all-in-one trial run) such a receiver is `held` instead: nothing is
+ * dropped, its notifications stay pending in the ledger until it is configured.
+ */
+export function readAlertRouterConfig(
+  env: EnvReader,
+  routing: RoutingConfig,
+  options: { holdUnconfigured?: boolean } = {},
+): AlertRouterConfig {
+  const receivers = routing.receivers.map((receiver): ReceiverTarget => {
+    if (receiver.kind === 'null') return receiver
+    if (options.holdUnconfigured) {
+      const needed = receiver.kind === 'pagerduty' ? receiver.routingKeyEnv : receiver.urlEnv
+      if (!env.optionalString(needed)) return { name: receiver.name, kind: 'held', missing: needed }
+    }
+    if (receiver.kind === 'pagerduty') {
+      const routingKey = env.optionalString(receiver.routingKeyEnv)
+      if (!routingKey) {
+        env.problem(
+          `receiver "${receiver.name}" (PagerDuty) needs ${receiver.routingKeyEnv}: the Events API v2 integration key`,
+        )
+      }
+      const url = env.url(receiver.urlEnv) ?? pagerDutyEventsUrl
+      return { name: receiver.name, kind: 'pagerduty', url, routingKey: routingKey ?? '' }
+    }
+    const url = env.url(receiver.urlEnv)
+    // env.url already reported a value that is set but not a URL.
+    if (!url && !env.optionalString(receiver.urlEnv)) {
+      env.problem(`receiver "${receiver.name}" (webhook) needs ${receiver.urlEnv}: the URL to POST alerts to`)
+    }
+    return { name: receiver.name, kind: 'webhook', url: url ?? '' }
+  })
+  return { receivers }
+}

@@ -1,0 +1,32 @@
+import type { ReceiverTarget } from '../config.ts'
+import type { RetryPolicy } from './deliver-with-retry.ts'
+import { createHeldReceiver } from './held-receiver.ts'
+import { createPagerDutyReceiver } from './pagerduty-events-v2.ts'
+import type { Receiver } from './receiver.ts'
+import { createWebhookReceiver } from './webhook.ts'
+
+/** Options shared by every receiver {@link createReceivers} builds. */
+export interface ReceiverDefaults {
+  /** Retry policy (defaults in `defaultRetryPolicy`). */
+  retry?: Partial<RetryPolicy>
+  /** Per-request time-out, ms (default 10,000). */
+  timeoutMs?: number
+}
+
+/** The receivers of a configuration, by name; `null` receivers send nothing and are left out. */
+export function createReceivers(
+  targets: ReceiverTarget[],
+  defaults: ReceiverDefaults = {},
+): Map<string, Receiver> {
+  const receivers = new Map<string, Receiver>()
+  for (const target of targets) {
+    if (target.kind === 'pagerduty') {
+      receivers.set(target.name, createPagerDutyReceiver({ ...defaults, ...target }))
+    } else if (target.kind === 'webhook') {
+      receivers.set(target.name, createWebhookReceiver({ ...defaults, ...target }))
+    } else if (target.kind === 'held') {
+      receivers.set(target.name, createHeldReceiver(target.name, target.missing))
+    }
+  }
+  return receivers
+}

@@ -1,0 +1,108 @@
+// PagerDuty Events API v2, alert events (https://developer.pagerduty.com/docs/events-API-v2/):
+//   POST <url> (default https://events.pagerduty.com/v2/enqueue), JSON, answered 202 when accepted.
+//   trigger: { routing_key, event_action: "trigger", dedup_key (<= 255 chars),
+//              payload: { summary (<= 1024 chars), source, severity: critical|error|warning|info,
+//                         timestamp (ISO 8601)?, component?, group?, class?, custom_details? },
+//              links?: [{ href, text }], client?, client_url? }
+//   resolve: { routing_key, event_action: "resolve", dedup_key }
+//   400 = invalid event (do not retry), 429 = rate limited, 5xx = try again.
+import type { Notification } from '@palisade/alerting'
+import type { Severity } from '@palisade/schema'
+import { deliverWithRetry, type RetryEnvironment, type RetryPolicy } from './deliver-with-retry.ts'
+import { postJson } from './post-json.ts'
+import type { Receiver } from './receiver.ts'
+
+/** PagerDuty's public Events API v2 endpoint. */
+export const pagerDutyEventsUrl = 'https://events.pagerduty.com/v2/enqueue'
+
+/** Settings of one PagerDuty receiver. */
+export interface PagerDutyReceiverOptions {
+  /** The receiver's name in the routing file. */
+  name: string
+  /** The integration's routing key (Events API v2 integration key). */
+  routingKey: string
+  /** Events endpoint (default {@link pagerDutyEventsUrl}). */
+  url?: string
+  /** Retry policy (defaults in `defaultRetryPolicy`). */
+  retry?: Partial<RetryPolicy>
+  /** Per-request time-out, ms (default 10,000). */
+  timeoutMs?: number
+  /** For tests: how retries wait. */
+  retryEnvironment?: RetryEnvironment
+}
+
+const SEVERITY: Record<Severity, 'critical' | 'warning' | 'info'> = {
+  page: 'critical',
+  ticket: 'warning',
+  info: 'info',
+}
+const MAX_SUMMARY = 1024
+// Enough to read an incident; PagerDuty caps the whole event at 512 KB.
+const MAX_ALERTS_IN_DETAILS = 50
+
+function truncate(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`
+}
+
+/** The Events API v2 body for a notification (a resolve carries only the routing and dedup keys). */
+export function pagerDutyEvent(notification: Notification, routingKey: string): Record<string, unknown> {
+  const head = {
+    routing_key: routingKey,
+    event_action: notification.action,
+    dedup_key: notification.dedup_key,
+  }
+  if (notification.action === 'resolve') return head
+  const { alerts, group_labels: groupLabels, tenant } = notification
+  const service = groupLabels.service ?? alerts[0]?.labels.service
+  const links = [
+    ...new Set(alerts.map((alert) => alert.annotations.runbook_url).filter((url) => url?.startsWith('http'))),
+  ]
+  return {
+    ...head,
+    payload: {
+      summary: truncate(`[${tenant}] ${notification.summary}`, MAX_SUMMARY),
+      source: service ?? `palisade/${tenant}`,
+      severity: SEVERITY[notification.severity],
+      timestamp: new Date(Math.min(...alerts.map((alert) => alert.starts_at))).toISOString(),
+      ...(service ? { component: service } : {}),
+      group: tenant,
+      class: notification.alertname,
+      custom_details: {
+        tenant,
+        group_labels: groupLabels,
+        firing: alerts.length,
+        alerts: alerts.slice(0, MAX_ALERTS_IN_DETAILS).map((alert) => ({
+          labels: alert.labels,
+          annotations: alert.annotations,
+          starts_at: new Date(alert.starts_at).toISOString(),
+          ...(alert.finding_id ? { finding_id: alert.finding_id } : {}),
+        })),
+      },
+    },
+    ...(links.length > 0
+      ? { links: links.map((href) => ({ href, text: `Runbook: ${notification.alertname}` })) }
+      : {}),
+    client: 'Palisade',
+  }
+}
+
+/** A receiver that sends PagerDuty Events API v2 events, expecting 202, retrying 429 and 5xx. */
+export function createPagerDutyReceiver(options: PagerDutyReceiverOptions): Receiver {
+  const url = options.url ?? pagerDutyEventsUrl
+  return {
+    name: options.name,
+    send(notification) {
+      const body = pagerDutyEvent(notification, options.routingKey)
+      return deliverWithRetry(
+        () =>
+          postJson(url, body, {
+            receiver: options.name,
+            accepts: (status) => status === 202,
+            timeoutMs: options.timeoutMs,
+          }),
+        options.retry,
+        options.retryEnvironment,
+      )
+    },
+  }
+}

@@ -1,0 +1,96 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import { startPagerDutySink } from './testing/pagerduty-sink.ts'
+import { type PalisadeProcess, startPalisadeProcess } from './testing/palisade-process.ts'
+
+// `palisade demo` as a user runs it, with PALISADE_PAGERDUTY_URL pointing at a local sink that
+// checks the Events v2 bodies: the injected incidents must page within 3 minutes, and the
+// dashboard API must show the findings and the incident.
+
+const token = 'demo-test-token-0123456789abcdef'
+const routingKey = 'R0UT1NGKEY0123456789012345678901'
+const dataDir = mkdtempSync(join(tmpdir(), 'palisade-demo-'))
+let palisade: PalisadeProcess | undefined
+const sinkPromise = startPagerDutySink(routingKey)
+
+afterAll(async () => {
+  if (palisade && palisade.child.exitCode === null) {
+    palisade.child.kill('SIGTERM')
+    await palisade.exited
+  }
+  await (await sinkPromise).close()
+  rmSync(dataDir, { recursive: true, force: true })
+})
+
+async function until<T>(
+  what: string,
+  deadlineMs: number,
+  probe: () => T | undefined | Promise<T | undefined>,
+): Promise<T> {
+  const deadline = Date.now() + deadlineMs
+  for (;;) {
+    const value = await probe()
+    if (value !== undefined) return value
+    if (Date.now() > deadline) throw new Error(`${what} did not happen within ${deadlineMs / 1000} s`)
+    await new Promise((resolve) => setTimeout(resolve, 1000))
+  }
+}
+
+describe('npm run demo', () => {
+  it('pages for the injected incidents within 3 minutes and shows them on the dashboard', {
+    timeout: 300_000,
+  }, async () => {
+    const sink = await sinkPromise
+    const started = Date.now()
+    palisade = await startPalisadeProcess(
+      {
+        PALISADE_DATA_DIR: dataDir,
+        PALISADE_TOKEN: token,
+        PALISADE_PAGERDUTY_URL: sink.url,
+        PALISADE_PAGERDUTY_ROUTING_KEY: routingKey,
+      },
+      'demo',
+    )
+    const sloPage = await until('a page for the auth SLO burn', 180_000 - (Date.now() - started), () =>
+      sink.events.find(
+        (event) => event.body.event_action === 'trigger' && /auth/i.test(event.body.payload!.summary),
+      ),
+    )
+    expect(sloPage.body.routing_key).toBe(routingKey)
+    expect(sloPage.body.payload!.severity).toBe('critical')
+    expect(sloPage.body.dedup_key).toMatch(/\S{8,}/)
+    const edgePage = await until('a page for the lateral movement', 180_000 - (Date.now() - started), () =>
+      sink.events.find(
+        (event) => event.body.event_action === 'trigger' && /postgres/.test(event.body.payload!.summary),
+      ),
+    )
+    expect(edgePage.body.payload!.summary).toContain('frontend')
+
+    const api = async (path: string) => {
+      const response = await fetch(`${palisade!.dashboardUrl}${path}`, {
+        headers: { authorization: `Bearer ${token}` },
+      })
+      expect(response.status).toBe(200)
+      return (await response.json()) as Record<string, unknown>
+    }
+    const { findings } = (await api('/api/v1/findings')) as { findings: { rule: string; summary: string }[] }
+    expect(
+      findings.some((finding) => finding.rule === 'lateral.new_edge' && finding.summary.includes('postgres')),
+    ).toBe(true)
+    const { slos } = (await api('/api/v1/slos')) as { slos: { name: string; tiers: { firing: boolean }[] }[] }
+    expect(slos.find((slo) => slo.name === 'auth-success')!.tiers.some((tier) => tier.firing)).toBe(true)
+    const incidents = JSON.stringify(
+      await api(`/api/v1/panels/active_incidents?from=${Date.now() - 86_400_000}&to=${Date.now()}`),
+    )
+    expect(incidents).toContain('SLOBurnRate')
+
+    // Sources re-send firing alerts every minute; the incident must stay one page.
+    await new Promise((resolve) => setTimeout(resolve, 65_000))
+    const triggers = sink.events.filter(
+      (event) => event.body.event_action === 'trigger' && event.body.dedup_key === sloPage.body.dedup_key,
+    )
+    expect(triggers).toHaveLength(1)
+  })
+})
