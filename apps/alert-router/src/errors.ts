@@ -1,14 +1,7 @@
+import { PalisadeError } from '@palisade/errors'
+
 /** Base of the alert router's errors: a stable `code`, whether a retry could help, and the cause. */
-export class AlertRouterError extends Error {
-  readonly code: string
-  readonly retriable: boolean
-  constructor(code: string, message: string, options: { retriable: boolean; cause?: unknown }) {
-    super(message, { cause: options.cause })
-    this.name = new.target.name
-    this.code = code
-    this.retriable = options.retriable
-  }
-}
+export class AlertRouterError extends PalisadeError {}
 
 /** A receiver refused a notification for good (a 4xx other than 429): sending it again cannot help. */
 export class ReceiverRejectedError extends AlertRouterError {

@@ -2,24 +2,20 @@ import { randomUUID } from 'node:crypto'
 import { SpanStatusCode, trace } from '@opentelemetry/api'
 import { type Bus, type BusMessage, topics } from '@palisade/bus'
 import { sendError } from '@palisade/http-server'
-import { type AnyEvent, type EventKind, isEventKind, partitionKey, validateEvent } from '@palisade/schema'
+import {
+  type AnyEvent,
+  type EventKind,
+  isEventKind,
+  partitionKey,
+  type QuarantinedRecord,
+  validateEvent,
+} from '@palisade/schema'
 import type { Request, Response } from 'express'
 import type { createAdmissionControl } from './admission-control.ts'
 import type { CollectorMetrics } from './collector-metrics.ts'
 import { IngestRequestError, OverloadedError } from './errors.ts'
 import { parseRecords } from './parse-records.ts'
 import { type BodyLimits, readBody } from './read-body.ts'
-
-/** A record the collector refused, as published to the quarantine topic. */
-export interface QuarantineMessage {
-  tenant: string
-  kind: string
-  line: number
-  raw: string
-  reason: string
-  request_id: string
-  received_at: number
-}
 
 /** The answer to an ingest request. */
 export interface IngestAnswer {
@@ -91,7 +87,7 @@ export function createIngestHandler(options: IngestRouteOptions) {
           const body = await readBody(request, options.limits)
           const records = parseRecords(body)
           const events: BusMessage<AnyEvent>[] = []
-          const rejected: BusMessage<QuarantineMessage>[] = []
+          const rejected: BusMessage<QuarantinedRecord>[] = []
           for (const record of records) {
             const result = record.ok
               ? validateEvent(kind, record.value, { tenant, observedAt: receivedAt })

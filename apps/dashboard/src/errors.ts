@@ -1,14 +1,7 @@
+import { PalisadeError } from '@palisade/errors'
+
 /** Base of the dashboard's errors: a stable `code`, whether a retry could help, and the cause. */
-export class DashboardError extends Error {
-  readonly code: string
-  readonly retriable: boolean
-  constructor(code: string, message: string, options: { retriable: boolean; cause?: unknown }) {
-    super(message, { cause: options.cause })
-    this.name = new.target.name
-    this.code = code
-    this.retriable = options.retriable
-  }
-}
+export class DashboardError extends PalisadeError {}
 
 /** A `dashboards/*.json` file that does not parse, breaks the schema or names an unknown query. */
 export class DashboardInvalidError extends DashboardError {

@@ -1,8 +1,14 @@
 import { createHash } from 'node:crypto'
 import { trace } from '@opentelemetry/api'
 import { type Bus, type BusBatch, type Subscription, topics } from '@palisade/bus'
-import type { EventWriter, FindingStore, QuarantinedRecord, QuarantineWriter } from '@palisade/clickhouse'
-import { type AnyEvent, type EventKind, eventKinds, type Finding } from '@palisade/schema'
+import type { EventWriter, FindingStore, QuarantineWriter } from '@palisade/clickhouse'
+import {
+  type AnyEvent,
+  type EventKind,
+  eventKinds,
+  type Finding,
+  type QuarantinedRecord,
+} from '@palisade/schema'
 import { Counter, type Registry } from 'prom-client'
 
 /** Where the ingester stores what it consumes. */

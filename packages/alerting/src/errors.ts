@@ -1,14 +1,7 @@
+import { PalisadeError } from '@palisade/errors'
+
 /** Base of the alerting errors: a stable `code`, whether a retry could help, and the cause. */
-export class AlertingError extends Error {
-  readonly code: string
-  readonly retriable: boolean
-  constructor(code: string, message: string, options: { retriable: boolean; cause?: unknown }) {
-    super(message, { cause: options.cause })
-    this.name = new.target.name
-    this.code = code
-    this.retriable = options.retriable
-  }
-}
+export class AlertingError extends PalisadeError {}
 
 /** A routing file that cannot be used; `problems` lists every one, so a user fixes them in one go. */
 export class RoutingConfigInvalidError extends AlertingError {

@@ -1,14 +1,7 @@
+import { PalisadeError } from '@palisade/errors'
+
 /** Base of the bus errors: stable `code`, whether a retry could help, and the cause. */
-export class BusError extends Error {
-  readonly code: string
-  readonly retriable: boolean
-  constructor(code: string, message: string, options: { retriable: boolean; cause?: unknown }) {
-    super(message, { cause: options.cause })
-    this.name = new.target.name
-    this.code = code
-    this.retriable = options.retriable
-  }
-}
+export class BusError extends PalisadeError {}
 
 /** The bus is closed or closing: nothing more can be published. */
 export class BusClosedError extends BusError {

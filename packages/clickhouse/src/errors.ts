@@ -1,14 +1,7 @@
+import { PalisadeError } from '@palisade/errors'
+
 /** Base of the store's errors: a stable `code`, whether a retry could help, and the cause. */
-export class StoreError extends Error {
-  readonly code: string
-  readonly retriable: boolean
-  constructor(code: string, message: string, options: { retriable: boolean; cause?: unknown }) {
-    super(message, { cause: options.cause })
-    this.name = new.target.name
-    this.code = code
-    this.retriable = options.retriable
-  }
-}
+export class StoreError extends PalisadeError {}
 
 /** A migration file whose content changed after it was applied, or that failed to apply. */
 export class MigrationFailedError extends StoreError {

@@ -1,4 +1,3 @@
-export { RecordInvalidError, SchemaError } from './errors.ts'
 export { canonicalJson, deriveEventId } from './event-id.ts'
 export {
   type AnyEvent,
@@ -16,4 +15,5 @@ export {
 export { type FieldDoc, fieldTable, fieldTableMarkdown } from './field-table.ts'
 export type { Alert, Finding, Severity } from './finding.ts'
 export { partitionKey } from './partition-key.ts'
+export type { QuarantinedRecord } from './quarantined-record.ts'
 export { type ReceiveContext, type ValidationResult, validateEvent } from './validate-event.ts'

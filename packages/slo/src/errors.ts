@@ -1,14 +1,7 @@
+import { PalisadeError } from '@palisade/errors'
+
 /** Base of the SLO package's errors: a stable `code`, whether a retry could help, and the cause. */
-export class SloError extends Error {
-  readonly code: string
-  readonly retriable: boolean
-  constructor(code: string, message: string, options: { retriable: boolean; cause?: unknown }) {
-    super(message, { cause: options.cause })
-    this.name = new.target.name
-    this.code = code
-    this.retriable = options.retriable
-  }
-}
+export class SloError extends PalisadeError {}
 
 /** One thing wrong with an SLO file, located so that a person can go and fix it. */
 export interface SloProblem {

@@ -1,0 +1,1 @@
+export { PalisadeError } from './palisade-error.ts'
