@@ -23,6 +23,11 @@ function endpoint(identity: string | undefined, ip: string | undefined): string 
   return identity ?? ip
 }
 
+/** The workload part of a SPIFFE ID (`spiffe://td/ns/shop/sa/web` → `web`), for titles. */
+function shortName(endpoint: string): string {
+  return endpoint.startsWith('spiffe://') ? (endpoint.split('/').pop() ?? endpoint) : endpoint
+}
+
 /**
  * Lateral movement, first signal: a service-to-service edge (source identity → destination
  * identity:port) never seen before, once the learning period is over. Only allowed flows build
@@ -62,7 +67,7 @@ export function newEdgeDetector(options: NewEdgeOptions = {}): Detector<NewEdgeS
           ts: flow.ts,
           rule: id,
           severity,
-          title: `New service edge ${key}`,
+          title: `New service edge ${shortName(src)} → ${shortName(dst)}:${flow.dst_port}`,
           summary:
             `${src} connected to ${dst} on port ${flow.dst_port} for the first time at ` +
             `${new Date(flow.ts).toISOString()}; this edge is not among the ${baselineSize} edges ` +
