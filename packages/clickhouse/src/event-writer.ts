@@ -56,19 +56,27 @@ export function createEventWriter(client: ClickHouseClient, options: EventWriter
   const maxRows = options.maxRowsPerInsert ?? 200_000
   const queues = new Map<string, { pending: PendingWrite[]; flushing: boolean }>()
 
+  /**
+   * The ids of `events` already stored. Narrowed by the sort key (tenant, the batch's services,
+   * its time range) before the id test, so the look-up reads a few granules however large the
+   * table grows.
+   */
   async function storedIds(table: string, tenant: string, events: AnyEvent[]): Promise<Set<string>> {
     let from = Number.POSITIVE_INFINITY
     let to = Number.NEGATIVE_INFINITY
+    const services = new Set<string>()
     for (const event of events) {
       if (event.ts < from) from = event.ts
       if (event.ts > to) to = event.ts
+      services.add(event.service)
     }
     const result = await client.query({
       query: `SELECT event_id FROM {table:Identifier}
               WHERE tenant = {tenant:String}
+                AND service IN {services:Array(String)}
                 AND ts BETWEEN fromUnixTimestamp64Milli({from:Int64}, 'UTC') AND fromUnixTimestamp64Milli({to:Int64}, 'UTC')
                 AND event_id IN {ids:Array(String)}`,
-      query_params: { table, tenant, from, to, ids: events.map((event) => event.event_id) },
+      query_params: { table, tenant, services: [...services], from, to, ids: events.map((event) => event.event_id) },
       format: 'JSONCompactEachRow',
     })
     return new Set((await result.json<[string]>()).map(([id]) => id))
