@@ -1,4 +1,5 @@
 import type { Bus } from '@palisade/bus'
+import { formatParsers } from '@palisade/formats'
 import { type Authenticator, requireToken } from '@palisade/http-server'
 import type { Express } from 'express'
 import type { Registry } from 'prom-client'
@@ -18,19 +19,22 @@ export function mountCollectorRoutes(
     now?: () => number
   },
 ): void {
-  const handler = createIngestHandler({
-    bus: deps.bus,
-    limits: {
-      maxBodyBytes: deps.config.maxBodyBytes,
-      maxDecompressedBytes: deps.config.maxDecompressedBytes,
+  const handler = createIngestHandler(
+    {
+      bus: deps.bus,
+      limits: {
+        maxBodyBytes: deps.config.maxBodyBytes,
+        maxDecompressedBytes: deps.config.maxDecompressedBytes,
+      },
+      admission: createAdmissionControl({
+        maxConcurrentRequests: deps.config.maxConcurrentRequests,
+        maxBytesInFlight: deps.config.maxBytesInFlight,
+        retryAfterSeconds: 1,
+      }),
+      metrics: createCollectorMetrics(deps.metrics),
+      now: deps.now ?? Date.now,
     },
-    admission: createAdmissionControl({
-      maxConcurrentRequests: deps.config.maxConcurrentRequests,
-      maxBytesInFlight: deps.config.maxBytesInFlight,
-      retryAfterSeconds: 1,
-    }),
-    metrics: createCollectorMetrics(deps.metrics),
-    now: deps.now ?? Date.now,
-  })
-  app.post('/v1/ingest/:kind', requireToken(deps.authenticator), handler)
+    formatParsers,
+  )
+  app.post('/v1/ingest/:format', requireToken(deps.authenticator), handler)
 }

@@ -2,5 +2,11 @@ export { createAdmissionControl } from './admission-control.ts'
 export { mountCollectorRoutes } from './collector-routes.ts'
 export { type CollectorConfig, readCollectorConfig } from './config.ts'
 export { BodyTooLargeError, BodyUnreadableError, IngestRequestError, OverloadedError } from './errors.ts'
-export { createIngestHandler, type IngestAnswer } from './ingest-route.ts'
-export { type BodyRecord, parseRecords } from './parse-records.ts'
+export {
+  createIngestEndpoint,
+  createIngestHandler,
+  type IngestAnswer,
+  type IngestOptions,
+  type IngestOutcome,
+  ingestBody,
+} from './ingest-route.ts'

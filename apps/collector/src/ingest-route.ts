@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto'
 import { SpanStatusCode, trace } from '@opentelemetry/api'
 import { type Bus, type BusMessage, topics } from '@palisade/bus'
+import type { FormatParser, ParseOptions, ParseResult } from '@palisade/formats'
 import { sendError } from '@palisade/http-server'
 import {
   type AnyEvent,
   type EventKind,
-  isEventKind,
   partitionKey,
   type QuarantinedRecord,
   validateEvent,
@@ -13,8 +13,7 @@ import {
 import type { Request, Response } from 'express'
 import type { createAdmissionControl } from './admission-control.ts'
 import type { CollectorMetrics } from './collector-metrics.ts'
-import { IngestRequestError, OverloadedError } from './errors.ts'
-import { parseRecords } from './parse-records.ts'
+import { BodyUnreadableError, IngestRequestError, OverloadedError } from './errors.ts'
 import { type BodyLimits, readBody } from './read-body.ts'
 
 /** The answer to an ingest request. */
@@ -26,8 +25,14 @@ export interface IngestAnswer {
   errors_truncated?: boolean
 }
 
-/** What the ingest handler needs. */
-export interface IngestRouteOptions {
+/** The outcome of one ingested body, for answers in other shapes (OTLP, OPA). */
+export interface IngestOutcome extends IngestAnswer {
+  /** Rejected records, all of them (the answer's `errors` may be cut). */
+  rejectedRecords: QuarantinedRecord[]
+}
+
+/** What the ingest path needs. */
+export interface IngestOptions {
   bus: Bus
   limits: BodyLimits
   admission: ReturnType<typeof createAdmissionControl>
@@ -40,30 +45,111 @@ export interface IngestRouteOptions {
 
 const tracer = trace.getTracer('palisade-collector')
 
+function decodeUtf8(body: Buffer): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(body)
+  } catch (error) {
+    throw new BodyUnreadableError('body is not valid UTF-8', error)
+  }
+}
+
 /**
- * `POST /v1/ingest/:kind`: read NDJSON or a JSON array (plain or gzip), validate each record,
- * publish the valid ones to the kind's topic and the rest to quarantine, and answer only once the
- * bus holds both durably. The request must already be authenticated (`request.principal`).
+ * Parse, validate and publish one body of a format, bound to the authenticated tenant. Resolves
+ * only once the bus holds the valid events and the quarantined records durably.
  */
-export function createIngestHandler(options: IngestRouteOptions) {
-  const maxErrors = options.maxErrorsListed ?? 100
-  return async (request: Request, response: Response): Promise<void> => {
-    const kindParam = String(request.params.kind)
-    const kind: EventKind | undefined = isEventKind(kindParam) ? kindParam : undefined
-    const stopTimer = options.metrics.requestSeconds.startTimer({ kind: kind ?? 'unknown' })
-    const finish = (status: number) => {
-      options.metrics.requests.inc({ kind: kind ?? 'unknown', status: String(status) })
-      stopTimer()
+export async function ingestBody(
+  options: IngestOptions,
+  parser: FormatParser,
+  body: Buffer,
+  context: { tenant: string; parseOptions?: ParseOptions },
+): Promise<IngestOutcome> {
+  const receivedAt = options.now()
+  const requestId = randomUUID()
+  let parsed: ParseResult
+  try {
+    parsed = parser.parse(decodeUtf8(body), context.parseOptions)
+  } catch (error) {
+    if (error instanceof IngestRequestError) throw error
+    throw new BodyUnreadableError(
+      `body is not readable as ${parser.name}: ${(error as Error).message}`,
+      error,
+    )
+  }
+  const byKind = new Map<EventKind, BusMessage<AnyEvent>[]>()
+  const rejected: QuarantinedRecord[] = parsed.rejected.map((record) => ({
+    tenant: context.tenant,
+    kind: parser.name,
+    line: record.line,
+    raw: record.raw,
+    reason: record.reason,
+    request_id: requestId,
+    received_at: receivedAt,
+  }))
+  for (const record of parsed.records) {
+    const result = validateEvent(record.kind, record.event, {
+      tenant: context.tenant,
+      observedAt: receivedAt,
+    })
+    if (!result.ok) {
+      rejected.push({
+        tenant: context.tenant,
+        kind: parser.name,
+        line: record.line,
+        raw: record.raw,
+        reason: result.reason,
+        request_id: requestId,
+        received_at: receivedAt,
+      })
+      continue
     }
-    if (!kind) {
-      request.resume()
-      sendError(
-        response,
-        404,
-        'UNKNOWN_KIND',
-        `unknown event kind "${kindParam}"; use flow, auth, mtls, decision or policy_change`,
-      )
-      return finish(404)
+    let messages = byKind.get(record.kind)
+    if (!messages) {
+      messages = []
+      byKind.set(record.kind, messages)
+    }
+    messages.push({ key: partitionKey(record.kind, result.event), value: result.event })
+  }
+  rejected.sort((a, b) => a.line - b.line)
+  // Events and quarantine must both be durable before we answer: a lost rejected record is lost data.
+  await Promise.all([
+    ...[...byKind].map(([kind, messages]) => options.bus.publish(topics.events(kind), messages)),
+    options.bus.publish(
+      topics.quarantine,
+      rejected.map((record) => ({ key: `${context.tenant}/quarantine`, value: record })),
+    ),
+  ])
+  let accepted = 0
+  for (const [kind, messages] of byKind) {
+    accepted += messages.length
+    options.metrics.records.inc({ kind, outcome: 'accepted' }, messages.length)
+  }
+  options.metrics.records.inc({ kind: parser.name, outcome: 'rejected' }, rejected.length)
+  const maxErrors = options.maxErrorsListed ?? 100
+  const outcome: IngestOutcome = {
+    accepted,
+    rejected: rejected.length,
+    errors: rejected.slice(0, maxErrors).map((record) => ({ line: record.line, reason: record.reason })),
+    rejectedRecords: rejected,
+  }
+  if (rejected.length > maxErrors) outcome.errors_truncated = true
+  return outcome
+}
+
+/**
+ * Wraps an ingest route: admission control (429 + Retry-After before the body is read), the body
+ * within its limits, a span, metrics, and the error answers (400/413/503). `handle` does the rest.
+ */
+export function createIngestEndpoint(
+  options: IngestOptions,
+  label: (request: Request) => string,
+  handle: (request: Request, response: Response, body: Buffer) => Promise<void>,
+) {
+  return async (request: Request, response: Response): Promise<void> => {
+    const name = label(request)
+    const stopTimer = options.metrics.requestSeconds.startTimer({ kind: name })
+    const finish = () => {
+      options.metrics.requests.inc({ kind: name, status: String(response.statusCode) })
+      stopTimer()
     }
     const declared = Number(request.headers['content-length'])
     let release: () => void
@@ -74,75 +160,77 @@ export function createIngestHandler(options: IngestRouteOptions) {
       if (error instanceof OverloadedError) response.setHeader('Retry-After', String(error.retryAfterSeconds))
       const failure = error as IngestRequestError
       sendError(response, failure.status, failure.code, failure.message)
-      return finish(failure.status)
+      return finish()
     }
     await tracer.startActiveSpan(
       'collector.ingest',
-      { attributes: { 'palisade.kind': kind } },
+      { attributes: { 'palisade.format': name } },
       async (span) => {
         try {
-          const tenant = request.principal!.tenant
-          const receivedAt = options.now()
-          const requestId = randomUUID()
-          const body = await readBody(request, options.limits)
-          const records = parseRecords(body)
-          const events: BusMessage<AnyEvent>[] = []
-          const rejected: BusMessage<QuarantinedRecord>[] = []
-          for (const record of records) {
-            const result = record.ok
-              ? validateEvent(kind, record.value, { tenant, observedAt: receivedAt })
-              : { ok: false as const, reason: record.reason }
-            if (result.ok) {
-              events.push({ key: partitionKey(kind, result.event), value: result.event })
-            } else {
-              rejected.push({
-                key: `${tenant}/quarantine`,
-                value: {
-                  tenant,
-                  kind,
-                  line: record.line,
-                  raw: record.raw,
-                  reason: result.reason,
-                  request_id: requestId,
-                  received_at: receivedAt,
-                },
-              })
-            }
-          }
-          // Both must be durable before we answer: a lost quarantine record is lost data too.
-          await Promise.all([
-            options.bus.publish(topics.events(kind), events),
-            options.bus.publish(topics.quarantine, rejected),
-          ])
-          options.metrics.records.inc({ kind, outcome: 'accepted' }, events.length)
-          options.metrics.records.inc({ kind, outcome: 'rejected' }, rejected.length)
-          span.setAttributes({ 'palisade.accepted': events.length, 'palisade.rejected': rejected.length })
-          const answer: IngestAnswer = {
-            accepted: events.length,
-            rejected: rejected.length,
-            errors: rejected
-              .slice(0, maxErrors)
-              .map(({ value }) => ({ line: value.line, reason: value.reason })),
-          }
-          if (rejected.length > maxErrors) answer.errors_truncated = true
-          response.status(200).json(answer)
-          finish(200)
+          await handle(request, response, await readBody(request, options.limits))
         } catch (error) {
           span.recordException(error as Error)
           span.setStatus({ code: SpanStatusCode.ERROR })
           if (error instanceof IngestRequestError) {
             sendError(response, error.status, error.code, error.message)
-            return finish(error.status)
+          } else {
+            // The bus did not take the events: nothing was acknowledged, so the client must retry.
+            response.setHeader('Retry-After', '1')
+            sendError(
+              response,
+              503,
+              'NOT_STORED',
+              `events were not stored, retry: ${(error as Error).message}`,
+            )
           }
-          // The bus did not take the events: nothing was acknowledged, so the client must retry.
-          response.setHeader('Retry-After', '1')
-          sendError(response, 503, 'NOT_STORED', `events were not stored, retry: ${(error as Error).message}`)
-          finish(503)
         } finally {
           release()
           span.end()
+          finish()
         }
       },
     )
+  }
+}
+
+/**
+ * `POST /v1/ingest/:format`: a body in one of the registered formats (our own NDJSON per kind, or
+ * a wire format), plain or gzip; query parameters are the format's options. Answers
+ * `{accepted, rejected, errors: [{line, reason}]}` once everything is durably on the bus.
+ */
+export function createIngestHandler(options: IngestOptions, parsers: ReadonlyMap<string, FormatParser>) {
+  const known = [...parsers.keys()].join(', ')
+  const endpoint = createIngestEndpoint(
+    options,
+    (request) => (parsers.has(String(request.params.format)) ? String(request.params.format) : 'unknown'),
+    async (request, response, body) => {
+      const parser = parsers.get(String(request.params.format))!
+      const parseOptions: ParseOptions = {}
+      for (const [key, value] of Object.entries(request.query)) {
+        if (!parser.options?.includes(key) || typeof value !== 'string') {
+          throw new IngestRequestError(400, 'UNKNOWN_OPTION', `format ${parser.name} has no option "${key}"`)
+        }
+        parseOptions[key] = value
+      }
+      const { rejectedRecords: _all, ...answer } = await ingestBody(options, parser, body, {
+        tenant: request.principal!.tenant,
+        parseOptions,
+      })
+      response.status(200).json(answer)
+    },
+  )
+  return async (request: Request, response: Response): Promise<void> => {
+    if (!parsers.has(String(request.params.format))) {
+      request.resume()
+      sendError(
+        response,
+        404,
+        'UNKNOWN_FORMAT',
+        `unknown format "${String(request.params.format)}"; use one of: ${known}`,
+      )
+      options.metrics.requests.inc({ kind: 'unknown', status: '404' })
+      return
+    }
+    await endpoint(request, response)
   }
 }

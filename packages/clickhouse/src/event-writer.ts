@@ -76,7 +76,14 @@ export function createEventWriter(client: ClickHouseClient, options: EventWriter
                 AND service IN {services:Array(String)}
                 AND ts BETWEEN fromUnixTimestamp64Milli({from:Int64}, 'UTC') AND fromUnixTimestamp64Milli({to:Int64}, 'UTC')
                 AND event_id IN {ids:Array(String)}`,
-      query_params: { table, tenant, services: [...services], from, to, ids: events.map((event) => event.event_id) },
+      query_params: {
+        table,
+        tenant,
+        services: [...services],
+        from,
+        to,
+        ids: events.map((event) => event.event_id),
+      },
       format: 'JSONCompactEachRow',
     })
     return new Set((await result.json<[string]>()).map(([id]) => id))

@@ -1,0 +1,9 @@
+export type {
+  FormatParser,
+  ParsedRecord,
+  ParseOptions,
+  ParseResult,
+  RejectedRecord,
+} from './format-parser.ts'
+export { formatParsers } from './format-registry.ts'
+export { nativeParser, nativeParsers, splitJsonRecords } from './native-ndjson.ts'

@@ -1,0 +1,57 @@
+import { type EventKind, eventKinds } from '@palisade/schema'
+import type { FormatParser, ParseResult } from './format-parser.ts'
+
+/**
+ * Split a body into JSON values: a body whose first character is `[` is one JSON array (element n
+ * is "line" n); anything else is NDJSON, each non-blank line parsed on its own so that one bad
+ * line costs only itself. Throws only when a `[` body is not a valid array (nothing is readable).
+ */
+export function splitJsonRecords(
+  text: string,
+): { line: number; raw: string; value?: unknown; reason?: string }[] {
+  const trimmed = text.trimStart()
+  if (trimmed.startsWith('[')) {
+    const array = JSON.parse(trimmed) as unknown
+    if (!Array.isArray(array)) throw new SyntaxError('body is not a JSON array')
+    return array.map((value, index) => ({ line: index + 1, raw: JSON.stringify(value), value }))
+  }
+  const records: { line: number; raw: string; value?: unknown; reason?: string }[] = []
+  const lines = text.split('\n')
+  for (let index = 0; index < lines.length; index++) {
+    const raw = lines[index]!.replace(/\r$/, '')
+    if (raw.trim() === '') continue
+    try {
+      records.push({ line: index + 1, raw, value: JSON.parse(raw) })
+    } catch (error) {
+      records.push({ line: index + 1, raw, reason: `not valid JSON: ${(error as Error).message}` })
+    }
+  }
+  return records
+}
+
+/** Our own schema, one kind per endpoint: records pass through as they are. */
+export function nativeParser(kind: EventKind): FormatParser {
+  return {
+    name: kind,
+    description: `Palisade's own ${kind} events, NDJSON or a JSON array`,
+    kinds: [kind],
+    parse(input): ParseResult {
+      const result: ParseResult = { records: [], rejected: [] }
+      for (const record of splitJsonRecords(input)) {
+        if (record.reason !== undefined)
+          result.rejected.push({ line: record.line, raw: record.raw, reason: record.reason })
+        else
+          result.records.push({
+            line: record.line,
+            raw: record.raw,
+            kind,
+            event: record.value as Record<string, unknown>,
+          })
+      }
+      return result
+    },
+  }
+}
+
+/** The native parsers, by kind. */
+export const nativeParsers: FormatParser[] = eventKinds.map(nativeParser)
