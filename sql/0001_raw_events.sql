@@ -77,6 +77,7 @@ CREATE TABLE IF NOT EXISTS mtls_events
     tls_version     LowCardinality(String),
     handshake_ms    Nullable(Float64),
     cert_not_after  Nullable(DateTime64(3, 'UTC')),
+    count           UInt32 DEFAULT 1,
     INDEX idx_event_id event_id TYPE bloom_filter(0.001) GRANULARITY 2
 )
 ENGINE = MergeTree

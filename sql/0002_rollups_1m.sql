@@ -78,15 +78,16 @@ PARTITION BY toYYYYMM(minute)
 ORDER BY (tenant, service, minute)
 TTL minute + INTERVAL 400 DAY;
 
+-- A record can stand for many handshakes (`count`, from metrics); a single handshake has count 1.
 CREATE MATERIALIZED VIEW IF NOT EXISTS mtls_rollup_1m_mv TO mtls_rollup_1m AS
 SELECT
     tenant,
     service,
     toStartOfMinute(ts) AS minute,
-    count() AS handshakes,
-    countIf(outcome = 'success') AS successes,
-    countIf(outcome = 'failure') AS failures,
-    countIf(mode = 'plaintext') AS plaintext
+    sum(count) AS handshakes,
+    sumIf(count, outcome = 'success') AS successes,
+    sumIf(count, outcome = 'failure') AS failures,
+    sumIf(count, mode = 'plaintext') AS plaintext
 FROM mtls_events
 GROUP BY tenant, service, minute;
 

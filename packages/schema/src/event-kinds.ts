@@ -54,6 +54,12 @@ export const mtlsEvent = z.strictObject({
   tls_version: z.string().max(32).optional().describe('TLS version negotiated'),
   handshake_ms: z.number().nonnegative().optional().describe('Handshake duration in ms'),
   cert_not_after: z.number().int().optional().describe('Peer certificate expiry, epoch ms'),
+  count: z
+    .number()
+    .int()
+    .min(1)
+    .default(1)
+    .describe('Handshakes this record stands for (records derived from metrics aggregate many)'),
 })
 
 /** One allow/deny decision by a policy decision point (OPA, Envoy ext_authz, Istio RBAC). */
