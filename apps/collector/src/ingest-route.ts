@@ -23,6 +23,8 @@ export interface IngestAnswer {
   errors: { line: number; reason: string }[]
   /** True when more than `maxErrorsListed` records were rejected and the list was cut. */
   errors_truncated?: boolean
+  /** How many records each reason rejected (all of them, not cut). */
+  rejected_by_reason: Record<string, number>
 }
 
 /** The outcome of one ingested body, for answers in other shapes (OTLP, OPA). */
@@ -44,6 +46,18 @@ export interface IngestOptions {
 }
 
 const tracer = trace.getTracer('palisade-collector')
+
+/** Rejections counted by reason; reasons that name a value are many, so at most 50 are listed. */
+function countReasons(rejected: QuarantinedRecord[]): Record<string, number> {
+  const counts: Record<string, number> = {}
+  let listed = 0
+  for (const { reason } of rejected) {
+    const key = reason in counts || listed < 50 ? reason : 'other reasons'
+    if (!(key in counts)) listed++
+    counts[key] = (counts[key] ?? 0) + 1
+  }
+  return counts
+}
 
 function decodeUtf8(body: Buffer): string {
   try {
@@ -130,6 +144,7 @@ export async function ingestBody(
     rejected: rejected.length,
     errors: rejected.slice(0, maxErrors).map((record) => ({ line: record.line, reason: record.reason })),
     rejectedRecords: rejected,
+    rejected_by_reason: countReasons(rejected),
   }
   if (rejected.length > maxErrors) outcome.errors_truncated = true
   return outcome

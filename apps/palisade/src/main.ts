@@ -1,9 +1,14 @@
+import { readFileSync } from 'node:fs'
+import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { formatParsers } from '@palisade/formats'
 import { ConfigInvalidError } from '@palisade/settings'
 import { startAllInOne } from './all-in-one.ts'
+import { CliUsageError, parseReplayArgs } from './cli-args.ts'
 import { loadConfig } from './config.ts'
 import { startDemoFeed } from './demo.ts'
 import { createConsoleLog } from './log.ts'
+import { progressLine, replayFiles, summaryText } from './replay.ts'
 
 // The composition root of the `palisade` command: the only place that reads process.env.
 const repoRoot = fileURLToPath(new URL('../../..', import.meta.url))
@@ -14,6 +19,12 @@ const usage = `usage: palisade <command>
 commands:
   start    run the all-in-one process on the embedded engine (collector, detectors, alert router, dashboard)
   demo     start, then feed it a day of generated telemetry with injected incidents
+  replay <format> <file...> [--fields "..."] [--option k=v] [--allow-rejects] [--url URL] [--token T]
+           send files (plain or gzip) to a running collector (PALISADE_COLLECTOR_URL, default
+           http://127.0.0.1:4318; token: --token, PALISADE_TOKEN or <PALISADE_DATA_DIR>/token);
+           exits 1 when anything was rejected, unless --allow-rejects
+
+formats: ${[...formatParsers.keys()].join(', ')}
 `
 
 async function runStart(withDemo: boolean): Promise<void> {
@@ -66,19 +77,66 @@ async function runStart(withDemo: boolean): Promise<void> {
   process.on('SIGTERM', () => shutdown('SIGTERM'))
 }
 
+async function runReplay(argv: string[]): Promise<void> {
+  const args = parseReplayArgs(argv)
+  const parser = formatParsers.get(args.format)
+  if (!parser)
+    throw new ConfigInvalidError([
+      `unknown format "${args.format}"; formats: ${[...formatParsers.keys()].join(', ')}`,
+    ])
+  const dataDir = resolve(process.env.PALISADE_DATA_DIR || './data')
+  let token = args.token ?? process.env.PALISADE_TOKEN
+  if (!token) {
+    try {
+      token = readFileSync(join(dataDir, 'token'), 'utf8').trim()
+    } catch {
+      throw new ConfigInvalidError([
+        `no token: pass --token, set PALISADE_TOKEN, or run from where ${join(dataDir, 'token')} exists`,
+      ])
+    }
+  }
+  const interactive = process.stderr.isTTY
+  const summary = await replayFiles({
+    collectorUrl: (args.url ?? process.env.PALISADE_COLLECTOR_URL ?? 'http://127.0.0.1:4318').replace(
+      /\/$/,
+      '',
+    ),
+    token,
+    parser,
+    files: args.files,
+    formatOptions: args.formatOptions,
+    onProgress: (progress) => {
+      if (interactive) process.stderr.write(`\r${progressLine(progress)}`)
+    },
+  })
+  if (interactive) process.stderr.write('\n')
+  process.stdout.write(`${summaryText(summary)}\n`)
+  if (summary.rejected > 0 && !args.allowRejects) {
+    process.stderr.write(
+      'some records were rejected (they are in quarantine); pass --allow-rejects to exit 0 anyway\n',
+    )
+    process.exit(1)
+  }
+}
+
 const command = process.argv[2]
 try {
   if (command === 'start' || command === 'demo') await runStart(command === 'demo')
+  else if (command === 'replay') await runReplay(process.argv.slice(3))
   else {
     process.stderr.write(usage)
     process.exit(command === undefined || command === '--help' ? 0 : 2)
   }
 } catch (error) {
   // Configuration errors list every problem; a stack trace would only hide them.
+  if (error instanceof CliUsageError) {
+    process.stderr.write(`${error.message}\n\n${usage}`)
+    process.exit(2)
+  }
   if (error instanceof ConfigInvalidError || (error instanceof Error && 'problems' in error)) {
     process.stderr.write(`${error.message}\n`)
     process.exit(2)
   }
-  log.error('palisade failed to start', error)
+  log.error(`palisade ${command ?? ''} failed`, error)
   process.exit(1)
 }

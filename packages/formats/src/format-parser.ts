@@ -46,4 +46,10 @@ export interface FormatParser {
   /** Names of the options it understands (anything else is refused by the collector). */
   options?: readonly string[]
   parse(input: string, options?: ParseOptions): ParseResult
+  /**
+   * Split an input too large for one request into parts of at most about `maxChars` that each
+   * parse on their own (headers repeated where the format needs them). Formats without it are
+   * sent whole. Returns each part with the line number its first line had in the input.
+   */
+  splitInput?(input: string, maxChars: number): { text: string; firstLine: number }[]
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { nativeParser } from './native-ndjson.ts'
+import { nativeParser, splitLines } from './native-ndjson.ts'
 
 describe('native NDJSON parser', () => {
   it('keeps good lines and rejects bad ones with their line numbers', () => {
@@ -20,5 +20,20 @@ describe('native NDJSON parser', () => {
 
   it('throws on a body that starts as an array but is not one', () => {
     expect(() => nativeParser('flow').parse('[{"a":1}')).toThrow()
+  })
+})
+
+describe('splitLines', () => {
+  it('cuts on line boundaries and keeps the first line number of each part', () => {
+    const input = ['a1', 'b22', 'c333', 'd4444', 'e'].join('\n')
+    const parts = splitLines(input, 8)
+    expect(parts.map((part) => part.text).join('')).toBe(input)
+    expect(parts.every((part) => part.text.endsWith('\n') || part === parts.at(-1))).toBe(true)
+    expect(parts.map((part) => part.firstLine)).toEqual([1, 3, 4])
+  })
+
+  it('keeps a small input or a JSON array whole', () => {
+    expect(splitLines('abc', 10)).toEqual([{ text: 'abc', firstLine: 1 }])
+    expect(splitLines('[1,2,3,4,5,6]', 3)).toHaveLength(1)
   })
 })

@@ -29,12 +29,36 @@ export function splitJsonRecords(
   return records
 }
 
+/**
+ * Split NDJSON on line boundaries into parts of about `maxChars` (a JSON array is one document:
+ * it is not split). Each part carries the line number its first line had in the whole input.
+ */
+export function splitLines(input: string, maxChars: number): { text: string; firstLine: number }[] {
+  if (input.length <= maxChars || input.trimStart().startsWith('[')) return [{ text: input, firstLine: 1 }]
+  const parts: { text: string; firstLine: number }[] = []
+  let start = 0
+  let line = 1
+  while (start < input.length) {
+    let end = Math.min(input.length, start + maxChars)
+    if (end < input.length) {
+      const newline = input.lastIndexOf('\n', end)
+      end = newline > start ? newline + 1 : input.indexOf('\n', end) + 1 || input.length
+    }
+    const text = input.slice(start, end)
+    parts.push({ text, firstLine: line })
+    for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) line++
+    start = end
+  }
+  return parts
+}
+
 /** Our own schema, one kind per endpoint: records pass through as they are. */
 export function nativeParser(kind: EventKind): FormatParser {
   return {
     name: kind,
     description: `Palisade's own ${kind} events, NDJSON or a JSON array`,
     kinds: [kind],
+    splitInput: splitLines,
     parse(input): ParseResult {
       const result: ParseResult = { records: [], rejected: [] }
       for (const record of splitJsonRecords(input)) {
