@@ -5,6 +5,7 @@ export {
   createAlertRouter,
 } from './alert-router.ts'
 export { type AlertRouterMetrics, createAlertRouterMetrics } from './alert-router-metrics.ts'
+export { type AlertRouterService, startAlertRouterService } from './alert-router-service.ts'
 export { subscribeAlertRouter } from './bus-subscription.ts'
 export {
   type AlertRouterConfig,

@@ -1,4 +1,4 @@
-import type { EnvReader } from '@palisade/settings'
+import { createEnvReader, type Env, type EnvReader, readApiToken, readKafkaBrokers } from '@palisade/settings'
 
 /** The collector's settings. */
 export interface CollectorConfig {
@@ -26,4 +26,24 @@ export function readCollectorConfig(env: EnvReader): CollectorConfig {
     maxConcurrentRequests: env.positiveInt('PALISADE_MAX_CONCURRENT_REQUESTS', 16),
     maxBytesInFlight: env.positiveInt('PALISADE_MAX_BYTES_IN_FLIGHT', 256 * 1024 * 1024),
   }
+}
+
+/** The standalone collector's settings (distributed mode). */
+export interface CollectorAppConfig {
+  collector: CollectorConfig
+  brokers: string[]
+  token: string
+  tenant: string
+}
+
+/** Pure: the standalone collector's configuration; every problem reported at once. */
+export function loadConfig(env: Env): CollectorAppConfig {
+  const read = createEnvReader(env)
+  const config = {
+    collector: readCollectorConfig(read),
+    brokers: readKafkaBrokers(read),
+    ...readApiToken(read),
+  }
+  read.done()
+  return config
 }

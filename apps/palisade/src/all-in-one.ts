@@ -1,13 +1,11 @@
 import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
-import { createAlertRouter, createReceivers, subscribeAlertRouter } from '@palisade/alert-router'
-import { createInProcessBus, topics } from '@palisade/bus'
+import { startAlertRouterService } from '@palisade/alert-router'
+import { createInProcessBus } from '@palisade/bus'
 import {
-  createCheckpointStore,
   createEventWriter,
   createFindingStore,
-  createNotificationLedger,
   createQuarantineWriter,
   migrate,
   migrationsDir,
@@ -15,14 +13,7 @@ import {
 } from '@palisade/clickhouse'
 import { mountCollectorRoutes } from '@palisade/collector'
 import { createDashboardRoutes } from '@palisade/dashboard'
-import {
-  createDetectorRuntime,
-  createSloEvaluator,
-  loadSloDirectory,
-  startSloSchedule,
-  subscribeDetectors,
-} from '@palisade/detector'
-import { newEdgeDetector } from '@palisade/detectors'
+import { startDetectorService } from '@palisade/detector'
 import {
   closeServer,
   createMetricsRegistry,
@@ -32,8 +23,8 @@ import {
   listen,
 } from '@palisade/http-server'
 import { subscribeIngester } from '@palisade/ingester'
+import type { Log } from '@palisade/runtime'
 import type { AllInOneConfig } from './config.ts'
-import type { Log } from './log.ts'
 import { resolveToken } from './token-file.ts'
 
 /** A running all-in-one process. */
@@ -73,67 +64,20 @@ export async function startAllInOne(config: AllInOneConfig, log: Log): Promise<R
   const findingStore = createFindingStore(client)
 
   // The router first: findings and SLO alerts published from here on reach it.
-  const router = createAlertRouter({
-    routing: config.routing,
-    receivers: createReceivers(config.alertRouter.receivers),
-    ledger: createNotificationLedger(client),
-    log,
-    metrics: registry,
-  })
-  await router.start()
-  for (const receiver of config.alertRouter.receivers) {
-    if (receiver.kind === 'held') {
-      log.warn(
-        `receiver "${receiver.name}" is not configured (${receiver.missing}): its notifications wait in the ledger`,
-      )
-    }
-  }
-  const subscriptions = [
-    await subscribeIngester(
-      bus,
-      {
-        events: createEventWriter(client),
-        quarantine: createQuarantineWriter(client),
-        findings: findingStore,
-      },
-      registry,
-    ),
-  ]
-
-  const detectors = [newEdgeDetector({ learningPeriodMs: config.newEdgeLearningMs })]
-  const runtime = createDetectorRuntime({
-    detectors,
-    checkpoints: createCheckpointStore(client),
-    publishFindings: (findings) =>
-      bus.publish(
-        topics.findings,
-        findings.map((finding) => ({ key: `${finding.tenant}/${finding.rule}`, value: finding })),
-      ),
-    registry,
-  })
-  await runtime.restore()
-  subscriptions.push(await subscribeDetectors(bus, runtime, detectors))
-  subscriptions.push(await subscribeAlertRouter(bus, router))
-  const checkpointTimer = setInterval(() => {
-    runtime.checkpoint().catch((error) => log.error('detector checkpoint failed; will retry', error))
-  }, config.checkpointIntervalMs)
-  checkpointTimer.unref()
-
-  // SLOs are evaluated every minute from the rollups; their alerts go to the router like findings.
-  const slos = await loadSloDirectory(join(config.alertsDir, 'slos'))
-  const sloEvaluator = createSloEvaluator({
+  const alertRouter = await startAlertRouterService({
+    bus,
     client,
-    slos,
-    onAlerts: (alerts) =>
-      bus.publish(
-        topics.alerts,
-        alerts.map((alert) => ({ key: `${alert.tenant}/${alert.labels.alertname}`, value: alert })),
-      ),
+    routing: config.routing,
+    config: config.alertRouter,
+    registry,
+    log,
   })
-  const stopSloSchedule = startSloSchedule(sloEvaluator, {
-    onError: (error) => log.error('SLO evaluation failed; next run in a minute', error),
-  })
-  log.info(`evaluating ${slos.length} SLOs every minute: ${slos.map((slo) => slo.name).join(', ')}`)
+  const ingester = await subscribeIngester(
+    bus,
+    { events: createEventWriter(client), quarantine: createQuarantineWriter(client), findings: findingStore },
+    registry,
+  )
+  const detector = await startDetectorService({ bus, client, config, registry, log })
 
   const collectorApp = createServiceApp({ authenticator, metrics: registry, ready: () => ready })
   mountCollectorRoutes(collectorApp, { bus, authenticator, metrics: registry, config: config.collector })
@@ -145,7 +89,7 @@ export async function startAllInOne(config: AllInOneConfig, log: Log): Promise<R
       authenticator,
       client,
       findings: findingStore,
-      slos: sloEvaluator,
+      slos: detector.sloEvaluator,
       dashboardsDir: config.dashboardsDir,
     }),
   )
@@ -165,14 +109,12 @@ export async function startAllInOne(config: AllInOneConfig, log: Log): Promise<R
     stop() {
       stopping ??= (async () => {
         ready = false
-        clearInterval(checkpointTimer)
-        await stopSloSchedule()
         // Servers first: in-flight requests finish (and are stored) before the bus closes.
         await Promise.all([closeServer(collectorServer), closeServer(dashboardServer)])
         await bus.close()
-        for (const subscription of subscriptions) await subscription.close()
-        await runtime.checkpoint().catch((error) => log.error('final detector checkpoint failed', error))
-        await router.stop()
+        await ingester.close()
+        await detector.stop()
+        await alertRouter.stop()
         await client.close()
       })()
       return stopping

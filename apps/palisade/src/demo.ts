@@ -1,6 +1,6 @@
+import type { Log } from '@palisade/runtime'
 import { type GeneratedRecord, generateDemoTelemetry, type IncidentLabel } from '@palisade/scenario-generator'
 import { postRecords } from './collector-client.ts'
-import type { Log } from './log.ts'
 
 /** Options of {@link startDemoFeed}. */
 export interface DemoFeedOptions {

@@ -2,12 +2,12 @@ import { readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { formatParsers } from '@palisade/formats'
+import { createConsoleLog } from '@palisade/runtime'
 import { ConfigInvalidError } from '@palisade/settings'
 import { startAllInOne } from './all-in-one.ts'
 import { CliUsageError, parseReplayArgs } from './cli-args.ts'
 import { loadConfig } from './config.ts'
 import { startDemoFeed } from './demo.ts'
-import { createConsoleLog } from './log.ts'
 import { progressLine, replayFiles, summaryText } from './replay.ts'
 
 // The composition root of the `palisade` command: the only place that reads process.env.

@@ -8,6 +8,11 @@ export interface BusMessage<T = unknown> {
 export interface BusBatch<T = unknown> {
   topic: string
   messages: BusMessage<T>[]
+  /**
+   * Where the batch sits in a durable log (Kafka: partition and offset range), so that a consumer
+   * can name its writes after it (an insert deduplication token). Absent in-process.
+   */
+  position?: { partition: number; firstOffset: string; lastOffset: string }
 }
 
 /** What a consumer group does with each batch; resolving commits it, rejecting retries it. */

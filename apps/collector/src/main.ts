@@ -1,0 +1,36 @@
+import type { AddressInfo } from 'node:net'
+import {
+  closeServer,
+  createMetricsRegistry,
+  createServiceApp,
+  createTokenAuthenticator,
+  finishServiceApp,
+  listen,
+} from '@palisade/http-server'
+import { createKafkaBus } from '@palisade/kafka'
+import { createConsoleLog, runService } from '@palisade/runtime'
+import { mountCollectorRoutes } from './collector-routes.ts'
+import { loadConfig } from './config.ts'
+
+// Composition root of the standalone collector (distributed mode): HTTP in, Kafka out. A request is
+// answered only after the brokers acknowledged its records.
+const log = createConsoleLog('collector')
+
+await runService('collector', log, async () => {
+  const config = loadConfig(process.env)
+  const registry = createMetricsRegistry({ app: 'collector' })
+  const authenticator = createTokenAuthenticator({ [config.tenant]: config.token })
+  const bus = createKafkaBus({ brokers: config.brokers, clientId: 'palisade-collector', registry, log })
+  const app = createServiceApp({ authenticator, metrics: registry, ready: () => bus.connected() })
+  mountCollectorRoutes(app, { bus, authenticator, metrics: registry, config: config.collector })
+  finishServiceApp(app, (error) => log.error('request failed', error))
+  const server = await listen(app, config.collector.port, config.collector.host)
+  const { port } = server.address() as AddressInfo
+  return {
+    banner: `collector listening on http://${config.collector.host}:${port} (Kafka: ${config.brokers.join(',')})`,
+    async stop() {
+      await closeServer(server)
+      await bus.close()
+    },
+  }
+})

@@ -1,0 +1,2 @@
+export { createConsoleLog, type Log } from './console-log.ts'
+export { type RunningService, runService } from './run-service.ts'

@@ -1,0 +1,46 @@
+import { ConfigInvalidError } from '@palisade/settings'
+import type { Log } from './console-log.ts'
+
+/** A started service: what to print for its user, and how to stop it cleanly. */
+export interface RunningService {
+  banner: string
+  stop(): Promise<void>
+}
+
+/**
+ * Run a service until SIGINT or SIGTERM, then stop it (finish in-flight work, flush) and exit 0.
+ * A configuration with problems prints every one and exits 2; any other failure to start exits 1.
+ */
+export async function runService(
+  name: string,
+  log: Log,
+  start: () => Promise<RunningService>,
+): Promise<void> {
+  let running: RunningService
+  try {
+    running = await start()
+  } catch (error) {
+    if (error instanceof ConfigInvalidError || (error instanceof Error && 'problems' in error)) {
+      process.stderr.write(`${(error as Error).message}\n`)
+      process.exit(2)
+    }
+    log.error(`${name} failed to start`, error)
+    process.exit(1)
+  }
+  process.stdout.write(`${running.banner}\n`)
+  let signalled = false
+  const shutdown = (signal: string) => {
+    if (signalled) return
+    signalled = true
+    log.info(`${signal}: finishing in-flight work and stopping`)
+    running.stop().then(
+      () => process.exit(0),
+      (error) => {
+        log.error('shutdown failed', error)
+        process.exit(1)
+      },
+    )
+  }
+  process.on('SIGINT', () => shutdown('SIGINT'))
+  process.on('SIGTERM', () => shutdown('SIGTERM'))
+}

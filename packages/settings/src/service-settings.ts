@@ -1,0 +1,51 @@
+import { resolve } from 'node:path'
+import type { EnvReader } from './env-reader.ts'
+
+/** Where ClickHouse is: a server (`CLICKHOUSE_URL`), or an embedded engine in a data directory. */
+export type ClickHouseSetting =
+  | { kind: 'server'; url: string; username?: string; password?: string; database?: string }
+  | { kind: 'embedded'; dataDir: string }
+
+/** `KAFKA_BROKERS`: comma-separated `host:port` list; required by the apps of distributed mode. */
+export function readKafkaBrokers(env: EnvReader): string[] {
+  const raw = env.optionalString('KAFKA_BROKERS')
+  if (!raw) {
+    env.problem('KAFKA_BROKERS is required: comma-separated host:port of the Kafka brokers')
+    return []
+  }
+  const brokers = raw
+    .split(',')
+    .map((broker) => broker.trim())
+    .filter(Boolean)
+  for (const broker of brokers) {
+    if (!/^[A-Za-z0-9.\-_[\]:]+:\d{1,5}$/.test(broker))
+      env.problem(`KAFKA_BROKERS: "${broker}" is not host:port`)
+  }
+  return brokers
+}
+
+/**
+ * `CLICKHOUSE_URL` (+ `CLICKHOUSE_USER`, `CLICKHOUSE_PASSWORD`, `CLICKHOUSE_DATABASE`) for a server;
+ * without it, an embedded engine in `<PALISADE_DATA_DIR>/clickhouse` (one process per directory).
+ */
+export function readClickHouse(env: EnvReader): ClickHouseSetting {
+  const url = env.url('CLICKHOUSE_URL')
+  if (url) {
+    return {
+      kind: 'server',
+      url,
+      username: env.optionalString('CLICKHOUSE_USER'),
+      password: env.optionalString('CLICKHOUSE_PASSWORD'),
+      database: env.optionalString('CLICKHOUSE_DATABASE'),
+    }
+  }
+  return { kind: 'embedded', dataDir: resolve(env.string('PALISADE_DATA_DIR', './data'), 'clickhouse') }
+}
+
+/** `PALISADE_TOKEN` (required, 16+ characters) and the tenant it acts for (`PALISADE_TENANT`). */
+export function readApiToken(env: EnvReader): { token: string; tenant: string } {
+  const token = env.optionalString('PALISADE_TOKEN') ?? ''
+  if (token.length < 16)
+    env.problem('PALISADE_TOKEN is required (16+ characters): the bearer token of the API and /metrics')
+  return { token, tenant: env.string('PALISADE_TENANT', 'default') }
+}
