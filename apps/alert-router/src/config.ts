@@ -1,6 +1,14 @@
 import { fileURLToPath } from 'node:url'
-import type { RoutingConfig } from '@palisade/alerting'
-import type { EnvReader } from '@palisade/settings'
+import { parseRoutingConfig, type RoutingConfig } from '@palisade/alerting'
+import {
+  type ClickHouseSetting,
+  createEnvReader,
+  type Env,
+  type EnvReader,
+  readApiToken,
+  readClickHouse,
+  readKafkaBrokers,
+} from '@palisade/settings'
 import { pagerDutyEventsUrl } from './receivers/pagerduty-events-v2.ts'
 
 /** The repository's routing file, `alerts/routing.yaml`: the default of `PALISADE_ALERT_ROUTING_FILE`. */
@@ -57,4 +65,39 @@ export function readAlertRouterConfig(
     return { name: receiver.name, kind: 'webhook', url: url ?? '' }
   })
   return { receivers }
+}
+
+/** The standalone alert router's settings (distributed mode). */
+export interface AlertRouterAppConfig {
+  brokers: string[]
+  clickhouse: ClickHouseSetting
+  token: string
+  tenant: string
+  routing: RoutingConfig
+  receivers: AlertRouterConfig
+  /** Health and metrics listen address (default 127.0.0.1:9094). */
+  host: string
+  port: number
+}
+
+/**
+ * The alert router's configuration from the environment and the routing file it names
+ * (`PALISADE_ALERT_ROUTING_FILE`, default `alerts/routing.yaml`); every problem reported at once.
+ * Here every declared receiver must be configured: this process exists to deliver.
+ */
+export function loadConfig(env: Env, readText: (path: string) => string): AlertRouterAppConfig {
+  const read = createEnvReader(env)
+  const routingFile = read.string('PALISADE_ALERT_ROUTING_FILE', defaultRoutingFile)
+  const routing = parseRoutingConfig(readText(routingFile))
+  const config = {
+    brokers: readKafkaBrokers(read),
+    clickhouse: readClickHouse(read),
+    ...readApiToken(read),
+    routing,
+    receivers: readAlertRouterConfig(read, routing),
+    host: read.string('PALISADE_ALERT_ROUTER_HOST', '127.0.0.1'),
+    port: read.port('PALISADE_ALERT_ROUTER_PORT', 9094),
+  }
+  read.done()
+  return config
 }

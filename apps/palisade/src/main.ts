@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { migrate, migrationsDir, openClickHouse } from '@palisade/clickhouse'
 import { formatParsers } from '@palisade/formats'
 import { createConsoleLog } from '@palisade/runtime'
-import { ConfigInvalidError } from '@palisade/settings'
+import { ConfigInvalidError, createEnvReader, readClickHouse } from '@palisade/settings'
 import { startAllInOne } from './all-in-one.ts'
 import { CliUsageError, parseReplayArgs } from './cli-args.ts'
 import { loadConfig } from './config.ts'
@@ -19,6 +20,9 @@ const usage = `usage: palisade <command>
 commands:
   start    run the all-in-one process on the embedded engine (collector, detectors, alert router, dashboard)
   demo     start, then feed it a day of generated telemetry with injected incidents
+  collector | ingester | detector | alert-router | dashboard
+           run one app alone (distributed mode: KAFKA_BROKERS, CLICKHOUSE_URL, PALISADE_TOKEN, ...)
+  migrate  apply the sql/ migrations to CLICKHOUSE_URL (or the embedded engine in PALISADE_DATA_DIR)
   replay <format> <file...> [--fields "..."] [--option k=v] [--allow-rejects] [--url URL] [--token T]
            send files (plain or gzip) to a running collector (PALISADE_COLLECTOR_URL, default
            http://127.0.0.1:4318; token: --token, PALISADE_TOKEN or <PALISADE_DATA_DIR>/token);
@@ -119,10 +123,43 @@ async function runReplay(argv: string[]): Promise<void> {
   }
 }
 
+/** The standalone apps, by command: each is its own composition root. */
+const apps: Record<string, () => Promise<unknown>> = {
+  collector: () => import('@palisade/collector/main'),
+  ingester: () => import('@palisade/ingester/main'),
+  detector: () => import('@palisade/detector/main'),
+  'alert-router': () => import('@palisade/alert-router/main'),
+  dashboard: () => import('@palisade/dashboard/main'),
+}
+
+async function runMigrate(): Promise<void> {
+  const read = createEnvReader(process.env)
+  const target = readClickHouse(read)
+  const cluster = read.optionalString('CLICKHOUSE_CLUSTER')
+  read.done()
+  if (cluster) {
+    throw new ConfigInvalidError([
+      'CLICKHOUSE_CLUSTER is not supported yet: apply the migrations per replica (see README, Run distributed)',
+    ])
+  }
+  const client = await openClickHouse(target)
+  try {
+    const applied = await migrate(client, {
+      dir: migrationsDir,
+      onApplied: (m) => log.info(`applied migration ${m.name}`),
+    })
+    process.stdout.write(`${applied.length} migration(s) applied; schema is up to date\n`)
+  } finally {
+    await client.close()
+  }
+}
+
 const command = process.argv[2]
 try {
   if (command === 'start' || command === 'demo') await runStart(command === 'demo')
   else if (command === 'replay') await runReplay(process.argv.slice(3))
+  else if (command === 'migrate') await runMigrate()
+  else if (command !== undefined && command in apps) await apps[command]!()
   else {
     process.stderr.write(usage)
     process.exit(command === undefined || command === '--help' ? 0 : 2)

@@ -1,0 +1,53 @@
+import { readFileSync } from 'node:fs'
+import type { AddressInfo } from 'node:net'
+import { migrate, migrationsDir, openClickHouse } from '@palisade/clickhouse'
+import {
+  closeServer,
+  createMetricsRegistry,
+  createServiceApp,
+  createTokenAuthenticator,
+  finishServiceApp,
+  listen,
+} from '@palisade/http-server'
+import { createKafkaBus } from '@palisade/kafka'
+import { createConsoleLog, runService } from '@palisade/runtime'
+import { startAlertRouterService } from './alert-router-service.ts'
+import { loadConfig } from './config.ts'
+
+// Composition root of the standalone alert router: findings and alerts from Kafka (group
+// `alert-router`), notifications out, the ledger in ClickHouse. Run one per cluster: the ledger
+// and group timers are its state.
+const log = createConsoleLog('alert-router')
+
+await runService('alert-router', log, async () => {
+  const config = loadConfig(process.env, (path) => readFileSync(path, 'utf8'))
+  const registry = createMetricsRegistry({ app: 'alert-router' })
+  const client = await openClickHouse(config.clickhouse)
+  await migrate(client, { dir: migrationsDir })
+  const bus = createKafkaBus({ brokers: config.brokers, clientId: 'palisade-alert-router', registry, log })
+  const service = await startAlertRouterService({
+    bus,
+    client,
+    routing: config.routing,
+    config: config.receivers,
+    registry,
+    log,
+  })
+  const app = createServiceApp({
+    authenticator: createTokenAuthenticator({ [config.tenant]: config.token }),
+    metrics: registry,
+    ready: () => bus.connected(),
+  })
+  finishServiceApp(app, (error) => log.error('request failed', error))
+  const server = await listen(app, config.port, config.host)
+  const { port } = server.address() as AddressInfo
+  return {
+    banner: `alert router consuming from ${config.brokers.join(',')}; health and metrics on http://${config.host}:${port}`,
+    async stop() {
+      await closeServer(server)
+      await service.stop()
+      await bus.close()
+      await client.close()
+    },
+  }
+})

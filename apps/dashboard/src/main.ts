@@ -1,0 +1,55 @@
+import type { AddressInfo } from 'node:net'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { createFindingStore, migrate, migrationsDir, openClickHouse } from '@palisade/clickhouse'
+import { createSloEvaluator, loadSloDirectory } from '@palisade/detector'
+import {
+  closeServer,
+  createMetricsRegistry,
+  createServiceApp,
+  createTokenAuthenticator,
+  finishServiceApp,
+  listen,
+} from '@palisade/http-server'
+import { createConsoleLog, runService } from '@palisade/runtime'
+import { loadConfig } from './config.ts'
+import { createDashboardRoutes } from './dashboard-app.ts'
+
+// Composition root of the standalone dashboard: reads ClickHouse only (findings, rollups, the
+// alert ledger); stateless apart from login sessions, so several can run behind a sticky balancer.
+const log = createConsoleLog('dashboard')
+const repoRoot = fileURLToPath(new URL('../../..', import.meta.url))
+
+await runService('dashboard', log, async () => {
+  const config = loadConfig(process.env, repoRoot)
+  const registry = createMetricsRegistry({ app: 'dashboard' })
+  const client = await openClickHouse(config.clickhouse)
+  await migrate(client, { dir: migrationsDir })
+  const authenticator = createTokenAuthenticator({ [config.tenant]: config.token })
+  // SLO status is computed on request from the rollups; alerts are the detector's job, not ours.
+  const slos = createSloEvaluator({
+    client,
+    slos: await loadSloDirectory(join(config.alertsDir, 'slos')),
+    onAlerts: () => {},
+  })
+  const app = createServiceApp({ authenticator, metrics: registry, ready: () => true })
+  app.use(
+    createDashboardRoutes({
+      authenticator,
+      client,
+      findings: createFindingStore(client),
+      slos,
+      dashboardsDir: config.dashboardsDir,
+    }),
+  )
+  finishServiceApp(app, (error) => log.error('request failed', error))
+  const server = await listen(app, config.port, config.host)
+  const { port } = server.address() as AddressInfo
+  return {
+    banner: `dashboard on http://${config.host}:${port}`,
+    async stop() {
+      await closeServer(server)
+      await client.close()
+    },
+  }
+})

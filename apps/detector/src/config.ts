@@ -1,0 +1,38 @@
+import { resolve } from 'node:path'
+import {
+  type ClickHouseSetting,
+  createEnvReader,
+  type Env,
+  readApiToken,
+  readClickHouse,
+  readKafkaBrokers,
+} from '@palisade/settings'
+import type { DetectorServiceConfig } from './detector-service.ts'
+
+/** The standalone detector's settings (distributed mode). */
+export interface DetectorConfig extends DetectorServiceConfig {
+  brokers: string[]
+  clickhouse: ClickHouseSetting
+  token: string
+  tenant: string
+  /** Health and metrics listen address (default 127.0.0.1:9102). */
+  host: string
+  port: number
+}
+
+/** Pure: the detector's configuration from the environment; every problem reported at once. */
+export function loadConfig(env: Env, repoRoot: string): DetectorConfig {
+  const read = createEnvReader(env)
+  const config = {
+    brokers: readKafkaBrokers(read),
+    clickhouse: readClickHouse(read),
+    ...readApiToken(read),
+    host: read.string('PALISADE_DETECTOR_HOST', '127.0.0.1'),
+    port: read.port('PALISADE_DETECTOR_PORT', 9102),
+    alertsDir: resolve(read.string('PALISADE_ALERTS_DIR', resolve(repoRoot, 'alerts'))),
+    newEdgeLearningMs: read.positiveInt('PALISADE_NEW_EDGE_LEARNING_MS', 3_600_000),
+    checkpointIntervalMs: read.positiveInt('PALISADE_CHECKPOINT_INTERVAL_MS', 10_000),
+  }
+  read.done()
+  return config
+}

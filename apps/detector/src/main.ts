@@ -1,0 +1,47 @@
+import type { AddressInfo } from 'node:net'
+import { fileURLToPath } from 'node:url'
+import { migrate, migrationsDir, openClickHouse } from '@palisade/clickhouse'
+import {
+  closeServer,
+  createMetricsRegistry,
+  createServiceApp,
+  createTokenAuthenticator,
+  finishServiceApp,
+  listen,
+} from '@palisade/http-server'
+import { createKafkaBus } from '@palisade/kafka'
+import { createConsoleLog, runService } from '@palisade/runtime'
+import { loadConfig } from './config.ts'
+import { startDetectorService } from './detector-service.ts'
+
+// Composition root of the standalone detector: events from Kafka (group `detector`) through the
+// detectors, findings and SLO burn-rate alerts back to Kafka. Detector state is per tenant: scale
+// out by tenant, one group per shard (a later step).
+const log = createConsoleLog('detector')
+const repoRoot = fileURLToPath(new URL('../../..', import.meta.url))
+
+await runService('detector', log, async () => {
+  const config = loadConfig(process.env, repoRoot)
+  const registry = createMetricsRegistry({ app: 'detector' })
+  const client = await openClickHouse(config.clickhouse)
+  await migrate(client, { dir: migrationsDir })
+  const bus = createKafkaBus({ brokers: config.brokers, clientId: 'palisade-detector', registry, log })
+  const detector = await startDetectorService({ bus, client, config, registry, log })
+  const app = createServiceApp({
+    authenticator: createTokenAuthenticator({ [config.tenant]: config.token }),
+    metrics: registry,
+    ready: () => bus.connected(),
+  })
+  finishServiceApp(app, (error) => log.error('request failed', error))
+  const server = await listen(app, config.port, config.host)
+  const { port } = server.address() as AddressInfo
+  return {
+    banner: `detector consuming from ${config.brokers.join(',')}; health and metrics on http://${config.host}:${port}`,
+    async stop() {
+      await closeServer(server)
+      await detector.stop()
+      await bus.close()
+      await client.close()
+    },
+  }
+})
