@@ -1,0 +1,46 @@
+import type { ParseResult } from '../format-parser.ts'
+import { FlowRecordUnreadableError } from './flow-record-error.ts'
+
+/**
+ * A flow event as the flow parsers build it: the fields of the schema's `flow` kind, nothing else
+ * (the schema is strict). `ts` is epoch ms; optional fields left undefined take the schema's
+ * defaults, so a parser leaves out what its source does not say instead of writing a guess.
+ */
+export interface FlowFields {
+  event_id: string
+  ts: number
+  source: string
+  service?: string | undefined
+  src_identity?: string | undefined
+  dst_identity?: string | undefined
+  src_ip?: string | undefined
+  dst_ip?: string | undefined
+  src_port?: number | undefined
+  dst_port: number
+  protocol: 'tcp' | 'udp' | 'icmp' | 'other'
+  verdict?: 'allowed' | 'dropped' | 'denied' | 'error' | undefined
+  bytes_sent?: number | undefined
+  bytes_received?: number | undefined
+  packets?: number | undefined
+  duration_ms?: number | undefined
+}
+
+/**
+ * Map one source record and file the outcome: the event, or a rejection with the reason a field
+ * reader gave. Only `FlowRecordUnreadableError` is a rejection; any other error is a bug and
+ * propagates.
+ */
+export function collectFlow(result: ParseResult, line: number, raw: string, map: () => FlowFields): void {
+  let fields: FlowFields
+  try {
+    fields = map()
+  } catch (error) {
+    if (!(error instanceof FlowRecordUnreadableError)) throw error
+    result.rejected.push({ line, raw, reason: error.message })
+    return
+  }
+  // Undefined members would reach the validator as present-but-wrong fields.
+  const event: Record<string, unknown> = {}
+  for (const [key, value] of Object.entries(fields)) if (value !== undefined) event[key] = value
+  result.records.push({ line, raw, kind: 'flow', event })
+}

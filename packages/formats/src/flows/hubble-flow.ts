@@ -1,0 +1,153 @@
+// Cilium Hubble flows as `hubble observe -o json` prints them and the Hubble exporter writes them
+// (events.log), one JSON object per line (a JSON array is read too):
+//
+//   line     = { "flow": flow, "node_name", "time" }     ; GetFlowsResponse, wrapped
+//            / flow                                     ; bare flow objects
+//            / { "lost_events" | "node_status" | ... }  ; other responses: not flows
+//   flow     = { time (RFC 3339, ns), uuid?, verdict, drop_reason_desc?, drop_reason?,
+//                IP: { source, destination, ipVersion },
+//                l4: { TCP | UDP | SCTP: { source_port, destination_port } / ICMPv4 | ICMPv6: { type, code } },
+//                source, destination: endpoint, destination_service?: { name, namespace },
+//                Type (L3_L4 / L7), l7?, traffic_direction, is_reply, node_name, ... }
+//   endpoint = { namespace?, pod_name?, workloads?: [ { name, kind } ], labels: [ "k8s:..." / "reserved:..." ], identity }
+//   verdict  = FORWARDED / DROPPED / ERROR / AUDIT / REDIRECTED / TRACED / TRANSLATED
+//
+// Verdicts: FORWARDED, REDIRECTED (to a proxy), TRACED, TRANSLATED and AUDIT (a policy in audit
+// mode would have denied it, but let it through) are allowed; ERROR is error. DROPPED is denied when
+// a policy decided it: POLICY_DENIED (no allow rule matched, default deny), POLICY_DENY (an explicit
+// deny rule) and AUTH_REQUIRED (mutual authentication missing); any other drop (INVALID_SOURCE_IP,
+// CT_MAP_INSERTION_FAILED, ...) is dropped. The schema has no reason field for flows, so which of
+// the three policy drops it was stays in the raw record only.
+
+import { deriveEventId } from '@palisade/schema'
+import type { FormatParser, ParseResult } from '../format-parser.ts'
+import { splitJsonRecords, splitLines } from '../native-ndjson.ts'
+import { readField } from './field-readers.ts'
+import { collectFlow, type FlowFields } from './flow-record.ts'
+import { FlowRecordUnreadableError } from './flow-record-error.ts'
+
+const allowedVerdicts = new Set(['FORWARDED', 'REDIRECTED', 'TRACED', 'TRANSLATED', 'AUDIT'])
+/** Drop reasons that are a policy's decision, by name and by number (flow.proto DropReason). */
+const policyDrops = new Set<string | number>(['POLICY_DENIED', 'POLICY_DENY', 'AUTH_REQUIRED', 133, 181, 189])
+/** Top-level keys of GetFlowsResponse lines that are not flows. */
+const otherResponses = ['lost_events', 'node_status', 'agent_event', 'debug_event']
+
+function asObject(value: unknown): Record<string, unknown> | undefined {
+  return value !== null && typeof value === 'object' && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : undefined
+}
+
+/**
+ * The endpoint's workload: `namespace/workload` (a Deployment outlives its pods), else
+ * `namespace/pod`, else Cilium's reserved identity (`reserved:world`, `reserved:host`, ...), which
+ * names what is outside the cluster's pods.
+ */
+function identity(endpoint: Record<string, unknown> | undefined): string | undefined {
+  if (endpoint === undefined) return undefined
+  const namespace = endpoint.namespace
+  const workload = asObject(Array.isArray(endpoint.workloads) ? endpoint.workloads[0] : undefined)
+  if (typeof namespace === 'string' && namespace !== '') {
+    if (typeof workload?.name === 'string' && workload.name !== '') return `${namespace}/${workload.name}`
+    if (typeof endpoint.pod_name === 'string' && endpoint.pod_name !== '')
+      return `${namespace}/${endpoint.pod_name}`
+  }
+  const labels = Array.isArray(endpoint.labels) ? endpoint.labels : []
+  return labels.find((label): label is string => typeof label === 'string' && label.startsWith('reserved:'))
+}
+
+function verdictOf(flow: Record<string, unknown>): FlowFields['verdict'] {
+  const verdict = flow.verdict
+  if (typeof verdict === 'string' && allowedVerdicts.has(verdict)) return 'allowed'
+  if (verdict === 'ERROR') return 'error'
+  if (verdict === 'DROPPED') {
+    const reason = flow.drop_reason_desc ?? flow.drop_reason
+    return (typeof reason === 'string' || typeof reason === 'number') && policyDrops.has(reason)
+      ? 'denied'
+      : 'dropped'
+  }
+  throw new FlowRecordUnreadableError(
+    'verdict: absent or not a Hubble verdict (FORWARDED, DROPPED, ERROR, ...)',
+  )
+}
+
+function mapLine(value: unknown): FlowFields {
+  const line = readField.object(value, 'record')
+  const other = otherResponses.find((key) => key in line)
+  if (line.flow === undefined && other !== undefined) {
+    // lost_events says Hubble's buffer overflowed: flows were lost before they reached us.
+    throw new FlowRecordUnreadableError(`not a flow: a ${other} response`)
+  }
+  const flow = line.flow === undefined ? line : readField.object(line.flow, 'flow')
+  const ip = asObject(flow.IP)
+  if (ip === undefined) throw new FlowRecordUnreadableError('IP: absent: not an IP flow (no addresses)')
+  const l4 = asObject(flow.l4)
+  const transport = asObject(l4?.TCP) ?? asObject(l4?.UDP) ?? asObject(l4?.SCTP)
+  let protocol: FlowFields['protocol']
+  let srcPort: number | undefined
+  let dstPort: number
+  if (transport !== undefined) {
+    protocol = l4?.TCP !== undefined ? 'tcp' : l4?.UDP !== undefined ? 'udp' : 'other'
+    // proto3 JSON leaves out zero values: a missing port is port 0.
+    srcPort = readField.port(transport.source_port ?? 0, 'l4.source_port')
+    dstPort = readField.port(transport.destination_port ?? 0, 'l4.destination_port')
+  } else if (l4?.ICMPv4 !== undefined || l4?.ICMPv6 !== undefined) {
+    // ICMP has no ports; dst_port is required, and 0 is what AWS writes for ICMP too.
+    protocol = 'icmp'
+    dstPort = 0
+  } else {
+    throw new FlowRecordUnreadableError(
+      'l4: no TCP, UDP, SCTP or ICMP layer: a flow needs a destination port',
+    )
+  }
+  const time = flow.time ?? line.time
+  const service = asObject(flow.destination_service)?.name
+  return {
+    // A flow's uuid (Hubble 0.11 and later) is its own id; older flows are named by their content,
+    // wrapped or bare alike.
+    event_id:
+      typeof flow.uuid === 'string' && flow.uuid !== '' ? flow.uuid : deriveEventId('hubble-flow', flow),
+    ts: Math.floor(readField.rfc3339(time, 'flow.time')),
+    source: 'hubble-flow',
+    service: typeof service === 'string' && service !== '' ? service : undefined,
+    src_identity: identity(asObject(flow.source)),
+    dst_identity: identity(asObject(flow.destination)),
+    src_ip: readField.ip(ip.source, 'IP.source'),
+    dst_ip: readField.ip(ip.destination, 'IP.destination'),
+    src_port: srcPort,
+    dst_port: dstPort,
+    protocol,
+    verdict: verdictOf(flow),
+  }
+}
+
+function parse(input: string): ParseResult {
+  const result: ParseResult = { records: [], rejected: [] }
+  let values: ReturnType<typeof splitJsonRecords>
+  try {
+    values = splitJsonRecords(input)
+  } catch (error) {
+    result.rejected.push({
+      line: 1,
+      raw: input,
+      reason: `not a valid JSON array: ${(error as Error).message}`,
+    })
+    return result
+  }
+  for (const value of values) {
+    if (value.reason !== undefined)
+      result.rejected.push({ line: value.line, raw: value.raw, reason: value.reason })
+    else collectFlow(result, value.line, value.raw, () => mapLine(value.value))
+  }
+  return result
+}
+
+/** Cilium Hubble flows: `hubble observe -o json` / exporter lines, wrapped or bare. */
+export const hubbleFlowParser: FormatParser = {
+  name: 'hubble-flow',
+  description:
+    'Cilium Hubble flows (hubble observe -o json, exporter events.log), wrapped or bare, JSON lines',
+  kinds: ['flow'],
+  parse,
+  splitInput: splitLines,
+}
