@@ -25,6 +25,7 @@ CREATE TABLE IF NOT EXISTS flow_events
     bytes_received  UInt64 CODEC(T64, ZSTD(1)),
     packets         UInt64 CODEC(T64, ZSTD(1)),
     duration_ms     Float64 CODEC(Gorilla, ZSTD(1)),
+    encrypted       Nullable(Bool),
     INDEX idx_event_id event_id TYPE bloom_filter(0.001) GRANULARITY 2
 )
 ENGINE = MergeTree

@@ -19,6 +19,10 @@ export const flowEvent = z.strictObject({
   bytes_received: z.number().int().nonnegative().default(0).describe('Bytes from destination to source'),
   packets: z.number().int().nonnegative().default(0).describe('Packets in both directions'),
   duration_ms: z.number().nonnegative().default(0).describe('Flow duration in ms'),
+  encrypted: z
+    .boolean()
+    .optional()
+    .describe('Whether the flow was encrypted (Azure VNet encryption status, mTLS)'),
 })
 
 /** One authentication attempt at an identity provider or gateway. */

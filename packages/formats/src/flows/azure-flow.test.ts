@@ -222,13 +222,21 @@ describe('azure-vnet-flow > edge cases', () => {
     expectStableIds(azureVnetFlowParser, text)
   })
 
-  it('checks the encryption status though the schema has no field for it', () => {
+  it('maps the encryption status and rejects one it cannot read', () => {
     const result = parse(
       JSON.stringify({
-        records: [vnetRecord(['1704067200000,10.0.0.6,192.0.2.180,1,443,6,O,B,maybe,0,0,0,0'])],
+        records: [
+          vnetRecord([
+            '1704067200000,10.0.0.6,192.0.2.180,1,443,6,O,B,maybe,0,0,0,0',
+            '1704067200000,10.0.0.6,192.0.2.180,2,443,6,O,B,X,0,0,0,0',
+            '1704067200000,10.0.0.6,192.0.2.180,3,443,6,O,B,NX_HW_NOT_PRESENT,0,0,0,0',
+          ]),
+        ],
       }),
     )
     expect(result.rejected[0]!.reason).toBe('flowTuple encryption (field 9): not X, NX or NX_<reason>')
+    expect(result.records.map((record) => record.event.encrypted)).toEqual([true, false])
+    expectValidFlows(result)
   })
 
   it('rejects bad states and directions, and points an NSG record to its parser', () => {

@@ -19,9 +19,8 @@
 //                 ; ts epoch milliseconds; proto IANA number; state B / C / E / D (D: denied);
 //                 ; encryption X (encrypted) / NX / NX_<reason> (not encrypted, and why)
 //
-// Each tuple is one flow event. Line numbers are those of the tuple in the input. The schema has no
-// field for VNet encryption status: it is read and checked, and kept in the event id's record, but
-// not mapped.
+// Each tuple is one flow event. Line numbers are those of the tuple in the input. VNet encryption
+// status becomes `encrypted` (X: true; NX and NX_<reason>: false, the reason kept in the raw record).
 
 import { deriveEventId } from '@palisade/schema'
 import type { FormatParser, ParseResult } from '../format-parser.ts'
@@ -201,6 +200,7 @@ const vnetFormat: AzureFlowFormat = {
       protocol: readField.ipProtocol(readField.count(fields[5], 'flowTuple protocol (field 6)')),
       // D is the only deny: flows begin, continue and end only when allowed.
       verdict: state === 'D' ? 'denied' : 'allowed',
+      encrypted: fields[8] === 'X',
       ...traffic(fields, 9),
     }
   },
@@ -299,7 +299,7 @@ export const azureNsgFlowParser: FormatParser = {
   parse: (input) => parseWith(nsgFormat, input),
 }
 
-/** Azure virtual network (VNet) flow logs: each flow tuple is an event; encryption status is not mapped. */
+/** Azure virtual network (VNet) flow logs: each flow tuple is an event, with its encryption status. */
 export const azureVnetFlowParser: FormatParser = {
   name: 'azure-vnet-flow',
   description:

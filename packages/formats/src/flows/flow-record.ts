@@ -23,6 +23,7 @@ export interface FlowFields {
   bytes_received?: number | undefined
   packets?: number | undefined
   duration_ms?: number | undefined
+  encrypted?: boolean | undefined
 }
 
 /**
