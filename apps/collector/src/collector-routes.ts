@@ -6,7 +6,10 @@ import type { Registry } from 'prom-client'
 import { createAdmissionControl } from './admission-control.ts'
 import { createCollectorMetrics } from './collector-metrics.ts'
 import type { CollectorConfig } from './config.ts'
-import { createIngestHandler } from './ingest-route.ts'
+import { createIngestHandler, type IngestOptions } from './ingest-route.ts'
+import { createOpaDecisionLogRoute } from './opa-decision-log-route.ts'
+import { loadOtlpProtobuf } from './otlp-protobuf.ts'
+import { createOtlpRoute } from './otlp-routes.ts'
 
 /** Mount the collector's routes on a service app (one made by `createServiceApp`). */
 export function mountCollectorRoutes(
@@ -19,22 +22,28 @@ export function mountCollectorRoutes(
     now?: () => number
   },
 ): void {
-  const handler = createIngestHandler(
-    {
-      bus: deps.bus,
-      limits: {
-        maxBodyBytes: deps.config.maxBodyBytes,
-        maxDecompressedBytes: deps.config.maxDecompressedBytes,
-      },
-      admission: createAdmissionControl({
-        maxConcurrentRequests: deps.config.maxConcurrentRequests,
-        maxBytesInFlight: deps.config.maxBytesInFlight,
-        retryAfterSeconds: 1,
-      }),
-      metrics: createCollectorMetrics(deps.metrics),
-      now: deps.now ?? Date.now,
+  // One set of limits, one admission control and one set of metrics for every ingest route.
+  const options: IngestOptions = {
+    bus: deps.bus,
+    limits: {
+      maxBodyBytes: deps.config.maxBodyBytes,
+      maxDecompressedBytes: deps.config.maxDecompressedBytes,
     },
-    formatParsers,
-  )
-  app.post('/v1/ingest/:format', requireToken(deps.authenticator), handler)
+    admission: createAdmissionControl({
+      maxConcurrentRequests: deps.config.maxConcurrentRequests,
+      maxBytesInFlight: deps.config.maxBytesInFlight,
+      retryAfterSeconds: 1,
+    }),
+    metrics: createCollectorMetrics(deps.metrics),
+    now: deps.now ?? Date.now,
+  }
+  const token = requireToken(deps.authenticator)
+  app.post('/v1/ingest/:format', token, createIngestHandler(options, formatParsers))
+  const otlp = { parsers: formatParsers, protobuf: loadOtlpProtobuf(), authenticator: deps.authenticator }
+  app.post('/v1/logs', ...createOtlpRoute(options, 'logs', otlp))
+  app.post('/v1/metrics', ...createOtlpRoute(options, 'metrics', otlp))
+  const opa = formatParsers.get('opa-decision-log')
+  if (!opa) throw new Error('the format registry has no "opa-decision-log" parser')
+  // OPA's `decision_logs` service URL is `<collector>/v1/opa`; the agent appends `/logs`.
+  app.post('/v1/opa/logs', token, createOpaDecisionLogRoute(options, opa))
 }

@@ -22,7 +22,12 @@ export class BodyTooLargeError extends IngestRequestError {
 
 /** The body cannot be read at all: bad gzip, bad encoding, a JSON array that does not parse. */
 export class BodyUnreadableError extends IngestRequestError {
-  constructor(message: string, cause?: unknown) {
+  constructor(
+    message: string,
+    cause?: unknown,
+    /** The bytes as received, when they were read (a body that is not valid gzip, say). */
+    readonly received?: Buffer,
+  ) {
     super(400, 'BODY_UNREADABLE', message, { cause })
   }
 }

@@ -158,6 +158,8 @@ export function createIngestEndpoint(
   options: IngestOptions,
   label: (request: Request) => string,
   handle: (request: Request, response: Response, body: Buffer) => Promise<void>,
+  /** Answers a body that cannot even be decoded, instead of 400 (see the OPA route). */
+  onUnreadable?: (request: Request, response: Response, error: BodyUnreadableError) => Promise<void>,
 ) {
   return async (request: Request, response: Response): Promise<void> => {
     const name = label(request)
@@ -182,7 +184,15 @@ export function createIngestEndpoint(
       { attributes: { 'palisade.format': name } },
       async (span) => {
         try {
-          await handle(request, response, await readBody(request, options.limits))
+          let body: Buffer
+          try {
+            body = await readBody(request, options.limits)
+          } catch (error) {
+            if (!(onUnreadable && error instanceof BodyUnreadableError)) throw error
+            await onUnreadable(request, response, error)
+            return
+          }
+          await handle(request, response, body)
         } catch (error) {
           span.recordException(error as Error)
           span.setStatus({ code: SpanStatusCode.ERROR })
@@ -248,4 +258,27 @@ export function createIngestHandler(options: IngestOptions, parsers: ReadonlyMap
     }
     await endpoint(request, response)
   }
+}
+
+/**
+ * Quarantine a whole body that could not be decoded (kept as base64, since it is not text), and
+ * resolve once the bus holds it: nothing a client sent is dropped, even when it is unreadable.
+ */
+export async function quarantineBody(
+  options: IngestOptions,
+  context: { tenant: string; kind: string },
+  received: Buffer,
+  reason: string,
+): Promise<void> {
+  const record: QuarantinedRecord = {
+    tenant: context.tenant,
+    kind: context.kind,
+    line: 1,
+    raw: `base64:${received.toString('base64')}`,
+    reason,
+    request_id: randomUUID(),
+    received_at: options.now(),
+  }
+  await options.bus.publish(topics.quarantine, [{ key: `${context.tenant}/quarantine`, value: record }])
+  options.metrics.records.inc({ kind: context.kind, outcome: 'rejected' })
 }

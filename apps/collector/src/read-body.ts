@@ -55,6 +55,6 @@ export async function readBody(request: IncomingMessage, limits: BodyLimits): Pr
     })
   } catch (error) {
     if (error instanceof BodyTooLargeError) throw error
-    throw new BodyUnreadableError(`body is not valid gzip: ${(error as Error).message}`, error)
+    throw new BodyUnreadableError(`body is not valid gzip: ${(error as Error).message}`, error, raw)
   }
 }

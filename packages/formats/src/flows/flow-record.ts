@@ -43,5 +43,7 @@ export function collectFlow(result: ParseResult, line: number, raw: string, map:
   // Undefined members would reach the validator as present-but-wrong fields.
   const event: Record<string, unknown> = {}
   for (const [key, value] of Object.entries(fields)) if (value !== undefined) event[key] = value
+  // Event time is whole milliseconds; sources with micro- or nanoseconds keep them in `raw`.
+  event.ts = Math.floor(fields.ts)
   result.records.push({ line, raw, kind: 'flow', event })
 }

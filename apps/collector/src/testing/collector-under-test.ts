@@ -1,0 +1,62 @@
+import type { AddressInfo } from 'node:net'
+import { createInProcessBus, topics } from '@palisade/bus'
+import {
+  closeServer,
+  createMetricsRegistry,
+  createServiceApp,
+  createTokenAuthenticator,
+  finishServiceApp,
+  listen,
+} from '@palisade/http-server'
+import { eventKinds } from '@palisade/schema'
+import { mountCollectorRoutes } from '../collector-routes.ts'
+
+/** A collector under test: its URL, what reached the bus, and how to stop it. */
+export interface CollectorUnderTest {
+  url: string
+  /** Bearer token of tenant `acme`. */
+  token: string
+  /** Messages published, by topic, in order. */
+  published: Map<string, unknown[]>
+  close(): Promise<void>
+}
+
+/**
+ * The collector's routes on a real HTTP server (loopback, free port) and the real in-process bus,
+ * with a consumer that records what each topic received. `maxBodyBytes` defaults to 64 KiB.
+ */
+export async function startCollectorUnderTest(maxBodyBytes = 64 * 1024): Promise<CollectorUnderTest> {
+  const token = 'collector-under-test-token'
+  const bus = createInProcessBus()
+  const published = new Map<string, unknown[]>()
+  const watched = [...eventKinds.map((kind) => topics.events(kind)), topics.quarantine]
+  await bus.subscribe('test', watched, async (batch) => {
+    const list = published.get(batch.topic) ?? []
+    list.push(...batch.messages.map((message) => message.value))
+    published.set(batch.topic, list)
+  })
+  const authenticator = createTokenAuthenticator({ acme: token })
+  const metrics = createMetricsRegistry()
+  const app = createServiceApp({ authenticator, metrics, ready: () => true })
+  mountCollectorRoutes(app, {
+    bus,
+    authenticator,
+    metrics,
+    config: {
+      host: '127.0.0.1',
+      port: 0,
+      maxBodyBytes,
+      maxDecompressedBytes: 4 * maxBodyBytes,
+      maxConcurrentRequests: 4,
+      maxBytesInFlight: 16 * maxBodyBytes,
+    },
+  })
+  finishServiceApp(app, () => {})
+  const server = await listen(app, 0)
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    token,
+    published,
+    close: () => closeServer(server),
+  }
+}

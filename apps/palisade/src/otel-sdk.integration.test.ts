@@ -1,0 +1,179 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { OTLPLogExporter as JsonLogExporter } from '@opentelemetry/exporter-logs-otlp-http'
+import { OTLPLogExporter as ProtobufLogExporter } from '@opentelemetry/exporter-logs-otlp-proto'
+import { OTLPMetricExporter as JsonMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http'
+import { OTLPMetricExporter as ProtobufMetricExporter } from '@opentelemetry/exporter-metrics-otlp-proto'
+import { resourceFromAttributes } from '@opentelemetry/resources'
+import { BatchLogRecordProcessor, LoggerProvider, type LogRecordExporter } from '@opentelemetry/sdk-logs'
+import {
+  AggregationTemporality,
+  MeterProvider,
+  PeriodicExportingMetricReader,
+  type PushMetricExporter,
+} from '@opentelemetry/sdk-metrics'
+import { type ClickHouseClient, openClickHouse } from '@palisade/clickhouse'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type PalisadeProcess, startPalisadeProcess } from './testing/palisade-process.ts'
+
+// The OpenTelemetry JS SDK, a client we did not write, exporting logs and metrics over OTLP/HTTP
+// (JSON and protobuf) to `palisade start`; what was stored is read back from the data directory
+// once the process stopped.
+
+const token = 'otel-sdk-integration-token-0123'
+const headers = { authorization: `Bearer ${token}` }
+const web = 'spiffe://acme.io/ns/shop/sa/web'
+const api = 'spiffe://acme.io/ns/shop/sa/api'
+let dataDir: string
+let palisade: PalisadeProcess
+
+/** Emit `emit`'s records through a logger provider whose only processor exports with `exporter`. */
+async function sendLogs(
+  exporter: LogRecordExporter,
+  emit: (logger: ReturnType<LoggerProvider['getLogger']>) => void,
+) {
+  const provider = new LoggerProvider({
+    resource: resourceFromAttributes({ 'service.name': 'checkout' }),
+    processors: [new BatchLogRecordProcessor({ exporter })],
+  })
+  emit(provider.getLogger('palisade-integration-test'))
+  await provider.forceFlush()
+  await provider.shutdown()
+}
+
+/** A meter provider exporting with `exporter` only when flushed (the periodic export is an hour away). */
+function meterProvider(exporter: PushMetricExporter) {
+  return new MeterProvider({
+    resource: resourceFromAttributes({ 'service.name': 'mesh' }),
+    readers: [new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: 3_600_000 })],
+  })
+}
+
+beforeAll(async () => {
+  dataDir = mkdtempSync(join(tmpdir(), 'palisade-otel-'))
+  palisade = await startPalisadeProcess({ PALISADE_DATA_DIR: dataDir, PALISADE_TOKEN: token })
+})
+
+afterAll(() => {
+  if (palisade.child.exitCode === null) palisade.child.kill('SIGKILL')
+  rmSync(dataDir, { recursive: true, force: true })
+})
+
+describe('OpenTelemetry JS SDK > palisade start', () => {
+  it('exports logs over OTLP/HTTP JSON: Palisade-kind records are taken, an application log is refused', async () => {
+    await sendLogs(new JsonLogExporter({ url: `${palisade.collectorUrl}/v1/logs`, headers }), (logger) => {
+      logger.emit({
+        body: 'login',
+        attributes: {
+          'palisade.kind': 'auth',
+          principal: 'json@acme.io',
+          outcome: 'success',
+          method: 'oidc',
+        },
+      })
+      logger.emit({
+        body: 'authz',
+        attributes: { 'palisade.kind': 'decision', decision: 'deny', latency_ms: 12.5, resource: '/admin' },
+      })
+      logger.emit({ body: 'GET /healthz 200', attributes: { 'http.route': '/healthz' } })
+    })
+  })
+
+  it('exports logs over OTLP/HTTP protobuf, the kind given as the event name', async () => {
+    await sendLogs(
+      new ProtobufLogExporter({ url: `${palisade.collectorUrl}/v1/logs`, headers }),
+      (logger) => {
+        for (const principal of ['proto-1@acme.io', 'proto-2@acme.io']) {
+          logger.emit({
+            eventName: 'palisade.auth',
+            body: 'login failed',
+            attributes: { principal, outcome: 'failure', failure_kind: 'user', reason: 'bad password' },
+          })
+        }
+      },
+    )
+  })
+
+  it('exports delta handshake counters over JSON and protobuf, and a cumulative one that is refused', async () => {
+    const json = meterProvider(
+      new JsonMetricExporter({
+        url: `${palisade.collectorUrl}/v1/metrics`,
+        headers,
+        temporalityPreference: AggregationTemporality.DELTA,
+      }),
+    )
+    const handshakes = json.getMeter('mesh').createCounter('palisade.mtls.handshakes')
+    handshakes.add(5, { outcome: 'success', src_identity: web, dst_identity: api })
+    handshakes.add(2, { outcome: 'failure', reason: 'expired_cert', src_identity: web, dst_identity: api })
+    await json.forceFlush()
+    // A second interval: a delta exporter sends only what happened since the first.
+    handshakes.add(3, { outcome: 'success', src_identity: web, dst_identity: api })
+    await json.forceFlush()
+    await json.shutdown()
+
+    const protobuf = meterProvider(
+      new ProtobufMetricExporter({
+        url: `${palisade.collectorUrl}/v1/metrics`,
+        headers,
+        temporalityPreference: AggregationTemporality.DELTA,
+      }),
+    )
+    protobuf
+      .getMeter('mesh')
+      .createCounter('palisade.mtls.handshakes')
+      .add(4, { outcome: 'success', mode: 'tls' })
+    await protobuf.forceFlush()
+    await protobuf.shutdown()
+
+    const cumulative = meterProvider(
+      new ProtobufMetricExporter({ url: `${palisade.collectorUrl}/v1/metrics`, headers }),
+    )
+    cumulative.getMeter('mesh').createCounter('palisade.mtls.handshakes').add(1, { outcome: 'success' })
+    await cumulative.forceFlush()
+    await cumulative.shutdown()
+  })
+
+  it('has stored what the SDK sent, once, and quarantined what is not perimeter telemetry', async () => {
+    palisade.child.kill('SIGTERM')
+    expect(await palisade.exited).toBe(0)
+    const client: ClickHouseClient = await openClickHouse({
+      kind: 'embedded',
+      dataDir: join(dataDir, 'clickhouse'),
+    })
+    const rows = async <T>(query: string) =>
+      (await (await client.query({ query, format: 'JSONEachRow' })).json()) as T[]
+    try {
+      expect(
+        await rows('SELECT principal, outcome, service, source FROM auth_events ORDER BY principal'),
+      ).toEqual([
+        { principal: 'json@acme.io', outcome: 'success', service: 'checkout', source: 'otlp' },
+        { principal: 'proto-1@acme.io', outcome: 'failure', service: 'checkout', source: 'otlp' },
+        { principal: 'proto-2@acme.io', outcome: 'failure', service: 'checkout', source: 'otlp' },
+      ])
+      expect(await rows('SELECT decision, latency_ms, resource FROM decision_events')).toEqual([
+        { decision: 'deny', latency_ms: 12.5, resource: '/admin' },
+      ])
+      expect(
+        await rows(
+          `SELECT outcome, mode, toUInt32(sum(count)) AS handshakes, toUInt32(count()) AS records
+           FROM mtls_events WHERE service = 'mesh' GROUP BY outcome, mode ORDER BY outcome, mode`,
+        ),
+      ).toEqual([
+        { outcome: 'failure', mode: 'mutual', handshakes: 2, records: 1 },
+        { outcome: 'success', mode: 'mutual', handshakes: 8, records: 2 },
+        { outcome: 'success', mode: 'tls', handshakes: 4, records: 1 },
+      ])
+      // DISTINCT: a cumulative reader exports its stream again at shutdown, and is refused again.
+      const quarantined = await rows<{ kind: string; reason: string }>(
+        'SELECT DISTINCT kind, reason FROM quarantine ORDER BY kind',
+      )
+      expect(quarantined).toEqual([
+        { kind: 'otlp-logs', reason: expect.stringContaining('not perimeter telemetry') },
+        { kind: 'otlp-metrics', reason: expect.stringContaining('cumulative temporality') },
+      ])
+    } finally {
+      await client.close()
+    }
+  })
+})
