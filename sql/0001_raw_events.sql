@@ -106,7 +106,7 @@ CREATE TABLE IF NOT EXISTS decision_events
     decision          LowCardinality(String),
     policy_id         LowCardinality(String),
     policy_revision   LowCardinality(String),
-    latency_ms        Float64 CODEC(Gorilla, ZSTD(1)),
+    latency_ms        Nullable(Float64),
     dry_run           Bool,
     cache_hit         Nullable(Bool),
     INDEX idx_event_id event_id TYPE bloom_filter(0.001) GRANULARITY 2,

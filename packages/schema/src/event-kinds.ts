@@ -80,7 +80,11 @@ export const decisionEvent = z.strictObject({
   decision: z.enum(['allow', 'deny', 'error']).describe("'error' when the PDP failed (not a deny)"),
   policy_id: z.string().max(256).optional().describe('Policy or rule that decided'),
   policy_revision: z.string().max(256).optional().describe('Policy bundle revision'),
-  latency_ms: z.number().nonnegative().default(0).describe('Decision latency in ms'),
+  latency_ms: z
+    .number()
+    .nonnegative()
+    .optional()
+    .describe('Decision latency in ms, when the source measured it (absent: not in the percentiles)'),
   dry_run: z.boolean().default(false).describe('Decision from a dry-run (not enforced) policy'),
   cache_hit: z.boolean().optional().describe('Whether the decision came from a cache'),
 })
