@@ -8,6 +8,7 @@ import {
   eventKinds,
   type Finding,
   type QuarantinedRecord,
+  storedEventProblem,
 } from '@palisade/schema'
 import { Counter, type Registry } from 'prom-client'
 
@@ -48,10 +49,33 @@ export function subscribeIngester(
         try {
           const kind = kindByTopic.get(batch.topic)
           if (kind) {
-            const result = await stores.events.write(
-              kind,
-              batch.messages.map((message) => message.value as AnyEvent),
-            )
+            const events: AnyEvent[] = []
+            const poison: { key: string; value: unknown }[] = []
+            for (const message of batch.messages) {
+              const problem = storedEventProblem(message.value)
+              if (problem) {
+                poison.push({
+                  key: message.key,
+                  value: {
+                    topic: batch.topic,
+                    position: batch.position,
+                    reason: problem,
+                    message: message.value,
+                  },
+                })
+              } else events.push(message.value as AnyEvent)
+            }
+            // A message that can never be stored must not block its partition: park it, with why.
+            if (poison.length > 0) await bus.publish(topics.deadLetter, poison)
+            stored.inc({ kind, outcome: 'dead_letter' }, poison.length)
+            // Named after its log position, a batch that a crash makes us insert twice is dropped by
+            // ClickHouse; the id look-up catches the rest (a redelivery cut at other offsets).
+            const position = batch.position
+            const result = await stores.events.write(kind, events, {
+              dedupToken: position
+                ? `${batch.topic}/${position.partition}/${position.firstOffset}-${position.lastOffset}`
+                : undefined,
+            })
             stored.inc({ kind, outcome: 'stored' }, result.stored.length)
             stored.inc({ kind, outcome: 'duplicate' }, result.duplicates)
           } else if (batch.topic === topics.quarantine) {

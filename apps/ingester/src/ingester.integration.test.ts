@@ -1,0 +1,89 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { type BusMessage, createInProcessBus, topics } from '@palisade/bus'
+import {
+  type ClickHouseClient,
+  createEventWriter,
+  createFindingStore,
+  createQuarantineWriter,
+  migrate,
+  migrationsDir,
+  openClickHouse,
+} from '@palisade/clickhouse'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { subscribeIngester } from './ingester.ts'
+
+// The ingester on the real embedded engine and the in-process bus (Kafka runs it the same way:
+// apps/palisade/src/distributed.integration.test.ts).
+
+let client: ClickHouseClient
+const dataDir = mkdtempSync(join(tmpdir(), 'palisade-ingester-'))
+const bus = createInProcessBus()
+const parked: BusMessage[] = []
+const t0 = Date.UTC(2026, 10, 23, 8)
+const event = (i: number) => ({
+  tenant: 'acme',
+  event_id: `e-${i}`,
+  ts: t0 + i,
+  observed_at: t0,
+  source: 'test',
+  service: 'api',
+  dst_port: 80,
+  verdict: 'allowed',
+  protocol: 'tcp',
+})
+
+beforeAll(async () => {
+  client = await openClickHouse({ kind: 'embedded', dataDir })
+  await migrate(client, { dir: migrationsDir })
+  await bus.subscribe(
+    'dead-letter-reader',
+    [topics.deadLetter],
+    async (batch) => void parked.push(...batch.messages),
+  )
+  await subscribeIngester(bus, {
+    events: createEventWriter(client),
+    quarantine: createQuarantineWriter(client),
+    findings: createFindingStore(client),
+  })
+})
+afterAll(async () => {
+  await client.close()
+  rmSync(dataDir, { recursive: true, force: true })
+})
+
+describe('ingester', () => {
+  it('parks a message that can never be stored and stores the rest of its batch', async () => {
+    await bus.publish(topics.events('flow'), [
+      { key: 'k', value: event(1) },
+      { key: 'k', value: { hello: 'world' } },
+      { key: 'k', value: { ...event(3), ts: 'yesterday' } },
+      { key: 'k', value: event(2) },
+    ])
+    expect(parked.map((message) => (message.value as { reason: string }).reason)).toEqual([
+      'tenant missing',
+      'ts is not an epoch-ms time',
+    ])
+    const rows = await (
+      await client.query({
+        query: 'SELECT event_id FROM flow_events ORDER BY event_id',
+        format: 'JSONCompactEachRow',
+      })
+    ).json<[string]>()
+    expect(rows.flat()).toEqual(['e-1', 'e-2'])
+  })
+
+  it('stores a batch delivered twice once', async () => {
+    const batch = [3, 4, 5].map((i) => ({ key: 'k', value: event(i) }))
+    await bus.publish(topics.events('flow'), batch)
+    await bus.publish(topics.events('flow'), batch)
+    const [row] = await (
+      await client.query({
+        query: "SELECT count() FROM flow_events WHERE event_id IN ('e-3','e-4','e-5')",
+        format: 'JSONCompactEachRow',
+      })
+    ).json<[string]>()
+    expect(Number(row![0])).toBe(3)
+  })
+})

@@ -1,0 +1,290 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { topics } from '@palisade/bus'
+import { openClickHouse } from '@palisade/clickhouse'
+import { startKafkaBroker } from '@palisade/kafka/testing'
+import { Kafka, logLevel, Partitioners } from 'kafkajs'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type AppProcess, startAppProcess } from './testing/app-process.ts'
+import { startPagerDutySink } from './testing/pagerduty-sink.ts'
+
+// Distributed mode on a real Apache Kafka broker (KRaft, from Maven Central): each app its own
+// process, as `palisade <app>` runs it. The ingester keeps an embedded engine of its own; what it
+// stored is read back after it stopped (one process per data directory).
+
+const token = 'distributed-test-token-0123456789'
+const workDir = mkdtempSync(join(tmpdir(), 'palisade-distributed-'))
+let broker: Awaited<ReturnType<typeof startKafkaBroker>>
+const running: AppProcess[] = []
+const t0 = Date.UTC(2026, 10, 23, 8)
+
+beforeAll(async () => {
+  broker = await startKafkaBroker()
+}, 600_000)
+
+afterAll(async () => {
+  for (const app of running) if (app.child.exitCode === null) app.child.kill('SIGKILL')
+  await broker?.stop()
+  rmSync(workDir, { recursive: true, force: true })
+})
+
+function env(extra: Record<string, string> = {}): Record<string, string> {
+  return { KAFKA_BROKERS: broker.brokers.join(','), PALISADE_TOKEN: token, ...extra }
+}
+
+async function start(app: string, extra: Record<string, string> = {}): Promise<AppProcess> {
+  const process = await startAppProcess(app, env(extra))
+  running.push(process)
+  return process
+}
+
+function flowBody(prefix: string, count: number, start = 0): string {
+  const lines: string[] = []
+  for (let i = start; i < start + count; i++) {
+    lines.push(
+      JSON.stringify({
+        event_id: `${prefix}-${i}`,
+        ts: t0 + i,
+        src_identity: `spiffe://acme.io/ns/load/sa/client-${i % 7}`,
+        dst_identity: 'spiffe://acme.io/ns/shop/sa/api',
+        dst_port: 8080,
+        service: 'api',
+      }),
+    )
+  }
+  return lines.join('\n')
+}
+
+async function post(collector: AppProcess, body: string): Promise<number> {
+  try {
+    const response = await fetch(`${collector.url}/v1/ingest/flow`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}` },
+      body,
+    })
+    if (response.status !== 200) return 0
+    return ((await response.json()) as { accepted: number }).accepted
+  } catch {
+    return 0
+  }
+}
+
+/** A counter's value from an app's /metrics, summed over the label sets that match. */
+async function metric(app: AppProcess, name: string, labels: Record<string, string> = {}): Promise<number> {
+  const text = await (
+    await fetch(`${app.url}/metrics`, { headers: { authorization: `Bearer ${token}` } })
+  ).text()
+  let total = 0
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue
+    if (Object.entries(labels).every(([key, value]) => line.includes(`${key}="${value}"`)))
+      total += Number(line.split(' ').at(-1))
+  }
+  return total
+}
+
+async function until(what: string, deadlineMs: number, probe: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + deadlineMs
+  while (!(await probe().catch(() => false))) {
+    if (Date.now() > deadline) throw new Error(`${what} did not happen within ${deadlineMs / 1000} s`)
+    await new Promise((resolve) => setTimeout(resolve, 500))
+  }
+}
+
+/** Whether consumer group `group` has committed everything on `topic` (lag 0 on every partition). */
+async function caughtUp(group: string, topic: string): Promise<boolean> {
+  const admin = new Kafka({
+    clientId: 'lag-check',
+    brokers: broker.brokers,
+    logLevel: logLevel.NOTHING,
+  }).admin()
+  await admin.connect()
+  try {
+    const ends = await admin.fetchTopicOffsets(topic)
+    const [committed] = await admin.fetchOffsets({ groupId: group, topics: [topic] })
+    return ends.every(({ partition, high }) => {
+      const offset = committed?.partitions.find((p) => p.partition === partition)?.offset ?? '-1'
+      return high === '0' || offset === high
+    })
+  } finally {
+    await admin.disconnect()
+  }
+}
+
+async function storedFlowIds(dataDir: string, prefix: string): Promise<{ rows: number; ids: number }> {
+  const client = await openClickHouse({ kind: 'embedded', dataDir: join(dataDir, 'clickhouse') })
+  try {
+    const [row] = await (
+      await client.query({
+        query:
+          'SELECT count() AS rows, uniqExact(event_id) AS ids FROM flow_events WHERE startsWith(event_id, {p:String})',
+        query_params: { p: `${prefix}-` },
+        format: 'JSONEachRow',
+        clickhouse_settings: { output_format_json_quote_64bit_integers: 0 },
+      })
+    ).json<{ rows: number; ids: number }>()
+    return row!
+  } finally {
+    await client.close()
+  }
+}
+
+describe('distributed mode on a real Kafka broker', () => {
+  it('stores every event sent over HTTP exactly once, also across a kill -9 of the ingester', {
+    timeout: 240_000,
+  }, async () => {
+    const dataDir = join(workDir, 'ingester-1')
+    const collector = await start('collector')
+    let ingester = await start('ingester', { PALISADE_DATA_DIR: dataDir })
+    let accepted = 0
+    for (let batch = 0; batch < 10; batch++)
+      accepted += await post(collector, flowBody('exact', 500, batch * 500))
+    expect(accepted).toBe(5000)
+    // Mid-stream: the ingester dies without warning while a second wave is being consumed.
+    const wave = (async () => {
+      for (let batch = 10; batch < 30; batch++)
+        accepted += await post(collector, flowBody('exact', 500, batch * 500))
+    })()
+    await until(
+      'the ingester storing rows',
+      60_000,
+      async () => (await metric(ingester, 'palisade_ingester_rows_total', { outcome: 'stored' })) > 0,
+    )
+    ingester.child.kill('SIGKILL')
+    await ingester.exited
+    await wave
+    expect(accepted).toBe(15_000)
+    ingester = await start('ingester', { PALISADE_DATA_DIR: dataDir })
+    await until('the ingester catching up', 120_000, () => caughtUp('ingester', topics.events('flow')))
+    expect(await ingester.stop()).toBe(0)
+    expect(await storedFlowIds(dataDir, 'exact')).toEqual({ rows: 15_000, ids: 15_000 })
+    await collector.stop()
+  })
+
+  it('loses no acknowledged event when the collector is killed under load', {
+    timeout: 180_000,
+  }, async () => {
+    const dataDir = join(workDir, 'ingester-2')
+    const ingester = await start('ingester', { PALISADE_DATA_DIR: dataDir })
+    const collector = await start('collector')
+    const acknowledged: number[] = []
+    let stop = false
+    const load = [0, 1, 2].map(async (worker) => {
+      for (let batch = 0; !stop; batch++) {
+        const start = (worker * 1000 + batch) * 200
+        if ((await post(collector, flowBody('acked', 200, start))) === 200) acknowledged.push(start)
+      }
+    })
+    await until('some acknowledged batches', 60_000, async () => acknowledged.length >= 10)
+    collector.child.kill('SIGKILL')
+    stop = true
+    await Promise.all(load)
+    await until('the ingester storing every acknowledged event', 120_000, () =>
+      caughtUp('ingester', topics.events('flow')),
+    )
+    await ingester.stop()
+    const stored = await storedFlowIds(dataDir, 'acked')
+    expect(stored.rows).toBe(stored.ids)
+    expect(stored.ids).toBeGreaterThanOrEqual(acknowledged.length * 200)
+  })
+
+  it('parks a poison record in the dead-letter topic while its partition keeps flowing', {
+    timeout: 180_000,
+  }, async () => {
+    const dataDir = join(workDir, 'ingester-3')
+    const kafka = new Kafka({ clientId: 'poison-test', brokers: broker.brokers, logLevel: logLevel.NOTHING })
+    const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner })
+    await producer.connect()
+    const good = (i: number) =>
+      JSON.stringify({
+        tenant: 'default',
+        event_id: `poison-${i}`,
+        ts: t0 + i,
+        observed_at: t0,
+        source: 'test',
+        service: 'api',
+        dst_port: 80,
+        verdict: 'allowed',
+        protocol: 'tcp',
+      })
+    // All on one key, so all in one partition: the good record after the poison must still arrive.
+    await producer.send({
+      topic: topics.events('flow'),
+      messages: [
+        { key: 'same', value: good(1) },
+        { key: 'same', value: 'this is not JSON' },
+        { key: 'same', value: JSON.stringify({ hello: 'world' }) },
+        { key: 'same', value: good(2) },
+      ],
+    })
+    await producer.disconnect()
+    const ingester = await start('ingester', { PALISADE_DATA_DIR: dataDir })
+    await until('the foreign record parked', 60_000, async () => {
+      return (
+        (await metric(ingester, 'palisade_ingester_rows_total', { kind: 'flow', outcome: 'dead_letter' })) >=
+        1
+      )
+    }).catch((error) => {
+      throw new Error(`${error.message}\n${ingester.output()}`)
+    })
+    const consumer = kafka.consumer({ groupId: `dlq-reader-${Date.now()}` })
+    await consumer.connect()
+    await consumer.subscribe({ topics: [topics.deadLetter], fromBeginning: true })
+    const parked: { reason: string }[] = []
+    await consumer.run({
+      eachMessage: async ({ message }) => void parked.push(JSON.parse(message.value!.toString())),
+    })
+    await until('both poison records in the dead-letter topic', 60_000, async () => parked.length >= 2)
+    await consumer.disconnect()
+    expect(parked).toHaveLength(2)
+    expect(parked.map((item) => item.reason)).toEqual(
+      expect.arrayContaining([expect.stringContaining('not JSON'), 'tenant missing']),
+    )
+    await ingester.stop()
+    expect((await storedFlowIds(dataDir, 'poison')).ids).toBe(2)
+  })
+
+  it('turns traffic into a finding in the detector process that the router delivers', {
+    timeout: 180_000,
+  }, async () => {
+    const routingKey = 'DISTRIBUTEDROUTINGKEY0123456789'
+    const sink = await startPagerDutySink(routingKey)
+    try {
+      const common = { PALISADE_DATA_DIR: join(workDir, 'detector'), PALISADE_NEW_EDGE_LEARNING_MS: '60000' }
+      await start('detector', common)
+      await start('alert-router', {
+        PALISADE_DATA_DIR: join(workDir, 'router'),
+        PALISADE_PAGERDUTY_URL: sink.url,
+        PALISADE_PAGERDUTY_ROUTING_KEY: routingKey,
+        PALISADE_TICKET_WEBHOOK_URL: sink.url.replace('/v2/enqueue', '/tickets'),
+      })
+      const collector = await start('collector')
+      const flow = (ts: number, src: string, dst: string, port: number) =>
+        JSON.stringify({
+          ts,
+          src_identity: `spiffe://acme.io/ns/shop/sa/${src}`,
+          dst_identity: `spiffe://acme.io/ns/data/sa/${dst}`,
+          dst_port: port,
+          service: dst,
+        })
+      const base = Date.UTC(2026, 10, 23, 12)
+      // Ten minutes of normal traffic in event time, then the web tier reaches the database.
+      const normal = Array.from({ length: 20 }, (_, i) => flow(base + i * 30_000, 'web', 'api', 8080))
+      expect(await postLines(collector, normal)).toBe(20)
+      expect(await postLines(collector, [flow(base + 11 * 60_000, 'web', 'postgres', 5432)])).toBe(1)
+      await until('a page for the new edge', 120_000, async () =>
+        sink.events.some(
+          (event) =>
+            event.body.event_action === 'trigger' && /postgres/.test(event.body.payload?.summary ?? ''),
+        ),
+      )
+    } finally {
+      await sink.close()
+    }
+  })
+})
+
+async function postLines(collector: AppProcess, lines: string[]): Promise<number> {
+  return post(collector, lines.join('\n'))
+}
