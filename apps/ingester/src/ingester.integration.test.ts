@@ -55,7 +55,7 @@ afterAll(async () => {
 
 describe('ingester', () => {
   it('parks a message that can never be stored and stores the rest of its batch', async () => {
-    await bus.publish(topics.events('flow'), [
+    await bus.publish<unknown>(topics.events('flow'), [
       { key: 'k', value: event(1) },
       { key: 'k', value: { hello: 'world' } },
       { key: 'k', value: { ...event(3), ts: 'yesterday' } },
