@@ -8,6 +8,8 @@ import { Kafka, logLevel, Partitioners } from 'kafkajs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type AppProcess, startAppProcess } from './testing/app-process.ts'
 import { startPagerDutySink } from './testing/pagerduty-sink.ts'
+import { type PrometheusServer, startPrometheus } from './testing/prometheus-server.ts'
+import { promtoolCheckMetrics } from './testing/promtool-check-metrics.ts'
 
 // Distributed mode on a real Apache Kafka broker (KRaft, from Maven Central): each app its own
 // process, as `palisade <app>` runs it. The ingester keeps an embedded engine of its own; what it
@@ -282,6 +284,58 @@ describe('distributed mode on a real Kafka broker', () => {
     } finally {
       await sink.close()
     }
+  })
+})
+
+describe('every app under a real Prometheus', () => {
+  let prometheus: PrometheusServer | undefined
+  afterAll(() => prometheus?.stop())
+
+  it('is scraped with the token, up, with exposition promtool finds nothing to fix in', {
+    timeout: 180_000,
+  }, async () => {
+    const apps: Record<string, AppProcess> = {
+      collector: await start('collector'),
+      ingester: await start('ingester', { PALISADE_DATA_DIR: join(workDir, 'prometheus-ingester') }),
+      detector: await start('detector', { PALISADE_DATA_DIR: join(workDir, 'prometheus-detector') }),
+      'alert-router': await start('alert-router', {
+        PALISADE_DATA_DIR: join(workDir, 'prometheus-router'),
+        PALISADE_PAGERDUTY_ROUTING_KEY: 'prometheus-test-key',
+        PALISADE_PAGERDUTY_URL: 'http://127.0.0.1:9/v2/enqueue',
+        PALISADE_TICKET_WEBHOOK_URL: 'http://127.0.0.1:9/tickets',
+      }),
+      dashboard: await start('dashboard', { PALISADE_DATA_DIR: join(workDir, 'prometheus-dashboard') }),
+    }
+    expect(await post(apps.collector!, flowBody('scraped', 50))).toBe(50)
+    await until('the ingester consuming', 60_000, () => caughtUp('ingester', topics.events('flow')))
+    prometheus = await startPrometheus({
+      targets: Object.entries(apps).map(([job, app]) => ({ job, url: `${app.url}/metrics` })),
+      bearerToken: token,
+    })
+    await until('every target scraped', 60_000, async () => {
+      const targets = await prometheus!.targets()
+      return targets.length === 5 && targets.every((target) => target.health === 'up')
+    })
+    const up = await prometheus.query('up')
+    expect(up.map((sample) => [sample.metric.job, sample.value[1]]).sort()).toEqual(
+      Object.keys(apps)
+        .sort()
+        .map((job) => [job, '1']),
+    )
+    // Per-stage counters and consumer lag, as Prometheus stored them.
+    expect(await prometheus.query('palisade_collector_records_total{outcome="accepted"}')).not.toEqual([])
+    expect(await prometheus.query('palisade_ingester_rows_total{outcome="stored"}')).not.toEqual([])
+    expect(await prometheus.query('palisade_consumer_lag_messages{group="ingester"}')).not.toEqual([])
+    expect(await prometheus.query('palisade_detector_events_total')).not.toEqual([])
+    for (const [name, app] of Object.entries(apps)) {
+      const text = await (
+        await fetch(`${app.url}/metrics`, { headers: { authorization: `Bearer ${token}` } })
+      ).text()
+      const verdict = await promtoolCheckMetrics(text)
+      expect(verdict.output, `${name}: ${verdict.output}`).toBe('')
+      expect(verdict.ok).toBe(true)
+    }
+    for (const app of Object.values(apps)) expect(await app.stop()).toBe(0)
   })
 })
 

@@ -1,5 +1,13 @@
 import { collectDefaultMetrics, Registry } from 'prom-client'
 
+// prom-client names three gauges `..._total`, which Prometheus reserves for counters (promtool
+// flags them). The same measures remain in `nodejs_active_resources{type}`.
+const misnamedGauges = [
+  'nodejs_active_handles_total',
+  'nodejs_active_requests_total',
+  'nodejs_active_resources_total',
+]
+
 /**
  * A Prometheus registry for one process, with the Node.js runtime metrics and a `palisade_`
  * prefix. Apps register their own counters on it; `/metrics` renders it.
@@ -8,5 +16,6 @@ export function createMetricsRegistry(labels: Record<string, string> = {}): Regi
   const registry = new Registry()
   registry.setDefaultLabels(labels)
   collectDefaultMetrics({ register: registry, prefix: 'palisade_' })
+  for (const name of misnamedGauges) registry.removeSingleMetric(`palisade_${name}`)
   return registry
 }
