@@ -191,6 +191,41 @@ describe('distributed mode on a real Kafka broker', () => {
     expect(stored.ids).toBeGreaterThanOrEqual(acknowledged.length * 200)
   })
 
+  it('rides out a broker crash: not ready while it is down, nothing acknowledged lost, stored once', {
+    timeout: 240_000,
+  }, async () => {
+    const dataDir = join(workDir, 'ingester-broker-crash')
+    const ingester = await start('ingester', { PALISADE_DATA_DIR: dataDir })
+    const collector = await start('collector')
+    let accepted = 0
+    for (let batch = 0; batch < 4; batch++)
+      accepted += await post(collector, flowBody('crash', 250, batch * 250))
+    broker.kill()
+    await until(
+      'the collector reporting not ready',
+      30_000,
+      async () => (await fetch(`${collector.url}/readyz`)).status === 503,
+    )
+    // Sent while the broker is down: answered only once the broker is back (or refused: 503).
+    const during = post(collector, flowBody('crash', 250, 1000))
+    await broker.restart()
+    accepted += await during
+    for (let batch = 5; batch < 8; batch++)
+      accepted += await post(collector, flowBody('crash', 250, batch * 250))
+    await until(
+      'the collector ready again',
+      60_000,
+      async () => (await fetch(`${collector.url}/readyz`)).status === 200,
+    )
+    await until('the ingester catching up', 120_000, () => caughtUp('ingester', topics.events('flow')))
+    expect(await ingester.stop()).toBe(0)
+    await collector.stop()
+    const stored = await storedFlowIds(dataDir, 'crash')
+    expect(stored.rows).toBe(stored.ids)
+    expect(stored.ids).toBeGreaterThanOrEqual(accepted)
+    expect(accepted).toBeGreaterThanOrEqual(7 * 250)
+  })
+
   it('parks a poison record in the dead-letter topic while its partition keeps flowing', {
     timeout: 180_000,
   }, async () => {

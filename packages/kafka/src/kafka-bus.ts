@@ -30,6 +30,8 @@ export interface KafkaBusOptions {
   replicationFactor?: number
   /** A publish not acknowledged by the brokers within this is failed (default 30 s), ms. */
   publishTimeoutMs?: number
+  /** How often readiness asks the cluster whether it is there, ms (default 2 s). */
+  readinessProbeMs?: number
   /** Registry for consumer-lag gauges. */
   registry?: Registry
   /** Where the bus and kafkajs report (default: stderr). */
@@ -84,6 +86,8 @@ export function createKafkaBus(options: KafkaBusOptions): KafkaBus {
   const consumers = new Map<string, { consumer: Consumer | undefined; connected: boolean }>()
   const knownTopics = new Set<string>()
   let closed = false
+  let brokersReachable = true
+  let stopProbe: () => Promise<void> = async () => {}
   const lag = new Gauge({
     name: 'palisade_consumer_lag_messages',
     help: 'Messages behind the end of the partition, per consumer group, topic and partition',
@@ -302,11 +306,14 @@ export function createKafkaBus(options: KafkaBusOptions): KafkaBus {
     },
 
     connected() {
-      return producerConnected && [...consumers.values()].every((entry) => entry.connected)
+      return (
+        brokersReachable && producerConnected && [...consumers.values()].every((entry) => entry.connected)
+      )
     },
 
     async close() {
       closed = true
+      await stopProbe()
       for (const { consumer } of consumers.values()) await consumer?.disconnect()
       consumers.clear()
       if (producer) await producer.disconnect()
@@ -315,5 +322,35 @@ export function createKafkaBus(options: KafkaBusOptions): KafkaBus {
   }
   // Connect the producer now, in the background, so readiness reflects the brokers from the start.
   connectedProducer().catch(() => {})
+  // kafkajs says nothing when a broker dies under an idle client: ask the cluster every few
+  // seconds, with no retries, so that /readyz turns 503 while it is away and 200 when it is back.
+  const probe = new Kafka({
+    clientId: `${options.clientId ?? 'palisade'}-readiness`,
+    brokers: options.brokers,
+    ...options.client,
+    connectionTimeout: 1000,
+    requestTimeout: 2000,
+    retry: { retries: 0 },
+    logLevel: logLevel.NOTHING,
+  }).admin()
+  const probeTimer = setInterval(() => {
+    probe
+      .connect()
+      .then(() => probe.describeCluster())
+      .then(
+        () => {
+          brokersReachable = true
+        },
+        () => {
+          brokersReachable = false
+          probe.disconnect().catch(() => {})
+        },
+      )
+  }, options.readinessProbeMs ?? 2000)
+  probeTimer.unref()
+  stopProbe = () => {
+    clearInterval(probeTimer)
+    return probe.disconnect().catch(() => {})
+  }
   return bus
 }

@@ -38,6 +38,8 @@ export interface KafkaBroker {
   kill(): void
   /** Stop the broker if it runs, then start it again on the same ports and data. */
   restart(): Promise<void>
+  /** The JVM's process id while it runs (a benchmark reads its peak RSS). */
+  pid(): number | undefined
 }
 
 /**
@@ -169,6 +171,9 @@ async function launch(libs: string, dir: string, options: KafkaBrokerOptions): P
     },
     kill() {
       broker?.process.kill('SIGKILL')
+    },
+    pid() {
+      return broker?.process.pid
     },
     async restart() {
       if (stopping) throw new Error('the Kafka broker was stopped; start a new one')
