@@ -7,6 +7,7 @@ import {
   topics,
 } from '@palisade/bus'
 import {
+  CompressionTypes,
   type Consumer,
   type EachBatchPayload,
   Kafka,
@@ -30,6 +31,8 @@ export interface KafkaBusOptions {
   replicationFactor?: number
   /** A publish not acknowledged by the brokers within this is failed (default 30 s), ms. */
   publishTimeoutMs?: number
+  /** Largest uncompressed size of one produce request, bytes (default 768 KiB, under the brokers' 1 MiB). */
+  maxChunkBytes?: number
   /** How often readiness asks the cluster whether it is there, ms (default 2 s). */
   readinessProbeMs?: number
   /** Registry for consumer-lag gauges. */
@@ -249,11 +252,25 @@ export function createKafkaBus(options: KafkaBusOptions): KafkaBus {
       const send = (async () => {
         await ensureTopics([topic])
         const connected = await connectedProducer()
-        await connected.send({
-          topic,
-          acks: -1,
-          messages: messages.map((message) => ({ key: message.key, value: JSON.stringify(message.value) })),
-        })
+        // Brokers refuse a record batch over `message.max.bytes` (1 MiB by default): send in
+        // chunks well under it, one after another, which keeps each key's messages in order.
+        const maxChunkBytes = options.maxChunkBytes ?? 768 * 1024
+        let chunk: { key: string; value: string }[] = []
+        let chunkBytes = 0
+        const flush = async () => {
+          if (chunk.length === 0) return
+          await connected.send({ topic, acks: -1, compression: CompressionTypes.GZIP, messages: chunk })
+          chunk = []
+          chunkBytes = 0
+        }
+        for (const message of messages) {
+          const value = JSON.stringify(message.value)
+          const size = Buffer.byteLength(value) + Buffer.byteLength(message.key) + 64
+          if (chunkBytes + size > maxChunkBytes) await flush()
+          chunk.push({ key: message.key, value })
+          chunkBytes += size
+        }
+        await flush()
       })()
       try {
         await Promise.race([
