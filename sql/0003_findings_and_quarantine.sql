@@ -38,14 +38,16 @@ ORDER BY (tenant, received_at)
 TTL toDateTime(received_at) + INTERVAL 30 DAY
 SETTINGS non_replicated_deduplication_window = 10000;
 
--- Detector state (learned baselines), checkpointed so that a restart keeps what was learned.
--- One row per detector and tenant; the newest checkpoint wins.
+-- Detector state (learned baselines), checkpointed so that a restart keeps what was learned and
+-- a consumer that takes a partition over finds the state of its keys. One row per detector and
+-- state key (an event's partition key); the newest checkpoint wins.
 CREATE TABLE IF NOT EXISTS detector_checkpoints
 (
     detector      LowCardinality(String),
     tenant        LowCardinality(String),
+    key           String,
     saved_at      DateTime64(3, 'UTC'),
     state         String CODEC(ZSTD(3))
 )
 ENGINE = ReplacingMergeTree(saved_at)
-ORDER BY (detector, tenant);
+ORDER BY (detector, tenant, key);

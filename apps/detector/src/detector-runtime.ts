@@ -21,14 +21,20 @@ export interface DetectorRuntimeOptions {
 const tracer = trace.getTracer('palisade-detector')
 
 /**
- * Feeds events to every detector that reads their kind, keeping each detector's state per tenant,
- * and publishes the findings. State is checkpointed to the store on `checkpoint()` (call it on a
- * timer and at shutdown) and reloaded by `restore()`, so a restart keeps what was learned.
+ * Feeds events to every detector that reads their kind, keeping each detector's state per key (the
+ * events' partition key, so a consumer owns the state of the partitions it holds), and publishes
+ * the findings. State is checkpointed to the store on `checkpoint()` (call it on a timer, at
+ * shutdown and before a rebalance) and reloaded by `restore()`, so a restart or a partition taken
+ * over keeps what was learned.
  */
 export function createDetectorRuntime(options: DetectorRuntimeOptions) {
   const now = options.now ?? Date.now
-  const states = new Map<string, Map<string, unknown>>(options.detectors.map((d) => [d.id, new Map()]))
-  const dirty = new Set<string>()
+  /** detector id → state key → { tenant, state }. */
+  const states = new Map<string, Map<string, { tenant: string; state: unknown }>>(
+    options.detectors.map((d) => [d.id, new Map()]),
+  )
+  /** detector id → keys changed since the last checkpoint. */
+  const dirty = new Map<string, Set<string>>(options.detectors.map((d) => [d.id, new Set()]))
   const recent = new Map(
     options.detectors.map((d) => [d.id, createRecentIds(options.recentIdCapacity ?? 200_000)]),
   )
@@ -45,23 +51,31 @@ export function createDetectorRuntime(options: DetectorRuntimeOptions) {
     registers: options.registry ? [options.registry] : [],
   })
 
-  function stateOf(detector: Detector, tenant: string): unknown {
-    const byTenant = states.get(detector.id)!
-    let state = byTenant.get(tenant)
-    if (state === undefined) {
-      state = detector.initialState()
-      byTenant.set(tenant, state)
+  // Batches and reloads run one at a time: a reload must not land in the middle of a batch.
+  let chain: Promise<unknown> = Promise.resolve()
+  function serially<T>(task: () => Promise<T>): Promise<T> {
+    const run = chain.then(task, task)
+    chain = run.catch(() => undefined)
+    return run
+  }
+
+  function stateOf(detector: Detector, event: AnyEvent): unknown {
+    const byKey = states.get(detector.id)!
+    const key = detector.keyOf(event)
+    let entry = byKey.get(key)
+    if (entry === undefined) {
+      entry = { tenant: event.tenant, state: detector.initialState() }
+      byKey.set(key, entry)
     }
-    return state
+    dirty.get(detector.id)!.add(key)
+    return entry.state
   }
 
   return {
     /** Run a batch of events of one kind through the detectors; resolves after findings are published. */
-    async handle(kind: EventKind, events: AnyEvent[]): Promise<Finding[]> {
-      return tracer.startActiveSpan(
-        'detector.handle',
-        { attributes: { 'palisade.kind': kind } },
-        async (span) => {
+    handle(kind: EventKind, events: AnyEvent[]): Promise<Finding[]> {
+      return serially(() =>
+        tracer.startActiveSpan('detector.handle', { attributes: { 'palisade.kind': kind } }, async (span) => {
           try {
             eventsCounter.inc({ kind }, events.length)
             const findings: Finding[] = []
@@ -71,9 +85,7 @@ export function createDetectorRuntime(options: DetectorRuntimeOptions) {
               const seen = recent.get(detector.id)!
               for (const event of events) {
                 if (!seen.add(`${event.tenant}/${event.event_id}`)) continue
-                const produced = detector.step(stateOf(detector, event.tenant), event)
-                dirty.add(`${detector.id}\n${event.tenant}`)
-                for (const finding of produced) {
+                for (const finding of detector.step(stateOf(detector, event), event)) {
                   findings.push({ ...finding, detected_at: detectedAt })
                   findingsCounter.inc({ rule: finding.rule, severity: finding.severity })
                 }
@@ -87,28 +99,48 @@ export function createDetectorRuntime(options: DetectorRuntimeOptions) {
           } finally {
             span.end()
           }
-        },
+        }),
       )
     },
 
-    /** Load the last checkpoint of every detector. */
+    /**
+     * After a rebalance: save what this process held, then reload every key's newest state, so
+     * that keys taken over from another member come with theirs. Queued behind the batch in hand.
+     */
+    rebalanced(): Promise<void> {
+      return serially(async () => {
+        await this.checkpoint()
+        await this.restore()
+      })
+    },
+
+    /**
+     * Load the last checkpoint of every key. Called at start, and after a rebalance (after a
+     * `checkpoint()` of what this process held), so that keys taken over come with their state.
+     */
     async restore(): Promise<void> {
       for (const detector of options.detectors) {
         const saved = await options.checkpoints.load(detector.id)
-        states.set(detector.id, new Map(saved))
+        states.set(detector.id, new Map(saved.map(({ tenant, key, state }) => [key, { tenant, state }])))
+        dirty.get(detector.id)!.clear()
       }
     },
 
-    /** Save the state of every (detector, tenant) that changed since the last checkpoint. */
+    /** Save the state of every key that changed since the last checkpoint, one insert per detector. */
     async checkpoint(): Promise<void> {
-      const pending = [...dirty]
-      dirty.clear()
-      for (const entry of pending) {
-        const [detectorId, tenant] = entry.split('\n') as [string, string]
+      for (const detector of options.detectors) {
+        const keys = dirty.get(detector.id)!
+        if (keys.size === 0) continue
+        const byKey = states.get(detector.id)!
+        const pending = [...keys]
+        keys.clear()
         try {
-          await options.checkpoints.save(detectorId, tenant, states.get(detectorId)!.get(tenant))
+          await options.checkpoints.save(
+            detector.id,
+            pending.map((key) => ({ key, tenant: byKey.get(key)!.tenant, state: byKey.get(key)!.state })),
+          )
         } catch (error) {
-          dirty.add(entry)
+          for (const key of pending) keys.add(key)
           throw error
         }
       }

@@ -57,7 +57,9 @@ export async function startDetectorService(deps: {
     registry,
   })
   await runtime.restore()
-  const subscription: Subscription = await subscribeDetectors(bus, runtime, detectors)
+  const subscription: Subscription = await subscribeDetectors(bus, runtime, detectors, (error) =>
+    log.error('reloading detector state after a rebalance failed', error),
+  )
   const checkpointTimer = setInterval(() => {
     runtime.checkpoint().catch((error) => log.error('detector checkpoint failed; will retry', error))
   }, config.checkpointIntervalMs)

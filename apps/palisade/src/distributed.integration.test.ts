@@ -284,14 +284,18 @@ describe('distributed mode on a real Kafka broker', () => {
     expect((await storedFlowIds(dataDir, 'poison')).ids).toBe(2)
   })
 
-  it('turns traffic into a finding in the detector process that the router delivers', {
-    timeout: 180_000,
+  it('turns traffic into a finding in the detector process that the router delivers, with state restored after a kill -9', {
+    timeout: 240_000,
   }, async () => {
     const routingKey = 'DISTRIBUTEDROUTINGKEY0123456789'
     const sink = await startPagerDutySink(routingKey)
     try {
-      const common = { PALISADE_DATA_DIR: join(workDir, 'detector'), PALISADE_NEW_EDGE_LEARNING_MS: '60000' }
-      await start('detector', common)
+      const detectorEnv = {
+        PALISADE_DATA_DIR: join(workDir, 'detector'),
+        PALISADE_NEW_EDGE_LEARNING_MS: '60000',
+        PALISADE_CHECKPOINT_INTERVAL_MS: '500',
+      }
+      let detector = await start('detector', detectorEnv)
       await start('alert-router', {
         PALISADE_DATA_DIR: join(workDir, 'router'),
         PALISADE_PAGERDUTY_URL: sink.url,
@@ -308,9 +312,18 @@ describe('distributed mode on a real Kafka broker', () => {
           service: dst,
         })
       const base = Date.UTC(2026, 10, 23, 12)
-      // Ten minutes of normal traffic in event time, then the web tier reaches the database.
+      // Ten minutes of normal traffic in event time: web learns its one edge.
       const normal = Array.from({ length: 20 }, (_, i) => flow(base + i * 30_000, 'web', 'api', 8080))
       expect(await postLines(collector, normal)).toBe(20)
+      await until('the detector consuming the baseline', 60_000, () =>
+        caughtUp('detector', topics.events('flow')),
+      )
+      await new Promise((resolve) => setTimeout(resolve, 1500)) // a checkpoint interval or three
+      // The detector dies; its successor must know web's baseline from the checkpoint, since the
+      // baseline's offsets are committed and will not be read again.
+      detector.child.kill('SIGKILL')
+      await detector.exited
+      detector = await start('detector', detectorEnv)
       expect(await postLines(collector, [flow(base + 11 * 60_000, 'web', 'postgres', 5432)])).toBe(1)
       await until('a page for the new edge', 120_000, async () =>
         sink.events.some(
@@ -318,6 +331,8 @@ describe('distributed mode on a real Kafka broker', () => {
             event.body.event_action === 'trigger' && /postgres/.test(event.body.payload?.summary ?? ''),
         ),
       )
+      const page = sink.events.find((event) => /postgres/.test(event.body.payload?.summary ?? ''))!
+      expect(page.body.payload!.summary).toContain('not among the 1 edges')
     } finally {
       await sink.close()
     }

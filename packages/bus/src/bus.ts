@@ -18,6 +18,15 @@ export interface BusBatch<T = unknown> {
 /** What a consumer group does with each batch; resolving commits it, rejecting retries it. */
 export type BatchHandler<T = unknown> = (batch: BusBatch<T>) => Promise<void>
 
+/** Options of a subscription. */
+export interface SubscribeOptions {
+  /**
+   * Called when this member's partitions may have changed (it joined the group, or the group
+   * rebalanced), before it handles batches of the new assignment: keyed state is reloaded here.
+   */
+  onRebalance?: () => void
+}
+
 /** A consumer group's subscription. */
 export interface Subscription {
   /** Stop receiving; waits for the batch in hand to finish. */
@@ -33,7 +42,12 @@ export interface Subscription {
 export interface Bus {
   publish<T>(topic: string, messages: BusMessage<T>[]): Promise<void>
   /** Join consumer group `group` on `topics`: each batch goes to one member of each group. */
-  subscribe<T>(group: string, topics: string[], handle: BatchHandler<T>): Promise<Subscription>
+  subscribe<T>(
+    group: string,
+    topics: string[],
+    handle: BatchHandler<T>,
+    options?: SubscribeOptions,
+  ): Promise<Subscription>
   close(): Promise<void>
 }
 

@@ -3,6 +3,7 @@ export {
   type Bus,
   type BusBatch,
   type BusMessage,
+  type SubscribeOptions,
   type Subscription,
   topics,
 } from './bus.ts'

@@ -1,5 +1,5 @@
 export type { ClickHouseClient } from '@clickhouse/client'
-export { type CheckpointStore, createCheckpointStore } from './checkpoint-store.ts'
+export { type Checkpoint, type CheckpointStore, createCheckpointStore } from './checkpoint-store.ts'
 export { type ClickHouseTarget, openClickHouse } from './clickhouse-connection.ts'
 export {
   type DashboardQuery,

@@ -4,9 +4,9 @@ import type { AnyEvent, EventKind, Finding } from '@palisade/schema'
 export type DetectedFinding = Omit<Finding, 'detected_at'>
 
 /**
- * A detector: a deterministic state machine per tenant. `step` reads one event and the tenant's
- * state and returns findings; it may update the state it was given (the runtime owns it) but does
- * no I/O and reads no clock: time is the events' own, so replaying yesterday's telemetry gives
+ * A detector: a deterministic state machine per key. `step` reads one event and the state of the
+ * event's key and returns findings; it may update the state it was given (the runtime owns it) but
+ * does no I/O and reads no clock: time is the events' own, so replaying yesterday's telemetry gives
  * the same findings as live. State must be plain JSON, so the runtime can checkpoint it.
  */
 export interface Detector<State = unknown> {
@@ -14,7 +14,13 @@ export interface Detector<State = unknown> {
   id: string
   /** The kinds of events it reads. */
   kinds: readonly EventKind[]
-  /** State for a tenant seen for the first time. */
+  /**
+   * The key an event's state is kept under. It must be the event's bus partition key (or coarser
+   * only if all its events share a partition), so that the consumer owning a partition owns the
+   * state of its keys and detectors scale out with Kafka partitions.
+   */
+  keyOf(event: AnyEvent): string
+  /** State for a key seen for the first time. */
   initialState(): State
   step(state: State, event: AnyEvent): DetectedFinding[]
 }

@@ -19,10 +19,15 @@ const web = 'spiffe://acme.io/ns/shop/sa/web'
 const api = 'spiffe://acme.io/ns/shop/sa/api'
 const db = 'spiffe://acme.io/ns/data/sa/postgres'
 
+/** Feed events as the runtime does: one state per key. */
 function run(events: FlowEvent[], options = {}) {
   const detector = newEdgeDetector(options)
-  const state = detector.initialState()
-  return events.flatMap((event) => detector.step(state, event))
+  const states = new Map<string, ReturnType<typeof detector.initialState>>()
+  return events.flatMap((event) => {
+    const key = detector.keyOf(event)
+    if (!states.has(key)) states.set(key, detector.initialState())
+    return detector.step(states.get(key)!, event)
+  })
 }
 
 describe('newEdgeDetector', () => {
@@ -38,7 +43,8 @@ describe('newEdgeDetector', () => {
   it('reports a new edge after the learning period, explaining edge, first seen and baseline', () => {
     const findings = run([
       flow(t0, web, api, 8080),
-      flow(t0 + 10 * 60_000, api, db, 5432),
+      flow(t0 + 10 * 60_000, web, api, 9090),
+      flow(t0 + 20 * 60_000, api, db, 5432),
       flow(t0 + 2 * hour, web, db, 5432),
     ])
     expect(findings).toHaveLength(1)
@@ -51,13 +57,23 @@ describe('newEdgeDetector', () => {
       baseline_age_ms: 2 * hour,
     })
     expect(finding!.summary).toContain(`${web} connected to ${db} on port 5432 for the first time`)
-    expect(finding!.summary).toContain('2 edges learned over the previous 2.0 h')
+    expect(finding!.summary).toContain(`not among the 2 edges ${web} was seen using over the previous 2.0 h`)
     expect(finding!.severity).toBe('page')
+  })
+
+  it("keeps a baseline per source: what one workload does is not another one's baseline", () => {
+    // api talking to db is normal; web doing it is not.
+    const findings = run([
+      flow(t0, web, api, 8080),
+      flow(t0, api, db, 5432),
+      flow(t0 + 2 * hour, web, db, 5432),
+    ])
+    expect(findings.map((finding) => finding.entities.src_identity)).toEqual([web])
   })
 
   it('reports each new edge once', () => {
     const findings = run([
-      flow(t0, web, api, 8080),
+      flow(t0, api, db, 5432),
       flow(t0 + 2 * hour, api, web, 9000),
       flow(t0 + 3 * hour, api, web, 9000),
     ])

@@ -1,4 +1,4 @@
-import { type AnyEvent, deriveEventId, type FlowEvent, type Severity } from '@palisade/schema'
+import { type AnyEvent, deriveEventId, type FlowEvent, partitionKey, type Severity } from '@palisade/schema'
 import type { DetectedFinding, Detector } from './detector.ts'
 
 /** Settings of the new-edge detector. */
@@ -11,11 +11,11 @@ export interface NewEdgeOptions {
   sensitivePorts?: number[]
 }
 
-/** What the detector remembers per tenant. */
+/** What the detector remembers per source workload (its key). */
 export interface NewEdgeState {
-  /** Event time of the first flow seen, ms: the learning period starts here. */
+  /** Event time of the source's first flow, ms: its learning period starts here. */
   learningSince: number | null
-  /** Known edges → event time first seen, ms. */
+  /** The source's known destinations (`identity:port`) → event time first seen, ms. */
   edges: Record<string, number>
 }
 
@@ -31,7 +31,10 @@ function shortName(endpoint: string): string {
 /**
  * Lateral movement, first signal: a service-to-service edge (source identity → destination
  * identity:port) never seen before, once the learning period is over. Only allowed flows build
- * the baseline and raise findings: a dropped attempt is a scan's signal, not an edge.
+ * the baseline and raise findings: a dropped attempt is a scan's signal, not an edge. State is kept
+ * per source workload (the flow's partition key), so detectors scale out with partitions; the
+ * price is that a workload seen for the first time learns its own edges for a learning period
+ * (a brand-new identity is another detector's signal).
  */
 export function newEdgeDetector(options: NewEdgeOptions = {}): Detector<NewEdgeState> {
   const learningPeriodMs = options.learningPeriodMs ?? 60 * 60 * 1000
@@ -40,6 +43,7 @@ export function newEdgeDetector(options: NewEdgeOptions = {}): Detector<NewEdgeS
   return {
     id,
     kinds: ['flow'],
+    keyOf: (event) => partitionKey('flow', event as FlowEvent),
     initialState: () => ({ learningSince: null, edges: {} }),
     step(state, event: AnyEvent): DetectedFinding[] {
       const flow = event as FlowEvent
@@ -48,14 +52,15 @@ export function newEdgeDetector(options: NewEdgeOptions = {}): Detector<NewEdgeS
       const dst = endpoint(flow.dst_identity, flow.dst_ip)
       if (!src || !dst) return []
       const key = `${src} → ${dst}:${flow.dst_port}`
+      const destination = `${dst}:${flow.dst_port}`
       if (state.learningSince === null || flow.ts < state.learningSince) state.learningSince = flow.ts
-      if (key in state.edges) {
+      if (destination in state.edges) {
         // Out-of-order delivery: keep the earliest time the edge was seen.
-        if (flow.ts < state.edges[key]!) state.edges[key] = flow.ts
+        if (flow.ts < state.edges[destination]!) state.edges[destination] = flow.ts
         return []
       }
       const baselineSize = Object.keys(state.edges).length
-      state.edges[key] = flow.ts
+      state.edges[destination] = flow.ts
       const learnedFor = flow.ts - state.learningSince
       if (learnedFor < learningPeriodMs) return []
       const severity: Severity = sensitivePorts.has(flow.dst_port) ? 'page' : (options.severity ?? 'ticket')
@@ -71,7 +76,7 @@ export function newEdgeDetector(options: NewEdgeOptions = {}): Detector<NewEdgeS
           summary:
             `${src} connected to ${dst} on port ${flow.dst_port} for the first time at ` +
             `${new Date(flow.ts).toISOString()}; this edge is not among the ${baselineSize} edges ` +
-            `learned over the previous ${hours} h` +
+            `${src} was seen using over the previous ${hours} h` +
             (severity === 'page' ? ` and port ${flow.dst_port} is a sensitive service.` : '.'),
           entities: {
             src_identity: src,

@@ -3,6 +3,7 @@ import {
   type Bus,
   BusClosedError,
   type BusMessage,
+  type SubscribeOptions,
   type Subscription,
   topics,
 } from '@palisade/bus'
@@ -161,6 +162,7 @@ export function createKafkaBus(options: KafkaBusOptions): KafkaBus {
     topicNames: string[],
     handle: BatchHandler<T>,
     entry: { consumer: Consumer | undefined; connected: boolean },
+    subscribeOptions: SubscribeOptions,
   ): Promise<void> {
     await ensureTopics(topicNames)
     const consumer = kafka.consumer({
@@ -173,6 +175,8 @@ export function createKafkaBus(options: KafkaBusOptions): KafkaBus {
     })
     entry.consumer = consumer
     consumer.on(consumer.events.CONNECT, () => (entry.connected = true))
+    // Emitted after every join (start and rebalance), before batches of the new assignment.
+    consumer.on(consumer.events.GROUP_JOIN, () => subscribeOptions.onRebalance?.())
     consumer.on(consumer.events.DISCONNECT, () => (entry.connected = false))
     consumer.on(consumer.events.CRASH, (event) => {
       entry.connected = false
@@ -286,7 +290,12 @@ export function createKafkaBus(options: KafkaBusOptions): KafkaBus {
       }
     },
 
-    async subscribe<T>(group: string, topicNames: string[], handle: BatchHandler<T>): Promise<Subscription> {
+    async subscribe<T>(
+      group: string,
+      topicNames: string[],
+      handle: BatchHandler<T>,
+      subscribeOptions: SubscribeOptions = {},
+    ): Promise<Subscription> {
       if (closed) throw new BusClosedError()
       const entry: { consumer: Consumer | undefined; connected: boolean } = {
         consumer: undefined,
@@ -299,7 +308,7 @@ export function createKafkaBus(options: KafkaBusOptions): KafkaBus {
       const attached = (async () => {
         for (let attempt = 1; !stopped && !closed; attempt++) {
           try {
-            await attach(group, topicNames, handle, entry)
+            await attach(group, topicNames, handle, entry, subscribeOptions)
             return
           } catch (error) {
             entry.connected = false
