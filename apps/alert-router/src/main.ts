@@ -1,14 +1,6 @@
 import { readFileSync } from 'node:fs'
-import type { AddressInfo } from 'node:net'
 import { migrate, migrationsDir, openClickHouse } from '@palisade/clickhouse'
-import {
-  closeServer,
-  createMetricsRegistry,
-  createServiceApp,
-  createTokenAuthenticator,
-  finishServiceApp,
-  listen,
-} from '@palisade/http-server'
+import { createMetricsRegistry, createTokenAuthenticator, startHealthServer } from '@palisade/http-server'
 import { createKafkaBus } from '@palisade/kafka'
 import { createConsoleLog, runService } from '@palisade/runtime'
 import { startAlertRouterService } from './alert-router-service.ts'
@@ -33,18 +25,18 @@ await runService('alert-router', log, async () => {
     registry,
     log,
   })
-  const app = createServiceApp({
+  const health = await startHealthServer({
     authenticator: createTokenAuthenticator({ [config.tenant]: config.token }),
     metrics: registry,
     ready: () => bus.connected(),
+    host: config.host,
+    port: config.port,
+    onError: (error) => log.error('request failed', error),
   })
-  finishServiceApp(app, (error) => log.error('request failed', error))
-  const server = await listen(app, config.port, config.host)
-  const { port } = server.address() as AddressInfo
   return {
-    banner: `alert router consuming from ${config.brokers.join(',')}; health and metrics on http://${config.host}:${port}`,
+    banner: `alert router consuming from ${config.brokers.join(',')}; health and metrics on ${health.url}`,
     async stop() {
-      await closeServer(server)
+      await health.close()
       await service.stop()
       await bus.close()
       await client.close()

@@ -1,4 +1,3 @@
-import type { AddressInfo } from 'node:net'
 import {
   createEventWriter,
   createFindingStore,
@@ -7,14 +6,7 @@ import {
   migrationsDir,
   openClickHouse,
 } from '@palisade/clickhouse'
-import {
-  closeServer,
-  createMetricsRegistry,
-  createServiceApp,
-  createTokenAuthenticator,
-  finishServiceApp,
-  listen,
-} from '@palisade/http-server'
+import { createMetricsRegistry, createTokenAuthenticator, startHealthServer } from '@palisade/http-server'
 import { createKafkaBus } from '@palisade/kafka'
 import { createConsoleLog, runService } from '@palisade/runtime'
 import { loadConfig } from './config.ts'
@@ -43,18 +35,18 @@ await runService('ingester', log, async () => {
     },
     registry,
   )
-  const app = createServiceApp({
+  const health = await startHealthServer({
     authenticator: createTokenAuthenticator({ [config.tenant]: config.token }),
     metrics: registry,
     ready: () => bus.connected(),
+    host: config.host,
+    port: config.port,
+    onError: (error) => log.error('request failed', error),
   })
-  finishServiceApp(app, (error) => log.error('request failed', error))
-  const server = await listen(app, config.port, config.host)
-  const { port } = server.address() as AddressInfo
   return {
-    banner: `ingester consuming from ${config.brokers.join(',')} into ${config.clickhouse.kind === 'server' ? config.clickhouse.url : config.clickhouse.dataDir}; health and metrics on http://${config.host}:${port}`,
+    banner: `ingester consuming from ${config.brokers.join(',')} into ${config.clickhouse.kind === 'server' ? config.clickhouse.url : config.clickhouse.dataDir}; health and metrics on ${health.url}`,
     async stop() {
-      await closeServer(server)
+      await health.close()
       await subscription.close()
       await bus.close()
       await client.close()

@@ -6,4 +6,4 @@ export type {
   RejectedRecord,
 } from './format-parser.ts'
 export { formatParsers } from './format-registry.ts'
-export { nativeParser, nativeParsers, splitJsonRecords, splitLines } from './native-ndjson.ts'
+export { nativeParser, nativeParsers, splitAtLines, splitJsonRecords, splitLines } from './native-ndjson.ts'

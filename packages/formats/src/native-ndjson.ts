@@ -30,11 +30,11 @@ export function splitJsonRecords(
 }
 
 /**
- * Split NDJSON on line boundaries into parts of about `maxChars` (a JSON array is one document:
- * it is not split). Each part carries the line number its first line had in the whole input.
+ * Cut text on line boundaries into parts of about `maxChars`, each with the line number its first
+ * line had in the whole input.
  */
-export function splitLines(input: string, maxChars: number): { text: string; firstLine: number }[] {
-  if (input.length <= maxChars || input.trimStart().startsWith('[')) return [{ text: input, firstLine: 1 }]
+export function splitAtLines(input: string, maxChars: number): { text: string; firstLine: number }[] {
+  if (input.length <= maxChars) return [{ text: input, firstLine: 1 }]
   const parts: { text: string; firstLine: number }[] = []
   let start = 0
   let line = 1
@@ -50,6 +50,12 @@ export function splitLines(input: string, maxChars: number): { text: string; fir
     start = end
   }
   return parts
+}
+
+/** Split NDJSON into parts of about `maxChars` on line boundaries; a JSON array is one document, kept whole. */
+export function splitLines(input: string, maxChars: number): { text: string; firstLine: number }[] {
+  if (input.trimStart().startsWith('[')) return [{ text: input, firstLine: 1 }]
+  return splitAtLines(input, maxChars)
 }
 
 /** Our own schema, one kind per endpoint: records pass through as they are. */

@@ -9,4 +9,5 @@ export {
   requireToken,
   type ServiceAppOptions,
   sendError,
+  startHealthServer,
 } from './service-app.ts'

@@ -1,4 +1,5 @@
 import type { Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import express, { type Express, type NextFunction, type Request, type Response } from 'express'
 import type { Registry } from 'prom-client'
 import { type Authenticator, bearerToken, type Principal } from './authenticator.ts'
@@ -97,4 +98,18 @@ export function closeServer(server: Server): Promise<void> {
     server.close(() => resolve())
     server.closeIdleConnections()
   })
+}
+
+/**
+ * Serve only `/healthz`, `/readyz` and `/metrics` (for apps whose work is not HTTP: the ingester,
+ * the detector, the alert router) on `host:port`. Resolves with the URL it listens on.
+ */
+export async function startHealthServer(
+  options: ServiceAppOptions & { host: string; port: number; onError: (error: unknown) => void },
+): Promise<{ url: string; close: () => Promise<void> }> {
+  const app = createServiceApp(options)
+  finishServiceApp(app, options.onError)
+  const server = await listen(app, options.port, options.host)
+  const { port } = server.address() as AddressInfo
+  return { url: `http://${options.host}:${port}`, close: () => closeServer(server) }
 }

@@ -1,4 +1,5 @@
 import type { ParseResult } from '../format-parser.ts'
+import { splitJsonRecords } from '../native-ndjson.ts'
 import { FlowRecordUnreadableError } from './flow-record-error.ts'
 
 /**
@@ -46,4 +47,30 @@ export function collectFlow(result: ParseResult, line: number, raw: string, map:
   // Event time is whole milliseconds; sources with micro- or nanoseconds keep them in `raw`.
   event.ts = Math.floor(fields.ts)
   result.records.push({ line, raw, kind: 'flow', event })
+}
+
+/**
+ * Parse JSON flow records (JSON lines, or one array): each readable value is mapped by `map`, each
+ * unreadable line rejected on its own; a body that starts as an array but is not one is rejected
+ * whole.
+ */
+export function parseJsonFlows(input: string, map: (value: unknown) => FlowFields): ParseResult {
+  const result: ParseResult = { records: [], rejected: [] }
+  let values: ReturnType<typeof splitJsonRecords>
+  try {
+    values = splitJsonRecords(input)
+  } catch (error) {
+    result.rejected.push({
+      line: 1,
+      raw: input,
+      reason: `not a valid JSON array: ${(error as Error).message}`,
+    })
+    return result
+  }
+  for (const value of values) {
+    if (value.reason !== undefined)
+      result.rejected.push({ line: value.line, raw: value.raw, reason: value.reason })
+    else collectFlow(result, value.line, value.raw, () => map(value.value))
+  }
+  return result
 }

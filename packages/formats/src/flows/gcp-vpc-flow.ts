@@ -17,9 +17,9 @@
 
 import { deriveEventId } from '@palisade/schema'
 import type { FormatParser, ParseResult } from '../format-parser.ts'
-import { splitJsonRecords, splitLines } from '../native-ndjson.ts'
+import { splitLines } from '../native-ndjson.ts'
 import { readField } from './field-readers.ts'
-import { collectFlow, type FlowFields } from './flow-record.ts'
+import { type FlowFields, parseJsonFlows } from './flow-record.ts'
 import { FlowRecordUnreadableError } from './flow-record-error.ts'
 
 function asObject(value: unknown): Record<string, unknown> | undefined {
@@ -122,24 +122,7 @@ function mapEntry(value: unknown): FlowFields {
 }
 
 function parse(input: string): ParseResult {
-  const result: ParseResult = { records: [], rejected: [] }
-  let values: ReturnType<typeof splitJsonRecords>
-  try {
-    values = splitJsonRecords(input)
-  } catch (error) {
-    result.rejected.push({
-      line: 1,
-      raw: input,
-      reason: `not a valid JSON array: ${(error as Error).message}`,
-    })
-    return result
-  }
-  for (const value of values) {
-    if (value.reason !== undefined)
-      result.rejected.push({ line: value.line, raw: value.raw, reason: value.reason })
-    else collectFlow(result, value.line, value.raw, () => mapEntry(value.value))
-  }
-  return result
+  return parseJsonFlows(input, mapEntry)
 }
 
 /** GCP VPC Flow Logs: Cloud Logging LogEntry JSON, one per line or a JSON array. */

@@ -21,9 +21,9 @@
 
 import { deriveEventId } from '@palisade/schema'
 import type { FormatParser, ParseResult } from '../format-parser.ts'
-import { splitJsonRecords, splitLines } from '../native-ndjson.ts'
+import { splitLines } from '../native-ndjson.ts'
 import { readField } from './field-readers.ts'
-import { collectFlow, type FlowFields } from './flow-record.ts'
+import { type FlowFields, parseJsonFlows } from './flow-record.ts'
 import { FlowRecordUnreadableError } from './flow-record-error.ts'
 
 const allowedVerdicts = new Set(['FORWARDED', 'REDIRECTED', 'TRACED', 'TRANSLATED', 'AUDIT'])
@@ -122,24 +122,7 @@ function mapLine(value: unknown): FlowFields {
 }
 
 function parse(input: string): ParseResult {
-  const result: ParseResult = { records: [], rejected: [] }
-  let values: ReturnType<typeof splitJsonRecords>
-  try {
-    values = splitJsonRecords(input)
-  } catch (error) {
-    result.rejected.push({
-      line: 1,
-      raw: input,
-      reason: `not a valid JSON array: ${(error as Error).message}`,
-    })
-    return result
-  }
-  for (const value of values) {
-    if (value.reason !== undefined)
-      result.rejected.push({ line: value.line, raw: value.raw, reason: value.reason })
-    else collectFlow(result, value.line, value.raw, () => mapLine(value.value))
-  }
-  return result
+  return parseJsonFlows(input, mapLine)
 }
 
 /** Cilium Hubble flows: `hubble observe -o json` / exporter lines, wrapped or bare. */

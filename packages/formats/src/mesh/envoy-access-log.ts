@@ -66,7 +66,7 @@ import type {
   ParseResult,
   RejectedRecord,
 } from '../format-parser.ts'
-import { splitJsonRecords } from '../native-ndjson.ts'
+import { splitAtLines, splitJsonRecords } from '../native-ndjson.ts'
 import { identityFromUriSans } from './spiffe-id.ts'
 
 const formatName = 'envoy-access-log'
@@ -664,22 +664,8 @@ function parse(input: string, options?: ParseOptions): ParseResult {
  * `splitLines` cannot be used: it keeps any body starting with "[" whole, and TEXT lines do.
  */
 function splitLogLines(input: string, maxChars: number): { text: string; firstLine: number }[] {
-  if (input.length <= maxChars || /^\s*\[\s*[{\]]/.test(input)) return [{ text: input, firstLine: 1 }]
-  const parts: { text: string; firstLine: number }[] = []
-  let start = 0
-  let line = 1
-  while (start < input.length) {
-    let end = Math.min(input.length, start + maxChars)
-    if (end < input.length) {
-      const newline = input.lastIndexOf('\n', end)
-      end = newline > start ? newline + 1 : input.indexOf('\n', end) + 1 || input.length
-    }
-    const text = input.slice(start, end)
-    parts.push({ text, firstLine: line })
-    for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) line++
-    start = end
-  }
-  return parts
+  if (/^\s*\[\s*[{\]]/.test(input)) return [{ text: input, firstLine: 1 }]
+  return splitAtLines(input, maxChars)
 }
 
 /** Envoy/Istio access logs (JSON, Istio or Envoy default TEXT, in CRI or Docker wrappers) → flows and authz decisions. */
