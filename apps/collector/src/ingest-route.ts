@@ -171,7 +171,13 @@ export function createIngestEndpoint(
     const declared = Number(request.headers['content-length'])
     let release: () => void
     try {
-      release = options.admission.admit(Number.isFinite(declared) ? declared : options.limits.maxBodyBytes)
+      const wire = Number.isFinite(declared) ? declared : options.limits.maxBodyBytes
+      // What a request holds in memory is its body decompressed: a gzip body counts at an assumed
+      // 16x ratio (JSON telemetry compresses about 10x), capped by the decompressed-size limit.
+      const gzip = (request.headers['content-encoding'] ?? '').toLowerCase().includes('gzip')
+      release = options.admission.admit(
+        gzip ? Math.min(wire * 16, options.limits.maxDecompressedBytes) : wire,
+      )
     } catch (error) {
       request.resume()
       if (error instanceof OverloadedError) response.setHeader('Retry-After', String(error.retryAfterSeconds))

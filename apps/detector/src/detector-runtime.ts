@@ -51,6 +51,15 @@ export function createDetectorRuntime(options: DetectorRuntimeOptions) {
     registers: options.registry ? [options.registry] : [],
   })
 
+  /** Findings produced but not yet taken by the bus (published first on the next batch or checkpoint). */
+  const unpublished: Finding[] = []
+  async function publishPending(): Promise<void> {
+    if (unpublished.length === 0) return
+    const batch = unpublished.slice()
+    await options.publishFindings(batch)
+    unpublished.splice(0, batch.length)
+  }
+
   // Batches and reloads run one at a time: a reload must not land in the middle of a batch.
   let chain: Promise<unknown> = Promise.resolve()
   function serially<T>(task: () => Promise<T>): Promise<T> {
@@ -91,7 +100,10 @@ export function createDetectorRuntime(options: DetectorRuntimeOptions) {
                 }
               }
             }
-            if (findings.length > 0) await options.publishFindings(findings)
+            // State already moved past these events; a failed publish must not lose what they
+            // found. Findings wait here until published (ids are content-derived: repeats drop).
+            unpublished.push(...findings)
+            await publishPending()
             return findings
           } catch (error) {
             span.setStatus({ code: SpanStatusCode.ERROR })
@@ -128,6 +140,8 @@ export function createDetectorRuntime(options: DetectorRuntimeOptions) {
 
     /** Save the state of every key that changed since the last checkpoint, one insert per detector. */
     async checkpoint(): Promise<void> {
+      // A saved state must never hide a finding not yet sent.
+      await publishPending()
       for (const detector of options.detectors) {
         const keys = dirty.get(detector.id)!
         if (keys.size === 0) continue

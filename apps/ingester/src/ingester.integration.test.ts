@@ -72,6 +72,16 @@ describe('ingester', () => {
       })
     ).json<[string]>()
     expect(rows.flat()).toEqual(['e-1', 'e-2'])
+    const quarantined = await (
+      await client.query({
+        query: 'SELECT kind, reason FROM quarantine ORDER BY line',
+        format: 'JSONEachRow',
+      })
+    ).json<{ kind: string; reason: string }>()
+    expect(quarantined).toEqual([
+      { kind: 'dead-letter:palisade.flow.v1', reason: 'tenant missing' },
+      { kind: 'dead-letter:palisade.flow.v1', reason: 'ts is not an epoch-ms time' },
+    ])
   })
 
   it('stores a batch delivered twice once', async () => {

@@ -65,8 +65,32 @@ export function subscribeIngester(
                 })
               } else events.push(message.value as AnyEvent)
             }
-            // A message that can never be stored must not block its partition: park it, with why.
-            if (poison.length > 0) await bus.publish(topics.deadLetter, poison)
+            // A message that can never be stored must not block its partition: park it, with why,
+            // on the dead-letter topic and in the quarantine table (nothing is dropped unseen).
+            if (poison.length > 0) {
+              const where = batch.position
+                ? `${batch.topic}/${batch.position.partition}/${batch.position.firstOffset}-${batch.position.lastOffset}`
+                : batch.topic
+              const records: QuarantinedRecord[] = poison.map((item, index) => {
+                const value = item.value as { reason: string; message: unknown }
+                const tenant = (value.message as { tenant?: unknown } | null)?.tenant
+                return {
+                  tenant: typeof tenant === 'string' ? tenant : '',
+                  kind: `dead-letter:${batch.topic}`,
+                  line: index + 1,
+                  raw: JSON.stringify(value.message) ?? 'undefined',
+                  reason: value.reason,
+                  request_id: where,
+                  received_at: Date.now(),
+                }
+              })
+              await stores.quarantine.write(records, {
+                dedupToken: createHash('sha256')
+                  .update(`${where}\n${records.map((r) => r.raw).join('\n')}`)
+                  .digest('hex'),
+              })
+              await bus.publish(topics.deadLetter, poison)
+            }
             stored.inc({ kind, outcome: 'dead_letter' }, poison.length)
             // Named after its log position, a batch that a crash makes us insert twice is dropped by
             // ClickHouse; the id look-up catches the rest (a redelivery cut at other offsets).

@@ -111,10 +111,12 @@ export async function startAllInOne(config: AllInOneConfig, log: Log): Promise<R
         ready = false
         // Servers first: in-flight requests finish (and are stored) before the bus closes.
         await Promise.all([closeServer(collectorServer), closeServer(dashboardServer)])
-        await bus.close()
-        await ingester.close()
+        // Then the producers of internal messages (the detector's findings, the SLO alerts), then
+        // their consumers, and the bus last, so that nothing is published into a closed bus.
         await detector.stop()
+        await ingester.close()
         await alertRouter.stop()
+        await bus.close()
         await client.close()
       })()
       return stopping

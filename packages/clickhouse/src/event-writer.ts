@@ -62,6 +62,15 @@ export function createEventWriter(client: ClickHouseClient, options: EventWriter
    * table grows.
    */
   async function storedIds(table: string, tenant: string, events: AnyEvent[]): Promise<Set<string>> {
+    // Query parameters travel in the URL to a ClickHouse server (1 MiB at most): ask in slices.
+    const found = new Set<string>()
+    for (let start = 0; start < events.length; start += 5000) {
+      for (const id of await storedIdsOf(table, tenant, events.slice(start, start + 5000))) found.add(id)
+    }
+    return found
+  }
+
+  async function storedIdsOf(table: string, tenant: string, events: AnyEvent[]): Promise<string[]> {
     let from = Number.POSITIVE_INFINITY
     let to = Number.NEGATIVE_INFINITY
     const services = new Set<string>()
@@ -86,7 +95,7 @@ export function createEventWriter(client: ClickHouseClient, options: EventWriter
       },
       format: 'JSONCompactEachRow',
     })
-    return new Set((await result.json<[string]>()).map(([id]) => id))
+    return (await result.json<[string]>()).map(([id]) => id)
   }
 
   /** Look up, then insert what is new; returns the events stored. */
@@ -125,7 +134,9 @@ export function createEventWriter(client: ClickHouseClient, options: EventWriter
         clickhouse_settings: {
           insert_deduplication_token: token,
           deduplicate_blocks_in_dependent_materialized_views: 1,
-        },
+          // A backfill may span more than 100 months: a warning in the server log, not a failure.
+          throw_on_max_partitions_per_insert_block: 0,
+        } as Record<string, number | string>,
       })
     } catch (error) {
       throw new InsertFailedError(table, error)
@@ -162,7 +173,19 @@ export function createEventWriter(client: ClickHouseClient, options: EventWriter
         )
         for (const write of group) write.resolve(write.events.filter((event) => stored.has(event)))
       } catch (error) {
-        for (const write of group) write.reject(error)
+        if (group.length === 1) {
+          group[0]!.reject(error)
+          continue
+        }
+        // One bad write must not fail the writes it was grouped with: each goes again alone.
+        for (const write of group) {
+          try {
+            const stored = new Set(await insert(table, write.events, write.dedupToken))
+            write.resolve(write.events.filter((event) => stored.has(event)))
+          } catch (alone) {
+            write.reject(alone)
+          }
+        }
       }
     }
     queue.flushing = false

@@ -117,3 +117,38 @@ describe('finding store', () => {
     expect(await store.list({ tenant: 'acme', severity: 'page' })).toEqual([])
   })
 })
+
+describe('event writer under bad input', () => {
+  it('stores a backfill spanning more than 100 months in one write', async () => {
+    const writer = createEventWriter(client)
+    const months = Array.from({ length: 120 }, (_, i) =>
+      event('auth', {
+        ts: Date.UTC(2010, i, 1),
+        service: 'backfill',
+        principal: `u${i}@acme.io`,
+        outcome: 'success',
+      }),
+    )
+    expect((await writer.write('auth', months)).stored).toHaveLength(120)
+  })
+
+  it('does not fail the writes grouped with one that fails', async () => {
+    const writer = createEventWriter(client)
+    const good = [
+      event('auth', { ts: minute + 100, service: 'group', principal: 'ok@acme.io', outcome: 'success' }),
+    ]
+    // A value the table cannot take: written around the validator, as a foreign producer could.
+    const bad = [
+      {
+        ...event('auth', { ts: minute + 101, service: 'group', principal: 'x', outcome: 'success' }),
+        observed_at: 'never',
+      },
+    ] as never[]
+    const results = await Promise.allSettled([
+      writer.write('auth', good),
+      writer.write('auth', bad),
+      writer.write('auth', good),
+    ])
+    expect(results.map((result) => result.status)).toEqual(['fulfilled', 'rejected', 'fulfilled'])
+  })
+})

@@ -11,3 +11,16 @@ export class KafkaPublishTimeoutError extends KafkaBusError {
     })
   }
 }
+
+/** Too many publishes are still unsettled (the brokers are away): refused now, retry later. */
+export class KafkaBackloggedError extends KafkaBusError {
+  constructor(topic: string, unsettled: number) {
+    super(
+      'PUBLISH_BACKLOGGED',
+      `${unsettled} publishes are still waiting for Kafka; not taking more for ${topic} now`,
+      {
+        retriable: true,
+      },
+    )
+  }
+}

@@ -1,2 +1,2 @@
-export { KafkaBusError, KafkaPublishTimeoutError } from './errors.ts'
+export { KafkaBackloggedError, KafkaBusError, KafkaPublishTimeoutError } from './errors.ts'
 export { createKafkaBus, type KafkaBus, type KafkaBusOptions } from './kafka-bus.ts'

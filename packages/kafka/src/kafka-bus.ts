@@ -18,7 +18,7 @@ import {
   type Producer,
 } from 'kafkajs'
 import { Gauge, type Registry } from 'prom-client'
-import { KafkaPublishTimeoutError } from './errors.ts'
+import { KafkaBackloggedError, KafkaPublishTimeoutError } from './errors.ts'
 
 /** Settings of {@link createKafkaBus}. */
 export interface KafkaBusOptions {
@@ -34,6 +34,8 @@ export interface KafkaBusOptions {
   publishTimeoutMs?: number
   /** Largest uncompressed size of one produce request, bytes (default 768 KiB, under the brokers' 1 MiB). */
   maxChunkBytes?: number
+  /** Publishes still in kafkajs's hands (a timed-out one keeps retrying) before new ones are refused (default 32). */
+  maxUnsettledSends?: number
   /** How often readiness asks the cluster whether it is there, ms (default 2 s). */
   readinessProbeMs?: number
   /** Registry for consumer-lag gauges. */
@@ -91,6 +93,7 @@ export function createKafkaBus(options: KafkaBusOptions): KafkaBus {
   const knownTopics = new Set<string>()
   let closed = false
   let brokersReachable = true
+  let unsettledSends = 0
   let stopProbe: () => Promise<void> = async () => {}
   const lag = new Gauge({
     name: 'palisade_consumer_lag_messages',
@@ -225,16 +228,32 @@ export function createKafkaBus(options: KafkaBusOptions): KafkaBus {
           )
         }
         if (parsed.length > 0) {
-          await handle({
-            topic: batch.topic,
-            messages: parsed,
-            position: {
-              partition: batch.partition,
-              firstOffset: batch.firstOffset()!,
-              lastOffset: batch.lastOffset(),
-            },
-          })
+          // kafkajs heartbeats only when asked: keep the membership alive through a slow insert.
+          const beat = setInterval(() => void heartbeat().catch(() => {}), 1000)
+          try {
+            await handle({
+              topic: batch.topic,
+              messages: parsed,
+              position: {
+                partition: batch.partition,
+                firstOffset: batch.firstOffset()!,
+                lastOffset: batch.lastOffset(),
+              },
+            })
+          } catch (error) {
+            // kafkajs gives up for good on a TypeError and the like; a handler failure is worth
+            // another try (the batch is redelivered, never skipped), so say it is retriable.
+            throw Object.assign(
+              new Error(`consumer group ${group} failed on ${batch.topic}: ${(error as Error).message}`),
+              {
+                retriable: true,
+              },
+            )
+          } finally {
+            clearInterval(beat)
+          }
         }
+        if (isStale()) return
         const last = batch.lastOffset()
         resolveOffset(last)
         // Committed only now, after the handler stored the batch: a crash before this redelivers it.
@@ -251,6 +270,10 @@ export function createKafkaBus(options: KafkaBusOptions): KafkaBus {
     async publish<T>(topic: string, messages: BusMessage<T>[]) {
       if (closed) throw new BusClosedError()
       if (messages.length === 0) return
+      // A timed-out send keeps retrying inside kafkajs, holding its messages; while the brokers are
+      // away, refuse new publishes beyond a bound instead of piling them up (memory stays bounded).
+      if (unsettledSends >= (options.maxUnsettledSends ?? 32))
+        throw new KafkaBackloggedError(topic, unsettledSends)
       const timeoutMs = options.publishTimeoutMs ?? 30_000
       let timer: NodeJS.Timeout | undefined
       const send = (async () => {
@@ -276,6 +299,11 @@ export function createKafkaBus(options: KafkaBusOptions): KafkaBus {
         }
         await flush()
       })()
+      unsettledSends++
+      send.then(
+        () => unsettledSends--,
+        () => unsettledSends--,
+      )
       try {
         await Promise.race([
           send,

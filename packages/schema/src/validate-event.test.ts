@@ -77,6 +77,15 @@ describe('validateEvent', () => {
     )
   })
 
+  it('refuses an event time beyond what the store holds', () => {
+    const result = validateEvent(
+      'auth',
+      { ts: '2400-01-01T00:00:00Z', principal: 'a', outcome: 'success' },
+      context,
+    )
+    expect(result).toEqual({ ok: false, reason: expect.stringContaining('2299') })
+  })
+
   it('refuses a record that is not an object', () => {
     expect(validateEvent('mtls', [1, 2], context)).toEqual({
       ok: false,

@@ -4,6 +4,9 @@ import { z } from 'zod'
 import { deriveEventId } from './event-id.ts'
 import { type EventByKind, type EventKind, eventSchemas } from './event-kinds.ts'
 
+/** 2299-12-31T23:59:59.999Z: the last instant a DateTime64(3) column holds. */
+const maxEventTime = 10_413_791_999_999
+
 /** Result of validating one record: the normalised event, or a reason a person can act on. */
 export type ValidationResult<K extends EventKind> =
   | { ok: true; event: EventByKind[K] }
@@ -71,6 +74,8 @@ export function validateEvent<K extends EventKind>(
     return { ok: false, reason: `tenant "${data.tenant}" is not the authenticated tenant` }
   }
   if (typeof data.ts === 'string') data.ts = Date.parse(data.ts)
+  if (!(data.ts <= maxEventTime))
+    return { ok: false, reason: 'ts: after 2299-12-31, the end of the time range stored' }
   const clientId = data.event_id
   delete data.event_id
   data.tenant = context.tenant
