@@ -42,7 +42,7 @@ async function runStart(withDemo: boolean): Promise<void> {
     [
       '',
       'Palisade is running on the embedded engine.',
-      `  collector  ${running.collectorUrl}   (POST /v1/ingest/{flow,auth,mtls,decision,policy_change})`,
+      `  collector  ${running.collectorUrl}   (POST /v1/ingest/<kind|format>, OTLP /v1/logs /v1/metrics, OPA /v1/opa/logs)`,
       `  dashboard  ${running.dashboardUrl}`,
       `  data       ${config.dataDir}`,
       `Authenticate with "Authorization: Bearer <token>"; ${tokenHelp}.`,
