@@ -30,7 +30,11 @@ CREATE TABLE IF NOT EXISTS quarantine
     line          UInt32,
     raw           String CODEC(ZSTD(3)),
     reason        String,
-    request_id    String
+    request_id    String,
+    -- sha-256 of (tenant, kind, raw): the same record sent again is kept once, whatever batch
+    -- or request it came in.
+    record_id     String,
+    INDEX idx_record_id record_id TYPE bloom_filter(0.001) GRANULARITY 1
 )
 ENGINE = MergeTree
 PARTITION BY toYYYYMM(received_at)

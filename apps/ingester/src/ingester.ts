@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto'
 import { trace } from '@opentelemetry/api'
 import { type Bus, type BusBatch, type Subscription, topics } from '@palisade/bus'
 import type { EventWriter, FindingStore, QuarantineWriter } from '@palisade/clickhouse'
@@ -84,11 +83,7 @@ export function subscribeIngester(
                   received_at: Date.now(),
                 }
               })
-              await stores.quarantine.write(records, {
-                dedupToken: createHash('sha256')
-                  .update(`${where}\n${records.map((r) => r.raw).join('\n')}`)
-                  .digest('hex'),
-              })
+              await stores.quarantine.write(records)
               await bus.publish(topics.deadLetter, poison)
             }
             stored.inc({ kind, outcome: 'dead_letter' }, poison.length)
@@ -104,11 +99,8 @@ export function subscribeIngester(
             stored.inc({ kind, outcome: 'duplicate' }, result.duplicates)
           } else if (batch.topic === topics.quarantine) {
             const records = batch.messages.map((message) => message.value as QuarantinedRecord)
-            // The same body sent again quarantines the same records: name the batch by their content.
-            const token = createHash('sha256')
-            for (const record of records)
-              token.update(`${record.tenant}\n${record.kind}\n${record.line}\n${record.raw}\n`)
-            await stores.quarantine.write(records, { dedupToken: token.digest('hex') })
+            // Each record is kept once, by its content, whichever request or batch brought it.
+            await stores.quarantine.write(records)
             stored.inc({ kind: 'quarantine', outcome: 'stored' }, records.length)
           } else if (batch.topic === topics.findings) {
             const fresh = await stores.findings.write(

@@ -26,7 +26,18 @@ export async function openClickHouse(target: ClickHouseTarget): Promise<ClickHou
   const { createChdbConnection } = await import('chdb/connection')
   const connection = createChdbConnection({ path: target.dataDir })
   // The `connection` option is chDB's hook into @clickhouse/client; its type is not public yet.
-  return createClient({ connection, clickhouse_settings: { date_time_output_format: 'iso' } } as Parameters<
-    typeof createClient
-  >[0])
+  const client = createClient({
+    connection,
+    clickhouse_settings: { date_time_output_format: 'iso' },
+  } as Parameters<typeof createClient>[0])
+  // chDB applies per-query settings with `SET` on its one session, so they outlive the query. An
+  // `insert_deduplication_token` left over from one insert would make the next insert without a
+  // token look like a repeat, and ClickHouse would drop it: every insert names its own (or none).
+  const insert = client.insert.bind(client)
+  client.insert = ((params: Parameters<typeof insert>[0]) =>
+    insert({
+      ...params,
+      clickhouse_settings: { insert_deduplication_token: '', ...params.clickhouse_settings },
+    })) as typeof client.insert
+  return client
 }

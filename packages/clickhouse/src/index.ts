@@ -33,7 +33,7 @@ export {
   type NotificationLedger,
   type NotificationRecord,
 } from './notification-ledger.ts'
-export { createQuarantineWriter, type QuarantineWriter } from './quarantine-writer.ts'
+export { createQuarantineWriter, type QuarantineWriter, quarantineRecordId } from './quarantine-writer.ts'
 export { createSerialQueue } from './serial-queue.ts'
 export {
   type BurnRateSeriesPoint,

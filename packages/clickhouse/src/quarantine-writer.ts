@@ -2,30 +2,53 @@ import { createHash } from 'node:crypto'
 import type { ClickHouseClient } from '@clickhouse/client'
 import type { QuarantinedRecord } from '@palisade/schema'
 import { InsertFailedError } from './errors.ts'
+import { createSerialQueue } from './serial-queue.ts'
 
-/** Stores rejected records; a retried request with the same body quarantines nothing twice. */
+/**
+ * Stores rejected records once each: a record's id is a hash of its tenant, kind and raw text, so a
+ * retried request, or a redelivered batch cut at other offsets, quarantines nothing twice.
+ */
 export interface QuarantineWriter {
-  write(records: QuarantinedRecord[], options: { dedupToken: string }): Promise<void>
+  write(records: QuarantinedRecord[]): Promise<void>
+}
+
+/** The id of a quarantined record: the same bytes sent again, as the same kind, are the same record. */
+export function quarantineRecordId(record: Pick<QuarantinedRecord, 'tenant' | 'kind' | 'raw'>): string {
+  return createHash('sha256')
+    .update(`${record.tenant}\n${record.kind}\n${record.raw}`)
+    .digest('hex')
+    .slice(0, 32)
 }
 
 export function createQuarantineWriter(client: ClickHouseClient): QuarantineWriter {
+  // Look-up then insert, one write at a time: two deliveries of one record must not both pass.
+  const serial = createSerialQueue()
   return {
-    async write(records, { dedupToken }) {
-      if (records.length === 0) return
-      try {
-        await client.insert({
-          table: 'quarantine',
-          values: records,
-          format: 'JSONEachRow',
-          clickhouse_settings: {
-            insert_deduplication_token: createHash('sha256')
-              .update(`quarantine\n${dedupToken}`)
-              .digest('hex'),
-          },
+    write(records) {
+      if (records.length === 0) return Promise.resolve()
+      return serial(async () => {
+        const rows = records.map((record) => ({ ...record, record_id: quarantineRecordId(record) }))
+        const known = new Set<string>()
+        for (let start = 0; start < rows.length; start += 5000) {
+          const result = await client.query({
+            query: 'SELECT record_id FROM quarantine WHERE record_id IN {ids:Array(String)}',
+            query_params: { ids: rows.slice(start, start + 5000).map((row) => row.record_id) },
+            format: 'JSONCompactEachRow',
+          })
+          for (const [id] of await result.json<[string]>()) known.add(id)
+        }
+        const fresh = rows.filter((row) => {
+          if (known.has(row.record_id)) return false
+          known.add(row.record_id)
+          return true
         })
-      } catch (error) {
-        throw new InsertFailedError('quarantine', error)
-      }
+        if (fresh.length === 0) return
+        try {
+          await client.insert({ table: 'quarantine', values: fresh, format: 'JSONEachRow' })
+        } catch (error) {
+          throw new InsertFailedError('quarantine', error)
+        }
+      })
     },
   }
 }

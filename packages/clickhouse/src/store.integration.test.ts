@@ -3,11 +3,13 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { type AnyEvent, validateEvent } from '@palisade/schema'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createCheckpointStore } from './checkpoint-store.ts'
 import { createEventWriter } from './event-writer.ts'
 import { createFindingStore } from './finding-store.ts'
 import { type ClickHouseClient, openClickHouse } from './index.ts'
 import { migrate, readMigrations } from './migrations.ts'
 import { migrationsDir } from './migrations-dir.ts'
+import { createQuarantineWriter } from './quarantine-writer.ts'
 
 // The real ClickHouse engine, embedded through chDB, in a temporary data directory.
 let client: ClickHouseClient
@@ -150,5 +152,42 @@ describe('event writer under bad input', () => {
       writer.write('auth', good),
     ])
     expect(results.map((result) => result.status)).toEqual(['fulfilled', 'rejected', 'fulfilled'])
+  })
+})
+
+describe('quarantine writer', () => {
+  it('keeps each rejected record once, however the deliveries are cut', async () => {
+    const writer = createQuarantineWriter(client)
+    const record = (line: number, raw: string) => ({
+      tenant: 'acme',
+      kind: 'flow',
+      line,
+      raw,
+      reason: 'not valid JSON',
+      request_id: `r-${line}`,
+      received_at: minute,
+    })
+    await writer.write([record(1, 'bad one'), record(2, 'bad two')])
+    // A redelivery in another batch, with other line numbers and request ids.
+    await writer.write([record(7, 'bad two'), record(8, 'bad three')])
+    const rows = await (
+      await client.query({
+        query: "SELECT raw FROM quarantine WHERE tenant = 'acme' ORDER BY raw",
+        format: 'JSONCompactEachRow',
+      })
+    ).json<[string]>()
+    expect(rows.flat()).toEqual(['bad one', 'bad three', 'bad two'])
+  })
+})
+
+describe('settings on the embedded engine', () => {
+  it('keeps an insert that names no token after one that did (chDB settings outlive their query)', async () => {
+    const checkpoints = createCheckpointStore(client)
+    await createEventWriter(client).write('auth', [
+      event('auth', { ts: minute + 500, service: 'tokens', principal: 't@acme.io', outcome: 'success' }),
+    ])
+    await checkpoints.save('test.detector', [{ tenant: 'acme', key: 'k', state: { n: 1 } }])
+    await checkpoints.save('test.detector', [{ tenant: 'acme', key: 'k', state: { n: 2 } }])
+    expect(await checkpoints.load('test.detector')).toEqual([{ tenant: 'acme', key: 'k', state: { n: 2 } }])
   })
 })
