@@ -166,6 +166,7 @@ export function createKafkaBus(options: KafkaBusOptions): KafkaBus {
     handle: BatchHandler<T>,
     entry: { consumer: Consumer | undefined; connected: boolean },
     subscribeOptions: SubscribeOptions,
+    onGivenUp: () => void,
   ): Promise<void> {
     await ensureTopics(topicNames)
     const consumer = kafka.consumer({
@@ -186,6 +187,9 @@ export function createKafkaBus(options: KafkaBusOptions): KafkaBus {
       log.error(
         `consumer group ${group} crashed (${event.payload.restart ? 'restarting' : 'stopped'}): ${event.payload.error}`,
       )
+      // kafkajs gives up for good on some errors; a member that stops consuming while its process
+      // looks alive is the worst outcome, so join again from scratch.
+      if (!event.payload.restart) onGivenUp()
     })
     await consumer.connect()
     entry.connected = true
@@ -333,10 +337,19 @@ export function createKafkaBus(options: KafkaBusOptions): KafkaBus {
       let stopped = false
       // Joining runs in the background, retried with backoff: a broker down at start makes the
       // process not ready (see `connected`), not dead.
-      const attached = (async () => {
+      const rejoin = () => {
+        if (stopped || closed) return
+        const previous = entry.consumer
+        entry.consumer = undefined
+        attached = (async () => {
+          await previous?.disconnect().catch(() => {})
+          await join()
+        })()
+      }
+      const join = async () => {
         for (let attempt = 1; !stopped && !closed; attempt++) {
           try {
-            await attach(group, topicNames, handle, entry, subscribeOptions)
+            await attach(group, topicNames, handle, entry, subscribeOptions, rejoin)
             return
           } catch (error) {
             entry.connected = false
@@ -348,7 +361,8 @@ export function createKafkaBus(options: KafkaBusOptions): KafkaBus {
             await sleep(backoffMs(attempt))
           }
         }
-      })()
+      }
+      let attached = join()
       return {
         async close() {
           stopped = true
