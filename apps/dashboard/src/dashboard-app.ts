@@ -7,7 +7,13 @@ import {
   type FindingStore,
   isDashboardQueryName,
 } from '@palisade/clickhouse'
-import { type Authenticator, bearerToken, type Principal, sendError } from '@palisade/http-server'
+import {
+  type Authenticator,
+  bearerToken,
+  type Principal,
+  sendError,
+  sendUnauthenticated,
+} from '@palisade/http-server'
 import type { SloStatusSource } from '@palisade/slo'
 import express, { type NextFunction, type Request, type Response, type Router } from 'express'
 import { loadDashboards } from './dashboard-declarations.ts'
@@ -167,13 +173,7 @@ export function createDashboardRoutes(options: DashboardRoutesOptions): Router {
       principal = id ? sessions.get(id) : undefined
     }
     if (!principal) {
-      response.setHeader('WWW-Authenticate', 'Bearer realm="palisade"')
-      sendError(
-        response,
-        401,
-        'UNAUTHENTICATED',
-        'log in (POST /api/v1/session) or send Authorization: Bearer <token>',
-      )
+      sendUnauthenticated(response, 'log in (POST /api/v1/session) or send Authorization: Bearer <token>')
       return
     }
     request.principal = principal

@@ -1,56 +1,58 @@
-/** Answer of the collector to one batch. */
-export interface BatchAnswer {
+/** Answer of the collector to one request (its `rejected_by_reason` when it lists it). */
+export interface IngestAnswer {
   accepted: number
   rejected: number
+  rejected_by_reason?: Record<string, number>
 }
 
-/** Options of {@link postRecords}. */
-export interface PostOptions {
+/** Where and as whom to send. */
+export interface CollectorTarget {
   collectorUrl: string
   token: string
-  /** Records per request (default 5,000). */
-  batchSize?: number
-  /** Called after each acknowledged batch. */
-  onBatch?: (answer: BatchAnswer) => void
 }
 
 /**
- * Send records of one kind to the collector as NDJSON batches, one request at a time, retrying a
- * batch on 429/503 after its Retry-After (at-least-once, as real agents do).
+ * POST one body to `/v1/ingest/<format>`, retrying on 429 and 503 after their Retry-After, as real
+ * agents do (at least once: the collector stores a repeat once). Other answers are errors.
  */
+export async function postIngest(
+  target: CollectorTarget,
+  path: string,
+  body: string | Uint8Array<ArrayBuffer>,
+  headers: Record<string, string> = {},
+): Promise<IngestAnswer> {
+  for (let attempt = 1; ; attempt++) {
+    const response = await fetch(`${target.collectorUrl}/v1/ingest/${path}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${target.token}`, ...headers },
+      body,
+    })
+    if (response.ok) return (await response.json()) as IngestAnswer
+    const detail = await response.text()
+    if ((response.status !== 429 && response.status !== 503) || attempt >= 30) {
+      throw new Error(`collector answered ${response.status}: ${detail}`)
+    }
+    const wait = Number(response.headers.get('retry-after') ?? '1')
+    await new Promise((resolve) => setTimeout(resolve, Math.max(wait, 0.2) * 1000))
+  }
+}
+
+/** Send records of our own schema, one kind, as NDJSON batches of `batchSize` (default 5,000). */
 export async function postRecords(
   kind: string,
   records: unknown[],
-  options: PostOptions,
-): Promise<BatchAnswer> {
-  const batchSize = options.batchSize ?? 5000
-  const total: BatchAnswer = { accepted: 0, rejected: 0 }
+  target: CollectorTarget,
+  batchSize = 5000,
+): Promise<IngestAnswer> {
+  const total: IngestAnswer = { accepted: 0, rejected: 0 }
   for (let start = 0; start < records.length; start += batchSize) {
     const body = records
       .slice(start, start + batchSize)
       .map((record) => JSON.stringify(record))
       .join('\n')
-    for (let attempt = 1; ; attempt++) {
-      const response = await fetch(`${options.collectorUrl}/v1/ingest/${kind}`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${options.token}`, 'content-type': 'application/x-ndjson' },
-        body,
-      })
-      if (response.ok) {
-        const answer = (await response.json()) as BatchAnswer
-        total.accepted += answer.accepted
-        total.rejected += answer.rejected
-        options.onBatch?.(answer)
-        break
-      }
-      const retriable = response.status === 429 || response.status === 503
-      if (!retriable || attempt >= 20) {
-        throw new Error(`collector answered ${response.status} to ${kind} batch: ${await response.text()}`)
-      }
-      await response.arrayBuffer()
-      const wait = Number(response.headers.get('retry-after') ?? '1')
-      await new Promise((resolve) => setTimeout(resolve, Math.max(wait, 0.1) * 1000))
-    }
+    const answer = await postIngest(target, kind, body, { 'content-type': 'application/x-ndjson' })
+    total.accepted += answer.accepted
+    total.rejected += answer.rejected
   }
   return total
 }

@@ -27,6 +27,8 @@ export interface AllInOneConfig {
   checkpointIntervalMs: number
   /** Event time the new-edge detector learns before reporting, ms (default 1 h). */
   newEdgeLearningMs: number
+  /** Seed of the demo's generated telemetry (default 1). */
+  demoSeed: number
 }
 
 /**
@@ -51,6 +53,7 @@ export function loadConfig(env: Env, repoRoot: string): AllInOneConfig {
     dashboardsDir: resolve(read.string('PALISADE_DASHBOARDS_DIR', resolve(repoRoot, 'dashboards'))),
     checkpointIntervalMs: read.positiveInt('PALISADE_CHECKPOINT_INTERVAL_MS', 10_000),
     newEdgeLearningMs: read.positiveInt('PALISADE_NEW_EDGE_LEARNING_MS', 3_600_000),
+    demoSeed: read.positiveInt('PALISADE_DEMO_SEED', 1),
   }
   if (config.token !== undefined && config.token.length < 16) {
     read.problem('PALISADE_TOKEN must be at least 16 characters')

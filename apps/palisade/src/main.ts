@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { migrate, migrationsDir, openClickHouse } from '@palisade/clickhouse'
 import { formatParsers } from '@palisade/formats'
-import { createConsoleLog } from '@palisade/runtime'
+import { createConsoleLog, runService } from '@palisade/runtime'
 import { ConfigInvalidError, createEnvReader, readClickHouse } from '@palisade/settings'
 import { startAllInOne } from './all-in-one.ts'
 import { CliUsageError, parseReplayArgs } from './cli-args.ts'
@@ -31,54 +31,37 @@ commands:
 formats: ${[...formatParsers.keys()].join(', ')}
 `
 
-async function runStart(withDemo: boolean): Promise<void> {
-  const config = loadConfig(process.env, repoRoot)
-  const running = await startAllInOne(config, log)
-  const tokenHelp =
-    running.tokenOrigin === 'env'
-      ? 'the token is PALISADE_TOKEN'
-      : `the token is in ${running.tokenPath} (cat it; set PALISADE_TOKEN to choose your own)`
-  process.stdout.write(
-    [
-      '',
-      'Palisade is running on the embedded engine.',
-      `  collector  ${running.collectorUrl}   (POST /v1/ingest/<kind|format>, OTLP /v1/logs /v1/metrics, OPA /v1/opa/logs)`,
-      `  dashboard  ${running.dashboardUrl}`,
-      `  data       ${config.dataDir}`,
-      `Authenticate with "Authorization: Bearer <token>"; ${tokenHelp}.`,
-      'Ctrl-C stops it cleanly.',
-      '',
-    ].join('\n'),
-  )
-  const demo = withDemo
-    ? await startDemoFeed(
-        {
-          collectorUrl: running.collectorUrl,
-          token: running.token,
-          seed: Number(process.env.PALISADE_DEMO_SEED ?? 1),
-        },
-        log,
-      )
-    : undefined
-  if (demo)
-    process.stdout.write(`Demo feed running; open ${running.dashboardUrl} to watch the incidents arrive.\n`)
-  let signalled = false
-  const shutdown = (signal: string) => {
-    if (signalled) return
-    signalled = true
-    log.info(`${signal}: finishing in-flight requests and stopping`)
-    Promise.resolve(demo?.stop())
-      .then(() => running.stop())
-      .then(
-        () => process.exit(0),
-        (error) => {
-          log.error('shutdown failed', error)
-          process.exit(1)
-        },
-      )
-  }
-  process.on('SIGINT', () => shutdown('SIGINT'))
-  process.on('SIGTERM', () => shutdown('SIGTERM'))
+function runStart(withDemo: boolean): Promise<void> {
+  return runService('palisade', log, async () => {
+    const config = loadConfig(process.env, repoRoot)
+    const running = await startAllInOne(config, log)
+    const demo = withDemo
+      ? await startDemoFeed(
+          { collectorUrl: running.collectorUrl, token: running.token, seed: config.demoSeed },
+          log,
+        )
+      : undefined
+    const tokenHelp =
+      running.tokenOrigin === 'env'
+        ? 'the token is PALISADE_TOKEN'
+        : `the token is in ${running.tokenPath} (cat it; set PALISADE_TOKEN to choose your own)`
+    return {
+      banner: [
+        '',
+        'Palisade is running on the embedded engine.',
+        `  collector  ${running.collectorUrl}   (POST /v1/ingest/<kind|format>, OTLP /v1/logs /v1/metrics, OPA /v1/opa/logs)`,
+        `  dashboard  ${running.dashboardUrl}`,
+        `  data       ${config.dataDir}`,
+        `Authenticate with "Authorization: Bearer <token>"; ${tokenHelp}.`,
+        demo ? `Demo feed running; open ${running.dashboardUrl} to watch the incidents arrive.` : '',
+        'Ctrl-C stops it cleanly.',
+      ].join('\n'),
+      async stop() {
+        await demo?.stop()
+        await running.stop()
+      },
+    }
+  })
 }
 
 async function runReplay(argv: string[]): Promise<void> {

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import { gunzipSync, gzipSync } from 'node:zlib'
 import type { FormatParser } from '@palisade/formats'
+import { type IngestAnswer, postIngest } from './collector-client.ts'
 
 /** Options of {@link replayFiles}. */
 export interface ReplayOptions {
@@ -37,35 +38,17 @@ export interface ReplaySummary {
   eventsPerSecond: number
 }
 
-interface IngestAnswerBody {
-  accepted: number
-  rejected: number
-  rejected_by_reason?: Record<string, number>
-}
-
-async function send(options: ReplayOptions, text: string): Promise<IngestAnswerBody> {
+function send(options: ReplayOptions, text: string): Promise<IngestAnswer> {
   const query = new URLSearchParams(options.formatOptions).toString()
-  const url = `${options.collectorUrl}/v1/ingest/${options.parser.name}${query ? `?${query}` : ''}`
-  for (let attempt = 1; ; attempt++) {
-    const response = await fetch(url, {
-      method: 'POST',
-      headers: {
-        authorization: `Bearer ${options.token}`,
-        'content-encoding': 'gzip',
-        'content-type': 'application/octet-stream',
-      },
-      body: new Uint8Array(gzipSync(text)),
-    })
-    if (response.ok) return (await response.json()) as IngestAnswerBody
-    const detail = await response.text()
-    // Overload and "not stored" are worth waiting for; anything else is the caller's to fix.
-    if ((response.status === 429 || response.status === 503) && attempt < 30) {
-      const wait = Number(response.headers.get('retry-after') ?? '1')
-      await new Promise((resolve) => setTimeout(resolve, Math.max(wait, 0.2) * 1000))
-      continue
-    }
-    throw new Error(`collector answered ${response.status}: ${detail}`)
-  }
+  return postIngest(
+    options,
+    `${options.parser.name}${query ? `?${query}` : ''}`,
+    new Uint8Array(gzipSync(text)),
+    {
+      'content-encoding': 'gzip',
+      'content-type': 'application/octet-stream',
+    },
+  )
 }
 
 /**

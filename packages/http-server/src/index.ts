@@ -9,5 +9,6 @@ export {
   requireToken,
   type ServiceAppOptions,
   sendError,
+  sendUnauthenticated,
   startHealthServer,
 } from './service-app.ts'

@@ -26,18 +26,18 @@ export function sendError(response: Response, status: number, code: string, mess
   response.status(status).json({ error: { code, message } })
 }
 
+/** A `401` that tells the client how to authenticate (`WWW-Authenticate: Bearer`). */
+export function sendUnauthenticated(response: Response, message: string): void {
+  response.setHeader('WWW-Authenticate', 'Bearer realm="palisade"')
+  sendError(response, 401, 'UNAUTHENTICATED', message)
+}
+
 /** Middleware: `401` unless the request carries a valid bearer token. */
 export function requireToken(authenticator: Authenticator) {
   return (request: Request, response: Response, next: NextFunction): void => {
     const principal = authenticator.authenticate(bearerToken(request.headers.authorization))
     if (!principal) {
-      response.setHeader('WWW-Authenticate', 'Bearer realm="palisade"')
-      sendError(
-        response,
-        401,
-        'UNAUTHENTICATED',
-        'a valid bearer token is required (Authorization: Bearer <token>)',
-      )
+      sendUnauthenticated(response, 'a valid bearer token is required (Authorization: Bearer <token>)')
       return
     }
     request.principal = principal

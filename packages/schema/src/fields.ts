@@ -1,5 +1,8 @@
 import { z } from 'zod'
 
+/** 2299-12-31T23:59:59.999Z, epoch ms: the last instant the store's DateTime64(3) columns hold. */
+export const maxEventTime = 10_413_791_999_999
+
 /** Event time: epoch milliseconds (UTC) or an ISO-8601 string with a zone; stored as epoch ms. */
 export const eventTime = z
   .union([z.number().int().nonnegative(), z.iso.datetime({ offset: true })])

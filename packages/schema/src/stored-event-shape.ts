@@ -1,6 +1,6 @@
 import type { AnyEvent } from './event-kinds.ts'
 
-const maxDateTime64Ms = 10_413_791_999_999 // 2299-12-31T23:59:59.999Z, the end of DateTime64's range
+import { maxEventTime } from './fields.ts'
 
 /**
  * Why a message on an event topic is not a storable event, or undefined when it is. The collector
@@ -13,12 +13,7 @@ export function storedEventProblem(value: unknown): string | undefined {
   const event = value as Partial<AnyEvent> & Record<string, unknown>
   if (typeof event.tenant !== 'string' || event.tenant === '') return 'tenant missing'
   if (typeof event.event_id !== 'string' || event.event_id === '') return 'event_id missing'
-  if (
-    typeof event.ts !== 'number' ||
-    !Number.isFinite(event.ts) ||
-    event.ts < 0 ||
-    event.ts > maxDateTime64Ms
-  ) {
+  if (typeof event.ts !== 'number' || !Number.isFinite(event.ts) || event.ts < 0 || event.ts > maxEventTime) {
     return 'ts is not an epoch-ms time'
   }
   if (typeof event.observed_at !== 'number') return 'observed_at missing'

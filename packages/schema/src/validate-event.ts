@@ -3,9 +3,7 @@ import addFormatsModule from 'ajv-formats'
 import { z } from 'zod'
 import { deriveEventId } from './event-id.ts'
 import { type EventByKind, type EventKind, eventSchemas } from './event-kinds.ts'
-
-/** 2299-12-31T23:59:59.999Z: the last instant a DateTime64(3) column holds. */
-const maxEventTime = 10_413_791_999_999
+import { maxEventTime } from './fields.ts'
 
 /** Result of validating one record: the normalised event, or a reason a person can act on. */
 export type ValidationResult<K extends EventKind> =

@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process'
 import { constants } from 'node:fs'
 import { access, mkdtemp, rm, writeFile } from 'node:fs/promises'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { freePort } from '@palisade/kafka/testing'
 
 /** One scrape target: the job it belongs to and the full URL of its metrics endpoint. */
 export interface PrometheusTarget {
@@ -206,16 +206,4 @@ async function api<T>(url: string): Promise<T> {
   if (body.status !== 'success')
     throw new Error(`prometheus ${url}: ${body.errorType ?? response.status}: ${body.error ?? ''}`)
   return body.data
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', resolve)
-  })
-  const address = server.address()
-  await new Promise<void>((resolve) => server.close(() => resolve()))
-  if (address === null || typeof address === 'string') throw new Error('no TCP address from listen(0)')
-  return address.port
 }

@@ -24,9 +24,8 @@
 
 import { deriveEventId } from '@palisade/schema'
 import type { FormatParser, ParseResult } from '../format-parser.ts'
-import { splitJsonRecords } from '../native-ndjson.ts'
 import { readField } from './field-readers.ts'
-import { collectFlow, type FlowFields } from './flow-record.ts'
+import { collectFlow, type FlowFields, parseJsonFlows } from './flow-record.ts'
 import { FlowRecordUnreadableError } from './flow-record-error.ts'
 import { splitWithHeader } from './split-with-header.ts'
 
@@ -140,21 +139,7 @@ function mapTsv(line: string, header: TsvHeader): FlowFields {
 
 function parse(input: string): ParseResult {
   const result: ParseResult = { records: [], rejected: [] }
-  if (input.trimStart().startsWith('[')) {
-    let values: ReturnType<typeof splitJsonRecords>
-    try {
-      values = splitJsonRecords(input)
-    } catch (error) {
-      result.rejected.push({
-        line: 1,
-        raw: input,
-        reason: `not a valid JSON array: ${(error as Error).message}`,
-      })
-      return result
-    }
-    for (const value of values) collectFlow(result, value.line, value.raw, () => mapJson(value.value))
-    return result
-  }
+  if (input.trimStart().startsWith('[')) return parseJsonFlows(input, mapJson)
   let header = freshHeader()
   const lines = input.split('\n')
   for (let index = 0; index < lines.length; index++) {
