@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url'
 export const sharedFixturesDir = fileURLToPath(new URL('../../../../../shared/fixtures/', import.meta.url))
 
 /**
- * Whether the shared fixtures are here. In CI (`inCi`: the test passes `process.env.CI === 'true'`)
+ * Whether the shared fixtures are here. In CI (`inCi`: the test passes whether its environment has CI=true)
  * they must be: a missing folder fails instead of skipping.
  */
 export function sharedFixturesAvailable(inCi: boolean): boolean {
