@@ -41,6 +41,23 @@ export const authEvent = z.strictObject({
   country: z.string().max(64).optional().describe('Country of the client, from the IdP'),
   city: z.string().max(128).optional().describe('City of the client, from the IdP'),
   user_agent: z.string().max(1024).optional().describe('User agent'),
+  latitude: z.number().min(-90).max(90).optional().describe("Client latitude, from the IdP's geolocation"),
+  longitude: z
+    .number()
+    .min(-180)
+    .max(180)
+    .optional()
+    .describe("Client longitude, from the IdP's geolocation"),
+  asn: z
+    .number()
+    .int()
+    .nonnegative()
+    .optional()
+    .describe("Client network's autonomous system number, from the IdP"),
+  is_proxy: z
+    .boolean()
+    .optional()
+    .describe('Whether the IdP flagged the client address as a proxy or anonymiser'),
 })
 
 /** One mTLS handshake between two workloads. */

@@ -14,7 +14,7 @@ export {
 } from './event-kinds.ts'
 export { type FieldDoc, fieldTable, fieldTableMarkdown } from './field-table.ts'
 export type { Alert, Finding, Severity } from './finding.ts'
-export { partitionKey } from './partition-key.ts'
+export { canonicalWorkload, partitionKey } from './partition-key.ts'
 export type { QuarantinedRecord } from './quarantined-record.ts'
 export { storedEventProblem } from './stored-event-shape.ts'
 export { type ReceiveContext, type ValidationResult, validateEvent } from './validate-event.ts'

@@ -1,8 +1,20 @@
 import type { AnyEvent, EventByKind, EventKind } from './event-kinds.ts'
 
 /**
+ * One name per workload whichever source reported it: a SPIFFE ID `spiffe://<td>/ns/<ns>/sa/<sa>`
+ * (Envoy, Istio) becomes `<ns>/<sa>`, the name Hubble and Kubernetes use; anything else is kept.
+ * Istio's convention of one service account per workload makes the two the same workload.
+ */
+export function canonicalWorkload(identity: string): string {
+  if (!identity.startsWith('spiffe://')) return identity
+  const match = /\/ns\/([^/]+)\/sa\/([^/]+)$/.exec(identity)
+  return match ? `${match[1]}/${match[2]}` : identity
+}
+
+/**
  * The bus key of an event: the identity whose behaviour detectors follow, so that all of one
- * identity's events land in one partition, in order. Falls back to the tenant.
+ * identity's events land in one partition, in order, whichever source reported them. Falls back to
+ * the tenant.
  */
 export function partitionKey<K extends EventKind>(kind: K, event: EventByKind[K]): string {
   const e = event as AnyEvent & Record<string, unknown>
@@ -14,5 +26,5 @@ export function partitionKey<K extends EventKind>(kind: K, event: EventByKind[K]
         : kind === 'decision'
           ? (e.src_identity ?? e.subject)
           : (e.src_identity ?? e.src_ip)
-  return `${event.tenant}/${typeof identity === 'string' && identity !== '' ? identity : '-'}`
+  return `${event.tenant}/${typeof identity === 'string' && identity !== '' ? canonicalWorkload(identity) : '-'}`
 }

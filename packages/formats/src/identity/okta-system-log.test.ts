@@ -75,8 +75,15 @@ describe.skipIf(!sharedFixturesAvailable(process.env.CI === 'true'))(
         client_ip: '175.16.199.1',
         country: 'United States',
         city: 'Dublin',
+        latitude: 37.7201,
+        longitude: -121.919,
         user_agent: 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10.15; rv:72.0) Gecko/20100101 Firefox/72.0',
       })
+    })
+
+    it("leaves Okta's null AS number and proxy flag out", () => {
+      expect(byLine(result, 2)).not.toHaveProperty('asn')
+      expect(byLine(result, 2)).not.toHaveProperty('is_proxy')
     })
 
     it('reads the factor of an MFA step as its method', () => {
@@ -304,5 +311,38 @@ describe('okta-system-log > missing and odd values', () => {
       'options.skip_other_events "yes": expected true or false',
       'options.skip_other_events "yes": expected true or false',
     ])
+  })
+})
+
+describe('okta-system-log > where a sign-in came from', () => {
+  it('reads the geolocation, AS number and proxy flag Okta attaches to the client', () => {
+    const result = parseOne(
+      oktaEvent({
+        client: {
+          ipAddress: '185.220.101.7',
+          geographicalContext: {
+            country: 'Brazil',
+            city: 'São Paulo',
+            geolocation: { lat: -23.55, lon: -46.63 },
+          },
+        },
+        securityContext: { asNumber: 64500, asOrg: 'Example', isProxy: true, isp: 'Example', domain: null },
+      }),
+    )
+    expect(result.records[0]?.event).toMatchObject({
+      latitude: -23.55,
+      longitude: -46.63,
+      asn: 64500,
+      is_proxy: true,
+    })
+  })
+
+  it('drops coordinates out of range rather than inventing a place', () => {
+    const result = parseOne(
+      oktaEvent({
+        client: { ipAddress: '203.0.113.7', geographicalContext: { geolocation: { lat: 123, lon: 0 } } },
+      }),
+    )
+    expect(result.records[0]?.event).not.toHaveProperty('latitude')
   })
 })

@@ -151,8 +151,30 @@ function mapEvent(value: unknown): AuthMapping {
     country: clippedText(geo?.country, 64),
     city: clippedText(geo?.city, 128),
     user_agent: clippedText(objectOf(client?.userAgent)?.rawUserAgent, 1024),
+    ...geolocationOf(geo),
+    ...networkOf(objectOf(event.securityContext)),
   }
   return { event: mapped }
+}
+
+/** The IdP's geolocation, when both coordinates are in range (impossible travel reads them). */
+function geolocationOf(geo: Json | undefined): { latitude?: number; longitude?: number } {
+  const point = objectOf(geo?.geolocation)
+  const lat = point?.lat
+  const lon = point?.lon
+  if (typeof lat !== 'number' || typeof lon !== 'number') return {}
+  if (Math.abs(lat) > 90 || Math.abs(lon) > 180) return {}
+  return { latitude: lat, longitude: lon }
+}
+
+/** The client network as Okta's securityContext names it: AS number and proxy flag (null when unknown). */
+function networkOf(security: Json | undefined): { asn?: number; is_proxy?: boolean } {
+  const asn = security?.asNumber
+  const proxy = security?.isProxy
+  return {
+    ...(typeof asn === 'number' && Number.isInteger(asn) && asn >= 0 ? { asn } : {}),
+    ...(typeof proxy === 'boolean' ? { is_proxy: proxy } : {}),
+  }
 }
 
 /** Parses Okta System Log events (JSON lines, API arrays, Event Hook bodies) into `auth` events. */

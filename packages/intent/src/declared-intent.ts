@@ -1,0 +1,104 @@
+/**
+ * Declared intent: what the perimeter is meant to be. Built from the files users already keep
+ * (Kubernetes NetworkPolicy, CiliumNetworkPolicy, Istio PeerAuthentication and AuthorizationPolicy)
+ * plus one small `PalisadeIntent` file for what those cannot say. Pure data and pure queries:
+ * detectors ask it questions, it never does I/O after loading.
+ */
+
+/** A workload as the records name it: SPIFFE `spiffe://<td>/ns/<namespace>/sa/<name>` or `<namespace>/<name>`. */
+export interface WorkloadRef {
+  namespace: string
+  /** Service account / workload name; matched against pod selectors' `app` (or `app.kubernetes.io/name`) label. */
+  name: string
+}
+
+/** The answer to "may this happen?", naming the declaration that decided. */
+export interface IntentVerdict {
+  /**
+   * `allowed`: a declaration selects the destination and allows this; `denied`: a declaration
+   * selects the destination and this is not allowed (or an explicit deny); `unrestricted`: nothing
+   * declared selects the destination (Kubernetes default: allowed, but nobody vouched for it).
+   */
+  verdict: 'allowed' | 'denied' | 'unrestricted'
+  /** `<Kind>/<namespace>/<name>` of the deciding declaration(s), when there is one. */
+  by?: string
+}
+
+/** Istio mTLS mode in force for a destination workload (and port). */
+export interface MtlsIntent {
+  mode: 'STRICT' | 'PERMISSIVE' | 'DISABLE' | 'UNSET'
+  by?: string
+}
+
+/** A declared change window (change calendar / declared rollout). */
+export interface DeclaredChange {
+  id: string
+  from: number
+  to: number
+  description?: string
+  /** Workloads the change touches (empty: any). */
+  workloads: WorkloadRef[]
+  /** Policy ids / bundles the change rolls out (empty: any). */
+  policies: string[]
+  /** Edges the change is declared to add. */
+  addsEdges: { from: WorkloadRef; to: WorkloadRef; port?: number }[]
+}
+
+export interface DeclaredIntent {
+  /** Files and documents it was loaded from, for messages. */
+  sources: string[]
+  /**
+   * Network policy (NetworkPolicy + CiliumNetworkPolicy) for a flow between two workloads. `protocol`
+   * is compared case-insensitively (any when omitted); `addresses` lets ipBlock / CIDR rules decide
+   * for a source that is not a workload.
+   */
+  networkVerdict(
+    src: WorkloadRef | undefined,
+    dst: WorkloadRef,
+    port: number,
+    protocol?: string,
+    addresses?: { srcIp?: string; dstIp?: string },
+  ): IntentVerdict
+  /** Istio AuthorizationPolicy for a request from `src` (principal or workload) to `dst`. */
+  authorizationVerdict(
+    src: WorkloadRef | undefined,
+    dst: WorkloadRef,
+    request?: { port?: number; path?: string; method?: string },
+  ): IntentVerdict
+  /** PeerAuthentication mode for a destination workload and port (port-level exceptions honoured). */
+  mtlsMode(dst: WorkloadRef, port?: number): MtlsIntent
+  /** Whether an external destination is declared egress (by host name, CIDR and port). */
+  declaredEgress(dst: { ip?: string; host?: string; port?: number }): { declared: boolean; by?: string }
+  /** Whether a client address is a known corporate/VPN egress (by CIDR or ASN). */
+  isCorporateEgress(client: { ip?: string; asn?: number }): boolean
+  /** Declared changes whose window covers `ts` (optionally touching a workload or a policy). */
+  changesAt(ts: number, target?: { workload?: WorkloadRef; policy?: string }): DeclaredChange[]
+  /** Whether an edge is declared added by a change whose window covers `ts`. */
+  isDeclaredEdge(ts: number, from: WorkloadRef, to: WorkloadRef, port?: number): DeclaredChange | undefined
+  /** Sensitive services (databases, secrets, payments): lateral movement reaching them pages. */
+  isSensitive(workload: WorkloadRef): boolean
+  /** Monitoring/scanner workloads whose fan-out is expected (Prometheus, vulnerability scanners). */
+  isMonitoring(workload: WorkloadRef): boolean
+  /** Known noisy drops, declared so that they never raise findings. */
+  isKnownDrop(src: WorkloadRef | undefined, dst: WorkloadRef | undefined, port?: number): boolean
+  /** Tenant owning a namespace, when declared (cross-tenant access); undefined when not declared. */
+  tenantOfNamespace(namespace: string): string | undefined
+}
+
+/** Parse a workload identity as the records carry it; undefined when it is not one (an IP, a host). */
+export function parseWorkload(identity: string | undefined): WorkloadRef | undefined {
+  if (!identity) return undefined
+  if (identity.startsWith('spiffe://')) {
+    const parts = identity.slice('spiffe://'.length).split('/')
+    const ns = parts.indexOf('ns')
+    const sa = parts.indexOf('sa')
+    if (ns >= 0 && sa >= 0 && parts[ns + 1] && parts[sa + 1])
+      return { namespace: parts[ns + 1]!, name: parts[sa + 1]! }
+    return undefined
+  }
+  const slash = identity.indexOf('/')
+  if (slash > 0 && slash === identity.lastIndexOf('/') && !identity.includes(':')) {
+    return { namespace: identity.slice(0, slash), name: identity.slice(slash + 1) }
+  }
+  return undefined
+}

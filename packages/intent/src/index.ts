@@ -1,0 +1,27 @@
+export type { AuthorizationRequest } from './authorization-policies.ts'
+export {
+  type DeclaredChange,
+  type DeclaredIntent,
+  type IntentVerdict,
+  type MtlsIntent,
+  parseWorkload,
+  type WorkloadRef,
+} from './declared-intent.ts'
+export { IntentDirectoryError, IntentError } from './errors.ts'
+export {
+  type BuildIntentOptions,
+  type BuiltIntent,
+  buildIntent,
+  emptyIntent,
+  type IntentDocumentInput,
+  type IntentSummary,
+  intentKinds,
+} from './intent-documents.ts'
+export {
+  checkIntentDirectory,
+  type LoadedIntent,
+  loadIntentDirectory,
+  parseIntentFile,
+} from './intent-files.ts'
+export { formatIntentProblem, type IntentProblem } from './intent-problem.ts'
+export { formatIntentReport } from './intent-report.ts'
