@@ -1,4 +1,3 @@
-import { resolve } from 'node:path'
 import {
   type ClickHouseSetting,
   createEnvReader,
@@ -6,6 +5,7 @@ import {
   readApiToken,
   readClickHouse,
   readKafkaBrokers,
+  readRuleDirs,
 } from '@palisade/settings'
 import type { DetectorServiceConfig } from './detector-service.ts'
 
@@ -29,8 +29,7 @@ export function loadConfig(env: Env, repoRoot: string): DetectorConfig {
     ...readApiToken(read),
     host: read.string('PALISADE_DETECTOR_HOST', '127.0.0.1'),
     port: read.port('PALISADE_DETECTOR_PORT', 9102),
-    alertsDir: resolve(read.string('PALISADE_ALERTS_DIR', resolve(repoRoot, 'alerts'))),
-    newEdgeLearningMs: read.positiveInt('PALISADE_NEW_EDGE_LEARNING_MS', 3_600_000),
+    ...readRuleDirs(read, repoRoot),
     checkpointIntervalMs: read.positiveInt('PALISADE_CHECKPOINT_INTERVAL_MS', 10_000),
   }
   read.done()

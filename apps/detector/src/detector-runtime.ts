@@ -5,12 +5,24 @@ import type { AnyEvent, EventKind, Finding } from '@palisade/schema'
 import { Counter, type Registry } from 'prom-client'
 import { createRecentIds } from './recent-ids.ts'
 
+/** An event re-published for re-keyed detectors: its kind and the detectors it is for. */
+export interface RekeyedEvent {
+  kind: EventKind
+  event: AnyEvent
+  detectors: string[]
+}
+
 /** What the runtime needs around the detectors. */
 export interface DetectorRuntimeOptions {
   detectors: Detector[]
   checkpoints: CheckpointStore
   /** Hands findings on (the findings topic); resolves once they are taken. */
   publishFindings: (findings: Finding[]) => Promise<void>
+  /**
+   * Hands events on to the re-keyed detectors (the re-key topic, keyed by `key`); resolves once
+   * taken. Required when a detector is `partitioning: 'rekeyed'`.
+   */
+  publishRekeyed?: (messages: { key: string; value: RekeyedEvent }[]) => Promise<void>
   /** Wall clock, epoch ms: only for `detected_at`, never for detection logic. */
   now?: () => number
   /** Ids remembered per detector to drop re-delivered events (default 200,000). */
@@ -21,14 +33,23 @@ export interface DetectorRuntimeOptions {
 const tracer = trace.getTracer('palisade-detector')
 
 /**
- * Feeds events to every detector that reads their kind, keeping each detector's state per key (the
- * events' partition key, so a consumer owns the state of the partitions it holds), and publishes
- * the findings. State is checkpointed to the store on `checkpoint()` (call it on a timer, at
- * shutdown and before a rebalance) and reloaded by `restore()`, so a restart or a partition taken
- * over keeps what was learned.
+ * Feeds events to the detectors, keeping each detector's state per key, and publishes the findings.
+ * Two stages, so that every detector's state is owned by whoever owns its key's partition:
+ * `handle` runs the detectors keyed by the event's partition key and re-publishes, keyed by each
+ * re-keyed detector's key, the events those accept (at most one a minute per sample key for
+ * heartbeat detectors); `handleRekeyed` runs the re-keyed detectors on what comes back. State is
+ * checkpointed on `checkpoint()` (on a timer, at shutdown, before a rebalance) and reloaded by
+ * `restore()`, so a restart or a partition taken over keeps what was learned.
  */
 export function createDetectorRuntime(options: DetectorRuntimeOptions) {
   const now = options.now ?? Date.now
+  const byEvent = options.detectors.filter((d) => (d.partitioning ?? 'event') === 'event')
+  const rekeyed = options.detectors.filter((d) => d.partitioning === 'rekeyed')
+  const detectorById = new Map(options.detectors.map((d) => [d.id, d]))
+  if (rekeyed.length > 0 && !options.publishRekeyed)
+    throw new Error(
+      `detectors ${rekeyed.map((d) => d.id).join(', ')} are re-keyed, but no re-key topic was given`,
+    )
   /** detector id → state key → { tenant, state }. */
   const states = new Map<string, Map<string, { tenant: string; state: unknown }>>(
     options.detectors.map((d) => [d.id, new Map()]),
@@ -38,6 +59,8 @@ export function createDetectorRuntime(options: DetectorRuntimeOptions) {
   const recent = new Map(
     options.detectors.map((d) => [d.id, createRecentIds(options.recentIdCapacity ?? 200_000)]),
   )
+  /** Heartbeat sampling: detector id → sample key → minute of event time last forwarded. */
+  const sampled = new Map<string, Map<string, number>>(rekeyed.map((d) => [d.id, new Map()]))
   const findingsCounter = new Counter({
     name: 'palisade_detector_findings_total',
     help: 'Findings produced, by rule and severity',
@@ -47,6 +70,12 @@ export function createDetectorRuntime(options: DetectorRuntimeOptions) {
   const eventsCounter = new Counter({
     name: 'palisade_detector_events_total',
     help: 'Events read by the detectors, by kind',
+    labelNames: ['kind'] as const,
+    registers: options.registry ? [options.registry] : [],
+  })
+  const rekeyedCounter = new Counter({
+    name: 'palisade_detector_rekeyed_events_total',
+    help: 'Events re-published for re-keyed detectors, by kind',
     labelNames: ['kind'] as const,
     registers: options.registry ? [options.registry] : [],
   })
@@ -80,37 +109,107 @@ export function createDetectorRuntime(options: DetectorRuntimeOptions) {
     return entry.state
   }
 
+  function run(detector: Detector, event: AnyEvent, findings: Finding[], detectedAt: number): void {
+    if (!recent.get(detector.id)!.add(`${event.tenant}/${event.event_id}`)) return
+    for (const finding of detector.step(stateOf(detector, event), event)) {
+      findings.push({ ...finding, detected_at: detectedAt })
+      findingsCounter.inc({ rule: finding.rule, severity: finding.severity })
+    }
+  }
+
+  /** The events the re-keyed detectors take from this batch, one message per (event, key). */
+  function toRekey(kind: EventKind, events: AnyEvent[]): { key: string; value: RekeyedEvent }[] {
+    const messages: { key: string; value: RekeyedEvent }[] = []
+    const readers = rekeyed.filter((d) => d.kinds.includes(kind))
+    if (readers.length === 0) return messages
+    for (const event of events) {
+      let byKey: Map<string, RekeyedEvent> | undefined
+      for (const detector of readers) {
+        if (detector.accepts && !detector.accepts(event)) continue
+        if (detector.sampleKeyOf) {
+          const last = sampled.get(detector.id)!
+          const sampleKey = detector.sampleKeyOf(event)
+          const minute = Math.floor(event.ts / 60_000)
+          if (last.get(sampleKey) === minute) continue
+          if (last.size > 100_000) last.clear()
+          last.set(sampleKey, minute)
+        }
+        byKey ??= new Map()
+        const key = detector.keyOf(event)
+        const message = byKey.get(key)
+        if (message) message.detectors.push(detector.id)
+        else byKey.set(key, { kind, event, detectors: [detector.id] })
+      }
+      if (byKey) for (const [key, value] of byKey) messages.push({ key, value })
+    }
+    return messages
+  }
+
+  async function finish(findings: Finding[]): Promise<Finding[]> {
+    // State already moved past these events; a failed publish must not lose what they found.
+    // Findings wait here until published (ids are content-derived: repeats drop).
+    unpublished.push(...findings)
+    await publishPending()
+    return findings
+  }
+
+  function traced<T>(name: string, attributes: Record<string, string>, task: () => Promise<T>): Promise<T> {
+    return tracer.startActiveSpan(name, { attributes }, async (span) => {
+      try {
+        return await task()
+      } catch (error) {
+        span.setStatus({ code: SpanStatusCode.ERROR })
+        throw error
+      } finally {
+        span.end()
+      }
+    })
+  }
+
   return {
-    /** Run a batch of events of one kind through the detectors; resolves after findings are published. */
-    handle(kind: EventKind, events: AnyEvent[]): Promise<Finding[]> {
-      return serially(() =>
-        tracer.startActiveSpan('detector.handle', { attributes: { 'palisade.kind': kind } }, async (span) => {
-          try {
-            eventsCounter.inc({ kind }, events.length)
-            const findings: Finding[] = []
-            const detectedAt = now()
-            for (const detector of options.detectors) {
-              if (!detector.kinds.includes(kind)) continue
-              const seen = recent.get(detector.id)!
-              for (const event of events) {
-                if (!seen.add(`${event.tenant}/${event.event_id}`)) continue
-                for (const finding of detector.step(stateOf(detector, event), event)) {
-                  findings.push({ ...finding, detected_at: detectedAt })
-                  findingsCounter.inc({ rule: finding.rule, severity: finding.severity })
-                }
-              }
+    /**
+     * Run a batch of events of one kind through the detectors keyed by the event's partition key,
+     * and hand the re-keyed detectors their events; resolves after both are published.
+     */
+    async handle(kind: EventKind, events: AnyEvent[]): Promise<Finding[]> {
+      const { findings, messages } = await serially(() =>
+        traced('detector.handle', { 'palisade.kind': kind }, async () => {
+          eventsCounter.inc({ kind }, events.length)
+          const found: Finding[] = []
+          const detectedAt = now()
+          for (const detector of byEvent) {
+            if (!detector.kinds.includes(kind)) continue
+            for (const event of events) {
+              if (detector.accepts && !detector.accepts(event)) continue
+              run(detector, event, found, detectedAt)
             }
-            // State already moved past these events; a failed publish must not lose what they
-            // found. Findings wait here until published (ids are content-derived: repeats drop).
-            unpublished.push(...findings)
-            await publishPending()
-            return findings
-          } catch (error) {
-            span.setStatus({ code: SpanStatusCode.ERROR })
-            throw error
-          } finally {
-            span.end()
           }
+          return { findings: await finish(found), messages: toRekey(kind, events) }
+        }),
+      )
+      // Outside the serial section: an in-process bus runs the re-keyed stage (which queues on the
+      // same section) before this publish resolves. The batch is committed only after it resolves.
+      if (messages.length > 0) {
+        await options.publishRekeyed!(messages)
+        rekeyedCounter.inc({ kind }, messages.length)
+      }
+      return findings
+    },
+
+    /** Run re-published events through the re-keyed detectors they are for. */
+    handleRekeyed(messages: RekeyedEvent[]): Promise<Finding[]> {
+      return serially(() =>
+        traced('detector.handle_rekeyed', {}, async () => {
+          const findings: Finding[] = []
+          const detectedAt = now()
+          for (const message of messages) {
+            for (const id of message.detectors) {
+              const detector = detectorById.get(id)
+              // A detector removed from the rules since the event was re-published: nothing to do.
+              if (detector?.partitioning === 'rekeyed') run(detector, message.event, findings, detectedAt)
+            }
+          }
+          return finish(findings)
         }),
       )
     },

@@ -1,11 +1,14 @@
 import { join } from 'node:path'
 import { type Bus, type Subscription, topics } from '@palisade/bus'
 import { type ClickHouseClient, createCheckpointStore } from '@palisade/clickhouse'
-import { newEdgeDetector } from '@palisade/detectors'
+import { createRiskScorer, riskIdentityOf } from '@palisade/detectors'
+import type { Finding } from '@palisade/schema'
 import type { Registry } from 'prom-client'
 import { createDetectorRuntime } from './detector-runtime.ts'
 import { subscribeDetectors } from './detector-subscription.ts'
+import { loadRules } from './load-rules.ts'
 import { loadSloDirectory } from './load-slos.ts'
+import { createRiskRuntime } from './risk-runtime.ts'
 import { createSloEvaluator, type SloEvaluator } from './slo-evaluator.ts'
 import { startSloSchedule } from './slo-schedule.ts'
 
@@ -13,8 +16,10 @@ import { startSloSchedule } from './slo-schedule.ts'
 export interface DetectorServiceConfig {
   /** Folder with `slos/*.yaml`. */
   alertsDir: string
-  /** Event time the new-edge detector learns before it reports, ms. */
-  newEdgeLearningMs: number
+  /** Folder with the rule files (`alerts/rules`). */
+  rulesDir: string
+  /** Folder with the declared intent (`alerts/intent`). */
+  intentDir: string
   /** How often detector state is checkpointed, ms. */
   checkpointIntervalMs: number
 }
@@ -45,23 +50,49 @@ export async function startDetectorService(deps: {
   log: DetectorServiceLog
 }): Promise<DetectorService> {
   const { bus, client, config, registry, log } = deps
-  const detectors = [newEdgeDetector({ learningPeriodMs: config.newEdgeLearningMs })]
+  const { detectors, rules, risk } = await loadRules(config)
+  const checkpoints = createCheckpointStore(client)
+  // Keyed by the identity a finding is about (else its incident), so that one identity's findings
+  // share a partition and the risk scorer reading them keeps its state per identity.
+  const publishFindings = (findings: Finding[]) =>
+    bus.publish(
+      topics.findings,
+      findings.map((finding) => ({
+        key: `${finding.tenant}/${riskIdentityOf(finding) ?? finding.entities.incident ?? finding.rule}`,
+        value: finding,
+      })),
+    )
   const runtime = createDetectorRuntime({
     detectors,
-    checkpoints: createCheckpointStore(client),
-    publishFindings: (findings) =>
-      bus.publish(
-        topics.findings,
-        findings.map((finding) => ({ key: `${finding.tenant}/${finding.rule}`, value: finding })),
-      ),
+    checkpoints,
+    publishFindings,
+    publishRekeyed: (messages) => bus.publish(topics.rekeyed, messages),
     registry,
   })
+  const riskRuntime = createRiskRuntime({ scorer: createRiskScorer(risk), checkpoints, publishFindings })
+  await riskRuntime.restore()
+  const riskSubscription = await bus.subscribe(
+    'risk',
+    [topics.findings],
+    async (batch) => {
+      await riskRuntime.handle(batch.messages.map((message) => message.value as Finding))
+    },
+    {
+      onRebalance: () => {
+        riskRuntime
+          .rebalanced()
+          .catch((error) => log.error('reloading risk scores after a rebalance failed', error))
+      },
+    },
+  )
+  log.info(`running ${rules.length} rules: ${rules.map((rule) => rule.declaration.id).join(', ')}`)
   await runtime.restore()
   const subscription: Subscription = await subscribeDetectors(bus, runtime, detectors, (error) =>
     log.error('reloading detector state after a rebalance failed', error),
   )
   const checkpointTimer = setInterval(() => {
     runtime.checkpoint().catch((error) => log.error('detector checkpoint failed; will retry', error))
+    riskRuntime.checkpoint().catch((error) => log.error('risk checkpoint failed; will retry', error))
   }, config.checkpointIntervalMs)
   checkpointTimer.unref()
 
@@ -86,7 +117,9 @@ export async function startDetectorService(deps: {
       clearInterval(checkpointTimer)
       await stopSloSchedule()
       await subscription.close()
+      await riskSubscription.close()
       await runtime.checkpoint().catch((error) => log.error('final detector checkpoint failed', error))
+      await riskRuntime.checkpoint().catch((error) => log.error('final risk checkpoint failed', error))
     },
   }
 }

@@ -1,13 +1,14 @@
 import { type Bus, type BusBatch, type Subscription, topics } from '@palisade/bus'
 import type { Detector } from '@palisade/detectors'
 import { type AnyEvent, type EventKind, eventKinds, storedEventProblem } from '@palisade/schema'
-import type { DetectorRuntime } from './detector-runtime.ts'
+import type { DetectorRuntime, RekeyedEvent } from './detector-runtime.ts'
 
 /**
- * Join the `detector` consumer group on the topics of the kinds the detectors read; after each
- * rebalance the runtime reloads keyed state (failures go to `onError`; the next one retries).
+ * Join the `detector` consumer group on the topics of the kinds the detectors read and, when some
+ * detectors are re-keyed, the `detector-rekeyed` group on the re-key topic; after each rebalance
+ * the runtime reloads keyed state (failures go to `onError`; the next one retries).
  */
-export function subscribeDetectors(
+export async function subscribeDetectors(
   bus: Bus,
   runtime: DetectorRuntime,
   detectors: Detector[],
@@ -15,22 +16,42 @@ export function subscribeDetectors(
 ): Promise<Subscription> {
   const kinds = eventKinds.filter((kind) => detectors.some((detector) => detector.kinds.includes(kind)))
   const kindByTopic = new Map<string, EventKind>(kinds.map((kind) => [topics.events(kind), kind]))
-  return bus.subscribe(
-    'detector',
-    [...kindByTopic.keys()],
-    async (batch: BusBatch) => {
-      const kind = kindByTopic.get(batch.topic)
-      if (!kind) return
-      // The ingester parks what cannot be an event; here it is simply not read.
-      const events = batch.messages
-        .filter((message) => storedEventProblem(message.value) === undefined)
-        .map((message) => message.value as AnyEvent)
-      await runtime.handle(kind, events)
-    },
-    {
-      onRebalance: () => {
-        runtime.rebalanced().catch((error) => onError(error))
+  const onRebalance = () => {
+    runtime.rebalanced().catch((error) => onError(error))
+  }
+  const subscriptions: Subscription[] = []
+  // The re-key stage first, so that nothing the first stage re-publishes waits for a consumer.
+  if (detectors.some((detector) => detector.partitioning === 'rekeyed')) {
+    subscriptions.push(
+      await bus.subscribe(
+        'detector-rekeyed',
+        [topics.rekeyed],
+        async (batch: BusBatch) => {
+          await runtime.handleRekeyed(batch.messages.map((message) => message.value as RekeyedEvent))
+        },
+        { onRebalance },
+      ),
+    )
+  }
+  subscriptions.push(
+    await bus.subscribe(
+      'detector',
+      [...kindByTopic.keys()],
+      async (batch: BusBatch) => {
+        const kind = kindByTopic.get(batch.topic)
+        if (!kind) return
+        // The ingester parks what cannot be an event; here it is simply not read.
+        const events = batch.messages
+          .filter((message) => storedEventProblem(message.value) === undefined)
+          .map((message) => message.value as AnyEvent)
+        await runtime.handle(kind, events)
       },
-    },
+      { onRebalance },
+    ),
   )
+  return {
+    async close() {
+      for (const subscription of subscriptions.reverse()) await subscription.close()
+    },
+  } as Subscription
 }

@@ -2,6 +2,7 @@ export {
   createDetectorRuntime,
   type DetectorRuntime,
   type DetectorRuntimeOptions,
+  type RekeyedEvent,
 } from './detector-runtime.ts'
 export {
   type DetectorService,
@@ -10,6 +11,7 @@ export {
   startDetectorService,
 } from './detector-service.ts'
 export { subscribeDetectors } from './detector-subscription.ts'
+export { type LoadedRules, loadRules } from './load-rules.ts'
 export { loadSloDirectory } from './load-slos.ts'
 export { createSloEvaluator, type SloEvaluator, type SloEvaluatorOptions } from './slo-evaluator.ts'
 export { startSloSchedule } from './slo-schedule.ts'

@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path'
 import { type AlertRouterConfig, readAlertRouterConfig } from '@palisade/alert-router'
 import { parseRoutingConfig, type RoutingConfig } from '@palisade/alerting'
 import { type CollectorConfig, readCollectorConfig } from '@palisade/collector'
-import { createEnvReader, type Env } from '@palisade/settings'
+import { createEnvReader, type Env, readRuleDirs } from '@palisade/settings'
 
 /** Settings of the all-in-one process (the embedded default). */
 export interface AllInOneConfig {
@@ -25,8 +25,9 @@ export interface AllInOneConfig {
   dashboardsDir: string
   /** Detector checkpoint interval, ms (default 10 s). */
   checkpointIntervalMs: number
-  /** Event time the new-edge detector learns before reporting, ms (default 1 h). */
-  newEdgeLearningMs: number
+  /** Rule files (default `<alertsDir>/rules`) and declared intent (default `<alertsDir>/intent`). */
+  rulesDir: string
+  intentDir: string
   /** Seed of the demo's generated telemetry (default 1). */
   demoSeed: number
 }
@@ -38,7 +39,7 @@ export interface AllInOneConfig {
  */
 export function loadConfig(env: Env, repoRoot: string): AllInOneConfig {
   const read = createEnvReader(env)
-  const alertsDir = resolve(read.string('PALISADE_ALERTS_DIR', resolve(repoRoot, 'alerts')))
+  const { alertsDir, rulesDir, intentDir } = readRuleDirs(read, repoRoot)
   const routing = parseRoutingConfig(readFileSync(join(alertsDir, 'routing.yaml'), 'utf8'))
   const config: AllInOneConfig = {
     dataDir: resolve(read.string('PALISADE_DATA_DIR', './data')),
@@ -52,7 +53,8 @@ export function loadConfig(env: Env, repoRoot: string): AllInOneConfig {
     alertsDir,
     dashboardsDir: resolve(read.string('PALISADE_DASHBOARDS_DIR', resolve(repoRoot, 'dashboards'))),
     checkpointIntervalMs: read.positiveInt('PALISADE_CHECKPOINT_INTERVAL_MS', 10_000),
-    newEdgeLearningMs: read.positiveInt('PALISADE_NEW_EDGE_LEARNING_MS', 3_600_000),
+    rulesDir,
+    intentDir,
     demoSeed: read.positiveInt('PALISADE_DEMO_SEED', 1),
   }
   if (config.token !== undefined && config.token.length < 16) {

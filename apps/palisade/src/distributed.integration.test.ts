@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { topics } from '@palisade/bus'
@@ -290,9 +290,19 @@ describe('distributed mode on a real Kafka broker', () => {
     const routingKey = 'DISTRIBUTEDROUTINGKEY0123456789'
     const sink = await startPagerDutySink(routingKey)
     try {
+      // The repository's lateral rules with a one-minute learning period, so that the test's
+      // traffic (minutes of event time) produces a new edge.
+      const rulesDir = join(workDir, 'rules')
+      mkdirSync(rulesDir, { recursive: true })
+      const lateral = readFileSync(new URL('../../../alerts/rules/lateral.yaml', import.meta.url), 'utf8')
+      expect(lateral).toContain('learning_period: 1h')
+      writeFileSync(
+        join(rulesDir, 'lateral.yaml'),
+        lateral.replace('learning_period: 1h', 'learning_period: 1m'),
+      )
       const detectorEnv = {
         PALISADE_DATA_DIR: join(workDir, 'detector'),
-        PALISADE_NEW_EDGE_LEARNING_MS: '60000',
+        PALISADE_RULES_DIR: rulesDir,
         PALISADE_CHECKPOINT_INTERVAL_MS: '500',
       }
       let detector = await start('detector', detectorEnv)

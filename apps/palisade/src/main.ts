@@ -3,13 +3,16 @@ import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { migrate, migrationsDir, openClickHouse } from '@palisade/clickhouse'
 import { formatParsers } from '@palisade/formats'
+import { checkIntentDirectory } from '@palisade/intent'
 import { createConsoleLog, runService } from '@palisade/runtime'
 import { ConfigInvalidError, createEnvReader, readClickHouse } from '@palisade/settings'
 import { startAllInOne } from './all-in-one.ts'
 import { CliUsageError, parseReplayArgs } from './cli-args.ts'
 import { loadConfig } from './config.ts'
 import { startDemoFeed } from './demo.ts'
+import { exportFindings, parseFindingsExportArgs } from './findings-export.ts'
 import { progressLine, replayFiles, summaryText } from './replay.ts'
+import { parseRulesArgs, runRulesCommand } from './rules-command.ts'
 
 // The composition root of the `palisade` command: the only place that reads process.env.
 const repoRoot = fileURLToPath(new URL('../../..', import.meta.url))
@@ -27,6 +30,13 @@ commands:
            send files (plain or gzip) to a running collector (PALISADE_COLLECTOR_URL, default
            http://127.0.0.1:4318; token: --token, PALISADE_TOKEN or <PALISADE_DATA_DIR>/token);
            exits 1 when anything was rejected, unless --allow-rejects
+  rules test [--rule id-prefix]   run every rule's inline tests (alerts/rules, or PALISADE_RULES_DIR)
+  rules lint [--list]             check the rule files (unknown fields, bad windows, missing tests);
+                                  --list prints the detector types rules can use
+  intent check [dir]              validate the declared intent (NetworkPolicy, CiliumNetworkPolicy,
+                                  Istio PeerAuthentication/AuthorizationPolicy, PalisadeIntent)
+  findings export --out FILE [--from T] [--to T] [--severity S] [--rule ID] [--format ndjson|json]
+           write findings from the API (PALISADE_API_URL, default http://127.0.0.1:8080) to a file
 
 formats: ${[...formatParsers.keys()].join(', ')}
 `
@@ -64,6 +74,45 @@ function runStart(withDemo: boolean): Promise<void> {
   })
 }
 
+/** The API token: `--token`, else PALISADE_TOKEN, else the all-in-one's `<PALISADE_DATA_DIR>/token`. */
+function resolveToken(fromArgs: string | undefined): string {
+  const token = fromArgs ?? process.env.PALISADE_TOKEN
+  if (token) return token
+  const dataDir = resolve(process.env.PALISADE_DATA_DIR || './data')
+  try {
+    return readFileSync(join(dataDir, 'token'), 'utf8').trim()
+  } catch {
+    throw new ConfigInvalidError([
+      `no token: pass --token, set PALISADE_TOKEN, or run from where ${join(dataDir, 'token')} exists`,
+    ])
+  }
+}
+
+async function runRules(argv: string[]): Promise<void> {
+  const alertsDir = resolve(process.env.PALISADE_ALERTS_DIR || join(repoRoot, 'alerts'))
+  const args = parseRulesArgs(argv, process.env.PALISADE_RULES_DIR || join(alertsDir, 'rules'))
+  const outcome = await runRulesCommand(args)
+  process.stdout.write(`${outcome.output}\n`)
+  process.exitCode = outcome.exitCode
+}
+
+async function runIntent(argv: string[]): Promise<void> {
+  const [action, dir, ...rest] = argv
+  if (action !== 'check' || rest.length > 0) throw new CliUsageError('usage: palisade intent check [dir]')
+  const alertsDir = resolve(process.env.PALISADE_ALERTS_DIR || join(repoRoot, 'alerts'))
+  const target = resolve(dir ?? process.env.PALISADE_INTENT_DIR ?? join(alertsDir, 'intent'))
+  const { report, ok } = await checkIntentDirectory(target)
+  process.stdout.write(`${report}\n`)
+  process.exitCode = ok ? 0 : 1
+}
+
+async function runFindings(argv: string[]): Promise<void> {
+  const args = parseFindingsExportArgs(argv)
+  const apiUrl = (args.url ?? process.env.PALISADE_API_URL ?? 'http://127.0.0.1:8080').replace(/\/$/, '')
+  const count = await exportFindings({ apiUrl, token: resolveToken(args.token), args })
+  process.stdout.write(`${count} finding(s) written to ${args.out}\n`)
+}
+
 async function runReplay(argv: string[]): Promise<void> {
   const args = parseReplayArgs(argv)
   const parser = formatParsers.get(args.format)
@@ -71,17 +120,7 @@ async function runReplay(argv: string[]): Promise<void> {
     throw new ConfigInvalidError([
       `unknown format "${args.format}"; formats: ${[...formatParsers.keys()].join(', ')}`,
     ])
-  const dataDir = resolve(process.env.PALISADE_DATA_DIR || './data')
-  let token = args.token ?? process.env.PALISADE_TOKEN
-  if (!token) {
-    try {
-      token = readFileSync(join(dataDir, 'token'), 'utf8').trim()
-    } catch {
-      throw new ConfigInvalidError([
-        `no token: pass --token, set PALISADE_TOKEN, or run from where ${join(dataDir, 'token')} exists`,
-      ])
-    }
-  }
+  const token = resolveToken(args.token)
   const interactive = process.stderr.isTTY
   const summary = await replayFiles({
     collectorUrl: (args.url ?? process.env.PALISADE_COLLECTOR_URL ?? 'http://127.0.0.1:4318').replace(
@@ -142,6 +181,9 @@ try {
   if (command === 'start' || command === 'demo') await runStart(command === 'demo')
   else if (command === 'replay') await runReplay(process.argv.slice(3))
   else if (command === 'migrate') await runMigrate()
+  else if (command === 'rules') await runRules(process.argv.slice(3))
+  else if (command === 'intent') await runIntent(process.argv.slice(3))
+  else if (command === 'findings') await runFindings(process.argv.slice(3))
   else if (command !== undefined && command in apps) await apps[command]!()
   else {
     process.stderr.write(usage)

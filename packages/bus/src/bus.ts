@@ -55,6 +55,11 @@ export interface Bus {
 export const topics = {
   events: (kind: string) => `palisade.${kind}.v1`,
   findings: 'palisade.findings.v1',
+  /**
+   * Events re-published for detectors keyed other than by the event's partition key (password
+   * spray by client IP, cross-source patterns by tenant), keyed by the detector's key.
+   */
+  rekeyed: 'palisade.detector-rekeyed.v1',
   alerts: 'palisade.alerts.v1',
   /** Records the collector could not read or validate, on their way to the quarantine table. */
   quarantine: 'palisade.quarantine.v1',

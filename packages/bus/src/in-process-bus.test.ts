@@ -55,4 +55,18 @@ describe('in-process bus', () => {
     await bus.close()
     await expect(bus.publish('t', [{ key: 'k', value: 1 }])).rejects.toThrow('closed')
   })
+
+  it('lets a handler publish to a topic its own group reads: the batch runs after the one in hand', async () => {
+    const bus = createInProcessBus()
+    const seen: string[] = []
+    await bus.subscribe<string>('scorer', ['findings'], async (batch) => {
+      for (const message of batch.messages) {
+        seen.push(message.value)
+        if (message.value === 'scan') await bus.publish('findings', [{ key: 'k', value: 'risk' }])
+      }
+    })
+    await bus.publish('findings', [{ key: 'k', value: 'scan' }])
+    await bus.close()
+    expect(seen).toEqual(['scan', 'risk'])
+  })
 })

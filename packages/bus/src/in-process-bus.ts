@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks'
 import type { BatchHandler, Bus, BusMessage, Subscription } from './bus.ts'
 import { BusClosedError, DeliveryFailedError } from './errors.ts'
 
@@ -20,9 +21,11 @@ export function createInProcessBus(): Bus {
   const groups = new Map<string, Group>()
   let closed = false
   const inFlight = new Set<Promise<unknown>>()
+  /** The group whose handler is running, to spot a handler publishing to its own topics. */
+  const handling = new AsyncLocalStorage<Group>()
 
   function deliver(group: Group, topic: string, messages: BusMessage[]): Promise<void> {
-    const run = group.tail.then(() => group.handle({ topic, messages }))
+    const run = group.tail.then(() => handling.run(group, () => group.handle({ topic, messages })))
     group.tail = run.catch(() => undefined)
     return run.catch((error: unknown) => {
       throw new DeliveryFailedError(group.name, topic, error)
@@ -33,9 +36,21 @@ export function createInProcessBus(): Bus {
     async publish(topic, messages) {
       if (closed) throw new BusClosedError()
       if (messages.length === 0) return
+      const publisher = handling.getStore()
       const deliveries = [...groups.values()]
         .filter((group) => !group.closed && group.topics.has(topic))
-        .map((group) => deliver(group, topic, messages as BusMessage[]))
+        .map((group) => {
+          const delivered = deliver(group, topic, messages as BusMessage[])
+          if (group !== publisher) return delivered
+          // A handler publishing to a topic its own group reads (the risk scorer's findings): its
+          // group runs the batch after the one in hand, as Kafka would; waiting for it here would
+          // wait for ourselves.
+          const tracked: Promise<unknown> = delivered
+            .catch(() => undefined)
+            .finally(() => inFlight.delete(tracked))
+          inFlight.add(tracked)
+          return undefined
+        })
       const all = Promise.all(deliveries)
       inFlight.add(all)
       try {

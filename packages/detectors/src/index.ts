@@ -1,2 +1,33 @@
+export { detectorCatalog } from './catalog.ts'
 export type { DetectedFinding, Detector } from './detector.ts'
 export { type NewEdgeOptions, type NewEdgeState, newEdgeDetector } from './new-edge-detector.ts'
+export {
+  createRiskScorer,
+  parseRiskSettings,
+  type RiskScorer,
+  type RiskSettings,
+  type RiskState,
+  riskIdentityOf,
+  riskSettingsSchema,
+} from './risk/risk-scorer.ts'
+export {
+  buildFinding,
+  type DetectorType,
+  defineDetectorType,
+  evidenceIds,
+  type FindingDraft,
+  type RuleContext,
+} from './rules/detector-type.ts'
+export { duration, formatSpan, parseWindow } from './rules/duration.ts'
+export type { ExpectedFinding, RuleDeclaration, RuleFile, RuleTest } from './rules/rule-file.ts'
+export { fixtureReader, readRuleSources } from './rules/rule-files.ts'
+export { type NoiseSettings, type RuleState, withNoiseControl } from './rules/rule-instance.ts'
+export {
+  type CompiledRule,
+  compileRules,
+  formatRuleProblem,
+  type RuleProblem,
+  type RuleSource,
+} from './rules/rule-set.ts'
+export { type FixtureReader, type RuleTestResult, runRuleTests, testEvents } from './rules/rule-tests.ts'
+export { type KindedEvent, runDetector } from './run-detector.ts'

@@ -1,4 +1,4 @@
-import { resolve } from 'node:path'
+import { join, resolve } from 'node:path'
 import type { EnvReader } from './env-reader.ts'
 
 /** Where ClickHouse is: a server (`CLICKHOUSE_URL`), or an embedded engine in a data directory. */
@@ -48,4 +48,21 @@ export function readApiToken(env: EnvReader): { token: string; tenant: string } 
   if (token.length < 16)
     env.problem('PALISADE_TOKEN is required (16+ characters): the bearer token of the API and /metrics')
   return { token, tenant: env.string('PALISADE_TENANT', 'default') }
+}
+
+/**
+ * Where the detectors' rules and the declared intent live: `PALISADE_RULES_DIR` (default
+ * `<alerts>/rules`) and `PALISADE_INTENT_DIR` (default `<alerts>/intent`), with the alerts folder
+ * from `PALISADE_ALERTS_DIR` (default `alerts` in the repository).
+ */
+export function readRuleDirs(
+  env: EnvReader,
+  repoRoot: string,
+): { alertsDir: string; rulesDir: string; intentDir: string } {
+  const alertsDir = resolve(env.string('PALISADE_ALERTS_DIR', resolve(repoRoot, 'alerts')))
+  return {
+    alertsDir,
+    rulesDir: resolve(env.string('PALISADE_RULES_DIR', join(alertsDir, 'rules'))),
+    intentDir: resolve(env.string('PALISADE_INTENT_DIR', join(alertsDir, 'intent'))),
+  }
 }

@@ -1,0 +1,114 @@
+import { readFile } from 'node:fs/promises'
+import { join, relative } from 'node:path'
+import { parseArgs } from 'node:util'
+import {
+  compileRules,
+  detectorCatalog,
+  fixtureReader,
+  formatRuleProblem,
+  parseRiskSettings,
+  type RuleTestResult,
+  readRuleSources,
+  runRuleTests,
+} from '@palisade/detectors'
+import { CliUsageError } from './cli-args.ts'
+
+/** What a `palisade rules` command printed and how it ends. */
+export interface CommandOutcome {
+  output: string
+  exitCode: number
+}
+
+/** Arguments of `palisade rules <test|lint>`. */
+export interface RulesArgs {
+  action: 'test' | 'lint'
+  rulesDir: string
+  /** Only the rules whose id starts with this. */
+  rule: string | undefined
+  /** `lint --list`: print the detector types rules can use. */
+  list: boolean
+}
+
+/** Pure: parse `rules` arguments; the folder defaults to `<alerts>/rules`. */
+export function parseRulesArgs(argv: string[], defaultDir: string): RulesArgs {
+  let parsed: ReturnType<
+    typeof parseArgs<{ allowPositionals: true; args: string[]; options: typeof options }>
+  >
+  const options = {
+    dir: { type: 'string' },
+    rule: { type: 'string' },
+    list: { type: 'boolean', default: false },
+  } as const
+  try {
+    parsed = parseArgs({ args: argv, allowPositionals: true, options })
+  } catch (error) {
+    throw new CliUsageError((error as Error).message)
+  }
+  const [action, ...rest] = parsed.positionals
+  if ((action !== 'test' && action !== 'lint') || rest.length > 0)
+    throw new CliUsageError(
+      'usage: palisade rules <test|lint> [--dir alerts/rules] [--rule id-prefix] [--list]',
+    )
+  return {
+    action,
+    rulesDir: parsed.values.dir ?? defaultDir,
+    rule: parsed.values.rule,
+    list: parsed.values.list ?? false,
+  }
+}
+
+/** One line per test, then the totals; failures indented under their test. */
+export function testReport(results: RuleTestResult[]): string {
+  const lines = results.flatMap((result) => [
+    `${result.passed ? 'ok  ' : 'FAIL'} ${result.rule} › ${result.test}`,
+    ...result.failures.map((failure) => `       ${failure}`),
+  ])
+  const failed = results.filter((result) => !result.passed).length
+  const rules = new Set(results.map((result) => result.rule)).size
+  lines.push(
+    '',
+    `${results.length - failed} passed, ${failed} failed (${results.length} tests of ${rules} rules)`,
+  )
+  return lines.join('\n')
+}
+
+/**
+ * `palisade rules lint`: every problem of the rule files and of `risk.yaml` beside them, or a count.
+ * `palisade rules test`: lint, then every rule's inline tests (fixtures read relative to each
+ * rule file, through the real format parsers). Exit 1 on any problem or failed test.
+ */
+export async function runRulesCommand(args: RulesArgs, cwd = process.cwd()): Promise<CommandOutcome> {
+  if (args.list) {
+    const width = Math.max(...detectorCatalog.map((type) => type.name.length))
+    return {
+      output: detectorCatalog.map((type) => `${type.name.padEnd(width)}  ${type.description}`).join('\n'),
+      exitCode: 0,
+    }
+  }
+  const sources = await readRuleSources(args.rulesDir, cwd)
+  const { rules, problems } = compileRules(sources, detectorCatalog)
+  const lint = problems.map(formatRuleProblem)
+  const riskFile = join(args.rulesDir, '..', 'risk.yaml')
+  const risk = await readFile(riskFile, 'utf8').then(
+    (text) => parseRiskSettings(text, relative(cwd, riskFile)).problems,
+    () => [] as string[],
+  )
+  lint.push(...risk)
+  const selected = rules.filter(
+    (rule) => args.rule === undefined || rule.declaration.id.startsWith(args.rule),
+  )
+  if (args.action === 'lint' || lint.length > 0) {
+    const tests = selected.reduce((sum, rule) => sum + rule.declaration.tests.length, 0)
+    return lint.length > 0
+      ? {
+          output: `${lint.join('\n')}\n\n${lint.length} problem(s) in ${sources.length} rule file(s)`,
+          exitCode: 1,
+        }
+      : {
+          output: `${selected.length} rules in ${sources.length} files lint clean (${tests} inline tests)`,
+          exitCode: 0,
+        }
+  }
+  const results = selected.flatMap((rule) => runRuleTests(rule, fixtureReader(cwd)))
+  return { output: testReport(results), exitCode: results.every((result) => result.passed) ? 0 : 1 }
+}

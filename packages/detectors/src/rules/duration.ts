@@ -1,0 +1,54 @@
+import { z } from 'zod'
+
+const UNIT_MS: Record<string, number> = {
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+  w: 604_800_000,
+}
+const DURATION = /^(?:\d+(?:ms|s|m|h|d|w))+$/
+const PART = /(\d+)(ms|s|m|h|d|w)/g
+
+/** Parse a duration such as `30s`, `10m`, `1h30m`, `7d` to milliseconds; undefined when invalid. */
+export function parseWindow(text: string): number | undefined {
+  if (!DURATION.test(text)) return undefined
+  let total = 0
+  for (const [, amount, unit] of text.matchAll(PART)) total += Number(amount) * (UNIT_MS[unit ?? ''] ?? 0)
+  return total
+}
+
+/** A rule-file duration (`30s`, `10m`, `1h`, `7d`), read as milliseconds; a bad one is a lint error. */
+export const duration = z.string().transform((text, context) => {
+  const ms = parseWindow(text)
+  if (ms === undefined || ms <= 0) {
+    context.addIssue({
+      code: 'custom',
+      message: `bad duration '${text}': write a positive number and a unit, such as 30s, 10m, 1h or 7d`,
+    })
+    return z.NEVER
+  }
+  return ms
+})
+
+/** Format milliseconds for a summary: `90 s`, `12 min`, `3.5 h`, `2.0 d`. */
+export function formatSpan(ms: number): string {
+  if (ms < 120_000) return `${Math.round(ms / 1000)} s`
+  if (ms < 2 * 3_600_000) return `${Math.round(ms / 60_000)} min`
+  if (ms < 2 * 86_400_000) return `${(ms / 3_600_000).toFixed(1)} h`
+  return `${(ms / 86_400_000).toFixed(1)} d`
+}
+
+/** A rule-test time offset (`0s`, `90s`, `2h`), as milliseconds. */
+export const offset = z.string().transform((text, context) => {
+  const ms = text === '0' ? 0 : parseWindow(text)
+  if (ms === undefined) {
+    context.addIssue({
+      code: 'custom',
+      message: `bad offset '${text}': write a number and a unit, such as 0s, 90s or 2h`,
+    })
+    return z.NEVER
+  }
+  return ms
+})

@@ -1,0 +1,23 @@
+import type { DeclaredIntent } from '@palisade/intent'
+
+/**
+ * A declared intent for unit tests: nothing declared (everything `unrestricted`, mTLS `UNSET`, no
+ * egress, no changes) except the answers given. Rule files' inline tests use real manifests instead.
+ */
+export function intentWith(answers: Partial<DeclaredIntent> = {}): DeclaredIntent {
+  return {
+    sources: [],
+    networkVerdict: () => ({ verdict: 'unrestricted' }),
+    authorizationVerdict: () => ({ verdict: 'unrestricted' }),
+    mtlsMode: () => ({ mode: 'UNSET' }),
+    declaredEgress: () => ({ declared: false }),
+    isCorporateEgress: () => false,
+    changesAt: () => [],
+    isDeclaredEdge: () => undefined,
+    isSensitive: () => false,
+    isMonitoring: () => false,
+    isKnownDrop: () => false,
+    tenantOfNamespace: () => undefined,
+    ...answers,
+  }
+}
