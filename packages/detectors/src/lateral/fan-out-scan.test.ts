@@ -54,7 +54,7 @@ describe('fan_out_scan', () => {
     expect(finding!.summary).toContain('e.g. 10.1.0.1:22, 10.1.0.2:80')
     expect(finding!.summary).toContain('its usual fan-out is at most 3 destinations and 1 port per 5 min')
     expect(finding!.summary).toContain(
-      'Threshold: 20 distinct destinations or ports with more than 50% failing',
+      'Threshold: 25 distinct targets, or 20 distinct destinations or ports with more than 50% failing',
     )
   })
 

@@ -10,6 +10,11 @@ const params = z.strictObject({
   window: duration.default(5 * 60_000),
   /** Distinct destinations (workloads or IPs), or distinct ports, in one window that make a fan-out (default 20). */
   min_distinct: z.number().int().min(2).default(20),
+  /**
+   * Distinct targets (destination:port pairs) in one window that make a fan-out (default 25): a
+   * scan of a few ports across a few hosts reaches neither `min_distinct` alone.
+   */
+  min_targets: z.number().int().min(2).default(25),
   /** Share of the window's targets that must have failed (dropped, denied, error), more than this (default 0.5: a majority). */
   failed_share_above: z.number().min(0).max(1).default(0.5),
   /** Count destinations on the internet too (default false: fan-out inside the perimeter). */
@@ -117,7 +122,9 @@ export function fanOutScanDetector(context: RuleContext<Params>): Detector<FanOu
   const { window, min_distinct: minDistinct, failed_share_above: failedShareAbove } = context.params
   const sweepEvery = Math.max(1000, Math.floor(window / 10))
   const wide = (state: FanOutScanState) =>
-    state.destinationCount >= minDistinct || state.portCount >= minDistinct
+    state.destinationCount >= minDistinct ||
+    state.portCount >= minDistinct ||
+    state.targetCount >= context.params.min_targets
   const failing = (state: FanOutScanState) =>
     state.targetCount > 0 && state.failedCount / state.targetCount > failedShareAbove
 
@@ -261,7 +268,7 @@ export function fanOutScanDetector(context: RuleContext<Params>): Detector<FanOu
         `${source} tried ${plural(state.destinationCount, 'distinct destination')} on ${plural(state.portCount, 'distinct port')} ` +
         `within ${formatSpan(window)}: ${state.failedCount} of its ${state.targetCount} targets (${percent}%) failed ` +
         `(dropped, denied or error), ${failedAttempts} failed attempts between ${formatTime(first)} and ` +
-        `${formatTime(last)}, e.g. ${failedTargets.slice(0, 5).join(', ')}. Threshold: ${minDistinct} distinct destinations ` +
+        `${formatTime(last)}, e.g. ${failedTargets.slice(0, 5).join(', ')}. Threshold: ${context.params.min_targets} distinct targets, or ${minDistinct} distinct destinations ` +
         `or ports with more than ${Math.round(failedShareAbove * 100)}% failing; ${usual}. A workload probing many ` +
         `peers that mostly refuse it is mapping the network for a way in: find out what runs in ${source}.`,
       entities: {

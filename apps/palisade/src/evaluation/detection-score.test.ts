@@ -1,0 +1,102 @@
+import type { ScenarioLabel } from '@palisade/scenario-generator'
+import type { Finding } from '@palisade/schema'
+import { describe, expect, it } from 'vitest'
+import { pagesOf, scoreDetection, scoreReport } from './detection-score.ts'
+
+const minute = 60_000
+const label = (
+  id: string,
+  rules: string[],
+  severity: ScenarioLabel['severity'],
+  from: number,
+  entity: string,
+): ScenarioLabel => ({
+  id,
+  category: 'lateral',
+  rules,
+  severity,
+  from,
+  to: from + 10 * minute,
+  entity,
+  description: id,
+})
+const finding = (
+  rule: string,
+  ts: number,
+  entities: Record<string, string>,
+  severity: Finding['severity'] = 'page',
+): Finding => ({
+  finding_id: `${rule}-${ts}`,
+  tenant: 'acme',
+  ts,
+  detected_at: ts,
+  rule,
+  severity,
+  title: rule,
+  summary: `${rule} summary`,
+  entities,
+  evidence: {},
+})
+
+describe('detection score', () => {
+  const labels = [
+    label('scan', ['lateral.fan_out_scan'], 'page', 100 * minute, 'shop/catalog'),
+    label('spray', ['identity.password_spray'], 'page', 200 * minute, '203.0.113.9'),
+    label('drift', ['policy.drift'], 'ticket', 300 * minute, 'shop/cart'),
+    label('vpn', [], 'none', 400 * minute, 'ann@acme.example'),
+  ]
+
+  it('groups pages of one incident into one, as the router does', () => {
+    const pages = pagesOf(
+      [
+        finding('lateral.fan_out_scan', 100 * minute, { incident: 'shop/catalog' }),
+        finding('risk.identity_score', 101 * minute, { incident: 'shop/catalog' }),
+        finding('lateral.new_edge', 102 * minute, { incident: 'shop/catalog' }, 'ticket'),
+        finding('lateral.fan_out_scan', 100 * minute + 5 * 3_600_000, { incident: 'shop/catalog' }),
+      ],
+      4 * 3_600_000,
+    )
+    expect(pages.map((page) => page.findings.length)).toEqual([2, 1])
+  })
+
+  it('scores recall, precision, benign pages and time to detect against the labels', () => {
+    const score = scoreDetection(
+      [
+        // Found 30 s in, by SPIFFE ID: the same workload as the label's namespace/name.
+        finding('lateral.fan_out_scan', 100 * minute + 30_000, {
+          src_identity: 'spiffe://cluster.local/ns/shop/sa/catalog',
+          incident: 'spiffe://cluster.local/ns/shop/sa/catalog',
+        }),
+        finding('policy.drift', 301 * minute, { src_identity: 'shop/cart', incident: 'shop/cart' }, 'ticket'),
+        // A page about the VPN traveller: a benign page.
+        finding('identity.impossible_travel', 401 * minute, {
+          principal: 'ann@acme.example',
+          incident: 'ann@acme.example',
+        }),
+      ],
+      labels,
+      { days: 2 },
+    )
+    expect(score.recall).toBe(0.5)
+    expect(score.precision).toBe(0.5)
+    expect(score.ticketRecall).toBe(1)
+    expect(score.benignPagesPerDay).toBe(0.5)
+    expect(score.medianTimeToDetectMs).toBe(30_000)
+    const report = scoreReport(score)
+    expect(report).toContain('spray')
+    expect(report).toContain('MISSED')
+    expect(report).toContain('identity.impossible_travel')
+  })
+
+  it('does not credit a finding of the right rule about another entity or another time', () => {
+    const score = scoreDetection(
+      [
+        finding('lateral.fan_out_scan', 100 * minute, { src_identity: 'shop/cart' }),
+        finding('lateral.fan_out_scan', 10 * minute, { src_identity: 'shop/catalog' }),
+      ],
+      labels,
+      { days: 1 },
+    )
+    expect(score.outcomes.find((o) => o.label.id === 'scan')!.paged).toBe(false)
+  })
+})

@@ -1,0 +1,156 @@
+import type { ScenarioLabel } from '@palisade/scenario-generator'
+import { canonicalWorkload, type Finding } from '@palisade/schema'
+
+/** One notification as the routing tree makes it: page findings of one incident, re-paged only after `repeatMs`. */
+export interface Page {
+  incident: string
+  /** Event time of the first finding of the page. */
+  ts: number
+  findings: Finding[]
+}
+
+/** The router's grouping, in event time: pages grouped by their `incident` label, one page per incident per repeat interval. */
+export function pagesOf(findings: readonly Finding[], repeatMs: number): Page[] {
+  const pages: Page[] = []
+  const open = new Map<string, Page>()
+  for (const finding of [...findings].filter((f) => f.severity === 'page').sort((a, b) => a.ts - b.ts)) {
+    const incident = `${finding.tenant}/${finding.entities.incident ?? finding.rule}`
+    const page = open.get(incident)
+    if (page && finding.ts - page.ts < repeatMs) {
+      page.findings.push(finding)
+      continue
+    }
+    const fresh = { incident, ts: finding.ts, findings: [finding] }
+    open.set(incident, fresh)
+    pages.push(fresh)
+  }
+  return pages
+}
+
+const canonical = (value: string) => canonicalWorkload(value).toLowerCase()
+
+/** Whether a finding is about a label's incident: an expected rule (or the risk rule on the same entity), in time, on its entity. */
+export function findingMatches(
+  finding: Finding,
+  label: ScenarioLabel,
+  riskRule = 'risk.identity_score',
+  slackMs = 3_600_000,
+): boolean {
+  if (!label.rules.includes(finding.rule) && finding.rule !== riskRule) return false
+  if (finding.ts < label.from - 5 * 60_000 || finding.ts > label.to + slackMs) return false
+  const values = Object.values(finding.entities).map(canonical)
+  const summary = finding.summary.toLowerCase()
+  return [label.entity, ...(label.aliases ?? [])]
+    .map(canonical)
+    .some(
+      (entity) =>
+        values.includes(entity) ||
+        values.some((value) => value.endsWith(`/${entity}`)) ||
+        summary.includes(entity),
+    )
+}
+
+/** One label's outcome. */
+export interface LabelOutcome {
+  label: ScenarioLabel
+  /** Findings matching it, any severity. */
+  findings: Finding[]
+  paged: boolean
+  /** Event time from the label's start to its first matching finding (page for page labels), ms. */
+  timeToDetectMs: number | undefined
+}
+
+/** What `npm run eval:detection` prints. */
+export interface DetectionScore {
+  outcomes: LabelOutcome[]
+  pages: Page[]
+  /** Page-worthy incidents paged / page-worthy incidents. */
+  recall: number
+  /** Pages matching a threat / pages. */
+  precision: number
+  /** Ticket-level incidents found by any finding / ticket-level incidents. */
+  ticketRecall: number
+  /** Pages matching no threat, per day of the scenario. */
+  benignPagesPerDay: number
+  falsePages: Page[]
+  medianTimeToDetectMs: number | undefined
+}
+
+function median(values: number[]): number | undefined {
+  if (values.length === 0) return undefined
+  const sorted = [...values].sort((a, b) => a - b)
+  const middle = Math.floor(sorted.length / 2)
+  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2
+}
+
+/** Score findings against a scenario's labels, pages grouped as the router groups them. */
+export function scoreDetection(
+  findings: readonly Finding[],
+  labels: readonly ScenarioLabel[],
+  options: { days: number; repeatMs?: number },
+): DetectionScore {
+  const pages = pagesOf(findings, options.repeatMs ?? 4 * 3_600_000)
+  const threats = labels.filter((label) => label.severity !== 'none')
+  const outcomes = threats.map((label) => {
+    const matching = findings.filter((finding) => findingMatches(finding, label)).sort((a, b) => a.ts - b.ts)
+    const pageFindings = matching.filter((finding) => finding.severity === 'page')
+    const first = label.severity === 'page' ? pageFindings[0] : matching[0]
+    return {
+      label,
+      findings: matching,
+      paged: pageFindings.length > 0,
+      timeToDetectMs: first ? Math.max(0, first.ts - label.from) : undefined,
+    }
+  })
+  const pageWorthy = outcomes.filter((outcome) => outcome.label.severity === 'page')
+  const tickets = outcomes.filter((outcome) => outcome.label.severity === 'ticket')
+  const falsePages = pages.filter(
+    (page) => !page.findings.some((finding) => threats.some((label) => findingMatches(finding, label))),
+  )
+  return {
+    outcomes,
+    pages,
+    recall: pageWorthy.length ? pageWorthy.filter((o) => o.paged).length / pageWorthy.length : 1,
+    precision: pages.length ? (pages.length - falsePages.length) / pages.length : 1,
+    ticketRecall: tickets.length ? tickets.filter((o) => o.findings.length > 0).length / tickets.length : 1,
+    benignPagesPerDay: falsePages.length / options.days,
+    falsePages,
+    medianTimeToDetectMs: median(
+      pageWorthy.flatMap((o) => (o.paged && o.timeToDetectMs !== undefined ? [o.timeToDetectMs] : [])),
+    ),
+  }
+}
+
+/** The report: one line per incident, the false pages, then the four figures against their aims. */
+export function scoreReport(score: DetectionScore): string {
+  const pct = (value: number) => `${(value * 100).toFixed(1)}%`
+  const span = (ms: number | undefined) =>
+    ms === undefined ? '—' : ms < 120_000 ? `${Math.round(ms / 1000)} s` : `${(ms / 60_000).toFixed(1)} min`
+  const lines = [
+    'incident                                  expect  found by                                   TTD',
+  ]
+  for (const outcome of score.outcomes) {
+    const rules =
+      [...new Set(outcome.findings.map((f) => `${f.rule}${f.severity === 'page' ? '!' : ''}`))].join(', ') ||
+      'MISSED'
+    lines.push(
+      `${outcome.label.id.padEnd(42)}${outcome.label.severity.padEnd(8)}${rules.padEnd(43)}${span(outcome.timeToDetectMs)}`,
+    )
+  }
+  if (score.falsePages.length > 0) {
+    lines.push('', 'pages matching no incident:')
+    for (const page of score.falsePages)
+      lines.push(
+        `  ${new Date(page.ts).toISOString()} ${page.incident}: ${page.findings[0]!.rule} — ${page.findings[0]!.summary}`,
+      )
+  }
+  lines.push(
+    '',
+    `recall (page-worthy incidents paged)  ${pct(score.recall)}   aim ≥ 95%`,
+    `precision (pages matching an incident) ${pct(score.precision)}   aim ≥ 80%   (${score.pages.length} pages)`,
+    `benign pages per day                   ${score.benignPagesPerDay.toFixed(2)}    aim ≤ 1`,
+    `median time to detect (event time)     ${span(score.medianTimeToDetectMs)}   aim < 1 min`,
+    `ticket-level incidents found           ${pct(score.ticketRecall)}`,
+  )
+  return lines.join('\n')
+}

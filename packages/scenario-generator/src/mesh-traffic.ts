@@ -1,0 +1,454 @@
+// Traffic in the mesh, written to every telemetry stream that would see it: a connection is a
+// Hubble flow (on the node where policy applied); a request through a sidecar is an access log
+// record at the destination, an OPA decision when the destination has ext_authz, and a count in the
+// destination's Istio metrics; a new mTLS connection is a handshake in the destination's Envoy TLS
+// stats. Egress is a Hubble flow to `reserved:world` and the source sidecar's outbound TCP log.
+import type { PolicyTimeline } from './policy-timeline.ts'
+import type { Random } from './random.ts'
+import {
+  type ExternalDestination,
+  enforcementPoint,
+  type MeshWorkload,
+  meshNodes,
+  nodeOf,
+  serviceHost,
+  spiffeId,
+} from './scenario-mesh.ts'
+import type { CounterSeries, ScenarioSink, StreamTarget } from './scenario-sink.ts'
+import { envoyAccessLogRecord } from './wire/envoy-access-log-record.ts'
+import {
+  type HubbleEndpoint,
+  hubbleFlowRecord,
+  workloadEndpoint,
+  worldEndpoint,
+} from './wire/hubble-flow-record.ts'
+import { opaDecisionRecord } from './wire/opa-decision-record.ts'
+import { isoDate, isoMicros, isoMillis, isoNanos, uuid } from './wire/time-text.ts'
+
+/** What traffic needs besides its own parameters: randomness, the sink, and the day's conditions. */
+export interface TrafficContext {
+  random: Random
+  sink: ScenarioSink
+  policy: PolicyTimeline
+  /** Whether an enforcement point's decision log is lost at `ts` (telemetry gap). */
+  opaSilent(enforcementPoint: string, ts: number): boolean
+  /** Whether mTLS handshakes to a workload fail at `ts` (a bad certificate rotation). */
+  handshakesFail(workload: MeshWorkload, ts: number): boolean
+}
+
+const nodeOffsetMs: Record<string, number> = { 'node-a': 7_000, 'node-b': 19_000, 'node-c': 41_000 }
+
+/** Hubble exporter output, one file per node. */
+const hubbleTarget = (node: string): StreamTarget => ({
+  format: 'hubble-flow',
+  path: `hubble/${node}.jsonl`,
+  join: 'lines',
+})
+/** Sidecar access logs, collected per node. */
+const envoyTarget = (node: string): StreamTarget => ({
+  format: 'envoy-access-log',
+  path: `envoy/${node}.jsonl`,
+  join: 'lines',
+})
+/** OPA decision log uploads, one JSON array per enforcement point and day. */
+const opaTarget = (ep: string, ts: number): StreamTarget => ({
+  format: 'opa-decision-log',
+  path: `opa/${ep}/${isoDate(ts)}.json`,
+  join: 'json-array',
+})
+/** Istio metrics, scraped per node. */
+const metricsTarget = (node: string): StreamTarget => ({
+  format: 'istio-metrics',
+  path: `istio-metrics/${node}.prom`,
+  join: 'lines',
+})
+/** Envoy listener stats, scraped per pod; the file names its service (`options.service`). */
+const tlsStatsTarget = (workload: MeshWorkload): StreamTarget => ({
+  format: 'envoy-tls-stats',
+  path: `envoy-tls-stats/${workload.namespace}.${workload.name}.prom`,
+  join: 'lines',
+  options: { service: serviceHost(workload) },
+})
+
+/** The Envoy listener TLS statistics, in the order Envoy lists them. */
+export const tlsStats = [
+  'handshake',
+  'no_certificate',
+  'connection_error',
+  'fail_verify_no_cert',
+  'fail_verify_error',
+  'fail_verify_san',
+  'fail_verify_cert_hash',
+] as const
+
+/** A destination's TLS stat series (inbound listener `0.0.0.0_15006`, where Istio terminates mTLS). */
+export function tlsStatSeries(workload: MeshWorkload, stat: (typeof tlsStats)[number]): CounterSeries {
+  return {
+    target: tlsStatsTarget(workload),
+    sample: `envoy_listener_ssl_${stat}{envoy_listener_address="0.0.0.0_15006"}`,
+    offsetMs: nodeOffsetMs[workload.node]! + 2_000,
+  }
+}
+
+/** The destination-reported Istio counter of an edge (`unknown` source: a client without a sidecar). */
+export function istioSeries(
+  from: MeshWorkload | undefined,
+  to: MeshWorkload,
+  responseCode: number | undefined,
+): CounterSeries {
+  const mtls = from?.sidecar === true
+  const source = mtls
+    ? {
+        workload: from!.name,
+        namespace: from!.namespace,
+        principal: spiffeId(from!.namespace, from!.name),
+        app: from!.name,
+      }
+    : { workload: 'unknown', namespace: 'unknown', principal: 'unknown', app: 'unknown' }
+  const http = to.protocol === 'http'
+  const labels = [
+    'reporter="destination"',
+    `source_workload="${source.workload}"`,
+    `source_workload_namespace="${source.namespace}"`,
+    `source_principal="${source.principal}"`,
+    `source_app="${source.app}"`,
+    `destination_workload="${to.name}"`,
+    `destination_workload_namespace="${to.namespace}"`,
+    `destination_principal="${spiffeId(to.namespace, to.name)}"`,
+    `destination_app="${to.name}"`,
+    `destination_service="${serviceHost(to)}"`,
+    `destination_service_name="${to.name}"`,
+    `destination_service_namespace="${to.namespace}"`,
+    `request_protocol="${http ? 'http' : 'tcp'}"`,
+    ...(http ? [`response_code="${responseCode ?? 200}"`] : []),
+    'response_flags="-"',
+    `connection_security_policy="${mtls ? 'mutual_tls' : 'none'}"`,
+  ]
+  return {
+    target: metricsTarget(to.node),
+    sample: `${http ? 'istio_requests_total' : 'istio_tcp_connections_opened_total'}{${labels.join(',')}}`,
+    offsetMs: nodeOffsetMs[to.node]!,
+  }
+}
+
+const ephemeralPort = (random: Random) => random.int(32768, 60999)
+
+/** A connection seen by Hubble only (a SYN; nothing answered at L7), forwarded or dropped by policy. */
+export function hubbleConnection(
+  context: TrafficContext,
+  input: {
+    ts: number
+    from: MeshWorkload
+    dstIp: string
+    dstPort: number
+    destination: HubbleEndpoint
+    /** The destination workload's node for a drop at its ingress; the source's node otherwise. */
+    dropNode?: string
+    verdict: 'FORWARDED' | 'DROPPED'
+    destinationService?: { name: string; namespace: string }
+    destinationNames?: string[]
+    srcPort?: number
+  },
+): void {
+  const { random } = context
+  const dropped = input.verdict === 'DROPPED' && input.dropNode !== undefined
+  const node = dropped ? input.dropNode! : input.from.node
+  const hubbleName = meshNodes.find((candidate) => candidate.id === node)!.hubbleName
+  context.sink.add(
+    hubbleTarget(node),
+    input.ts,
+    hubbleFlowRecord({
+      time: isoNanos(input.ts, random),
+      uuid: uuid(random),
+      nodeName: hubbleName,
+      srcIp: input.from.ip,
+      dstIp: input.dstIp,
+      srcPort: input.srcPort ?? ephemeralPort(random),
+      dstPort: input.dstPort,
+      source: workloadEndpoint(input.from),
+      destination: input.destination,
+      verdict: input.verdict,
+      direction: dropped ? 'INGRESS' : 'EGRESS',
+      ...(input.destinationService ? { destinationService: input.destinationService } : {}),
+      ...(input.destinationNames ? { destinationNames: input.destinationNames } : {}),
+    }),
+  )
+}
+
+/** A Hubble connection between two workloads of the mesh. */
+export function workloadConnection(
+  context: TrafficContext,
+  ts: number,
+  from: MeshWorkload,
+  to: MeshWorkload,
+  port: number,
+  verdict: 'FORWARDED' | 'DROPPED',
+  srcPort?: number,
+): void {
+  hubbleConnection(context, {
+    ts,
+    from,
+    dstIp: to.ip,
+    dstPort: port,
+    destination: workloadEndpoint(to),
+    dropNode: to.node,
+    verdict,
+    destinationService: { name: to.name, namespace: to.namespace },
+    ...(srcPort !== undefined ? { srcPort } : {}),
+  })
+}
+
+/** Count a new inbound connection in the destination's TLS stats: a handshake, or a failure. */
+function handshake(context: TrafficContext, ts: number, from: MeshWorkload, to: MeshWorkload): boolean {
+  if (!from.sidecar || !to.sidecar) return true
+  if (context.handshakesFail(to, ts)) {
+    context.sink.increment(tlsStatSeries(to, 'fail_verify_error'), ts)
+    return false
+  }
+  // Now and then a client goes away mid-handshake.
+  const failed = context.random.chance(0.0005)
+  context.sink.increment(tlsStatSeries(to, failed ? 'connection_error' : 'handshake'), ts)
+  return !failed
+}
+
+/** What became of a request. */
+export interface RequestOutcome {
+  /** Denied by OPA (ext_authz) or by Istio RBAC. */
+  denied: boolean
+  /** Stopped before L7 (failed mTLS handshake). */
+  failed: boolean
+}
+
+/**
+ * One HTTP request from `from` to `to`: a Hubble flow when it opens a connection, the OPA decision
+ * at the destination's ext_authz, the destination sidecar's access log record, and its count in the
+ * Istio metrics (unless `metrics` is false).
+ */
+export function httpRequest(
+  context: TrafficContext,
+  input: {
+    ts: number
+    from: MeshWorkload
+    to: MeshWorkload
+    method: string
+    path: string
+    /** Port called (default: the destination's service port). */
+    port?: number
+    newConnection: boolean
+    /** Force an OPA deny (a request its policy refuses). */
+    opaDeny?: boolean
+    /** Istio AuthorizationPolicy denies it (no ALLOW policy matched). */
+    rbacDeny?: boolean
+    /** Response code when it gets through (default 200). */
+    status?: number
+    responseBytes?: number
+    /** Count it in the Istio metrics (default true). */
+    metrics?: boolean
+    userAgent?: string
+  },
+): RequestOutcome {
+  const { random, sink, policy } = context
+  const { ts, from, to } = input
+  const port = input.port ?? to.port
+  const srcPort = ephemeralPort(random)
+  const mtls = from.sidecar && to.sidecar
+  if (input.newConnection) {
+    workloadConnection(context, ts, from, to, port, 'FORWARDED', srcPort)
+    if (mtls && !handshake(context, ts, from, to)) return { denied: false, failed: true }
+  } else if (mtls && context.handshakesFail(to, ts)) {
+    // Pooled connections were closed at the rotation; each retry needs a new handshake.
+    workloadConnection(context, ts, from, to, port, 'FORWARDED', srcPort)
+    handshake(context, ts, from, to)
+    return { denied: false, failed: true }
+  }
+  const requestId = uuid(random)
+  const host = serviceHost(to)
+  const userAgent = input.userAgent ?? 'Go-http-client/1.1'
+  let opaDenied = false
+  if (to.opa && port === to.port) {
+    const ep = enforcementPoint(to)
+    const revision = policy.revisionAt(ep, ts)
+    opaDenied =
+      input.opaDeny === true || policy.regressionDenies(revision, ep, from.ref, input.method, input.path)
+    if (!context.opaSilent(ep, ts)) {
+      sink.add(
+        opaTarget(ep, ts),
+        ts,
+        opaDecisionRecord({
+          decisionId: uuid(random),
+          timestamp: isoMicros(ts, random),
+          enforcementPoint: ep,
+          service: host,
+          revision,
+          source: {
+            ip: from.ip,
+            port: srcPort,
+            principal: mtls ? spiffeId(from.namespace, from.name) : undefined,
+          },
+          destination: { ip: to.ip, port, principal: spiffeId(to.namespace, to.name) },
+          http: {
+            id: String(random.int(1e15, 9e15)),
+            method: input.method,
+            path: input.path,
+            host: `${host}:${port}`,
+            requestId,
+            userAgent,
+          },
+          allowed: !opaDenied,
+          evalNs: Math.round(random.logNormal(1_800_000, 0.5)),
+        }),
+      )
+    }
+  }
+  const rbacDenied = !opaDenied && input.rbacDeny === true
+  const denied = opaDenied || rbacDenied
+  const status = denied ? 403 : (input.status ?? 200)
+  if (to.sidecar) {
+    const duration = denied ? random.int(0, 2) : Math.max(1, Math.round(random.logNormal(9, 0.7)))
+    sink.add(
+      envoyTarget(to.node),
+      ts,
+      envoyAccessLogRecord({
+        startTime: isoMillis(ts),
+        http: {
+          method: input.method,
+          path: input.path,
+          protocol: 'HTTP/1.1',
+          authority: `${to.name}.${to.namespace}:${port}`,
+          userAgent,
+        },
+        requestId,
+        responseCode: status,
+        responseFlags: opaDenied ? 'UAEX' : '-',
+        responseCodeDetails: opaDenied
+          ? 'ext_authz_denied'
+          : rbacDenied
+            ? 'rbac_access_denied_matched_policy[none]'
+            : 'via_upstream',
+        bytesReceived: input.method === 'GET' ? 0 : random.int(120, 2_400),
+        bytesSent: denied ? 19 : (input.responseBytes ?? Math.round(random.logNormal(1_800, 0.9))),
+        duration,
+        ...(denied ? {} : { upstreamServiceTime: Math.max(0, duration - 1) }),
+        ...(denied
+          ? {}
+          : { upstreamHost: `${to.ip}:${port}`, upstreamLocalAddress: `127.0.0.6:${ephemeralPort(random)}` }),
+        upstreamCluster: `inbound|${port}||`,
+        downstreamLocalAddress: `${to.ip}:${port}`,
+        downstreamRemoteAddress: `${from.ip}:${srcPort}`,
+        ...(mtls
+          ? {
+              requestedServerName: `outbound_.${port}_._.${host}`,
+              downstreamPeerUriSan: spiffeId(from.namespace, from.name),
+              downstreamLocalUriSan: spiffeId(to.namespace, to.name),
+            }
+          : {}),
+        podName: to.pod,
+        podNamespace: to.namespace,
+      }),
+    )
+    if (input.metrics !== false) sink.increment(istioSeries(from, to, status), ts)
+  }
+  return { denied, failed: false }
+}
+
+/** One TCP connection to a TCP service (Postgres, Redis): Hubble, the inbound TCP proxy log, metrics. */
+export function tcpConnection(
+  context: TrafficContext,
+  input: {
+    ts: number
+    from: MeshWorkload
+    to: MeshWorkload
+    bytesUp: number
+    bytesDown: number
+    durationMs: number
+  },
+): void {
+  const { random, sink } = context
+  const { ts, from, to } = input
+  const srcPort = ephemeralPort(random)
+  workloadConnection(context, ts, from, to, to.port, 'FORWARDED', srcPort)
+  if (!to.sidecar) return
+  const mtls = from.sidecar
+  if (mtls && !handshake(context, ts, from, to)) return
+  sink.add(
+    envoyTarget(to.node),
+    ts,
+    envoyAccessLogRecord({
+      startTime: isoMillis(ts),
+      responseCode: 0,
+      responseFlags: '-',
+      responseCodeDetails: '-',
+      bytesReceived: input.bytesUp,
+      bytesSent: input.bytesDown,
+      duration: input.durationMs,
+      upstreamHost: `${to.ip}:${to.port}`,
+      upstreamLocalAddress: `127.0.0.6:${ephemeralPort(random)}`,
+      upstreamCluster: `inbound|${to.port}||`,
+      downstreamLocalAddress: `${to.ip}:${to.port}`,
+      downstreamRemoteAddress: `${from.ip}:${srcPort}`,
+      ...(mtls
+        ? {
+            requestedServerName: `outbound_.${to.port}_._.${serviceHost(to)}`,
+            downstreamPeerUriSan: spiffeId(from.namespace, from.name),
+            downstreamLocalUriSan: spiffeId(to.namespace, to.name),
+          }
+        : {}),
+      podName: to.pod,
+      podNamespace: to.namespace,
+    }),
+  )
+  sink.increment(istioSeries(from, to, undefined), ts)
+}
+
+/**
+ * One connection to a destination outside the cluster: a Hubble flow to `reserved:world` and the
+ * source sidecar's outbound TCP log (TLS passes through: the ServiceEntry's cluster, or Istio's
+ * PassthroughCluster for a host nobody declared).
+ */
+export function egressConnection(
+  context: TrafficContext,
+  input: {
+    ts: number
+    from: MeshWorkload
+    to: ExternalDestination
+    bytesUp: number
+    bytesDown: number
+    durationMs: number
+  },
+): void {
+  const { random, sink } = context
+  const { ts, from, to } = input
+  const srcPort = ephemeralPort(random)
+  hubbleConnection(context, {
+    ts,
+    from,
+    dstIp: to.ip,
+    dstPort: to.port,
+    destination: worldEndpoint,
+    verdict: 'FORWARDED',
+    srcPort,
+    ...(to.host ? { destinationNames: [to.host] } : {}),
+  })
+  if (!from.sidecar) return
+  sink.add(
+    envoyTarget(nodeOf(from).id),
+    ts,
+    envoyAccessLogRecord({
+      startTime: isoMillis(ts),
+      responseCode: 0,
+      responseFlags: '-',
+      responseCodeDetails: '-',
+      bytesReceived: input.bytesUp,
+      bytesSent: input.bytesDown,
+      duration: input.durationMs,
+      upstreamHost: `${to.ip}:${to.port}`,
+      upstreamLocalAddress: `${from.ip}:${ephemeralPort(random)}`,
+      upstreamCluster: to.serviceEntry ? `outbound|${to.port}||${to.serviceEntry}` : 'PassthroughCluster',
+      downstreamLocalAddress: `${to.ip}:${to.port}`,
+      downstreamRemoteAddress: `${from.ip}:${srcPort}`,
+      ...(to.host ? { requestedServerName: to.host } : {}),
+      podName: from.pod,
+      podNamespace: from.namespace,
+    }),
+  )
+}
