@@ -57,10 +57,14 @@ export async function replayScenario(
         if (
           cumulativeFormats.has(stream.format) &&
           at > 0 &&
-          own[at]?.ts !== undefined &&
+          own[at] !== undefined &&
           own[at]!.ts < sliceEnd
-        )
-          items.push(own[at - 1]!)
+        ) {
+          // The previous scrape: every sample of the last scrape time before this slice.
+          let back = at - 1
+          while (back > 0 && own[back - 1]!.ts === own[at - 1]!.ts) back--
+          items.push(...own.slice(back, at))
+        }
         while (at < own.length && own[at]!.ts < sliceEnd) items.push(own[at++]!)
         cursor[index] = at
       }
