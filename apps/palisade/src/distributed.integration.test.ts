@@ -290,19 +290,24 @@ describe('distributed mode on a real Kafka broker', () => {
     const routingKey = 'DISTRIBUTEDROUTINGKEY0123456789'
     const sink = await startPagerDutySink(routingKey)
     try {
-      // The repository's lateral rules with a one-minute learning period, so that the test's
-      // traffic (minutes of event time) produces a new edge.
+      // The repository's lateral rules with a one-minute learning period for new edges, so that
+      // the test's traffic (minutes of event time) produces one, and no declared intent (an edge
+      // intent forbids is also cross-namespace access, grouped into the same page).
       const rulesDir = join(workDir, 'rules')
+      const intentDir = join(workDir, 'intent')
       mkdirSync(rulesDir, { recursive: true })
+      mkdirSync(intentDir, { recursive: true })
       const lateral = readFileSync(new URL('../../../alerts/rules/lateral.yaml', import.meta.url), 'utf8')
-      expect(lateral).toContain('learning_period: 1h')
+      const newEdgeLearning = /(detector: new_edge[\s\S]*?learning_period: )\w+/
+      expect(lateral).toMatch(newEdgeLearning)
       writeFileSync(
         join(rulesDir, 'lateral.yaml'),
-        lateral.replace('learning_period: 1h', 'learning_period: 1m'),
+        lateral.replace(newEdgeLearning, (_, head: string) => `${head}1m`),
       )
       const detectorEnv = {
         PALISADE_DATA_DIR: join(workDir, 'detector'),
         PALISADE_RULES_DIR: rulesDir,
+        PALISADE_INTENT_DIR: intentDir,
         PALISADE_CHECKPOINT_INTERVAL_MS: '500',
       }
       let detector = await start('detector', detectorEnv)
@@ -342,7 +347,7 @@ describe('distributed mode on a real Kafka broker', () => {
         ),
       )
       const page = sink.events.find((event) => /postgres/.test(event.body.payload?.summary ?? ''))!
-      expect(page.body.payload!.summary).toContain('not among the 1 edges')
+      expect(page.body.payload!.summary).toContain('not among the 1 edge spiffe:')
     } finally {
       await sink.close()
     }

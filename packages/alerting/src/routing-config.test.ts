@@ -18,9 +18,11 @@ function problemsOf(text: string): string[] {
 }
 
 describe('parseRoutingConfig', () => {
-  it('reads the repository routing file: page to PagerDuty within 30 s, ticket to the webhook, info to null', () => {
+  it('reads the repository routing file: page to PagerDuty within 30 s (detector pages one per incident), ticket to the webhook, info to null', () => {
     const routing = parseRoutingConfig(repoRouting)
-    const [page, ticket, info] = routing.route.routes
+    const [incidentPage, page, ticket, info] = routing.route.routes
+    expect(incidentPage).toMatchObject({ receiver: 'pagerduty', groupBy: ['incident'] })
+    expect(incidentPage!.groupWaitMs).toBeLessThanOrEqual(30_000)
     expect(page).toMatchObject({ receiver: 'pagerduty', groupBy: ['alertname', 'service'] })
     expect(page!.groupWaitMs).toBeLessThanOrEqual(30_000)
     expect(ticket?.receiver).toBe('ticket-webhook')
