@@ -42,7 +42,7 @@ for (const stream of scenario.streams) {
   const parser = formatParsers.get(stream.format)!
   const texts = stream.items.map((item) => item.text)
   const body = stream.join === 'json-array' ? `[${texts.join(',')}]` : texts.join('\n')
-  const parsed = parser.parse(body, {})
+  const parsed = parser.parse(body, stream.options ?? {})
   for (const record of parsed.records) {
     const result = validateEvent(record.kind, record.event, { tenant: scenario.tenant, observedAt: 0 })
     if (result.ok) events.push({ kind: record.kind, event: result.event as AnyEvent })
@@ -106,7 +106,8 @@ const perRule = rules.detectors
   })
   .sort((a, b) => b.ms - a.ms)
 
-// 4. The collector: the same scenario over HTTP through the all-in-one (which runs the same suite).
+// 4. The collector: the same scenario over HTTP through the all-in-one (which runs the same suite
+// behind it: acknowledged = stored and detected).
 const token = 'bench-detect-token-0123456789'
 const palisade = await startPalisadeProcess({
   PALISADE_DATA_DIR: join(workDir, 'data'),
@@ -115,7 +116,13 @@ const palisade = await startPalisadeProcess({
   PALISADE_INTENT_DIR: join(workDir, 'scenario', 'intent'),
 })
 const replayStart = performance.now()
-const replay = await replayScenario(scenario, { collectorUrl: palisade.collectorUrl, token })
+// As fast as it takes them: six hours of event time per request (the eval's five-minute slices
+// measure request latency, not throughput).
+const replay = await replayScenario(
+  scenario,
+  { collectorUrl: palisade.collectorUrl, token },
+  { sliceMs: 6 * 3_600_000 },
+)
 const replayMs = performance.now() - replayStart
 const rss =
   Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${palisade.child.pid}/status`, 'utf8'))?.[1] ?? 0) / 1024

@@ -149,4 +149,30 @@ describe('detector runtime > re-keyed detectors', () => {
     await second.handle('auth', [failure(2, 'bob@x', '203.0.113.9'), failure(3, 'cy@x', '203.0.113.9')])
     expect(findings.map((f) => f.summary)).toEqual(['203.0.113.9 tried ann@x, bob@x, cy@x'])
   })
+
+  it('keeps re-keyed events whose publish failed and sends them with the next batch', async () => {
+    const findings: Finding[] = []
+    let failNext = true
+    const runtime = createDetectorRuntime({
+      detectors: [usersPerIp],
+      checkpoints: memoryCheckpoints(),
+      publishFindings: async (list) => {
+        findings.push(...list)
+      },
+      publishRekeyed: async (messages) => {
+        if (failNext) {
+          failNext = false
+          throw new Error('broker unavailable')
+        }
+        await runtime.handleRekeyed(messages.map((m) => m.value))
+      },
+    })
+    await expect(
+      runtime.handle('auth', [failure(1, 'ann@x', '203.0.113.9'), failure(2, 'bob@x', '203.0.113.9')]),
+    ).rejects.toThrow('broker unavailable')
+    // The bus re-delivers the batch (its offsets were not committed), then the next one comes.
+    await runtime.handle('auth', [failure(1, 'ann@x', '203.0.113.9'), failure(2, 'bob@x', '203.0.113.9')])
+    await runtime.handle('auth', [failure(3, 'cy@x', '203.0.113.9')])
+    expect(findings.map((f) => f.summary)).toEqual(['203.0.113.9 tried ann@x, bob@x, cy@x'])
+  })
 })

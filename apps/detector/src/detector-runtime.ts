@@ -56,9 +56,10 @@ export function createDetectorRuntime(options: DetectorRuntimeOptions) {
   )
   /** detector id → keys changed since the last checkpoint. */
   const dirty = new Map<string, Set<string>>(options.detectors.map((d) => [d.id, new Set()]))
-  const recent = new Map(
-    options.detectors.map((d) => [d.id, createRecentIds(options.recentIdCapacity ?? 200_000)]),
-  )
+  // Re-delivered events are dropped once per stage: by event for the first (every detector there
+  // sees the same events), by detector for the re-keyed one (a message names its detectors).
+  const recentEvents = createRecentIds(options.recentIdCapacity ?? 200_000)
+  const recent = new Map(rekeyed.map((d) => [d.id, createRecentIds(options.recentIdCapacity ?? 200_000)]))
   /** Heartbeat sampling: detector id → sample key → minute of event time last forwarded. */
   const sampled = new Map<string, Map<string, number>>(rekeyed.map((d) => [d.id, new Map()]))
   const findingsCounter = new Counter({
@@ -80,6 +81,8 @@ export function createDetectorRuntime(options: DetectorRuntimeOptions) {
     registers: options.registry ? [options.registry] : [],
   })
 
+  /** Events for the re-keyed stage not yet taken by the bus (sent first with the next batch). */
+  const unpublishedRekeyed: { key: string; value: RekeyedEvent }[] = []
   /** Findings produced but not yet taken by the bus (published first on the next batch or checkpoint). */
   const unpublished: Finding[] = []
   async function publishPending(): Promise<void> {
@@ -110,7 +113,6 @@ export function createDetectorRuntime(options: DetectorRuntimeOptions) {
   }
 
   function run(detector: Detector, event: AnyEvent, findings: Finding[], detectedAt: number): void {
-    if (!recent.get(detector.id)!.add(`${event.tenant}/${event.event_id}`)) return
     for (const finding of detector.step(stateOf(detector, event), event)) {
       findings.push({ ...finding, detected_at: detectedAt })
       findingsCounter.inc({ rule: finding.rule, severity: finding.severity })
@@ -175,22 +177,32 @@ export function createDetectorRuntime(options: DetectorRuntimeOptions) {
       const { findings, messages } = await serially(() =>
         traced('detector.handle', { 'palisade.kind': kind }, async () => {
           eventsCounter.inc({ kind }, events.length)
+          const fresh = events.filter((event) =>
+            recentEvents.add(`${kind}/${event.tenant}/${event.event_id}`),
+          )
           const found: Finding[] = []
           const detectedAt = now()
           for (const detector of byEvent) {
             if (!detector.kinds.includes(kind)) continue
-            for (const event of events) {
+            for (const event of fresh) {
               if (detector.accepts && !detector.accepts(event)) continue
               run(detector, event, found, detectedAt)
             }
           }
-          return { findings: await finish(found), messages: toRekey(kind, events) }
+          // Like findings, re-keyed events wait here until published: the events are marked seen.
+          unpublishedRekeyed.push(...toRekey(kind, fresh))
+          return { findings: await finish(found), messages: unpublishedRekeyed.splice(0) }
         }),
       )
       // Outside the serial section: an in-process bus runs the re-keyed stage (which queues on the
       // same section) before this publish resolves. The batch is committed only after it resolves.
       if (messages.length > 0) {
-        await options.publishRekeyed!(messages)
+        try {
+          await options.publishRekeyed!(messages)
+        } catch (error) {
+          unpublishedRekeyed.unshift(...messages)
+          throw error
+        }
         rekeyedCounter.inc({ kind }, messages.length)
       }
       return findings
@@ -206,7 +218,9 @@ export function createDetectorRuntime(options: DetectorRuntimeOptions) {
             for (const id of message.detectors) {
               const detector = detectorById.get(id)
               // A detector removed from the rules since the event was re-published: nothing to do.
-              if (detector?.partitioning === 'rekeyed') run(detector, message.event, findings, detectedAt)
+              if (detector?.partitioning !== 'rekeyed') continue
+              if (!recent.get(id)!.add(`${message.event.tenant}/${message.event.event_id}`)) continue
+              run(detector, message.event, findings, detectedAt)
             }
           }
           return finish(findings)
