@@ -18,7 +18,7 @@ export {
   type FindingDraft,
   type RuleContext,
 } from './rules/detector-type.ts'
-export { duration, formatSpan, parseWindow } from './rules/duration.ts'
+export { duration, formatSpan } from './rules/duration.ts'
 export type { ExpectedFinding, RuleDeclaration, RuleFile, RuleTest } from './rules/rule-file.ts'
 export { fixtureReader, readRuleSources } from './rules/rule-files.ts'
 export { type NoiseSettings, type RuleState, withNoiseControl } from './rules/rule-instance.ts'

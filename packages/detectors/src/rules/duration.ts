@@ -1,27 +1,9 @@
+import { parseDuration } from '@palisade/alerting'
 import { z } from 'zod'
-
-const UNIT_MS: Record<string, number> = {
-  ms: 1,
-  s: 1000,
-  m: 60_000,
-  h: 3_600_000,
-  d: 86_400_000,
-  w: 604_800_000,
-}
-const DURATION = /^(?:\d+(?:ms|s|m|h|d|w))+$/
-const PART = /(\d+)(ms|s|m|h|d|w)/g
-
-/** Parse a duration such as `30s`, `10m`, `1h30m`, `7d` to milliseconds; undefined when invalid. */
-export function parseWindow(text: string): number | undefined {
-  if (!DURATION.test(text)) return undefined
-  let total = 0
-  for (const [, amount, unit] of text.matchAll(PART)) total += Number(amount) * (UNIT_MS[unit ?? ''] ?? 0)
-  return total
-}
 
 /** A rule-file duration (`30s`, `10m`, `1h`, `7d`), read as milliseconds; a bad one is a lint error. */
 export const duration = z.string().transform((text, context) => {
-  const ms = parseWindow(text)
+  const ms = parseDuration(text)
   if (ms === undefined || ms <= 0) {
     context.addIssue({
       code: 'custom',
@@ -42,7 +24,7 @@ export function formatSpan(ms: number): string {
 
 /** A rule-test time offset (`0s`, `90s`, `2h`), as milliseconds. */
 export const offset = z.string().transform((text, context) => {
-  const ms = text === '0' ? 0 : parseWindow(text)
+  const ms = text === '0' ? 0 : parseDuration(text)
   if (ms === undefined) {
     context.addIssue({
       code: 'custom',
