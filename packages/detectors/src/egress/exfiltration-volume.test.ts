@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { day, flow, hour, instantiate, jumble, minute, run, t0 } from '../lateral/testing/detector-run.ts'
 import type { KindedEvent } from '../run-detector.ts'
+import { day, flow, hour, instantiate, jumble, minute, run, t0 } from '../testing/detector-run.ts'
 import { intentWith } from '../testing/intent-with.ts'
 import { type ExfiltrationVolumeState, exfiltrationVolumeType } from './exfiltration-volume.ts'
 
@@ -41,7 +41,7 @@ const start = t0 - 10 * hour // 2026-01-05 00:00Z
 
 describe('exfiltration_volume', () => {
   it('pages for 2 GB sent out in 30 min against a baseline of a few MB, naming destinations declared or not', () => {
-    const findings = run(instantiate(exfiltrationVolumeType, {}, intent), [
+    const findings = run(instantiate(exfiltrationVolumeType, {}, { intent: intent, severity: 'page' }), [
       ...usual(start, 5),
       ...upload(start + 5 * day + 14 * hour, 2000 * MB),
       flow({
@@ -69,7 +69,7 @@ describe('exfiltration_volume', () => {
   })
 
   it('reports the declared destination as declared', () => {
-    const [finding] = run(instantiate(exfiltrationVolumeType, {}, intent), [
+    const [finding] = run(instantiate(exfiltrationVolumeType, {}, { intent: intent, severity: 'page' }), [
       ...usual(start, 2),
       ...upload(start + 2 * day + 14 * hour, 2000 * MB, '198.51.100.20'),
     ])
@@ -78,7 +78,7 @@ describe('exfiltration_volume', () => {
   })
 
   it('stays quiet below the floor, while learning, and for a workload whose usual uploads are large', () => {
-    const detector = () => instantiate(exfiltrationVolumeType, {}, intent)
+    const detector = () => instantiate(exfiltrationVolumeType, {}, { intent: intent, severity: 'page' })
     expect(run(detector(), [...usual(start, 3), ...upload(start + 3 * day + 14 * hour, 400 * MB)])).toEqual(
       [],
     )
@@ -102,7 +102,9 @@ describe('exfiltration_volume', () => {
         }),
       ),
     ]
-    expect(run(instantiate(exfiltrationVolumeType, {}, intent), events)).toEqual([])
+    expect(
+      run(instantiate(exfiltrationVolumeType, {}, { intent: intent, severity: 'page' }), events),
+    ).toEqual([])
   })
 
   it('fires once per upload, re-arms when the window falls quiet, and tolerates events out of order', () => {
@@ -115,7 +117,10 @@ describe('exfiltration_volume', () => {
       ],
       6,
     )
-    const findings = run(instantiate(exfiltrationVolumeType, {}, intent), events)
+    const findings = run(
+      instantiate(exfiltrationVolumeType, {}, { intent: intent, severity: 'page' }),
+      events,
+    )
     expect(findings.map((f) => f.entities.dst_ip)).toEqual(['203.0.113.66', '203.0.113.99'])
   })
 
@@ -130,7 +135,7 @@ describe('exfiltration_volume', () => {
         bytes_sent: 1000,
       }),
     )
-    run(instantiate(exfiltrationVolumeType), events, states)
+    run(instantiate(exfiltrationVolumeType, {}, { severity: 'page' }), events, states)
     const state = states.get(`acme/${etl}`) as ExfiltrationVolumeState
     expect(state.buckets.length).toBeLessThanOrEqual(11)
     for (const bucket of state.buckets)

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { day, flow, hour, instantiate, jumble, minute, run, t0 } from '../lateral/testing/detector-run.ts'
+import { day, flow, hour, instantiate, jumble, minute, run, t0 } from '../testing/detector-run.ts'
 import { intentWith } from '../testing/intent-with.ts'
 import { type NewExternalDestinationState, newExternalDestinationType } from './new-external-destination.ts'
 
@@ -27,7 +27,7 @@ function usual(days: number) {
 
 describe('new_external_destination', () => {
   it('reports an allowed flow to a new, undeclared external address after the learning period', () => {
-    const detector = instantiate(newExternalDestinationType, {}, intent, 'ticket')
+    const detector = instantiate(newExternalDestinationType, {}, { intent: intent, severity: 'ticket' })
     const findings = run(detector, [
       ...usual(3),
       flow({
@@ -62,7 +62,7 @@ describe('new_external_destination', () => {
   })
 
   it('stays quiet while learning, for declared egress, internal addresses, replies and dropped flows', () => {
-    const detector = instantiate(newExternalDestinationType, {}, intent)
+    const detector = instantiate(newExternalDestinationType, {}, { intent: intent, severity: 'page' })
     const later = t0 + 2 * day
     const findings = run(detector, [
       ...usual(2),
@@ -99,7 +99,7 @@ describe('new_external_destination', () => {
   })
 
   it('learns a workload that never reached the internet: its first external flow after learning is reported', () => {
-    const findings = run(instantiate(newExternalDestinationType), [
+    const findings = run(instantiate(newExternalDestinationType, {}, { severity: 'page' }), [
       flow({ ts: t0, src_identity: 'shop/inventory', dst_identity: 'shop/db', dst_port: 5432 }),
       flow({ ts: t0 + 25 * hour, src_identity: 'shop/inventory', dst_ip: '203.0.113.50', dst_port: 443 }),
     ])
@@ -123,7 +123,10 @@ describe('new_external_destination', () => {
       ],
       4,
     )
-    const findings = run(instantiate(newExternalDestinationType, {}, intent), events)
+    const findings = run(
+      instantiate(newExternalDestinationType, {}, { intent: intent, severity: 'page' }),
+      events,
+    )
     expect(findings).toHaveLength(1)
     expect(findings[0]!.entities.src_workload).toBe(checkout)
   })
@@ -138,7 +141,7 @@ describe('new_external_destination', () => {
         dst_port: 443,
       }),
     )
-    const findings = run(instantiate(newExternalDestinationType), events, states)
+    const findings = run(instantiate(newExternalDestinationType, {}, { severity: 'page' }), events, states)
     const state = states.get('acme/shop/crawler') as NewExternalDestinationState
     expect(Object.keys(state.known).length).toBe(2000)
     expect(state.overflow).toBe(98_000)

@@ -1,8 +1,8 @@
 import type { WorkloadRef } from '@palisade/intent'
 import { describe, expect, it } from 'vitest'
+import { flow, hour, instantiate, minute, run, t0 } from '../testing/detector-run.ts'
 import { intentWith } from '../testing/intent-with.ts'
 import { type CrossNamespaceState, crossNamespaceType } from './cross-namespace.ts'
-import { flow, hour, instantiate, minute, run, t0 } from './testing/detector-run.ts'
 
 const is = (w: WorkloadRef, name: string) => `${w.namespace}/${w.name}` === name
 
@@ -29,7 +29,9 @@ const toLedger = (ts: number, src = 'shop/frontend', dst = 'payments/ledger') =>
 
 describe('cross_namespace', () => {
   it('pages when an allowed flow reaches a sensitive service in another namespace that intent denies', () => {
-    const findings = run(instantiate(crossNamespaceType, {}, intent, 'ticket'), [toLedger(t0)])
+    const findings = run(instantiate(crossNamespaceType, {}, { intent: intent, severity: 'ticket' }), [
+      toLedger(t0),
+    ])
     expect(findings).toHaveLength(1)
     const [finding] = findings
     expect(finding!.severity).toBe('page')
@@ -51,7 +53,7 @@ describe('cross_namespace', () => {
   })
 
   it('tickets for a non-sensitive destination denied by authorization policy, pages across tenants', () => {
-    const detector = instantiate(crossNamespaceType, {}, intent, 'ticket')
+    const detector = instantiate(crossNamespaceType, {}, { intent: intent, severity: 'ticket' })
     const findings = run(detector, [
       flow({ ts: t0, src_identity: 'shop/web', dst_identity: 'data/reports', dst_port: 8080 }),
       flow({ ts: t0, src_identity: 'partner/api', dst_identity: 'data/reports', dst_port: 8080 }),
@@ -66,7 +68,7 @@ describe('cross_namespace', () => {
   })
 
   it('stays quiet for what intent allows or does not restrict, traffic within a namespace, and flows not allowed', () => {
-    const findings = run(instantiate(crossNamespaceType, {}, intent), [
+    const findings = run(instantiate(crossNamespaceType, {}, { intent: intent, severity: 'page' }), [
       toLedger(t0, 'shop/checkout'),
       flow({ ts: t0, src_identity: 'shop/web', dst_identity: 'data/postgres', dst_port: 5432 }),
       flow({ ts: t0, src_identity: 'payments/api', dst_identity: 'payments/ledger', dst_port: 8443 }),
@@ -89,7 +91,7 @@ describe('cross_namespace', () => {
           ? { id: 'CHG-1', from: t0, to: t0 + hour, workloads: [], policies: [], addsEdges: [] }
           : undefined,
     })
-    const findings = run(instantiate(crossNamespaceType, {}, changed), [
+    const findings = run(instantiate(crossNamespaceType, {}, { intent: changed, severity: 'page' }), [
       flow({
         ts: t0,
         src_identity: 'monitoring/prometheus',
@@ -103,7 +105,7 @@ describe('cross_namespace', () => {
   })
 
   it('fires once per pair, re-arms after an hour, even when an earlier flow arrives late', () => {
-    const findings = run(instantiate(crossNamespaceType, {}, intent), [
+    const findings = run(instantiate(crossNamespaceType, {}, { intent: intent, severity: 'page' }), [
       toLedger(t0),
       toLedger(t0 + 30 * minute),
       toLedger(t0 - 3 * minute),
@@ -124,7 +126,7 @@ describe('cross_namespace', () => {
   })
 
   it('treats the SPIFFE and the Hubble names of a workload as one pair', () => {
-    const findings = run(instantiate(crossNamespaceType, {}, intent), [
+    const findings = run(instantiate(crossNamespaceType, {}, { intent: intent, severity: 'page' }), [
       toLedger(t0),
       flow({
         ts: t0 + minute,
@@ -139,7 +141,7 @@ describe('cross_namespace', () => {
   it('keeps its state bounded under 100k distinct destinations', () => {
     const everywhere = intentWith({ networkVerdict: () => ({ verdict: 'denied' }) })
     const states = new Map<string, unknown>()
-    const detector = instantiate(crossNamespaceType, {}, everywhere)
+    const detector = instantiate(crossNamespaceType, {}, { intent: everywhere, severity: 'page' })
     const events = Array.from({ length: 100_000 }, (_, i) =>
       flow({
         ts: t0 + i,

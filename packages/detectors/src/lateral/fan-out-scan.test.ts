@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import type { KindedEvent } from '../run-detector.ts'
+import { flow, hour, instantiate, jumble, run, t0 } from '../testing/detector-run.ts'
 import { intentWith } from '../testing/intent-with.ts'
 import { type FanOutScanState, fanOutScanType } from './fan-out-scan.ts'
-import { flow, hour, instantiate, jumble, run, t0 } from './testing/detector-run.ts'
 
 const catalog = 'shop/catalog'
 
@@ -34,7 +34,7 @@ function usual(src: string, start: number, minutes: number, peers = ['shop/cart'
 
 describe('fan_out_scan', () => {
   it('fires once for a scan of 40 internal addresses in 3 min, most dropped, with counts, share, samples and baseline', () => {
-    const detector = instantiate(fanOutScanType)
+    const detector = instantiate(fanOutScanType, {}, { severity: 'page' })
     const findings = run(detector, [...usual(catalog, t0, 60), ...scan(catalog, t0 + hour, 45)])
     expect(findings).toHaveLength(1)
     const [finding] = findings
@@ -59,7 +59,7 @@ describe('fan_out_scan', () => {
   })
 
   it('says so when it has learned no usual fan-out yet', () => {
-    const [finding] = run(instantiate(fanOutScanType), scan(catalog, t0, 45))
+    const [finding] = run(instantiate(fanOutScanType, {}, { severity: 'page' }), scan(catalog, t0, 45))
     expect(finding!.summary).toContain('no usual fan-out learned for it yet')
   })
 
@@ -72,7 +72,7 @@ describe('fan_out_scan', () => {
         dst_port: 8080,
       }),
     )
-    expect(run(instantiate(fanOutScanType), events)).toEqual([])
+    expect(run(instantiate(fanOutScanType, {}, { severity: 'page' }), events)).toEqual([])
   })
 
   it('ignores monitoring workloads and declared known drops', () => {
@@ -80,7 +80,7 @@ describe('fan_out_scan', () => {
       isMonitoring: (w) => w.namespace === 'monitoring',
       isKnownDrop: (src, _dst, port) => src?.name === 'blackbox' && port === 9999,
     })
-    const detector = instantiate(fanOutScanType, {}, intent)
+    const detector = instantiate(fanOutScanType, {}, { intent: intent, severity: 'page' })
     const prometheus = scan('monitoring/prometheus', t0, 60)
     const blackbox = Array.from({ length: 60 }, (_, i) =>
       flow({
@@ -95,13 +95,13 @@ describe('fan_out_scan', () => {
   })
 
   it('tolerates events a few minutes out of order', () => {
-    const detector = instantiate(fanOutScanType)
+    const detector = instantiate(fanOutScanType, {}, { severity: 'page' })
     const events = jumble([...usual(catalog, t0, 60), ...scan(catalog, t0 + hour, 45)], 30)
     expect(run(detector, events)).toHaveLength(1)
   })
 
   it('fires once for a long scan, re-arms once the window clears, fires again for the next scan', () => {
-    const detector = instantiate(fanOutScanType)
+    const detector = instantiate(fanOutScanType, {}, { severity: 'page' })
     const events = [
       ...scan(catalog, t0, 400, 3_000),
       ...usual(catalog, t0 + hour, 30),
@@ -114,7 +114,7 @@ describe('fan_out_scan', () => {
   })
 
   it('keeps its state bounded under 100k distinct destinations', () => {
-    const detector = instantiate(fanOutScanType)
+    const detector = instantiate(fanOutScanType, {}, { severity: 'page' })
     const states = new Map<string, unknown>()
     const events = Array.from({ length: 100_000 }, (_, i) =>
       flow({
@@ -145,7 +145,7 @@ describe('fan_out_scan', () => {
   })
 
   it('counts a workload once whether Envoy (SPIFFE) or Hubble names it', () => {
-    const detector = instantiate(fanOutScanType)
+    const detector = instantiate(fanOutScanType, {}, { severity: 'page' })
     const events = Array.from({ length: 30 }, (_, i) => [
       flow({
         ts: t0 + i * 1000,

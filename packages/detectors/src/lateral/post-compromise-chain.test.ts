@@ -1,9 +1,9 @@
 import type { WorkloadRef } from '@palisade/intent'
 import { describe, expect, it } from 'vitest'
 import type { KindedEvent } from '../run-detector.ts'
+import { decision, flow, hour, instantiate, jumble, minute, run, t0 } from '../testing/detector-run.ts'
 import { intentWith } from '../testing/intent-with.ts'
 import { type PostCompromiseChainState, postCompromiseChainType } from './post-compromise-chain.ts'
-import { decision, flow, hour, instantiate, jumble, minute, run, t0 } from './testing/detector-run.ts'
 
 const inventory = 'shop/inventory'
 const vault = 'data/vault'
@@ -63,7 +63,7 @@ const success = (ts: number) => flow({ ts, src_identity: inventory, dst_identity
 describe('post_compromise_chain', () => {
   it('pages for recon, then denials by a sensitive service, then a success there, listing each stage', () => {
     const start = t0 + 2 * hour
-    const findings = run(instantiate(postCompromiseChainType, {}, intent), [
+    const findings = run(instantiate(postCompromiseChainType, {}, { intent: intent, severity: 'page' }), [
       ...usual(t0 - 22 * hour),
       ...recon(start),
       ...denied(start + 10 * minute),
@@ -96,7 +96,7 @@ describe('post_compromise_chain', () => {
 
   it('needs every stage, in order', () => {
     const start = t0 + 2 * hour
-    const detector = () => instantiate(postCompromiseChainType, {}, intent)
+    const detector = () => instantiate(postCompromiseChainType, {}, { intent: intent, severity: 'page' })
     const base = usual(t0 - 22 * hour)
     // no recon
     expect(run(detector(), [...base, ...denied(start), success(start + 10 * minute)])).toEqual([])
@@ -125,7 +125,7 @@ describe('post_compromise_chain', () => {
   })
 
   it('does not count destinations reached while learning as new, nor monitoring workloads', () => {
-    const quiet = run(instantiate(postCompromiseChainType, {}, intent), [
+    const quiet = run(instantiate(postCompromiseChainType, {}, { intent: intent, severity: 'page' }), [
       ...recon(t0).map((e) => ({ ...e, event: { ...e.event, verdict: 'allowed' } }) as KindedEvent),
       ...denied(t0 + 10 * minute),
       success(t0 + 20 * minute),
@@ -156,14 +156,18 @@ describe('post_compromise_chain', () => {
       dst_port: 8200,
     })
     expect(
-      run(instantiate(postCompromiseChainType, {}, intent), [...prometheus, ...vaultProbes, scrape]),
+      run(instantiate(postCompromiseChainType, {}, { intent: intent, severity: 'page' }), [
+        ...prometheus,
+        ...vaultProbes,
+        scrape,
+      ]),
     ).toEqual([])
   })
 
   it('finds the chain when flows and decisions arrive minutes out of order', () => {
     const start = t0 + 2 * hour
     const events = [...recon(start), ...denied(start + 5 * minute), success(start + 10 * minute)]
-    const findings = run(instantiate(postCompromiseChainType, {}, intent), [
+    const findings = run(instantiate(postCompromiseChainType, {}, { intent: intent, severity: 'page' }), [
       ...usual(t0 - 22 * hour),
       ...jumble(events, 9),
     ])
@@ -174,13 +178,16 @@ describe('post_compromise_chain', () => {
       ...events.filter((e) => e.kind === 'flow'),
     ]
     expect(
-      run(instantiate(postCompromiseChainType, {}, intent), [...usual(t0 - 22 * hour), ...decisionsFirst]),
+      run(instantiate(postCompromiseChainType, {}, { intent: intent, severity: 'page' }), [
+        ...usual(t0 - 22 * hour),
+        ...decisionsFirst,
+      ]),
     ).toHaveLength(1)
   })
 
   it('fires once per chain and again for a new complete chain', () => {
     const start = t0 + 2 * hour
-    const findings = run(instantiate(postCompromiseChainType, {}, intent), [
+    const findings = run(instantiate(postCompromiseChainType, {}, { intent: intent, severity: 'page' }), [
       ...usual(t0 - 22 * hour),
       ...recon(start),
       ...denied(start + 10 * minute),
@@ -214,7 +221,7 @@ describe('post_compromise_chain', () => {
         verdict: i % 2 ? 'dropped' : 'allowed',
       }),
     )
-    run(instantiate(postCompromiseChainType, {}, intent), events, states)
+    run(instantiate(postCompromiseChainType, {}, { intent: intent, severity: 'page' }), events, states)
     const state = states.get(`acme/${inventory}`) as PostCompromiseChainState
     expect(Object.keys(state.recon).length).toBeLessThanOrEqual(256)
     expect(Object.keys(state.known).length).toBeLessThanOrEqual(2000)

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { day, event, hour, instantiate, minute, series, t0 } from '../policy/testing/detector-run.ts'
 import { runDetector } from '../run-detector.ts'
+import { day, event, hour, instantiate, minute, series, t0 } from '../testing/detector-run.ts'
 import type { CertExpiryState } from './cert-expiry.ts'
 import { certExpiryType } from './cert-expiry.ts'
 

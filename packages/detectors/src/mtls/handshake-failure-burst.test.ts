@@ -1,15 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import {
-  byTime,
-  event,
-  instantiate,
-  jumble,
-  minute,
-  second,
-  series,
-  t0,
-} from '../policy/testing/detector-run.ts'
 import { runDetector } from '../run-detector.ts'
+import { byTime, event, instantiate, jumble, minute, second, series, t0 } from '../testing/detector-run.ts'
 import type { HandshakeFailureBurstState } from './handshake-failure-burst.ts'
 import { handshakeFailureBurstType } from './handshake-failure-burst.ts'
 

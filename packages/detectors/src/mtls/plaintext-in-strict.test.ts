@@ -1,7 +1,7 @@
 import type { WorkloadRef } from '@palisade/intent'
 import { describe, expect, it } from 'vitest'
-import { byTime, event, instantiate, jumble, minute, series, t0 } from '../policy/testing/detector-run.ts'
 import { runDetector } from '../run-detector.ts'
+import { byTime, event, instantiate, jumble, minute, series, t0 } from '../testing/detector-run.ts'
 import { intentWith } from '../testing/intent-with.ts'
 import type { PlaintextInStrictState } from './plaintext-in-strict.ts'
 import { plaintextInStrictType } from './plaintext-in-strict.ts'

@@ -1,8 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { KindedEvent } from '../run-detector.ts'
 import { runDetector } from '../run-detector.ts'
-import type { DenySpikeState } from './deny-spike-after-rollout.ts'
-import { denySpikeAfterRolloutType } from './deny-spike-after-rollout.ts'
 import {
   byTime,
   event,
@@ -13,7 +11,9 @@ import {
   second,
   series,
   t0,
-} from './testing/detector-run.ts'
+} from '../testing/detector-run.ts'
+import type { DenySpikeState } from './deny-spike-after-rollout.ts'
+import { denySpikeAfterRolloutType } from './deny-spike-after-rollout.ts'
 
 const checkout = 'spiffe://cluster.local/ns/shop/sa/checkout'
 const payments = 'spiffe://cluster.local/ns/payments/sa/payments'

@@ -1,10 +1,10 @@
 import type { WorkloadRef } from '@palisade/intent'
 import { describe, expect, it } from 'vitest'
 import { runDetector } from '../run-detector.ts'
+import { event, hour, instantiate, jumble, minute, series, t0 } from '../testing/detector-run.ts'
 import { intentWith } from '../testing/intent-with.ts'
 import type { DriftState } from './drift.ts'
 import { driftType } from './drift.ts'
-import { event, hour, instantiate, jumble, minute, series, t0 } from './testing/detector-run.ts'
 
 // Only shop/frontend may reach shop/checkout; only shop/checkout may POST to payments.
 const intent = intentWith({

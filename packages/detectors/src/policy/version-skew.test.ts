@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { runDetector } from '../run-detector.ts'
+import { byTime, event, hour, instantiate, jumble, minute, series, t0 } from '../testing/detector-run.ts'
 import { intentWith } from '../testing/intent-with.ts'
-import { byTime, event, hour, instantiate, jumble, minute, series, t0 } from './testing/detector-run.ts'
 import type { VersionSkewState } from './version-skew.ts'
 import { versionSkewType } from './version-skew.ts'
 

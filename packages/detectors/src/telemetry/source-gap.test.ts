@@ -1,17 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import {
-  byTime,
-  day,
-  event,
-  hour,
-  instantiate,
-  jumble,
-  minute,
-  series,
-  t0,
-} from '../policy/testing/detector-run.ts'
 import type { KindedEvent } from '../run-detector.ts'
 import { runDetector } from '../run-detector.ts'
+import { byTime, day, event, hour, instantiate, jumble, minute, series, t0 } from '../testing/detector-run.ts'
 import type { SourceGapState } from './source-gap.ts'
 import { enforcementPointOf, sourceGapType } from './source-gap.ts'
 

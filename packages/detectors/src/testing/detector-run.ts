@@ -1,10 +1,10 @@
 import type { DeclaredIntent } from '@palisade/intent'
 import { type AnyEvent, type EventKind, type Severity, validateEvent } from '@palisade/schema'
 import type { z } from 'zod'
-import type { Detector } from '../../detector.ts'
-import type { DetectorType } from '../../rules/detector-type.ts'
-import type { KindedEvent } from '../../run-detector.ts'
-import { intentWith } from '../../testing/intent-with.ts'
+import type { DetectedFinding, Detector } from '../detector.ts'
+import type { DetectorType } from '../rules/detector-type.ts'
+import { type KindedEvent, runDetector } from '../run-detector.ts'
+import { intentWith } from './intent-with.ts'
 
 /** Start of unit tests' event time: 2026-01-05T10:00:00Z (a Monday), as in rule tests. */
 export const t0 = Date.UTC(2026, 0, 5, 10)
@@ -13,7 +13,10 @@ export const minute = 60_000
 export const hour = 3_600_000
 export const day = 86_400_000
 
-/** A detector of a type as a rule makes it: params through the type's schema, an intent (default: nothing declared). */
+/**
+ * A detector of a type as a rule makes it, for unit tests: params through the type's schema, an
+ * intent (default: nothing declared), a severity (default `ticket`).
+ */
 export function instantiate<S extends z.ZodType>(
   type: DetectorType<S>,
   params: z.input<S> = {} as z.input<S>,
@@ -40,6 +43,18 @@ export function event(kind: EventKind, fields: Record<string, unknown>): KindedE
   )
   if (!result.ok) throw new Error(result.reason)
   return { kind, event: result.event as AnyEvent }
+}
+
+export const flow = (fields: Record<string, unknown>) => event('flow', fields)
+export const decision = (fields: Record<string, unknown>) => event('decision', fields)
+
+/** Feed events in the order given, one state per key, as the runtime does. */
+export function run(
+  detector: Detector,
+  events: Iterable<KindedEvent>,
+  states: Map<string, unknown> = new Map(),
+): DetectedFinding[] {
+  return runDetector(detector, events, states)
 }
 
 /** `count` events `every` ms apart from `from`, made by `make(ts, i)`. */
