@@ -1,8 +1,9 @@
 import { SpanStatusCode, trace } from '@opentelemetry/api'
-import type { CheckpointStore } from '@palisade/clickhouse'
+import { type CheckpointStore, createSerialQueue } from '@palisade/clickhouse'
 import type { Detector } from '@palisade/detectors'
 import type { AnyEvent, EventKind, Finding } from '@palisade/schema'
 import { Counter, type Registry } from 'prom-client'
+import { createKeyedStates } from './keyed-states.ts'
 import { createRecentIds } from './recent-ids.ts'
 
 /** An event re-published for re-keyed detectors: its kind and the detectors it is for. */
@@ -50,12 +51,10 @@ export function createDetectorRuntime(options: DetectorRuntimeOptions) {
     throw new Error(
       `detectors ${rekeyed.map((d) => d.id).join(', ')} are re-keyed, but no re-key topic was given`,
     )
-  /** detector id → state key → { tenant, state }. */
-  const states = new Map<string, Map<string, { tenant: string; state: unknown }>>(
-    options.detectors.map((d) => [d.id, new Map()]),
+  /** detector id → its state per key. */
+  const states = new Map(
+    options.detectors.map((d) => [d.id, createKeyedStates<unknown>(d.id, options.checkpoints)]),
   )
-  /** detector id → keys changed since the last checkpoint. */
-  const dirty = new Map<string, Set<string>>(options.detectors.map((d) => [d.id, new Set()]))
   // Re-delivered events are dropped once per stage: by event for the first (every detector there
   // sees the same events), by detector for the re-keyed one (a message names its detectors).
   const recentEvents = createRecentIds(options.recentIdCapacity ?? 200_000)
@@ -93,27 +92,11 @@ export function createDetectorRuntime(options: DetectorRuntimeOptions) {
   }
 
   // Batches and reloads run one at a time: a reload must not land in the middle of a batch.
-  let chain: Promise<unknown> = Promise.resolve()
-  function serially<T>(task: () => Promise<T>): Promise<T> {
-    const run = chain.then(task, task)
-    chain = run.catch(() => undefined)
-    return run
-  }
-
-  function stateOf(detector: Detector, event: AnyEvent): unknown {
-    const byKey = states.get(detector.id)!
-    const key = detector.keyOf(event)
-    let entry = byKey.get(key)
-    if (entry === undefined) {
-      entry = { tenant: event.tenant, state: detector.initialState() }
-      byKey.set(key, entry)
-    }
-    dirty.get(detector.id)!.add(key)
-    return entry.state
-  }
+  const serially = createSerialQueue()
 
   function run(detector: Detector, event: AnyEvent, findings: Finding[], detectedAt: number): void {
-    for (const finding of detector.step(stateOf(detector, event), event)) {
+    const state = states.get(detector.id)!.get(detector.keyOf(event), event.tenant, detector.initialState)
+    for (const finding of detector.step(state, event)) {
       findings.push({ ...finding, detected_at: detectedAt })
       findingsCounter.inc({ rule: finding.rule, severity: finding.severity })
     }
@@ -244,33 +227,14 @@ export function createDetectorRuntime(options: DetectorRuntimeOptions) {
      * `checkpoint()` of what this process held), so that keys taken over come with their state.
      */
     async restore(): Promise<void> {
-      for (const detector of options.detectors) {
-        const saved = await options.checkpoints.load(detector.id)
-        states.set(detector.id, new Map(saved.map(({ tenant, key, state }) => [key, { tenant, state }])))
-        dirty.get(detector.id)!.clear()
-      }
+      for (const keyed of states.values()) await keyed.restore()
     },
 
     /** Save the state of every key that changed since the last checkpoint, one insert per detector. */
     async checkpoint(): Promise<void> {
       // A saved state must never hide a finding not yet sent.
       await publishPending()
-      for (const detector of options.detectors) {
-        const keys = dirty.get(detector.id)!
-        if (keys.size === 0) continue
-        const byKey = states.get(detector.id)!
-        const pending = [...keys]
-        keys.clear()
-        try {
-          await options.checkpoints.save(
-            detector.id,
-            pending.map((key) => ({ key, tenant: byKey.get(key)!.tenant, state: byKey.get(key)!.state })),
-          )
-        } catch (error) {
-          for (const key of pending) keys.add(key)
-          throw error
-        }
-      }
+      for (const keyed of states.values()) await keyed.checkpoint()
     },
   }
 }

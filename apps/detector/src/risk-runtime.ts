@@ -1,6 +1,7 @@
-import type { CheckpointStore } from '@palisade/clickhouse'
+import { type CheckpointStore, createSerialQueue } from '@palisade/clickhouse'
 import type { RiskScorer, RiskState } from '@palisade/detectors'
 import type { Finding } from '@palisade/schema'
+import { createKeyedStates } from './keyed-states.ts'
 import { createRecentIds } from './recent-ids.ts'
 
 /**
@@ -16,57 +17,28 @@ export function createRiskRuntime(options: {
 }) {
   const { scorer } = options
   const now = options.now ?? Date.now
-  let states = new Map<string, { tenant: string; state: RiskState }>()
-  const dirty = new Set<string>()
+  const states = createKeyedStates<RiskState>(scorer.id, options.checkpoints)
   const seen = createRecentIds(100_000)
-  let chain: Promise<unknown> = Promise.resolve()
-  function serially<T>(task: () => Promise<T>): Promise<T> {
-    const run = chain.then(task, task)
-    chain = run.catch(() => undefined)
-    return run
-  }
+  const serially = createSerialQueue()
   return {
     handle(findings: Finding[]): Promise<Finding[]> {
       return serially(async () => {
         const out: Finding[] = []
         for (const finding of [...findings].sort((a, b) => a.ts - b.ts)) {
           if (!scorer.accepts(finding) || !seen.add(`${finding.tenant}/${finding.finding_id}`)) continue
-          const key = scorer.keyOf(finding)
-          let entry = states.get(key)
-          if (!entry) {
-            entry = { tenant: finding.tenant, state: scorer.initialState() }
-            states.set(key, entry)
-          }
-          dirty.add(key)
-          for (const risk of scorer.step(entry.state, finding)) out.push({ ...risk, detected_at: now() })
+          const state = states.get(scorer.keyOf(finding), finding.tenant, scorer.initialState)
+          for (const risk of scorer.step(state, finding)) out.push({ ...risk, detected_at: now() })
         }
         if (out.length > 0) await options.publishFindings(out)
         return out
       })
     },
-    async restore(): Promise<void> {
-      const saved = await options.checkpoints.load(scorer.id)
-      states = new Map(saved.map(({ tenant, key, state }) => [key, { tenant, state: state as RiskState }]))
-      dirty.clear()
-    },
-    async checkpoint(): Promise<void> {
-      if (dirty.size === 0) return
-      const keys = [...dirty]
-      dirty.clear()
-      try {
-        await options.checkpoints.save(
-          scorer.id,
-          keys.map((key) => ({ key, tenant: states.get(key)!.tenant, state: states.get(key)!.state })),
-        )
-      } catch (error) {
-        for (const key of keys) dirty.add(key)
-        throw error
-      }
-    },
+    restore: () => states.restore(),
+    checkpoint: () => states.checkpoint(),
     rebalanced(): Promise<void> {
       return serially(async () => {
-        await this.checkpoint()
-        await this.restore()
+        await states.checkpoint()
+        await states.restore()
       })
     },
   }
