@@ -1,6 +1,6 @@
 import { SpanStatusCode, trace } from '@opentelemetry/api'
 import { type CheckpointStore, createSerialQueue } from '@palisade/clickhouse'
-import type { Detector } from '@palisade/detectors'
+import { createHeartbeatSampler, type Detector } from '@palisade/detectors'
 import type { AnyEvent, EventKind, Finding } from '@palisade/schema'
 import { Counter, type Registry } from 'prom-client'
 import { createKeyedStates } from './keyed-states.ts'
@@ -59,8 +59,7 @@ export function createDetectorRuntime(options: DetectorRuntimeOptions) {
   // sees the same events), by detector for the re-keyed one (a message names its detectors).
   const recentEvents = createRecentIds(options.recentIdCapacity ?? 200_000)
   const recent = new Map(rekeyed.map((d) => [d.id, createRecentIds(options.recentIdCapacity ?? 200_000)]))
-  /** Heartbeat sampling: detector id → sample key → minute of event time last forwarded. */
-  const sampled = new Map<string, Map<string, number>>(rekeyed.map((d) => [d.id, new Map()]))
+  const heartbeats = createHeartbeatSampler()
   const findingsCounter = new Counter({
     name: 'palisade_detector_findings_total',
     help: 'Findings produced, by rule and severity',
@@ -111,14 +110,7 @@ export function createDetectorRuntime(options: DetectorRuntimeOptions) {
       let byKey: Map<string, RekeyedEvent> | undefined
       for (const detector of readers) {
         if (detector.accepts && !detector.accepts(event)) continue
-        if (detector.sampleKeyOf) {
-          const last = sampled.get(detector.id)!
-          const sampleKey = detector.sampleKeyOf(event)
-          const minute = Math.floor(event.ts / 60_000)
-          if (last.get(sampleKey) === minute) continue
-          if (last.size > 100_000) last.clear()
-          last.set(sampleKey, minute)
-        }
+        if (!heartbeats.takes(detector, event)) continue
         byKey ??= new Map()
         const key = detector.keyOf(event)
         const message = byKey.get(key)

@@ -13,13 +13,11 @@ import {
 import { type DeclaredIntent, loadIntentDirectory } from '@palisade/intent'
 import { ConfigInvalidError } from '@palisade/settings'
 
-/** The enabled rules' detectors, for a declared intent, and what the router needs to know of them. */
+/** The enabled rules' detectors, for a declared intent, and the risk scorer's settings. */
 export interface LoadedRules {
   rules: CompiledRule[]
   detectors: Detector[]
   intent: DeclaredIntent
-  /** Runbook per rule id, for the alerts' `runbook_url`. */
-  runbooks: Record<string, string>
   /** How findings add up to an identity's risk (`alerts/risk.yaml`). */
   risk: RiskSettings
 }
@@ -51,10 +49,6 @@ export async function loadRules(dirs: {
     rules: enabled,
     detectors: enabled.map((rule) => rule.instantiate(loaded.intent)),
     intent: loaded.intent,
-    runbooks: {
-      ...Object.fromEntries(enabled.map((rule) => [rule.declaration.id, rule.declaration.runbook_url])),
-      [risk.settings.id]: risk.settings.runbook_url,
-    },
     risk: risk.settings,
   }
 }

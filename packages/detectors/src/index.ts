@@ -30,4 +30,4 @@ export {
   type RuleSource,
 } from './rules/rule-set.ts'
 export { type FixtureReader, type RuleTestResult, runRuleTests, testEvents } from './rules/rule-tests.ts'
-export { type KindedEvent, runDetector } from './run-detector.ts'
+export { createHeartbeatSampler, type KindedEvent, runDetector } from './run-detector.ts'

@@ -17,16 +17,11 @@ export function runDetector<State>(
   states: Map<string, State> = new Map(),
 ): DetectedFinding[] {
   const findings: DetectedFinding[] = []
-  const sampled = new Map<string, number>()
+  const sampled = createHeartbeatSampler()
   for (const { kind, event } of events) {
     if (!detector.kinds.includes(kind)) continue
     if (detector.accepts && !detector.accepts(event)) continue
-    if (detector.sampleKeyOf) {
-      const sampleKey = detector.sampleKeyOf(event)
-      const minute = Math.floor(event.ts / 60_000)
-      if (sampled.get(sampleKey) === minute) continue
-      sampled.set(sampleKey, minute)
-    }
+    if (!sampled.takes(detector, event)) continue
     const key = detector.keyOf(event)
     let state = states.get(key)
     if (state === undefined) {
@@ -36,4 +31,27 @@ export function runDetector<State>(
     findings.push(...detector.step(state, event))
   }
   return findings
+}
+
+/**
+ * For heartbeat detectors (`sampleKeyOf`): lets through the first event per sample key per minute
+ * of event time, and every event of other detectors. Memory stays bounded: past `capacity` keys it
+ * starts again (a repeat heartbeat is harmless).
+ */
+export function createHeartbeatSampler(capacity = 100_000) {
+  /** detector id → sample key → minute of event time last let through. */
+  const last = new Map<string, Map<string, number>>()
+  return {
+    takes(detector: Pick<Detector<unknown>, 'id' | 'sampleKeyOf'>, event: AnyEvent): boolean {
+      if (!detector.sampleKeyOf) return true
+      let seen = last.get(detector.id)
+      if (seen === undefined) last.set(detector.id, (seen = new Map()))
+      const sampleKey = detector.sampleKeyOf(event)
+      const minute = Math.floor(event.ts / 60_000)
+      if (seen.get(sampleKey) === minute) return false
+      if (seen.size >= capacity) seen.clear()
+      seen.set(sampleKey, minute)
+      return true
+    },
+  }
 }

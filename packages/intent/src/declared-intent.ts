@@ -1,3 +1,5 @@
+import { canonicalWorkload } from '@palisade/schema'
+
 /**
  * Declared intent: what the perimeter is meant to be. Built from the files users already keep
  * (Kubernetes NetworkPolicy, CiliumNetworkPolicy, Istio PeerAuthentication and AuthorizationPolicy)
@@ -88,17 +90,11 @@ export interface DeclaredIntent {
 /** Parse a workload identity as the records carry it; undefined when it is not one (an IP, a host). */
 export function parseWorkload(identity: string | undefined): WorkloadRef | undefined {
   if (!identity) return undefined
-  if (identity.startsWith('spiffe://')) {
-    const parts = identity.slice('spiffe://'.length).split('/')
-    const ns = parts.indexOf('ns')
-    const sa = parts.indexOf('sa')
-    if (ns >= 0 && sa >= 0 && parts[ns + 1] && parts[sa + 1])
-      return { namespace: parts[ns + 1]!, name: parts[sa + 1]! }
-    return undefined
-  }
-  const slash = identity.indexOf('/')
-  if (slash > 0 && slash === identity.lastIndexOf('/') && !identity.includes(':')) {
-    return { namespace: identity.slice(0, slash), name: identity.slice(slash + 1) }
+  // One reading of SPIFFE IDs for the whole project: the schema's, which also keys the bus.
+  const workload = canonicalWorkload(identity)
+  const slash = workload.indexOf('/')
+  if (slash > 0 && slash === workload.lastIndexOf('/') && !workload.includes(':')) {
+    return { namespace: workload.slice(0, slash), name: workload.slice(slash + 1) }
   }
   return undefined
 }
