@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
+import { testEnvironment } from './config.ts'
 
 const launcher = fileURLToPath(new URL('../../bin/palisade.mjs', import.meta.url))
 
@@ -24,7 +25,7 @@ export async function launchPalisade<T>(
 ): Promise<LaunchedProcess & { ready: T }> {
   const child = spawn(process.execPath, [...nodeArgs, launcher, ...args], {
     env: {
-      ...process.env,
+      ...testEnvironment(),
       PALISADE_COLLECTOR_PORT: '0',
       PALISADE_DASHBOARD_PORT: '0',
       PALISADE_INGESTER_PORT: '0',

@@ -12,6 +12,7 @@ import {
 import { homedir, tmpdir } from 'node:os'
 import { delimiter, join } from 'node:path'
 import { promisify } from 'node:util'
+import { testEnvironment } from './config.ts'
 
 /** The OPA release the tests run, built from the Go module proxy (newest v1.x when pinned). */
 export const opaVersion = 'v1.22.2'
@@ -19,7 +20,7 @@ export const opaVersion = 'v1.22.2'
 const opaModule = 'github.com/open-policy-agent/opa'
 
 /** Where the built binary is kept between runs: `$XDG_CACHE_HOME` or `~/.cache`, then `palisade/opa/<version>`. */
-export function opaCacheDir(env: NodeJS.ProcessEnv = process.env): string {
+export function opaCacheDir(env: NodeJS.ProcessEnv = testEnvironment()): string {
   return join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'palisade', 'opa', opaVersion)
 }
 
@@ -33,7 +34,7 @@ function executable(path: string): boolean {
 }
 
 /** The `go` command: `$GO`, else `go` on the PATH, else the usual install at /usr/local/go. */
-export function findGo(env: NodeJS.ProcessEnv = process.env): string | undefined {
+export function findGo(env: NodeJS.ProcessEnv = testEnvironment()): string | undefined {
   const candidates = [
     env.GO,
     ...(env.PATH ?? '').split(delimiter).map((dir) => (dir ? join(dir, 'go') : undefined)),
@@ -62,11 +63,11 @@ export function opaAvailable(inCi: boolean): boolean {
  * to a fresh directory renamed into place, so a cut build or two test runs at once never leave a
  * broken binary behind.
  */
-export async function ensureOpaBinary(): Promise<string> {
-  const dir = opaCacheDir()
+export async function ensureOpaBinary(env: NodeJS.ProcessEnv = testEnvironment()): Promise<string> {
+  const dir = opaCacheDir(env)
   const binary = join(dir, 'opa')
   if (executable(binary)) return binary
-  const go = findGo()
+  const go = findGo(env)
   if (!go) throw new Error(`no Go toolchain to build OPA ${opaVersion}`)
   const parent = join(dir, '..')
   mkdirSync(parent, { recursive: true })
@@ -76,7 +77,7 @@ export async function ensureOpaBinary(): Promise<string> {
     // Outside any Go module (cwd: tmp), `go install pkg@version` builds exactly the pinned release.
     await promisify(execFile)(go, ['install', `${opaModule}@${opaVersion}`], {
       cwd: tmpdir(),
-      env: { ...process.env, GOBIN: staging, CGO_ENABLED: '0', GOFLAGS: '-buildvcs=false' },
+      env: { ...env, GOBIN: staging, CGO_ENABLED: '0', GOFLAGS: '-buildvcs=false' },
       timeout: 15 * 60_000,
       maxBuffer: 16 * 1024 * 1024,
     })
