@@ -1,3 +1,4 @@
+import { gzipSync } from 'node:zlib'
 /** Answer of the collector to one request (its `rejected_by_reason` when it lists it). */
 export interface IngestAnswer {
   accepted: number
@@ -55,4 +56,21 @@ export async function postRecords(
     total.rejected += answer.rejected
   }
   return total
+}
+
+/**
+ * POST one body of a wire format, gzipped, to `/v1/ingest/<format>?<format options>`, as a log
+ * shipper sends it (retrying as {@link postIngest} does).
+ */
+export function postFormatText(
+  target: CollectorTarget,
+  format: string,
+  formatOptions: Record<string, string>,
+  text: string,
+): Promise<IngestAnswer> {
+  const query = new URLSearchParams(formatOptions).toString()
+  return postIngest(target, `${format}${query ? `?${query}` : ''}`, new Uint8Array(gzipSync(text)), {
+    'content-encoding': 'gzip',
+    'content-type': 'application/octet-stream',
+  })
 }

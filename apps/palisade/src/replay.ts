@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises'
-import { gunzipSync, gzipSync } from 'node:zlib'
+import { gunzipSync } from 'node:zlib'
 import type { FormatParser } from '@palisade/formats'
-import { type IngestAnswer, postIngest } from './collector-client.ts'
+import { postFormatText } from './collector-client.ts'
 
 /** Options of {@link replayFiles}. */
 export interface ReplayOptions {
@@ -38,19 +38,6 @@ export interface ReplaySummary {
   eventsPerSecond: number
 }
 
-function send(options: ReplayOptions, text: string): Promise<IngestAnswer> {
-  const query = new URLSearchParams(options.formatOptions).toString()
-  return postIngest(
-    options,
-    `${options.parser.name}${query ? `?${query}` : ''}`,
-    new Uint8Array(gzipSync(text)),
-    {
-      'content-encoding': 'gzip',
-      'content-type': 'application/octet-stream',
-    },
-  )
-}
-
 /**
  * Load files (plain or gzip) of one format through the collector's API, as any source would, in
  * requests small enough for its limits, and add up what it accepted and rejected.
@@ -82,7 +69,7 @@ export async function replayFiles(options: ReplayOptions): Promise<ReplaySummary
     }
     let done = 0
     for (const part of parts) {
-      const answer = await send(options, part.text)
+      const answer = await postFormatText(options, options.parser.name, options.formatOptions, part.text)
       summary.accepted += answer.accepted
       summary.rejected += answer.rejected
       for (const [reason, count] of Object.entries(answer.rejected_by_reason ?? {})) {

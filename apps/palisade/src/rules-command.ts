@@ -31,16 +31,9 @@ export interface RulesArgs {
 
 /** Pure: parse `rules` arguments; the folder defaults to `<alerts>/rules`. */
 export function parseRulesArgs(argv: string[], defaultDir: string): RulesArgs {
-  let parsed: ReturnType<
-    typeof parseArgs<{ allowPositionals: true; args: string[]; options: typeof options }>
-  >
-  const options = {
-    dir: { type: 'string' },
-    rule: { type: 'string' },
-    list: { type: 'boolean', default: false },
-  } as const
+  let parsed: ReturnType<typeof parseRulesOptions>
   try {
-    parsed = parseArgs({ args: argv, allowPositionals: true, options })
+    parsed = parseRulesOptions(argv)
   } catch (error) {
     throw new CliUsageError((error as Error).message)
   }
@@ -55,6 +48,14 @@ export function parseRulesArgs(argv: string[], defaultDir: string): RulesArgs {
     rule: parsed.values.rule,
     list: parsed.values.list ?? false,
   }
+}
+
+function parseRulesOptions(argv: string[]) {
+  return parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { dir: { type: 'string' }, rule: { type: 'string' }, list: { type: 'boolean', default: false } },
+  })
 }
 
 /** One line per test, then the totals; failures indented under their test. */

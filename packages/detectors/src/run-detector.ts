@@ -45,7 +45,10 @@ export function createHeartbeatSampler(capacity = 100_000) {
     takes(detector: Pick<Detector<unknown>, 'id' | 'sampleKeyOf'>, event: AnyEvent): boolean {
       if (!detector.sampleKeyOf) return true
       let seen = last.get(detector.id)
-      if (seen === undefined) last.set(detector.id, (seen = new Map()))
+      if (seen === undefined) {
+        seen = new Map()
+        last.set(detector.id, seen)
+      }
       const sampleKey = detector.sampleKeyOf(event)
       const minute = Math.floor(event.ts / 60_000)
       if (seen.get(sampleKey) === minute) return false

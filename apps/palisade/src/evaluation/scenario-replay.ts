@@ -1,6 +1,5 @@
-import { gzipSync } from 'node:zlib'
 import type { Scenario, ScenarioStream } from '@palisade/scenario-generator'
-import { type CollectorTarget, postIngest } from '../collector-client.ts'
+import { type CollectorTarget, postFormatText } from '../collector-client.ts'
 
 /** Where a scenario replay stands. */
 export interface ScenarioReplayProgress {
@@ -70,16 +69,11 @@ export async function replayScenario(
       }
       if (items.length === 0) return
       items.sort((a, b) => a.ts - b.ts)
-      const query = new URLSearchParams(stream.options ?? {}).toString()
-      const path = `${stream.format}${query ? `?${query}` : ''}`
       const body = bodyOf(
         stream,
         items.map((item) => item.text),
       )
-      const answer = await postIngest(target, path, new Uint8Array(gzipSync(body)), {
-        'content-encoding': 'gzip',
-        'content-type': 'application/octet-stream',
-      })
+      const answer = await postFormatText(target, stream.format, stream.options ?? {}, body)
       progress.accepted += answer.accepted
       progress.rejected += answer.rejected
       progress.requests++
