@@ -15,6 +15,10 @@ export interface FindingsExportArgs {
   token: string | undefined
 }
 
+/** What `exportFindings` writes: the file, its format, and the API's filters (absent: all). */
+export type FindingsExport = Pick<FindingsExportArgs, 'out' | 'format'> &
+  Partial<Pick<FindingsExportArgs, 'from' | 'to' | 'severity' | 'rule'>>
+
 /** Pure: parse `findings export` arguments. */
 export function parseFindingsExportArgs(argv: string[]): FindingsExportArgs {
   let parsed: ReturnType<typeof parseExportOptions>
@@ -50,7 +54,8 @@ export function parseFindingsExportArgs(argv: string[]): FindingsExportArgs {
 export async function exportFindings(options: {
   apiUrl: string
   token: string
-  args: FindingsExportArgs
+  /** What to write where: the export arguments (the API's address and token are given above). */
+  args: FindingsExport
   /** Findings per request (default 5,000, the largest `limit` the API takes). */
   pageSize?: number
 }): Promise<number> {

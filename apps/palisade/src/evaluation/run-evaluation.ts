@@ -79,11 +79,7 @@ export async function runDetectionEvaluation(options: EvaluationOptions): Promis
           out: file,
           from: String(scenario.start - 86_400_000),
           to: String(scenario.end + 86_400_000),
-          severity: undefined,
-          rule: undefined,
           format: 'ndjson',
-          url: undefined,
-          token: undefined,
         },
       })
       if (count === previous) break
