@@ -47,6 +47,12 @@ export interface FormatParser {
   options?: readonly string[]
   parse(input: string, options?: ParseOptions): ParseResult
   /**
+   * Set by formats of cumulative counters (Prometheus scrapes, Envoy stats dumps): an input counts
+   * only the increases between the readings it holds, so a sender must repeat each series'
+   * previous reading with the new one (increases already counted add nothing twice).
+   */
+  cumulativeCounters?: true
+  /**
    * Split an input too large for one request into parts of at most about `maxChars` that each
    * parse on their own (headers repeated where the format needs them). Formats without it are
    * sent whole. Returns each part with the line number its first line had in the input.

@@ -14,4 +14,11 @@ describe('format registry', () => {
       expect(parser.description.length).toBeGreaterThan(10)
     }
   })
+
+  it('marks the formats of cumulative counters, whose senders must repeat the previous reading', () => {
+    const cumulative = [...formatParsers.values()]
+      .filter((parser) => parser.cumulativeCounters)
+      .map((p) => p.name)
+    expect(cumulative.sort()).toEqual(['envoy-tls-stats', 'istio-metrics'])
+  })
 })

@@ -1,3 +1,4 @@
+import { formatParsers } from '@palisade/formats'
 import type { Scenario, ScenarioStream } from '@palisade/scenario-generator'
 import { type CollectorTarget, postFormatText } from '../collector-client.ts'
 
@@ -10,12 +11,8 @@ export interface ScenarioReplayProgress {
   requests: number
 }
 
-/**
- * Formats of cumulative counters (Prometheus scrapes, Envoy stats dumps): a parser counts the
- * increase between the scrapes one request holds, so each request repeats the previous scrape, as
- * a scraper forwarding "previous + current" does (increases already counted add nothing twice).
- */
-const cumulativeFormats = new Set(['istio-metrics', 'envoy-tls-stats'])
+/** Formats whose requests repeat each series' previous reading (see `FormatParser.cumulativeCounters`). */
+const cumulative = (format: string) => formatParsers.get(format)?.cumulativeCounters === true
 
 function bodyOf(stream: ScenarioStream, texts: string[]): string {
   return stream.join === 'json-array' ? `[${texts.join(',')}]` : `${texts.join('\n')}\n`
@@ -26,7 +23,7 @@ function bodyOf(stream: ScenarioStream, texts: string[]): string {
  * by slice of event time (default 5 min), the records of every stream of one format and options
  * (one file per node or per enforcement point) merged in time order into one gzip request to
  * `/v1/ingest/<format>`, the formats of a slice side by side, a slice only after the previous.
- * Counter formats repeat each series' previous scrape (see `cumulativeFormats`).
+ * Counter formats repeat each series' previous scrape (see `cumulative`).
  */
 export async function replayScenario(
   scenario: Scenario,
@@ -41,7 +38,7 @@ export async function replayScenario(
   // one series' reading: merging files would interleave their series).
   const groups = new Map<string, number[]>()
   scenario.streams.forEach((stream, index) => {
-    const key = cumulativeFormats.has(stream.format)
+    const key = cumulative(stream.format)
       ? `#${index}`
       : `${stream.format}?${new URLSearchParams(stream.options ?? {}).toString()}|${stream.join}`
     groups.set(key, [...(groups.get(key) ?? []), index])
@@ -53,12 +50,7 @@ export async function replayScenario(
       for (const index of members) {
         const own = scenario.streams[index]!.items
         let at = cursor[index]!
-        if (
-          cumulativeFormats.has(stream.format) &&
-          at > 0 &&
-          own[at] !== undefined &&
-          own[at]!.ts < sliceEnd
-        ) {
+        if (cumulative(stream.format) && at > 0 && own[at] !== undefined && own[at]!.ts < sliceEnd) {
           // The previous scrape: every sample of the last scrape time before this slice.
           let back = at - 1
           while (back > 0 && own[back - 1]!.ts === own[at - 1]!.ts) back--

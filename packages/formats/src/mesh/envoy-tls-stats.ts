@@ -255,6 +255,7 @@ export const envoyTlsStatsParser: FormatParser = {
   description:
     'Envoy listener ssl stats (admin /stats, statsd or Prometheus): handshakes and failures by reason; cumulative: the increase between dumps in one input',
   kinds: ['mtls'],
+  cumulativeCounters: true,
   options: [...counterOptionNames, 'service'],
   parse,
 }

@@ -171,6 +171,7 @@ export const istioMetricsParser: FormatParser = {
   description:
     'Istio request/TCP connection counters, Prometheus text (destination reporter); cumulative: the increase between samples in one input',
   kinds: ['mtls'],
+  cumulativeCounters: true,
   options: counterOptionNames,
   parse,
 }
