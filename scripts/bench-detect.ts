@@ -14,8 +14,8 @@ import { type KindedEvent, runDetector } from '@palisade/detectors'
 import { formatParsers } from '@palisade/formats'
 import { generateScenario, writeScenario } from '@palisade/scenario-generator'
 import { type AnyEvent, type EventKind, validateEvent } from '@palisade/schema'
+import { startPalisadeProcess } from '@palisade/testing'
 import { replayScenario } from '../apps/palisade/src/evaluation/scenario-replay.ts'
-import { startPalisadeProcess } from '../apps/palisade/src/testing/palisade-process.ts'
 
 const { values: args } = parseArgs({
   options: {

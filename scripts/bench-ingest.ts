@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { migrate, migrationsDir, openClickHouse } from '@palisade/clickhouse'
-import { startPalisadeProcess } from '../apps/palisade/src/testing/palisade-process.ts'
+import { startPalisadeProcess } from '@palisade/testing'
 
 const { values: args } = parseArgs({
   options: {

@@ -8,9 +8,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { startKafkaBroker } from '@palisade/kafka/testing'
+import { type AppProcess, startAppProcess, startKafkaBroker } from '@palisade/testing'
 import { Kafka, logLevel, Partitioners } from 'kafkajs'
-import { type AppProcess, startAppProcess } from '../apps/palisade/src/testing/app-process.ts'
 
 const { values: args } = parseArgs({
   options: { events: { type: 'string', default: '200000' }, backlog: { type: 'string', default: '1000000' } },

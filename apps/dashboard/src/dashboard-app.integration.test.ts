@@ -3,14 +3,14 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createFindingStore } from '@palisade/clickhouse'
 import { createTokenAuthenticator } from '@palisade/http-server'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createDashboardRoutes } from './dashboard-app.ts'
 import {
   type DashboardTestServer,
   fixedSloSource,
   startDashboardTestServer,
   testTokens,
-} from './dashboard-test-server.ts'
+} from '@palisade/testing'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createDashboardRoutes, defaultDashboardsDir } from './dashboard-app.ts'
 import { DashboardInvalidError } from './errors.ts'
 
 // A real embedded ClickHouse, seeded through the event writer and the finding store, behind a
@@ -20,7 +20,9 @@ let from: number
 let to: number
 
 beforeAll(async () => {
-  server = await startDashboardTestServer()
+  server = await startDashboardTestServer((store) =>
+    createDashboardRoutes({ ...store, dashboardsDir: defaultDashboardsDir }),
+  )
   from = server.now - 7 * 3600_000
   to = server.now + 60_000
 })

@@ -1,9 +1,10 @@
 import { existsSync, mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { type DashboardTestServer, startDashboardTestServer, testTokens } from '@palisade/testing'
 import { type Browser, chromium, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type DashboardTestServer, startDashboardTestServer, testTokens } from './dashboard-test-server.ts'
+import { createDashboardRoutes, defaultDashboardsDir } from './dashboard-app.ts'
 
 // Debian's Chromium, driven by playwright-core. This test never skips: without the browser it
 // fails and says what to install, in CI and on a laptop alike.
@@ -19,7 +20,9 @@ beforeAll(async () => {
       `${CHROMIUM} is missing: install Debian's chromium package (apt-get install chromium) to run the browser test`,
     )
   }
-  server = await startDashboardTestServer()
+  server = await startDashboardTestServer((store) =>
+    createDashboardRoutes({ ...store, dashboardsDir: defaultDashboardsDir }),
+  )
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: [

@@ -1,6 +1,7 @@
 import { SpanStatusCode, trace } from '@opentelemetry/api'
-import { type CheckpointStore, createSerialQueue } from '@palisade/clickhouse'
+import type { CheckpointStore } from '@palisade/clickhouse'
 import { createHeartbeatSampler, type Detector } from '@palisade/detectors'
+import { createSerialQueue } from '@palisade/runtime'
 import type { AnyEvent, EventKind, Finding } from '@palisade/schema'
 import { Counter, type Registry } from 'prom-client'
 import { createKeyedStates } from './keyed-states.ts'

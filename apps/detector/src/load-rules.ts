@@ -1,16 +1,8 @@
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import {
-  type CompiledRule,
-  compileRules,
-  type Detector,
-  detectorCatalog,
-  formatRuleProblem,
-  parseRiskSettings,
-  type RiskSettings,
-  readRuleSources,
-} from '@palisade/detectors'
+import { type Detector, detectorCatalog, parseRiskSettings, type RiskSettings } from '@palisade/detectors'
 import { type DeclaredIntent, loadIntentDirectory } from '@palisade/intent'
+import { type CompiledRule, compileRules, formatRuleProblem, readRuleSources } from '@palisade/rules'
 import { ConfigInvalidError } from '@palisade/settings'
 
 /** The enabled rules' detectors, for a declared intent, and the risk scorer's settings. */

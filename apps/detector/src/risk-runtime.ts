@@ -1,5 +1,6 @@
-import { type CheckpointStore, createSerialQueue } from '@palisade/clickhouse'
+import type { CheckpointStore } from '@palisade/clickhouse'
 import type { RiskScorer, RiskState } from '@palisade/detectors'
+import { createSerialQueue } from '@palisade/runtime'
 import type { Finding } from '@palisade/schema'
 import { createKeyedStates } from './keyed-states.ts'
 import { createRecentIds } from './recent-ids.ts'

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { gzipSync } from 'node:zlib'
 import { type ClickHouseClient, openClickHouse } from '@palisade/clickhouse'
+import { type PalisadeProcess, startPalisadeProcess } from '@palisade/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type PalisadeProcess, startPalisadeProcess } from './testing/palisade-process.ts'
 
 // The all-in-one process as a user starts it (`palisade start`), on the real embedded engine and
 // real HTTP. What it stored is read back by opening its data directory after it stopped.

@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { openClickHouse } from '@palisade/clickhouse'
+import { type PalisadeProcess, startPalisadeProcess } from '@palisade/testing'
 import { afterAll, describe, expect, it } from 'vitest'
-import { type PalisadeProcess, startPalisadeProcess } from './testing/palisade-process.ts'
 
 // kill -9 of the all-in-one process in the middle of ingest, then a restart on the same data:
 // every acknowledged event must be there, exactly once, and clients that retry what was not

@@ -1,9 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { type PalisadeProcess, startPagerDutySink, startPalisadeProcess } from '@palisade/testing'
 import { afterAll, describe, expect, it } from 'vitest'
-import { startPagerDutySink } from './testing/pagerduty-sink.ts'
-import { type PalisadeProcess, startPalisadeProcess } from './testing/palisade-process.ts'
 
 // `palisade demo` as a user runs it, with PALISADE_PAGERDUTY_URL pointing at a local sink that
 // checks the Events v2 bodies: the injected incidents must page within 3 minutes, and the

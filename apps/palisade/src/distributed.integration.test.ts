@@ -3,13 +3,17 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { topics } from '@palisade/bus'
 import { openClickHouse } from '@palisade/clickhouse'
-import { startKafkaBroker } from '@palisade/kafka/testing'
+import {
+  type AppProcess,
+  type PrometheusServer,
+  promtoolCheckMetrics,
+  startAppProcess,
+  startKafkaBroker,
+  startPagerDutySink,
+  startPrometheus,
+} from '@palisade/testing'
 import { Kafka, logLevel, Partitioners } from 'kafkajs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type AppProcess, startAppProcess } from './testing/app-process.ts'
-import { startPagerDutySink } from './testing/pagerduty-sink.ts'
-import { type PrometheusServer, startPrometheus } from './testing/prometheus-server.ts'
-import { promtoolCheckMetrics } from './testing/promtool-check-metrics.ts'
 
 // Distributed mode on a real Apache Kafka broker (KRaft, from Maven Central): each app its own
 // process, as `palisade <app>` runs it. The ingester keeps an embedded engine of its own; what it

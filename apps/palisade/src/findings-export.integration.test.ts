@@ -1,7 +1,8 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { type DashboardTestServer, startDashboardTestServer, testTokens } from '@palisade/dashboard/testing'
+import { createDashboardRoutes, defaultDashboardsDir } from '@palisade/dashboard'
+import { type DashboardTestServer, startDashboardTestServer, testTokens } from '@palisade/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CliUsageError } from './cli-args.ts'
 import { exportFindings, parseFindingsExportArgs } from './findings-export.ts'
@@ -9,7 +10,9 @@ import { exportFindings, parseFindingsExportArgs } from './findings-export.ts'
 let server: DashboardTestServer
 const dir = mkdtempSync(join(tmpdir(), 'palisade-export-'))
 beforeAll(async () => {
-  server = await startDashboardTestServer()
+  server = await startDashboardTestServer((store) =>
+    createDashboardRoutes({ ...store, dashboardsDir: defaultDashboardsDir }),
+  )
 }, 120_000)
 afterAll(async () => {
   await server?.close()

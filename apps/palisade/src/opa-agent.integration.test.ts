@@ -6,9 +6,14 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { gunzipSync } from 'node:zlib'
 import { openClickHouse } from '@palisade/clickhouse'
+import {
+  ensureOpaBinary,
+  opaAvailable,
+  opaVersion,
+  type PalisadeProcess,
+  startPalisadeProcess,
+} from '@palisade/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { ensureOpaBinary, opaAvailable, opaVersion } from './testing/opa-binary.ts'
-import { type PalisadeProcess, startPalisadeProcess } from './testing/palisade-process.ts'
 
 // A real OPA agent, built from its pinned release, with Palisade as its `decision_logs` service.
 // Between the two, a proxy plays a flaky network: it forwards the first uploads, then forwards two

@@ -14,8 +14,8 @@ import {
   type PushMetricExporter,
 } from '@opentelemetry/sdk-metrics'
 import { type ClickHouseClient, openClickHouse } from '@palisade/clickhouse'
+import { type PalisadeProcess, startPalisadeProcess } from '@palisade/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type PalisadeProcess, startPalisadeProcess } from './testing/palisade-process.ts'
 
 // The OpenTelemetry JS SDK, a client we did not write, exporting logs and metrics over OTLP/HTTP
 // (JSON and protobuf) to `palisade start`; what was stored is read back from the data directory

@@ -5,8 +5,8 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { gzipSync } from 'node:zlib'
 import { openClickHouse } from '@palisade/clickhouse'
+import { type PalisadeProcess, startPalisadeProcess } from '@palisade/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type PalisadeProcess, startPalisadeProcess } from './testing/palisade-process.ts'
 
 // `palisade replay` as a user runs it, against a running `palisade start`.
 

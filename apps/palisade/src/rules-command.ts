@@ -1,16 +1,15 @@
 import { readFile } from 'node:fs/promises'
 import { join, relative } from 'node:path'
 import { parseArgs } from 'node:util'
+import { detectorCatalog, parseRiskSettings } from '@palisade/detectors'
 import {
   compileRules,
-  detectorCatalog,
   fixtureReader,
   formatRuleProblem,
-  parseRiskSettings,
   type RuleTestResult,
   readRuleSources,
   runRuleTests,
-} from '@palisade/detectors'
+} from '@palisade/rules'
 import { CliUsageError } from './cli-args.ts'
 
 /** What a `palisade rules` command printed and how it ends. */

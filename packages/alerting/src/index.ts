@@ -1,6 +1,5 @@
 export { type AlertFromFindingOptions, alertFromFinding } from './alert-from-finding.ts'
 export { dedupKey } from './dedup-key.ts'
-export { parseDuration } from './duration.ts'
 export { AlertingError, RoutingConfigInvalidError } from './errors.ts'
 export { type LabelMatcher, labelsMatch, parseLabelMatcher } from './label-matcher.ts'
 export {

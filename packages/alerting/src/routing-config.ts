@@ -1,5 +1,5 @@
+import { parseDuration } from '@palisade/duration'
 import { parse } from 'yaml'
-import { parseDuration } from './duration.ts'
 import { RoutingConfigInvalidError } from './errors.ts'
 import { type LabelMatcher, parseLabelMatcher } from './label-matcher.ts'
 import { parseTimePeriod, type TimeInterval } from './time-interval.ts'

@@ -1,7 +1,7 @@
 import type { ClickHouseClient } from '@clickhouse/client'
+import { createSerialQueue } from '@palisade/runtime'
 import type { Finding, Severity } from '@palisade/schema'
 import { InsertFailedError } from './errors.ts'
-import { createSerialQueue } from './serial-queue.ts'
 
 /** Filters for listing findings; all optional. */
 export interface FindingQuery {

@@ -34,7 +34,6 @@ export {
   type NotificationRecord,
 } from './notification-ledger.ts'
 export { createQuarantineWriter, type QuarantineWriter, quarantineRecordId } from './quarantine-writer.ts'
-export { createSerialQueue } from './serial-queue.ts'
 export {
   type BurnRateSeriesPoint,
   type BurnRateSeriesQuery,

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto'
 import type { ClickHouseClient } from '@clickhouse/client'
+import { createSerialQueue } from '@palisade/runtime'
 import type { QuarantinedRecord } from '@palisade/schema'
 import { InsertFailedError } from './errors.ts'
-import { createSerialQueue } from './serial-queue.ts'
 
 /**
  * Stores rejected records once each: a record's id is a hash of its tenant, kind and raw text, so a

@@ -19,15 +19,5 @@ export {
   type RuleContext,
 } from './rules/detector-type.ts'
 export { duration, formatSpan } from './rules/duration.ts'
-export type { ExpectedFinding, RuleDeclaration, RuleFile, RuleTest } from './rules/rule-file.ts'
-export { fixtureReader, readRuleSources } from './rules/rule-files.ts'
 export { type NoiseSettings, type RuleState, withNoiseControl } from './rules/rule-instance.ts'
-export {
-  type CompiledRule,
-  compileRules,
-  formatRuleProblem,
-  type RuleProblem,
-  type RuleSource,
-} from './rules/rule-set.ts'
-export { type FixtureReader, type RuleTestResult, runRuleTests, testEvents } from './rules/rule-tests.ts'
 export { createHeartbeatSampler, type KindedEvent, runDetector } from './run-detector.ts'

@@ -1,4 +1,4 @@
-import { parseDuration } from '@palisade/alerting'
+import { parseDuration } from '@palisade/duration'
 import { z } from 'zod'
 
 /** A rule-file duration (`30s`, `10m`, `1h`, `7d`), read as milliseconds; a bad one is a lint error. */
@@ -21,16 +21,3 @@ export function formatSpan(ms: number): string {
   if (ms < 2 * 86_400_000) return `${(ms / 3_600_000).toFixed(1)} h`
   return `${(ms / 86_400_000).toFixed(1)} d`
 }
-
-/** A rule-test time offset (`0s`, `90s`, `2h`), as milliseconds. */
-export const offset = z.string().transform((text, context) => {
-  const ms = text === '0' ? 0 : parseDuration(text)
-  if (ms === undefined) {
-    context.addIssue({
-      code: 'custom',
-      message: `bad offset '${text}': write a number and a unit, such as 0s, 90s or 2h`,
-    })
-    return z.NEVER
-  }
-  return ms
-})

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs'
 import { readdir, readFile } from 'node:fs/promises'
 import { dirname, join, relative, resolve } from 'node:path'
+import type { KindedEvent } from '@palisade/detectors'
 import { formatParsers } from '@palisade/formats'
 import { type AnyEvent, type EventKind, validateEvent } from '@palisade/schema'
-import type { KindedEvent } from '../run-detector.ts'
 import type { RuleSource } from './rule-set.ts'
 import type { FixtureReader } from './rule-tests.ts'
 

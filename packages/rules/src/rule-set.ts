@@ -1,10 +1,8 @@
+import { type Detector, type DetectorType, type RuleState, withNoiseControl } from '@palisade/detectors'
 import type { DeclaredIntent } from '@palisade/intent'
 import { parseDocument } from 'yaml'
 import type { z } from 'zod'
-import type { Detector } from '../detector.ts'
-import type { DetectorType } from './detector-type.ts'
 import { type RuleDeclaration, ruleFileSchema } from './rule-file.ts'
-import { type RuleState, withNoiseControl } from './rule-instance.ts'
 
 /** A rule file's text and where it came from. */
 export interface RuleSource {

@@ -1,8 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
-import { testEnvironment } from './config.ts'
+import { testEnvironment } from './test-environment.ts'
 
-const launcher = fileURLToPath(new URL('../../bin/palisade.mjs', import.meta.url))
+const launcher = fileURLToPath(new URL('../../../../apps/palisade/bin/palisade.mjs', import.meta.url))
 
 /** A `palisade ...` child process, as a user runs it, for tests and benchmarks. */
 export interface LaunchedProcess {

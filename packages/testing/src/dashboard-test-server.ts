@@ -7,12 +7,14 @@ import {
   createEventWriter,
   createFindingStore,
   createNotificationLedger,
+  type FindingStore,
   migrate,
   migrationsDir,
   type NotificationRecord,
   openClickHouse,
 } from '@palisade/clickhouse'
 import {
+  type Authenticator,
   closeServer,
   createMetricsRegistry,
   createServiceApp,
@@ -22,10 +24,18 @@ import {
 } from '@palisade/http-server'
 import { type AnyEvent, type EventKind, type Finding, validateEvent } from '@palisade/schema'
 import type { BurnRatePoint, SloStatus, SloStatusSource } from '@palisade/slo'
-import { createDashboardRoutes, defaultDashboardsDir } from './dashboard-app.ts'
+import type { Router } from 'express'
 
 /** Tokens of the two tenants the test server knows. */
 export const testTokens = { acme: 'acme-token-5f0c2d9e7b41', globex: 'globex-token-a93e61c07d28' } as const
+
+/** What the seeded store offers the dashboard's routes: the test passes the app's own route factory. */
+export interface SeededDashboardStore {
+  authenticator: Authenticator
+  client: ClickHouseClient
+  findings: FindingStore
+  slos: SloStatusSource
+}
 
 /** A running dashboard over an embedded ClickHouse seeded with two tenants' data. */
 export interface DashboardTestServer {
@@ -395,9 +405,13 @@ export function fixedSloSource(now: number): SloStatusSource {
 /**
  * Open an embedded ClickHouse in a temporary folder, migrate it, seed tenants `acme` (a shop with
  * a new edge, a deny spike, a latency regression, incidents) and `globex` (one edge, one finding),
- * and serve the dashboard on 127.0.0.1 at a free port. For the integration and browser tests.
+ * and serve `routes` (the dashboard app's, passed in: a package never imports an app) on 127.0.0.1 at a
+ * free port. For the integration and browser tests.
  */
-export async function startDashboardTestServer(now = Date.now()): Promise<DashboardTestServer> {
+export async function startDashboardTestServer(
+  routes: (store: SeededDashboardStore) => Router,
+  now = Date.now(),
+): Promise<DashboardTestServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'palisade-dashboard-'))
   const client = await openClickHouse({ kind: 'embedded', dataDir })
   try {
@@ -415,15 +429,7 @@ export async function startDashboardTestServer(now = Date.now()): Promise<Dashbo
       metrics: createMetricsRegistry({ app: 'dashboard-test' }),
       ready: () => true,
     })
-    app.use(
-      createDashboardRoutes({
-        authenticator,
-        client,
-        findings,
-        slos: fixedSloSource(now),
-        dashboardsDir: defaultDashboardsDir,
-      }),
-    )
+    app.use(routes({ authenticator, client, findings, slos: fixedSloSource(now) }))
     finishServiceApp(app, (error) => console.error(error))
     const server = await listen(app, 0)
     return {

@@ -1,7 +1,6 @@
+import { type DetectedFinding, type KindedEvent, runDetector } from '@palisade/detectors'
 import { buildIntent, emptyIntent } from '@palisade/intent'
 import { type AnyEvent, type EventKind, validateEvent } from '@palisade/schema'
-import type { DetectedFinding } from '../detector.ts'
-import { type KindedEvent, runDetector } from '../run-detector.ts'
 import type { ExpectedFinding, RuleTest, RuleTestEvent } from './rule-file.ts'
 import type { CompiledRule } from './rule-set.ts'
 

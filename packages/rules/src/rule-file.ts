@@ -1,5 +1,6 @@
+import { duration } from '@palisade/detectors'
 import { z } from 'zod'
-import { duration, offset } from './duration.ts'
+import { offset } from './test-offset.ts'
 
 const identifier = z
   .string()

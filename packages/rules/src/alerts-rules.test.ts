@@ -1,13 +1,13 @@
 import { fileURLToPath } from 'node:url'
+import { detectorCatalog } from '@palisade/detectors'
 import { describe, expect, it } from 'vitest'
-import { detectorCatalog } from '../catalog.ts'
 import { fixtureReader, readRuleSources } from './rule-files.ts'
 import { compileRules, formatRuleProblem } from './rule-set.ts'
 import { runRuleTests } from './rule-tests.ts'
 
 // The repository's rules, `alerts/rules/*.yaml`: they lint clean and every inline test passes.
 // This is what `palisade rules test` runs, so `npm test` fails on a broken rule.
-const root = fileURLToPath(new URL('../../../../', import.meta.url))
+const root = fileURLToPath(new URL('../../../', import.meta.url))
 const sources = await readRuleSources(`${root}alerts/rules`, root)
 const { rules, problems } = compileRules(sources, detectorCatalog)
 

@@ -3,14 +3,14 @@ import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'nod
 import { homedir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { KafkaTestBrokerError } from './errors.ts'
+import { KafkaTestBrokerError } from '../errors.ts'
 import { runCommand, tail } from './run-command.ts'
 
 /** The Kafka release the test broker runs: the one `broker/pom.xml` names. */
 export const kafkaVersion = '3.9.1'
 
 /** The Maven project that lists the broker's jars. */
-const pomPath = fileURLToPath(new URL('../../broker/pom.xml', import.meta.url))
+const pomPath = fileURLToPath(new URL('../../kafka-broker/pom.xml', import.meta.url))
 
 /** Written into the libs directory last: its presence (with the pom's hash) says the copy is whole. */
 const markerName = '.complete'

@@ -1,5 +1,5 @@
+import { detectorCatalog } from '@palisade/detectors'
 import { describe, expect, it } from 'vitest'
-import { lateralDetectorTypes } from '../lateral/index.ts'
 import { compileRules, formatRuleProblem } from './rule-set.ts'
 
 const valid = `
@@ -27,12 +27,12 @@ rules:
 `
 
 function lint(text: string): string[] {
-  return compileRules([{ path: 'rules/x.yaml', text }], lateralDetectorTypes).problems.map(formatRuleProblem)
+  return compileRules([{ path: 'rules/x.yaml', text }], detectorCatalog).problems.map(formatRuleProblem)
 }
 
 describe('compileRules', () => {
   it('compiles a valid file, resolving lists into params', () => {
-    const { rules, problems } = compileRules([{ path: 'rules/x.yaml', text: valid }], lateralDetectorTypes)
+    const { rules, problems } = compileRules([{ path: 'rules/x.yaml', text: valid }], detectorCatalog)
     expect(problems).toEqual([])
     expect(rules.map((rule) => rule.declaration.id)).toEqual(['lateral.new_edge'])
   })
@@ -79,7 +79,7 @@ describe('compileRules', () => {
         { path: 'a.yaml', text: valid },
         { path: 'b.yaml', text: valid },
       ],
-      lateralDetectorTypes,
+      detectorCatalog,
     )
     expect(twice.problems.map(formatRuleProblem)).toEqual([
       "b.yaml: rules[0] (lateral.new_edge).id: rule id 'lateral.new_edge' is already used in a.yaml",

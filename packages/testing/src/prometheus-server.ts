@@ -3,7 +3,7 @@ import { constants } from 'node:fs'
 import { access, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { freePort } from '@palisade/kafka/testing'
+import { freePort } from './free-port.ts'
 
 /** One scrape target: the job it belongs to and the full URL of its metrics endpoint. */
 export interface PrometheusTarget {

@@ -1,20 +1,20 @@
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
+import { type DetectedFinding, detectorCatalog, runDetector } from '@palisade/detectors'
 import { formatParsers } from '@palisade/formats'
 import { type AnyEvent, type AuthEvent, validateEvent } from '@palisade/schema'
 import { describe, expect, it } from 'vitest'
-import { detectorCatalog } from '../catalog.ts'
-import type { DetectedFinding } from '../detector.ts'
-import { compileRules } from '../rules/rule-set.ts'
-import { runDetector } from '../run-detector.ts'
-import { intentWith } from '../testing/intent-with.ts'
-import { auth, guess, hour, kinded, minute, t0 } from './test-support.ts'
+// The detectors' own unit-test builders (auth events, an intent with given answers): test-only, so
+// read from their source rather than exported by the production package.
+import { auth, guess, hour, kinded, minute, t0 } from '../../detectors/src/identity/test-support.ts'
+import { intentWith } from '../../detectors/src/testing/intent-with.ts'
+import { compileRules } from './rule-set.ts'
 
 // A day like the scenario generator's last one: ~60 users' normal traffic (about 2% failures,
 // typo bursts, a corporate VPN), the benign look-alikes, and one of each attack. Every identity
 // rule of alerts/rules/identity.yaml (its params and noise controls) must find its attack, and only it.
 
-const ruleFile = fileURLToPath(new URL('../../../../alerts/rules/identity.yaml', import.meta.url))
+const ruleFile = fileURLToPath(new URL('../../../alerts/rules/identity.yaml', import.meta.url))
 const { rules, problems } = compileRules(
   [{ path: 'alerts/rules/identity.yaml', text: readFileSync(ruleFile, 'utf8') }],
   detectorCatalog,
@@ -267,7 +267,7 @@ describe('identity rules on real Okta records', () => {
   it('find nothing in the Elastic Okta System Log test events', () => {
     const path = fileURLToPath(
       new URL(
-        '../../../../../shared/fixtures/okta-system-log/elastic-test-okta-system-events.log',
+        '../../../../shared/fixtures/okta-system-log/elastic-test-okta-system-events.log',
         import.meta.url,
       ),
     )
