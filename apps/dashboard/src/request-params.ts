@@ -1,3 +1,4 @@
+import { parseDuration } from '@palisade/duration'
 import type { Severity } from '@palisade/schema'
 import { RequestInvalidError } from './errors.ts'
 
@@ -12,9 +13,8 @@ export const MAX_POINTS = 2_000
 /** Points a series aims for when the caller gives no step (a chart a few hundred pixels wide). */
 const TARGET_POINTS = 180
 
-const DURATION = /^(\d{1,9})(ms|s|m|h|d)?$/
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: MINUTE, h: 3600_000, d: DAY }
-const RELATIVE = /^now(?:-(\d{1,9}(?:ms|s|m|h|d)))?$/
+const BARE_MS = /^\d{1,9}$/
+const RELATIVE = /^now(?:-(.+))?$/
 const EPOCH_MS = /^\d{1,15}$/
 const RULE = /^[a-z0-9_.-]{1,128}$/
 const SEVERITIES: readonly Severity[] = ['page', 'ticket', 'info']
@@ -38,12 +38,11 @@ function refuseUnknown(query: Query, allowed: string[]): void {
   }
 }
 
-/** `500`, `30s`, `5m`, `1h`, `3d` → ms (a bare number is ms). */
+/** `500`, `30s`, `5m`, `1h`, `3d` → ms (a bare number is ms; otherwise the product's duration grammar). */
 function duration(name: string, value: string): number {
-  const match = DURATION.exec(value)
-  if (!match)
+  const ms = BARE_MS.test(value) ? Number(value) : parseDuration(value)
+  if (ms === undefined)
     throw new RequestInvalidError(`${name}: "${value}" is not a duration (e.g. 60000, 30s, 5m, 1h, 3d)`)
-  const ms = Number(match[1]) * (UNIT_MS[match[2] ?? 'ms'] ?? 1)
   if (ms <= 0) throw new RequestInvalidError(`${name}: must be above zero`)
   return ms
 }

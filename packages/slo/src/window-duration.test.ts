@@ -8,8 +8,14 @@ describe('parseWindow', () => {
     ])
   })
 
-  it('refuses seconds, zero, decimals, spaces and missing units', () => {
-    expect(['30s', '0m', '1.5h', '30 d', '30', 'd', ''].map(parseWindow)).toEqual(Array(7).fill(undefined))
+  it('reads compound windows as the routing tree and rule files do', () => {
+    expect(['1h30m', '1d12h'].map(parseWindow)).toEqual([5_400_000, 129_600_000])
+  })
+
+  it('refuses parts of a minute, zero, decimals, spaces and missing units', () => {
+    expect(['30s', '90s', '0m', '1.5h', '30 d', '30', 'd', ''].map(parseWindow)).toEqual(
+      Array(8).fill(undefined),
+    )
   })
 })
 
