@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import type { Checkpoint, CheckpointStore } from '@palisade/clickhouse'
-import { createDetectorRuntime, loadRules, type RekeyedEvent } from '@palisade/detector'
+import { loadDeclarations } from '@palisade/declarations'
+import { createDetectorRuntime, type RekeyedEvent } from '@palisade/detector'
 import { type KindedEvent, runDetector } from '@palisade/detectors'
 import { formatParsers } from '@palisade/formats'
 import { generateScenario, writeScenario } from '@palisade/scenario-generator'
@@ -52,11 +53,15 @@ const parseMs = performance.now() - parseStart
 events.sort((a, b) => a.event.ts - b.event.ts)
 
 // 2. The full rule suite in the detector runtime, batches of one kind per minute of event time.
-const rules = await loadRules({
-  alertsDir: join(import.meta.dirname, '..', 'alerts'),
-  rulesDir: join(import.meta.dirname, '..', 'alerts', 'rules'),
+const repoRoot = join(import.meta.dirname, '..')
+const declarations = await loadDeclarations({
+  alertsDir: join(repoRoot, 'alerts'),
+  rulesDir: join(repoRoot, 'alerts', 'rules'),
   intentDir: join(workDir, 'scenario', 'intent'),
+  dashboardsDir: join(repoRoot, 'dashboards'),
+  routingFile: join(repoRoot, 'alerts', 'routing.yaml'),
 })
+const detectors = declarations.rules.map((rule) => rule.instantiate(declarations.intent))
 const saved = new Map<string, Checkpoint[]>()
 const memoryCheckpoints: CheckpointStore = {
   async save(detector, checkpoints) {
@@ -69,7 +74,7 @@ const memoryCheckpoints: CheckpointStore = {
 let findings = 0
 let rekeyed = 0
 const runtime = createDetectorRuntime({
-  detectors: rules.detectors,
+  detectors,
   checkpoints: memoryCheckpoints,
   publishFindings: async (batch) => {
     findings += batch.length
@@ -98,7 +103,7 @@ await runtime.checkpoint()
 const stateBytes = [...saved.values()].reduce((sum, list) => sum + JSON.stringify(list).length, 0)
 
 // 3. Each rule alone, to see where the time goes.
-const perRule = rules.detectors
+const perRule = detectors
   .map((detector) => {
     const start = performance.now()
     runDetector(detector, events)
@@ -133,7 +138,7 @@ rmSync(workDir, { recursive: true, force: true })
 const suiteRate = (events.length / suiteMs) * 1000
 const ingestRate = (replay.accepted / replayMs) * 1000
 console.log(`
-scenario                    ${args.days} days, ${events.length.toLocaleString()} events (${scenario.streams.length} streams), ${rules.detectors.length} rules
+scenario                    ${args.days} days, ${events.length.toLocaleString()} events (${scenario.streams.length} streams), ${detectors.length} rules
 parse + validate            ${rate(events.length, parseMs)}
 detector suite              ${rate(events.length, suiteMs)} (${findings} findings, ${rekeyed.toLocaleString()} events re-keyed, heap +${((heapAfter - heapBefore) / 2 ** 20).toFixed(0)} MiB, checkpointed state ${(stateBytes / 2 ** 20).toFixed(1)} MiB)
 collector (all-in-one)      ${rate(replay.accepted, replayMs)} over HTTP, stored and detected (peak RSS ${rss.toFixed(0)} MiB)

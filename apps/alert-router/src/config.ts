@@ -1,12 +1,14 @@
 import { fileURLToPath } from 'node:url'
-import { parseRoutingConfig, type RoutingConfig } from '@palisade/alerting'
+import type { RoutingConfig } from '@palisade/alerting'
 import {
   type ClickHouseSetting,
   createEnvReader,
+  type DeclarationDirs,
   type Env,
   type EnvReader,
   readApiToken,
   readClickHouse,
+  readDeclarationDirs,
   readKafkaBrokers,
 } from '@palisade/settings'
 import { pagerDutyEventsUrl } from './receivers/pagerduty-events-v2.ts'
@@ -69,35 +71,43 @@ export function readAlertRouterConfig(
 
 /** The standalone alert router's settings (distributed mode). */
 export interface AlertRouterAppConfig {
+  /** Where the declarations (the routing tree among them) are read from, before anything is opened. */
+  declarationDirs: DeclarationDirs
   brokers: string[]
   clickhouse: ClickHouseSetting
   token: string
   tenant: string
-  routing: RoutingConfig
-  receivers: AlertRouterConfig
   /** Health and metrics listen address (default 127.0.0.1:9094). */
   host: string
   port: number
 }
 
 /**
- * The alert router's configuration from the environment and the routing file it names
- * (`PALISADE_ALERT_ROUTING_FILE`, default `alerts/routing.yaml`); every problem reported at once.
- * Here every declared receiver must be configured: this process exists to deliver.
+ * Pure: the alert router's configuration from the environment (the routing file's path among it,
+ * `PALISADE_ALERT_ROUTING_FILE`, default `alerts/routing.yaml`); every problem reported at once.
  */
-export function loadConfig(env: Env, readText: (path: string) => string): AlertRouterAppConfig {
+export function loadConfig(env: Env, repoRoot: string): AlertRouterAppConfig {
   const read = createEnvReader(env)
-  const routingFile = read.string('PALISADE_ALERT_ROUTING_FILE', defaultRoutingFile)
-  const routing = parseRoutingConfig(readText(routingFile))
   const config = {
+    declarationDirs: readDeclarationDirs(read, repoRoot),
     brokers: readKafkaBrokers(read),
     clickhouse: readClickHouse(read),
     ...readApiToken(read),
-    routing,
-    receivers: readAlertRouterConfig(read, routing),
     host: read.string('PALISADE_ALERT_ROUTER_HOST', '127.0.0.1'),
     port: read.port('PALISADE_ALERT_ROUTER_PORT', 9094),
   }
   read.done()
   return config
+}
+
+/**
+ * Pure: the destination of every receiver the loaded routing tree declares, from the environment;
+ * every problem reported at once. Here every declared receiver must be configured: this process
+ * exists to deliver.
+ */
+export function loadReceivers(env: Env, routing: RoutingConfig): AlertRouterConfig {
+  const read = createEnvReader(env)
+  const receivers = readAlertRouterConfig(read, routing)
+  read.done()
+  return receivers
 }

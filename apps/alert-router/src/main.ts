@@ -1,18 +1,22 @@
-import { readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
 import { migrate, migrationsDir, openClickHouse } from '@palisade/clickhouse'
+import { loadDeclarations } from '@palisade/declarations'
 import { createMetricsRegistry, createTokenAuthenticator, startHealthServer } from '@palisade/http-server'
 import { createKafkaBus } from '@palisade/kafka'
 import { createConsoleLog, runService } from '@palisade/runtime'
 import { startAlertRouterService } from './alert-router-service.ts'
-import { loadConfig } from './config.ts'
+import { loadConfig, loadReceivers } from './config.ts'
 
 // Composition root of the standalone alert router: findings and alerts from Kafka (group
 // `alert-router`), notifications out, the ledger in ClickHouse. Run one per cluster: the ledger
 // and group timers are its state.
 const log = createConsoleLog('alert-router')
+const repoRoot = fileURLToPath(new URL('../../..', import.meta.url))
 
 await runService('alert-router', log, async () => {
-  const config = loadConfig(process.env, (path) => readFileSync(path, 'utf8'))
+  const config = loadConfig(process.env, repoRoot)
+  const declarations = await loadDeclarations(config.declarationDirs)
+  const receivers = loadReceivers(process.env, declarations.routing)
   const registry = createMetricsRegistry({ app: 'alert-router' })
   const client = await openClickHouse(config.clickhouse)
   await migrate(client, { dir: migrationsDir })
@@ -20,8 +24,8 @@ await runService('alert-router', log, async () => {
   const service = await startAlertRouterService({
     bus,
     client,
-    routing: config.routing,
-    config: config.receivers,
+    routing: declarations.routing,
+    config: receivers,
     registry,
     log,
   })

@@ -1,4 +1,12 @@
-import { createEnvReader, type Env, type EnvReader, readApiToken, readKafkaBrokers } from '@palisade/settings'
+import {
+  createEnvReader,
+  type DeclarationDirs,
+  type Env,
+  type EnvReader,
+  readApiToken,
+  readDeclarationDirs,
+  readKafkaBrokers,
+} from '@palisade/settings'
 
 /** The collector's settings. */
 export interface CollectorConfig {
@@ -30,6 +38,8 @@ export function readCollectorConfig(env: EnvReader): CollectorConfig {
 
 /** The standalone collector's settings (distributed mode). */
 export interface CollectorAppConfig {
+  /** Where the declarations are read from: checked at startup like every app's, though the collector uses none. */
+  declarationDirs: DeclarationDirs
   collector: CollectorConfig
   brokers: string[]
   token: string
@@ -37,9 +47,10 @@ export interface CollectorAppConfig {
 }
 
 /** Pure: the standalone collector's configuration; every problem reported at once. */
-export function loadConfig(env: Env): CollectorAppConfig {
+export function loadConfig(env: Env, repoRoot: string): CollectorAppConfig {
   const read = createEnvReader(env)
   const config = {
+    declarationDirs: readDeclarationDirs(read, repoRoot),
     collector: readCollectorConfig(read),
     brokers: readKafkaBrokers(read),
     ...readApiToken(read),

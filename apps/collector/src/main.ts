@@ -1,4 +1,6 @@
 import type { AddressInfo } from 'node:net'
+import { fileURLToPath } from 'node:url'
+import { loadDeclarations } from '@palisade/declarations'
 import {
   closeServer,
   createMetricsRegistry,
@@ -15,9 +17,12 @@ import { loadConfig } from './config.ts'
 // Composition root of the standalone collector (distributed mode): HTTP in, Kafka out. A request is
 // answered only after the brokers acknowledged its records.
 const log = createConsoleLog('collector')
+const repoRoot = fileURLToPath(new URL('../../..', import.meta.url))
 
 await runService('collector', log, async () => {
-  const config = loadConfig(process.env)
+  const config = loadConfig(process.env, repoRoot)
+  // Validated, not used: a broken declaration stops every app, so a rollout fails at its first process.
+  await loadDeclarations(config.declarationDirs)
   const registry = createMetricsRegistry({ app: 'collector' })
   const authenticator = createTokenAuthenticator({ [config.tenant]: config.token })
   const bus = createKafkaBus({ brokers: config.brokers, clientId: 'palisade-collector', registry, log })

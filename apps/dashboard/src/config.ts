@@ -1,10 +1,11 @@
-import { resolve } from 'node:path'
 import {
   type ClickHouseSetting,
   createEnvReader,
+  type DeclarationDirs,
   type Env,
   readApiToken,
   readClickHouse,
+  readDeclarationDirs,
 } from '@palisade/settings'
 
 /** The standalone dashboard's settings (distributed mode). */
@@ -15,8 +16,8 @@ export interface DashboardConfig {
   /** Listen address (default 127.0.0.1:8080). */
   host: string
   port: number
-  dashboardsDir: string
-  alertsDir: string
+  /** Where the declarations are read from, before anything is opened. */
+  declarationDirs: DeclarationDirs
 }
 
 /** Pure: the dashboard's configuration from the environment; every problem reported at once. */
@@ -27,8 +28,7 @@ export function loadConfig(env: Env, repoRoot: string): DashboardConfig {
     ...readApiToken(read),
     host: read.string('PALISADE_DASHBOARD_HOST', '127.0.0.1'),
     port: read.port('PALISADE_DASHBOARD_PORT', 8080),
-    dashboardsDir: resolve(read.string('PALISADE_DASHBOARDS_DIR', resolve(repoRoot, 'dashboards'))),
-    alertsDir: resolve(read.string('PALISADE_ALERTS_DIR', resolve(repoRoot, 'alerts'))),
+    declarationDirs: readDeclarationDirs(read, repoRoot),
   }
   read.done()
   return config

@@ -7,6 +7,7 @@ import {
   type FindingStore,
   isDashboardQueryName,
 } from '@palisade/clickhouse'
+import type { Dashboard } from '@palisade/declarations'
 import {
   type Authenticator,
   bearerToken,
@@ -16,7 +17,6 @@ import {
 } from '@palisade/http-server'
 import type { SloStatusSource } from '@palisade/slo'
 import express, { type NextFunction, type Request, type Response, type Router } from 'express'
-import { loadDashboards } from './dashboard-declarations.ts'
 import { RequestInvalidError } from './errors.ts'
 import { parseBurnRateParams, parseFindingsParams, parsePanelParams } from './request-params.ts'
 import { createSessionStore, type SessionStore } from './session-store.ts'
@@ -34,8 +34,8 @@ export interface DashboardRoutesOptions {
   client: ClickHouseClient
   findings: FindingStore
   slos: SloStatusSource
-  /** Folder of `*.json` dashboard declarations (validated when the routes are created). */
-  dashboardsDir: string
+  /** The declared dashboards (`dashboards/*.json`, validated by the declarations loader), by id. */
+  dashboards: ReadonlyMap<string, Dashboard>
   /** Folder of the static front end (default: this app's `public/`). */
   publicDir?: string
   /** Clock for default time ranges and session expiry, epoch ms (default `Date.now`). */
@@ -95,12 +95,11 @@ function badRequest(response: Response, error: unknown): boolean {
  * The dashboard's routes, to mount on an app made by `createServiceApp` (before
  * `finishServiceApp`): the static front end, d3 at `/vendor/d3`, and the JSON API under
  * `/api/v1` — authenticated by a session cookie (from `POST /api/v1/session`) or a bearer token.
- * Throws `DashboardInvalidError` when a declaration in `dashboardsDir` is invalid.
  */
 export function createDashboardRoutes(options: DashboardRoutesOptions): Router {
   const now = options.now ?? Date.now
   const sessions = options.sessions ?? createSessionStore({ now })
-  const dashboards = loadDashboards(options.dashboardsDir, isDashboardQueryName)
+  const { dashboards } = options
   // d3's package exports do not include package.json; its entry point sits in dist/ beside d3.min.js.
   const d3Dir = dirname(createRequire(import.meta.url).resolve('d3'))
   const router = express.Router()

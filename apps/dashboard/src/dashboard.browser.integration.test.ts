@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { loadDashboards } from '@palisade/declarations'
 import { type DashboardTestServer, startDashboardTestServer, testTokens } from '@palisade/testing'
 import { type Browser, chromium, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -21,7 +22,7 @@ beforeAll(async () => {
     )
   }
   server = await startDashboardTestServer((store) =>
-    createDashboardRoutes({ ...store, dashboardsDir: defaultDashboardsDir }),
+    createDashboardRoutes({ ...store, dashboards: loadDashboards(defaultDashboardsDir) }),
   )
   browser = await chromium.launch({
     executablePath: CHROMIUM,

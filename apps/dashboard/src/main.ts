@@ -1,8 +1,13 @@
 import type { AddressInfo } from 'node:net'
-import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { createFindingStore, migrate, migrationsDir, openClickHouse } from '@palisade/clickhouse'
-import { createSloEvaluator, loadSloDirectory } from '@palisade/detector'
+import {
+  createFindingStore,
+  createSloRollupReader,
+  migrate,
+  migrationsDir,
+  openClickHouse,
+} from '@palisade/clickhouse'
+import { loadDeclarations } from '@palisade/declarations'
 import {
   closeServer,
   createMetricsRegistry,
@@ -12,6 +17,7 @@ import {
   listen,
 } from '@palisade/http-server'
 import { createConsoleLog, runService } from '@palisade/runtime'
+import { createSloStatusReader } from '@palisade/slo'
 import { loadConfig } from './config.ts'
 import { createDashboardRoutes } from './dashboard-app.ts'
 
@@ -22,16 +28,13 @@ const repoRoot = fileURLToPath(new URL('../../..', import.meta.url))
 
 await runService('dashboard', log, async () => {
   const config = loadConfig(process.env, repoRoot)
+  const declarations = await loadDeclarations(config.declarationDirs)
   const registry = createMetricsRegistry({ app: 'dashboard' })
   const client = await openClickHouse(config.clickhouse)
   await migrate(client, { dir: migrationsDir })
   const authenticator = createTokenAuthenticator({ [config.tenant]: config.token })
   // SLO status is computed on request from the rollups; alerts are the detector's job, not ours.
-  const slos = createSloEvaluator({
-    client,
-    slos: await loadSloDirectory(join(config.alertsDir, 'slos')),
-    onAlerts: () => {},
-  })
+  const slos = createSloStatusReader({ rollups: createSloRollupReader(client), slos: declarations.slos })
   const app = createServiceApp({ authenticator, metrics: registry, ready: () => true })
   app.use(
     createDashboardRoutes({
@@ -39,7 +42,7 @@ await runService('dashboard', log, async () => {
       client,
       findings: createFindingStore(client),
       slos,
-      dashboardsDir: config.dashboardsDir,
+      dashboards: declarations.dashboards,
     }),
   )
   finishServiceApp(app, (error) => log.error('request failed', error))

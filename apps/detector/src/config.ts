@@ -1,16 +1,19 @@
 import {
   type ClickHouseSetting,
   createEnvReader,
+  type DeclarationDirs,
   type Env,
   readApiToken,
   readClickHouse,
+  readDeclarationDirs,
   readKafkaBrokers,
-  readRuleDirs,
 } from '@palisade/settings'
 import type { DetectorServiceConfig } from './detector-service.ts'
 
 /** The standalone detector's settings (distributed mode). */
 export interface DetectorConfig extends DetectorServiceConfig {
+  /** Where the declarations are read from, before anything is opened. */
+  declarationDirs: DeclarationDirs
   brokers: string[]
   clickhouse: ClickHouseSetting
   token: string
@@ -29,7 +32,7 @@ export function loadConfig(env: Env, repoRoot: string): DetectorConfig {
     ...readApiToken(read),
     host: read.string('PALISADE_DETECTOR_HOST', '127.0.0.1'),
     port: read.port('PALISADE_DETECTOR_PORT', 9102),
-    ...readRuleDirs(read, repoRoot),
+    declarationDirs: readDeclarationDirs(read, repoRoot),
     checkpointIntervalMs: read.positiveInt('PALISADE_CHECKPOINT_INTERVAL_MS', 10_000),
   }
   read.done()

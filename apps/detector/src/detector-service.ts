@@ -1,25 +1,17 @@
-import { join } from 'node:path'
 import { type Bus, type Subscription, topics } from '@palisade/bus'
-import { type ClickHouseClient, createCheckpointStore } from '@palisade/clickhouse'
+import { type ClickHouseClient, createCheckpointStore, createSloRollupReader } from '@palisade/clickhouse'
+import type { Declarations } from '@palisade/declarations'
 import { createRiskScorer, riskIdentityOf } from '@palisade/detectors'
 import type { Finding } from '@palisade/schema'
 import type { Registry } from 'prom-client'
 import { createDetectorRuntime } from './detector-runtime.ts'
 import { subscribeDetectors } from './detector-subscription.ts'
-import { loadRules } from './load-rules.ts'
-import { loadSloDirectory } from './load-slos.ts'
 import { createRiskRuntime } from './risk-runtime.ts'
 import { createSloEvaluator, type SloEvaluator } from './slo-evaluator.ts'
 import { startSloSchedule } from './slo-schedule.ts'
 
 /** Settings of the streaming jobs. */
 export interface DetectorServiceConfig {
-  /** Folder with `slos/*.yaml`. */
-  alertsDir: string
-  /** Folder with the rule files (`alerts/rules`). */
-  rulesDir: string
-  /** Folder with the declared intent (`alerts/intent`). */
-  intentDir: string
   /** How often detector state is checkpointed, ms. */
   checkpointIntervalMs: number
 }
@@ -46,11 +38,14 @@ export async function startDetectorService(deps: {
   bus: Bus
   client: ClickHouseClient
   config: DetectorServiceConfig
+  /** Rules, intent, risk settings and SLOs, loaded and validated before anything was started. */
+  declarations: Pick<Declarations, 'rules' | 'intent' | 'risk' | 'slos'>
   registry: Registry
   log: DetectorServiceLog
 }): Promise<DetectorService> {
-  const { bus, client, config, registry, log } = deps
-  const { detectors, rules, risk } = await loadRules(config)
+  const { bus, client, config, declarations, registry, log } = deps
+  const { rules, risk, slos } = declarations
+  const detectors = rules.map((rule) => rule.instantiate(declarations.intent))
   const checkpoints = createCheckpointStore(client)
   // Keyed by the identity a finding is about (else its incident), so that one identity's findings
   // share a partition and the risk scorer reading them keeps its state per identity.
@@ -96,9 +91,8 @@ export async function startDetectorService(deps: {
   }, config.checkpointIntervalMs)
   checkpointTimer.unref()
 
-  const slos = await loadSloDirectory(join(config.alertsDir, 'slos'))
   const sloEvaluator = createSloEvaluator({
-    client,
+    rollups: createSloRollupReader(client),
     slos,
     onAlerts: (alerts) =>
       bus.publish(

@@ -11,7 +11,5 @@ export {
   startDetectorService,
 } from './detector-service.ts'
 export { subscribeDetectors } from './detector-subscription.ts'
-export { type LoadedRules, loadRules } from './load-rules.ts'
-export { loadSloDirectory } from './load-slos.ts'
 export { createSloEvaluator, type SloEvaluator, type SloEvaluatorOptions } from './slo-evaluator.ts'
 export { startSloSchedule } from './slo-schedule.ts'

@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url'
 import { migrate, migrationsDir, openClickHouse } from '@palisade/clickhouse'
+import { loadDeclarations } from '@palisade/declarations'
 import { createMetricsRegistry, createTokenAuthenticator, startHealthServer } from '@palisade/http-server'
 import { createKafkaBus } from '@palisade/kafka'
 import { createConsoleLog, runService } from '@palisade/runtime'
@@ -14,11 +15,12 @@ const repoRoot = fileURLToPath(new URL('../../..', import.meta.url))
 
 await runService('detector', log, async () => {
   const config = loadConfig(process.env, repoRoot)
+  const declarations = await loadDeclarations(config.declarationDirs)
   const registry = createMetricsRegistry({ app: 'detector' })
   const client = await openClickHouse(config.clickhouse)
   await migrate(client, { dir: migrationsDir })
   const bus = createKafkaBus({ brokers: config.brokers, clientId: 'palisade-detector', registry, log })
-  const detector = await startDetectorService({ bus, client, config, registry, log })
+  const detector = await startDetectorService({ bus, client, config, declarations, registry, log })
   const health = await startHealthServer({
     authenticator: createTokenAuthenticator({ [config.tenant]: config.token }),
     metrics: registry,

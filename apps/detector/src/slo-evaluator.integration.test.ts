@@ -5,14 +5,15 @@ import { fileURLToPath } from 'node:url'
 import {
   type ClickHouseClient,
   createEventWriter,
+  createSloRollupReader,
   migrate,
   migrationsDir,
   openClickHouse,
 } from '@palisade/clickhouse'
+import { loadSloDirectory } from '@palisade/declarations'
 import { type Alert, type AuthEvent, validateEvent } from '@palisade/schema'
 import type { SloStatus } from '@palisade/slo'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { loadSloDirectory } from './load-slos.ts'
 import { createSloEvaluator, type SloEvaluator } from './slo-evaluator.ts'
 
 // The real engine (chDB) in one temporary data directory for the whole file: one per process.
@@ -108,7 +109,7 @@ beforeAll(async () => {
     expect(stored).toHaveLength(Math.min(5000, events.length - i))
   }
   evaluator = createSloEvaluator({
-    client,
+    rollups: createSloRollupReader(client),
     slos: await loadSloDirectory(sloDir),
     now: () => clock,
     onAlerts: (alerts) => {

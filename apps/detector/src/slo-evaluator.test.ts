@@ -1,4 +1,4 @@
-import { type ClickHouseClient, sloRollupTables } from '@palisade/clickhouse'
+import { type ClickHouseClient, createSloRollupReader, sloRollupTables } from '@palisade/clickhouse'
 import type { Alert } from '@palisade/schema'
 import { parseOpenSlo, rollupCounters } from '@palisade/slo'
 import { describe, expect, it } from 'vitest'
@@ -60,7 +60,12 @@ describe('createSloEvaluator', () => {
 
   it('answers a tenant without traffic with a full budget, filtering the query on that tenant', async () => {
     const { client, seen } = fakeClient(() => ({ acme: { bad: 50, total: 1000 } }))
-    const evaluator = createSloEvaluator({ client, slos: [slo], now: () => t0, onAlerts: () => {} })
+    const evaluator = createSloEvaluator({
+      rollups: createSloRollupReader(client),
+      slos: [slo],
+      now: () => t0,
+      onAlerts: () => {},
+    })
     const [status] = await evaluator.statuses('nobody')
     expect(status).toMatchObject({
       name: 'auth-success',
@@ -79,7 +84,12 @@ describe('createSloEvaluator', () => {
     }
     const { client } = fakeClient(() => data)
     let clock = t0
-    const evaluator = createSloEvaluator({ client, slos: [slo], now: () => clock, onAlerts: () => {} })
+    const evaluator = createSloEvaluator({
+      rollups: createSloRollupReader(client),
+      slos: [slo],
+      now: () => clock,
+      onAlerts: () => {},
+    })
     expect((await evaluator.evaluateAll()).map((a) => [a.tenant, a.status])).toEqual([['acme', 'firing']])
     data = {}
     clock = t0 + MIN
@@ -95,7 +105,7 @@ describe('createSloEvaluator', () => {
     const delivered: Alert[][] = []
     let failNext = false
     const evaluator = createSloEvaluator({
-      client,
+      rollups: createSloRollupReader(client),
       slos: [slo],
       now: () => t0,
       onAlerts: (alerts) => {
@@ -118,7 +128,12 @@ describe('createSloEvaluator', () => {
         throw new Error('connection reset')
       },
     } as unknown as ClickHouseClient
-    const evaluator = createSloEvaluator({ client, slos: [slo], now: () => t0, onAlerts: () => {} })
+    const evaluator = createSloEvaluator({
+      rollups: createSloRollupReader(client),
+      slos: [slo],
+      now: () => t0,
+      onAlerts: () => {},
+    })
     await expect(evaluator.evaluateAll()).rejects.toMatchObject({ code: 'QUERY_FAILED', retriable: true })
   })
 })

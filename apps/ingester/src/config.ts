@@ -1,14 +1,18 @@
 import {
   type ClickHouseSetting,
   createEnvReader,
+  type DeclarationDirs,
   type Env,
   readApiToken,
   readClickHouse,
+  readDeclarationDirs,
   readKafkaBrokers,
 } from '@palisade/settings'
 
 /** The standalone ingester's settings (distributed mode). */
 export interface IngesterConfig {
+  /** Where the declarations are read from: checked at startup like every app's, though the ingester uses none. */
+  declarationDirs: DeclarationDirs
   brokers: string[]
   clickhouse: ClickHouseSetting
   /** Token of `/metrics`. */
@@ -20,9 +24,10 @@ export interface IngesterConfig {
 }
 
 /** Pure: the ingester's configuration from the environment; every problem reported at once. */
-export function loadConfig(env: Env): IngesterConfig {
+export function loadConfig(env: Env, repoRoot: string): IngesterConfig {
   const read = createEnvReader(env)
   const config = {
+    declarationDirs: readDeclarationDirs(read, repoRoot),
     brokers: readKafkaBrokers(read),
     clickhouse: readClickHouse(read),
     ...readApiToken(read),

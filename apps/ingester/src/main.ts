@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url'
 import {
   createEventWriter,
   createFindingStore,
@@ -6,6 +7,7 @@ import {
   migrationsDir,
   openClickHouse,
 } from '@palisade/clickhouse'
+import { loadDeclarations } from '@palisade/declarations'
 import { createMetricsRegistry, createTokenAuthenticator, startHealthServer } from '@palisade/http-server'
 import { createKafkaBus } from '@palisade/kafka'
 import { createConsoleLog, runService } from '@palisade/runtime'
@@ -16,9 +18,12 @@ import { subscribeIngester } from './ingester.ts'
 // out, offsets committed after each insert. Scale out by running more of it: Kafka spreads the
 // partitions over the group.
 const log = createConsoleLog('ingester')
+const repoRoot = fileURLToPath(new URL('../../..', import.meta.url))
 
 await runService('ingester', log, async () => {
-  const config = loadConfig(process.env)
+  const config = loadConfig(process.env, repoRoot)
+  // Validated, not used: a broken declaration stops every app, so a rollout fails at its first process.
+  await loadDeclarations(config.declarationDirs)
   const registry = createMetricsRegistry({ app: 'ingester' })
   const client = await openClickHouse(config.clickhouse)
   await migrate(client, {

@@ -1,7 +1,7 @@
 import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
-import { startAlertRouterService } from '@palisade/alert-router'
+import { type AlertRouterConfig, startAlertRouterService } from '@palisade/alert-router'
 import { createInProcessBus } from '@palisade/bus'
 import {
   createEventWriter,
@@ -13,6 +13,7 @@ import {
 } from '@palisade/clickhouse'
 import { mountCollectorRoutes } from '@palisade/collector'
 import { createDashboardRoutes } from '@palisade/dashboard'
+import type { Declarations } from '@palisade/declarations'
 import { startDetectorService } from '@palisade/detector'
 import {
   closeServer,
@@ -46,9 +47,15 @@ function urlOf(server: Server): string {
 
 /**
  * The composition root of the embedded default: one process, the embedded ClickHouse engine in
- * `<dataDir>/clickhouse`, the in-process bus, and every app's parts wired to them.
+ * `<dataDir>/clickhouse`, the in-process bus, and every app's parts wired to them. The declarations
+ * and each receiver's destination were loaded and validated before: nothing here reads a file.
  */
-export async function startAllInOne(config: AllInOneConfig, log: Log): Promise<RunningPalisade> {
+export async function startAllInOne(
+  config: AllInOneConfig,
+  loaded: { declarations: Declarations; receivers: AlertRouterConfig },
+  log: Log,
+): Promise<RunningPalisade> {
+  const { declarations, receivers } = loaded
   const client = await openClickHouse({ kind: 'embedded', dataDir: join(config.dataDir, 'clickhouse') })
   const applied = await migrate(client, {
     dir: migrationsDir,
@@ -67,8 +74,8 @@ export async function startAllInOne(config: AllInOneConfig, log: Log): Promise<R
   const alertRouter = await startAlertRouterService({
     bus,
     client,
-    routing: config.routing,
-    config: config.alertRouter,
+    routing: declarations.routing,
+    config: receivers,
     registry,
     log,
   })
@@ -77,7 +84,7 @@ export async function startAllInOne(config: AllInOneConfig, log: Log): Promise<R
     { events: createEventWriter(client), quarantine: createQuarantineWriter(client), findings: findingStore },
     registry,
   )
-  const detector = await startDetectorService({ bus, client, config, registry, log })
+  const detector = await startDetectorService({ bus, client, config, declarations, registry, log })
 
   const collectorApp = createServiceApp({ authenticator, metrics: registry, ready: () => ready })
   mountCollectorRoutes(collectorApp, { bus, authenticator, metrics: registry, config: config.collector })
@@ -90,7 +97,7 @@ export async function startAllInOne(config: AllInOneConfig, log: Log): Promise<R
       client,
       findings: findingStore,
       slos: detector.sloEvaluator,
-      dashboardsDir: config.dashboardsDir,
+      dashboards: declarations.dashboards,
     }),
   )
   finishServiceApp(dashboardApp, (error) => log.error('dashboard request failed', error))

@@ -1,9 +1,8 @@
-import { readFileSync } from 'node:fs'
-import { join, resolve } from 'node:path'
+import { resolve } from 'node:path'
 import { type AlertRouterConfig, readAlertRouterConfig } from '@palisade/alert-router'
-import { parseRoutingConfig, type RoutingConfig } from '@palisade/alerting'
+import type { RoutingConfig } from '@palisade/alerting'
 import { type CollectorConfig, readCollectorConfig } from '@palisade/collector'
-import { createEnvReader, type Env, readRuleDirs } from '@palisade/settings'
+import { createEnvReader, type DeclarationDirs, type Env, readDeclarationDirs } from '@palisade/settings'
 
 /** Settings of the all-in-one process (the embedded default). */
 export interface AllInOneConfig {
@@ -17,30 +16,17 @@ export interface AllInOneConfig {
   /** Dashboard + API listen address and port (default 127.0.0.1:8080). */
   dashboardHost: string
   dashboardPort: number
-  /** The routing tree (`<alertsDir>/routing.yaml`) and each receiver's destination. */
-  routing: RoutingConfig
-  alertRouter: AlertRouterConfig
-  /** Folders of the declarative files (defaults: the repository's `alerts/` and `dashboards/`). */
-  alertsDir: string
-  dashboardsDir: string
+  /** Where the declarations are read from, before anything is opened (defaults: the repository's `alerts/` and `dashboards/`). */
+  declarationDirs: DeclarationDirs
   /** Detector checkpoint interval, ms (default 10 s). */
   checkpointIntervalMs: number
-  /** Rule files (default `<alertsDir>/rules`) and declared intent (default `<alertsDir>/intent`). */
-  rulesDir: string
-  intentDir: string
   /** Seed of the demo's generated telemetry (default 1). */
   demoSeed: number
 }
 
-/**
- * The all-in-one's configuration from the environment (and the routing file it names); every
- * problem reported at once. Receivers left unconfigured are held, not refused: a trial run on a
- * laptop starts, and its pages wait in the ledger until PagerDuty is configured.
- */
+/** Pure: the all-in-one's configuration from the environment; every problem reported at once. */
 export function loadConfig(env: Env, repoRoot: string): AllInOneConfig {
   const read = createEnvReader(env)
-  const { alertsDir, rulesDir, intentDir } = readRuleDirs(read, repoRoot)
-  const routing = parseRoutingConfig(readFileSync(join(alertsDir, 'routing.yaml'), 'utf8'))
   const config: AllInOneConfig = {
     dataDir: resolve(read.string('PALISADE_DATA_DIR', './data')),
     token: read.optionalString('PALISADE_TOKEN'),
@@ -48,13 +34,8 @@ export function loadConfig(env: Env, repoRoot: string): AllInOneConfig {
     collector: readCollectorConfig(read),
     dashboardHost: read.string('PALISADE_DASHBOARD_HOST', '127.0.0.1'),
     dashboardPort: read.port('PALISADE_DASHBOARD_PORT', 8080),
-    routing,
-    alertRouter: readAlertRouterConfig(read, routing, { holdUnconfigured: true }),
-    alertsDir,
-    dashboardsDir: resolve(read.string('PALISADE_DASHBOARDS_DIR', resolve(repoRoot, 'dashboards'))),
+    declarationDirs: readDeclarationDirs(read, repoRoot),
     checkpointIntervalMs: read.positiveInt('PALISADE_CHECKPOINT_INTERVAL_MS', 10_000),
-    rulesDir,
-    intentDir,
     demoSeed: read.positiveInt('PALISADE_DEMO_SEED', 1),
   }
   if (config.token !== undefined && config.token.length < 16) {
@@ -71,4 +52,16 @@ export function loadConfig(env: Env, repoRoot: string): AllInOneConfig {
   }
   read.done()
   return config
+}
+
+/**
+ * Pure: the destination of every receiver the loaded routing tree declares, from the environment.
+ * Receivers left unconfigured are held, not refused: a trial run on a laptop starts, and its pages
+ * wait in the ledger until PagerDuty is configured.
+ */
+export function loadReceivers(env: Env, routing: RoutingConfig): AlertRouterConfig {
+  const read = createEnvReader(env)
+  const receivers = readAlertRouterConfig(read, routing, { holdUnconfigured: true })
+  read.done()
+  return receivers
 }

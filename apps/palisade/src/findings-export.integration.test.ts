@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createDashboardRoutes, defaultDashboardsDir } from '@palisade/dashboard'
+import { loadDashboards } from '@palisade/declarations'
 import { type DashboardTestServer, startDashboardTestServer, testTokens } from '@palisade/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CliUsageError } from './cli-args.ts'
@@ -11,7 +12,7 @@ let server: DashboardTestServer
 const dir = mkdtempSync(join(tmpdir(), 'palisade-export-'))
 beforeAll(async () => {
   server = await startDashboardTestServer((store) =>
-    createDashboardRoutes({ ...store, dashboardsDir: defaultDashboardsDir }),
+    createDashboardRoutes({ ...store, dashboards: loadDashboards(defaultDashboardsDir) }),
   )
 }, 120_000)
 afterAll(async () => {

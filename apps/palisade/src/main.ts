@@ -2,13 +2,14 @@ import { readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { migrate, migrationsDir, openClickHouse } from '@palisade/clickhouse'
+import { checkIntentDirectory, loadDeclarations } from '@palisade/declarations'
+import { PalisadeError } from '@palisade/errors'
 import { formatParsers } from '@palisade/formats'
-import { checkIntentDirectory } from '@palisade/intent'
 import { createConsoleLog, runService } from '@palisade/runtime'
-import { ConfigInvalidError, createEnvReader, readClickHouse } from '@palisade/settings'
+import { ConfigInvalidError, createEnvReader, readClickHouse, readDeclarationDirs } from '@palisade/settings'
 import { startAllInOne } from './all-in-one.ts'
 import { CliUsageError, parseReplayArgs } from './cli-args.ts'
-import { loadConfig } from './config.ts'
+import { loadConfig, loadReceivers } from './config.ts'
 import { startDemoFeed } from './demo.ts'
 import { exportFindings, parseFindingsExportArgs } from './findings-export.ts'
 import { progressLine, replayFiles, summaryText } from './replay.ts'
@@ -44,7 +45,9 @@ formats: ${[...formatParsers.keys()].join(', ')}
 function runStart(withDemo: boolean): Promise<void> {
   return runService('palisade', log, async () => {
     const config = loadConfig(process.env, repoRoot)
-    const running = await startAllInOne(config, log)
+    const declarations = await loadDeclarations(config.declarationDirs)
+    const receivers = loadReceivers(process.env, declarations.routing)
+    const running = await startAllInOne(config, { declarations, receivers }, log)
     const demo = withDemo
       ? await startDemoFeed(
           { collectorUrl: running.collectorUrl, token: running.token, seed: config.demoSeed },
@@ -76,9 +79,11 @@ function runStart(withDemo: boolean): Promise<void> {
 
 /** The API token: `--token`, else PALISADE_TOKEN, else the all-in-one's `<PALISADE_DATA_DIR>/token`. */
 function resolveToken(fromArgs: string | undefined): string {
-  const token = fromArgs ?? process.env.PALISADE_TOKEN
+  const read = createEnvReader(process.env)
+  const token = fromArgs ?? read.optionalString('PALISADE_TOKEN')
+  const dataDir = resolve(read.string('PALISADE_DATA_DIR', './data'))
+  read.done()
   if (token) return token
-  const dataDir = resolve(process.env.PALISADE_DATA_DIR || './data')
   try {
     return readFileSync(join(dataDir, 'token'), 'utf8').trim()
   } catch {
@@ -89,8 +94,10 @@ function resolveToken(fromArgs: string | undefined): string {
 }
 
 async function runRules(argv: string[]): Promise<void> {
-  const alertsDir = resolve(process.env.PALISADE_ALERTS_DIR || join(repoRoot, 'alerts'))
-  const args = parseRulesArgs(argv, process.env.PALISADE_RULES_DIR || join(alertsDir, 'rules'))
+  const read = createEnvReader(process.env)
+  const { rulesDir } = readDeclarationDirs(read, repoRoot)
+  read.done()
+  const args = parseRulesArgs(argv, rulesDir)
   const outcome = await runRulesCommand(args)
   process.stdout.write(`${outcome.output}\n`)
   process.exitCode = outcome.exitCode
@@ -99,8 +106,10 @@ async function runRules(argv: string[]): Promise<void> {
 async function runIntent(argv: string[]): Promise<void> {
   const [action, dir, ...rest] = argv
   if (action !== 'check' || rest.length > 0) throw new CliUsageError('usage: palisade intent check [dir]')
-  const alertsDir = resolve(process.env.PALISADE_ALERTS_DIR || join(repoRoot, 'alerts'))
-  const target = resolve(dir ?? process.env.PALISADE_INTENT_DIR ?? join(alertsDir, 'intent'))
+  const read = createEnvReader(process.env)
+  const { intentDir } = readDeclarationDirs(read, repoRoot)
+  read.done()
+  const target = resolve(dir ?? intentDir)
   const { report, ok } = await checkIntentDirectory(target)
   process.stdout.write(`${report}\n`)
   process.exitCode = ok ? 0 : 1
@@ -108,7 +117,9 @@ async function runIntent(argv: string[]): Promise<void> {
 
 async function runFindings(argv: string[]): Promise<void> {
   const args = parseFindingsExportArgs(argv)
-  const apiUrl = (args.url ?? process.env.PALISADE_API_URL ?? 'http://127.0.0.1:8080').replace(/\/$/, '')
+  const read = createEnvReader(process.env)
+  const apiUrl = (args.url ?? read.url('PALISADE_API_URL') ?? 'http://127.0.0.1:8080').replace(/\/$/, '')
+  read.done()
   const count = await exportFindings({ apiUrl, token: resolveToken(args.token), args })
   process.stdout.write(`${count} finding(s) written to ${args.out}\n`)
 }
@@ -121,12 +132,12 @@ async function runReplay(argv: string[]): Promise<void> {
       `unknown format "${args.format}"; formats: ${[...formatParsers.keys()].join(', ')}`,
     ])
   const token = resolveToken(args.token)
+  const read = createEnvReader(process.env)
+  const collectorUrl = args.url ?? read.url('PALISADE_COLLECTOR_URL') ?? 'http://127.0.0.1:4318'
+  read.done()
   const interactive = process.stderr.isTTY
   const summary = await replayFiles({
-    collectorUrl: (args.url ?? process.env.PALISADE_COLLECTOR_URL ?? 'http://127.0.0.1:4318').replace(
-      /\/$/,
-      '',
-    ),
+    collectorUrl: collectorUrl.replace(/\/$/, ''),
     token,
     parser,
     files: args.files,
@@ -195,7 +206,9 @@ try {
     process.stderr.write(`${error.message}\n\n${usage}`)
     process.exit(2)
   }
-  if (error instanceof ConfigInvalidError || (error instanceof Error && 'problems' in error)) {
+  // A Palisade error a retry cannot help (invalid configuration or declarations, a refused
+  // argument) is the user's to fix: its message says what, and a stack trace would only hide it.
+  if (error instanceof PalisadeError && !error.retriable) {
     process.stderr.write(`${error.message}\n`)
     process.exit(2)
   }

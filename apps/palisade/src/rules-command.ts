@@ -1,7 +1,7 @@
-import { readFile } from 'node:fs/promises'
 import { join, relative } from 'node:path'
 import { parseArgs } from 'node:util'
-import { detectorCatalog, parseRiskSettings } from '@palisade/detectors'
+import { formatDeclarationProblem, readRisk } from '@palisade/declarations'
+import { detectorCatalog } from '@palisade/detectors'
 import {
   compileRules,
   fixtureReader,
@@ -89,11 +89,11 @@ export async function runRulesCommand(args: RulesArgs, cwd = process.cwd()): Pro
   const { rules, problems } = compileRules(sources, detectorCatalog)
   const lint = problems.map(formatRuleProblem)
   const riskFile = join(args.rulesDir, '..', 'risk.yaml')
-  const risk = await readFile(riskFile, 'utf8').then(
-    (text) => parseRiskSettings(text, relative(cwd, riskFile)).problems,
-    () => [] as string[],
+  // A rules folder outside alerts/ has no risk.yaml beside it: only a file that is there is linted.
+  const risk = readRisk(riskFile).problems.filter((problem) => problem.line !== undefined)
+  lint.push(
+    ...risk.map((problem) => formatDeclarationProblem({ ...problem, file: relative(cwd, problem.file) })),
   )
-  lint.push(...risk)
   const selected = rules.filter(
     (rule) => args.rule === undefined || rule.declaration.id.startsWith(args.rule),
   )

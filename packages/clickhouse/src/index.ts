@@ -34,6 +34,7 @@ export {
   type NotificationRecord,
 } from './notification-ledger.ts'
 export { createQuarantineWriter, type QuarantineWriter, quarantineRecordId } from './quarantine-writer.ts'
+export { createSloRollupReader } from './slo-rollup-reader.ts'
 export {
   type BurnRateSeriesPoint,
   type BurnRateSeriesQuery,

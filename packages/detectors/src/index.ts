@@ -3,7 +3,6 @@ export type { DetectedFinding, Detector } from './detector.ts'
 export { type NewEdgeOptions, type NewEdgeState, newEdgeDetector } from './new-edge-detector.ts'
 export {
   createRiskScorer,
-  parseRiskSettings,
   type RiskScorer,
   type RiskSettings,
   type RiskState,

@@ -7,7 +7,7 @@ export {
   parseWorkload,
   type WorkloadRef,
 } from './declared-intent.ts'
-export { IntentDirectoryError, IntentError } from './errors.ts'
+export { IntentError } from './errors.ts'
 export {
   type BuildIntentOptions,
   type BuiltIntent,
@@ -17,11 +17,6 @@ export {
   type IntentSummary,
   intentKinds,
 } from './intent-documents.ts'
-export {
-  checkIntentDirectory,
-  type LoadedIntent,
-  loadIntentDirectory,
-  parseIntentFile,
-} from './intent-files.ts'
+export { parseIntentFile } from './intent-files.ts'
 export { formatIntentProblem, type IntentProblem } from './intent-problem.ts'
 export { formatIntentReport } from './intent-report.ts'

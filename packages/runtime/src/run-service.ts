@@ -1,4 +1,4 @@
-import { ConfigInvalidError } from '@palisade/settings'
+import { PalisadeError } from '@palisade/errors'
 import type { Log } from './console-log.ts'
 
 /** A started service: what to print for its user, and how to stop it cleanly. */
@@ -9,7 +9,8 @@ export interface RunningService {
 
 /**
  * Run a service until SIGINT or SIGTERM, then stop it (finish in-flight work, flush) and exit 0.
- * A configuration with problems prints every one and exits 2; any other failure to start exits 1.
+ * A Palisade error a retry cannot help (invalid configuration or declarations: every problem is in its
+ * message) prints that message and exits 2; any other failure to start is logged and exits 1.
  */
 export async function runService(
   name: string,
@@ -20,8 +21,8 @@ export async function runService(
   try {
     running = await start()
   } catch (error) {
-    if (error instanceof ConfigInvalidError || (error instanceof Error && 'problems' in error)) {
-      process.stderr.write(`${(error as Error).message}\n`)
+    if (error instanceof PalisadeError && !error.retriable) {
+      process.stderr.write(`${error.message}\n`)
       process.exit(2)
     }
     log.error(`${name} failed to start`, error)

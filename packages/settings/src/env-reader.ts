@@ -1,13 +1,18 @@
+import { PalisadeError } from '@palisade/errors'
+
 /** Environment variables as `loadConfig(env)` receives them. */
 export type Env = Record<string, string | undefined>
 
 /** A configuration that has problems; `problems` lists every one, so a user fixes them in one go. */
-export class ConfigInvalidError extends Error {
-  readonly code = 'CONFIG_INVALID'
-  readonly retriable = false
+export class ConfigInvalidError extends PalisadeError {
   constructor(readonly problems: string[]) {
-    super(`invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`)
-    this.name = 'ConfigInvalidError'
+    super(
+      'CONFIG_INVALID',
+      `invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`,
+      {
+        retriable: false,
+      },
+    )
   }
 }
 

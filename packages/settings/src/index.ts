@@ -1,8 +1,9 @@
 export { ConfigInvalidError, createEnvReader, type Env, type EnvReader } from './env-reader.ts'
 export {
   type ClickHouseSetting,
+  type DeclarationDirs,
   readApiToken,
   readClickHouse,
+  readDeclarationDirs,
   readKafkaBrokers,
-  readRuleDirs,
 } from './service-settings.ts'

@@ -50,19 +50,30 @@ export function readApiToken(env: EnvReader): { token: string; tenant: string } 
   return { token, tenant: env.string('PALISADE_TENANT', 'default') }
 }
 
+/** Where the declarations live (what `loadDeclarations` reads). */
+export interface DeclarationDirs {
+  /** `risk.yaml` and `slos/` are read from here. */
+  alertsDir: string
+  rulesDir: string
+  intentDir: string
+  dashboardsDir: string
+  /** The alert routing tree. */
+  routingFile: string
+}
+
 /**
- * Where the detectors' rules and the declared intent live: `PALISADE_RULES_DIR` (default
- * `<alerts>/rules`) and `PALISADE_INTENT_DIR` (default `<alerts>/intent`), with the alerts folder
- * from `PALISADE_ALERTS_DIR` (default `alerts` in the repository).
+ * Where the declarations live: the alerts folder from `PALISADE_ALERTS_DIR` (default `alerts` in the
+ * repository), `PALISADE_RULES_DIR` (default `<alerts>/rules`), `PALISADE_INTENT_DIR` (default
+ * `<alerts>/intent`), `PALISADE_ALERT_ROUTING_FILE` (default `<alerts>/routing.yaml`) and
+ * `PALISADE_DASHBOARDS_DIR` (default `dashboards` in the repository).
  */
-export function readRuleDirs(
-  env: EnvReader,
-  repoRoot: string,
-): { alertsDir: string; rulesDir: string; intentDir: string } {
+export function readDeclarationDirs(env: EnvReader, repoRoot: string): DeclarationDirs {
   const alertsDir = resolve(env.string('PALISADE_ALERTS_DIR', resolve(repoRoot, 'alerts')))
   return {
     alertsDir,
     rulesDir: resolve(env.string('PALISADE_RULES_DIR', join(alertsDir, 'rules'))),
     intentDir: resolve(env.string('PALISADE_INTENT_DIR', join(alertsDir, 'intent'))),
+    dashboardsDir: resolve(env.string('PALISADE_DASHBOARDS_DIR', resolve(repoRoot, 'dashboards'))),
+    routingFile: resolve(env.string('PALISADE_ALERT_ROUTING_FILE', join(alertsDir, 'routing.yaml'))),
   }
 }

@@ -25,4 +25,12 @@ export type {
   SloStatusSource,
   WindowBurn,
 } from './slo-status.ts'
+export {
+  type BurnRateCounts,
+  createSloStatusReader,
+  type SloRollupReader,
+  type SloStatusReader,
+  type SloStatusReaderOptions,
+  type TenantWindowSums,
+} from './slo-status-reader.ts'
 export { formatWindow, parseWindow } from './window-duration.ts'

@@ -1,5 +1,4 @@
 import { canonicalWorkload, deriveEventId, type Finding, type Severity } from '@palisade/schema'
-import { parseDocument } from 'yaml'
 import { z } from 'zod'
 import type { DetectedFinding } from '../detector.ts'
 import { duration, formatSpan } from '../rules/duration.ts'
@@ -140,25 +139,3 @@ export function createRiskScorer(settings: RiskSettings) {
 }
 
 export type RiskScorer = ReturnType<typeof createRiskScorer>
-
-/** Read `alerts/risk.yaml`; problems as `<source>: <where>: <message>` lines. */
-export function parseRiskSettings(
-  text: string,
-  source: string,
-): { settings?: RiskSettings; problems: string[] } {
-  const document = parseDocument(text)
-  if (document.errors.length > 0)
-    return { problems: document.errors.map((error) => `${source}: ${error.message.split('\n')[0]}`) }
-  const parsed = riskSettingsSchema.safeParse(document.toJS())
-  if (parsed.success) return { settings: parsed.data, problems: [] }
-  return {
-    problems: parsed.error.issues.flatMap((issue) => {
-      const at = issue.path.join('.') || '(file)'
-      return issue.code === 'unrecognized_keys'
-        ? issue.keys.map(
-            (key) => `${source}: ${issue.path.length ? `${at}.` : ''}${key}: unknown field '${key}'`,
-          )
-        : [`${source}: ${at}: ${issue.message}`]
-    }),
-  }
-}

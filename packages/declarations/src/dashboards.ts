@@ -1,7 +1,10 @@
 import { readdirSync, readFileSync } from 'node:fs'
 import { basename, join } from 'node:path'
+import { isDashboardQueryName } from '@palisade/clickhouse'
 import { z } from 'zod'
-import { DashboardInvalidError } from './errors.ts'
+import type { DeclarationProblem } from './declaration-problem.ts'
+import { DeclarationsInvalidError } from './errors.ts'
+import { createYamlLocator, type PathPart } from './yaml-locator.ts'
 
 const id = z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'lower-case letters, digits and - only')
 const field = z.string().regex(/^[a-z0-9_]{1,64}$/, 'a column name of the query')
@@ -23,7 +26,7 @@ const common = {
 const format = z.enum(['ms', 'ratio', 'count', 'time', 'text'])
 
 const panel = z.discriminatedUnion('type', [
-  // SLO cards come from the SLO evaluator (`GET /api/v1/slos`), not from a named query.
+  // SLO cards come from the SLO status reader (`GET /api/v1/slos`), not from a named query.
   z.strictObject({ ...common, type: z.literal('slo-status') }),
   // Findings come from the finding store (`GET /api/v1/findings`), filtered as declared.
   z.strictObject({
@@ -82,13 +85,22 @@ export type Dashboard = z.output<typeof dashboardSchema>
 /** One panel of a {@link Dashboard}. */
 export type Panel = Dashboard['panels'][number]
 
+/** 1-based line of a `JSON.parse` error, from the position its message gives (line 1 when none). */
+function jsonErrorLine(text: string, error: Error): number {
+  const position = /position (\d+)/.exec(error.message)?.[1]
+  return position === undefined ? 1 : text.slice(0, Number(position)).split('\n').length
+}
+
 /**
- * Read and validate every `*.json` in `dir`, checking that each panel names a known query, panel
- * ids are unique and a file is named after its id. Throws {@link DashboardInvalidError} listing
- * every problem at once, so that a bad declaration stops the process at startup, not at 3 a.m.
+ * Read and validate every `*.json` in `dir`: the schema (unknown fields refused, so a typo is not
+ * silently ignored), each panel naming a query the store registers, unique panel ids, a file named
+ * after its id. Every problem of every file is returned, each with its line.
  */
-export function loadDashboards(dir: string, isKnownQuery: (name: string) => boolean): Map<string, Dashboard> {
-  const problems: string[] = []
+export function readDashboards(dir: string): {
+  dashboards: Map<string, Dashboard>
+  problems: DeclarationProblem[]
+} {
+  const problems: DeclarationProblem[] = []
   const dashboards = new Map<string, Dashboard>()
   let files: string[]
   try {
@@ -96,41 +108,64 @@ export function loadDashboards(dir: string, isKnownQuery: (name: string) => bool
       .filter((file) => file.endsWith('.json'))
       .sort()
   } catch (error) {
-    throw new DashboardInvalidError([`cannot read the dashboards folder ${dir}: ${(error as Error).message}`])
+    problems.push({ file: dir, message: `cannot read the dashboards folder: ${(error as Error).message}` })
+    return { dashboards, problems }
   }
-  if (files.length === 0) problems.push(`no dashboards (*.json) in ${dir}`)
-  for (const file of files) {
+  if (files.length === 0) problems.push({ file: dir, message: 'no dashboards (*.json) in this folder' })
+  for (const name of files) {
+    const file = join(dir, name)
+    let text: string
     let json: unknown
     try {
-      json = JSON.parse(readFileSync(join(dir, file), 'utf8'))
+      text = readFileSync(file, 'utf8')
     } catch (error) {
-      problems.push(`${file}: not JSON (${(error as Error).message})`)
+      problems.push({ file, message: `cannot read: ${(error as Error).message}` })
       continue
     }
+    try {
+      json = JSON.parse(text)
+    } catch (error) {
+      problems.push({
+        file,
+        line: jsonErrorLine(text, error as Error),
+        message: `not JSON (${(error as Error).message})`,
+      })
+      continue
+    }
+    const locate = createYamlLocator(text)
+    const at = (path: readonly PathPart[], message: string) =>
+      problems.push({ file, line: locate.lineOf(path), message: `${path.join('.') || 'file'}: ${message}` })
     const parsed = dashboardSchema.safeParse(json)
     if (!parsed.success) {
-      for (const issue of parsed.error.issues)
-        problems.push(`${file}: ${issue.path.join('.') || 'file'}: ${issue.message}`)
+      for (const issue of parsed.error.issues) {
+        const path = issue.path.filter((part): part is PathPart => typeof part !== 'symbol')
+        if (issue.code === 'unrecognized_keys')
+          for (const key of issue.keys) at([...path, key], `unknown field '${key}'`)
+        else at(path, issue.message)
+      }
       continue
     }
     const dashboard = parsed.data
-    if (dashboard.id !== basename(file, '.json'))
-      problems.push(`${file}: id "${dashboard.id}" differs from the file name`)
+    if (dashboard.id !== basename(name, '.json'))
+      at(['id'], `id "${dashboard.id}" differs from the file name`)
     const seen = new Set<string>()
     for (const [index, item] of dashboard.panels.entries()) {
-      if (seen.has(item.id)) problems.push(`${file}: panels.${index}: duplicate panel id "${item.id}"`)
+      if (seen.has(item.id)) at(['panels', index, 'id'], `duplicate panel id "${item.id}"`)
       seen.add(item.id)
-      const names = [
-        'query' in item ? item.query : undefined,
-        'highlightQuery' in item ? item.highlightQuery : undefined,
-      ]
-      for (const name of names) {
-        if (name !== undefined && !isKnownQuery(name))
-          problems.push(`${file}: panels.${index}: unknown query "${name}"`)
+      for (const field of ['query', 'highlightQuery'] as const) {
+        const query = field in item ? (item as Record<string, unknown>)[field] : undefined
+        if (typeof query === 'string' && !isDashboardQueryName(query))
+          at(['panels', index, field], `unknown query "${query}"`)
       }
     }
     dashboards.set(dashboard.id, dashboard)
   }
-  if (problems.length > 0) throw new DashboardInvalidError(problems)
+  return { dashboards, problems }
+}
+
+/** {@link readDashboards}, throwing {@link DeclarationsInvalidError} when there is any problem. */
+export function loadDashboards(dir: string): Map<string, Dashboard> {
+  const { dashboards, problems } = readDashboards(dir)
+  if (problems.length > 0) throw new DeclarationsInvalidError(problems)
   return dashboards
 }

@@ -1,11 +1,12 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { isDashboardQueryName } from '@palisade/clickhouse'
+import { fileURLToPath } from 'node:url'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { defaultDashboardsDir } from './dashboard-app.ts'
-import { loadDashboards } from './dashboard-declarations.ts'
-import { DashboardInvalidError } from './errors.ts'
+import { loadDashboards, readDashboards } from './dashboards.ts'
+import { formatDeclarationProblem } from './declaration-problem.ts'
+
+const repoDashboards = fileURLToPath(new URL('../../../dashboards', import.meta.url))
 
 let dir: string
 beforeEach(() => {
@@ -14,28 +15,26 @@ beforeEach(() => {
 afterEach(() => rmSync(dir, { recursive: true, force: true }))
 
 const panel = { id: 'p', title: 'P', type: 'incidents', query: 'active_incidents', layout: { columns: 4 } }
-const write = (file: string, value: unknown) => writeFileSync(join(dir, file), JSON.stringify(value))
+// Pretty-printed, as a person writes them, so that each problem's line means something.
+const write = (file: string, value: unknown) => writeFileSync(join(dir, file), JSON.stringify(value, null, 2))
 
+/** Problems as `file:line: what`, the file relative to the test folder. */
 function problems(): string[] {
-  try {
-    loadDashboards(dir, isDashboardQueryName)
-  } catch (error) {
-    if (error instanceof DashboardInvalidError) return error.problems
-    throw error
-  }
-  return []
+  return readDashboards(dir).problems.map((problem) =>
+    formatDeclarationProblem(problem).replace(`${dir}/`, ''),
+  )
 }
 
 describe('dashboard declarations', () => {
   it('loads the repository dashboards, every panel naming a registered query', () => {
-    const dashboards = loadDashboards(defaultDashboardsDir, isDashboardQueryName)
+    const dashboards = loadDashboards(repoDashboards)
     expect([...dashboards.keys()].sort()).toEqual(['executive', 'oncall'])
     expect(dashboards.get('oncall')?.panels.length).toBeGreaterThanOrEqual(6)
   })
 
   it('fills defaults: 6h range, 60 s refresh, 2 rows', () => {
     write('ops.json', { id: 'ops', title: 'Ops', panels: [panel] })
-    const ops = loadDashboards(dir, isDashboardQueryName).get('ops')
+    const ops = loadDashboards(dir).get('ops')
     expect(ops).toMatchObject({
       defaultRange: '6h',
       refreshSeconds: 60,
@@ -43,7 +42,7 @@ describe('dashboard declarations', () => {
     })
   })
 
-  it('reports every problem of every file at once', () => {
+  it('reports every problem of every file at once, each with its line', () => {
     write('a.json', { id: 'a', title: 'A', panels: [{ ...panel, query: 'nope' }, panel, panel] })
     write('b.json', { id: 'not-b', title: 'B', panels: [{ ...panel, type: 'pie' }] })
     writeFileSync(join(dir, 'c.json'), '{')
@@ -52,16 +51,14 @@ describe('dashboard declarations', () => {
       title: 'D',
       panels: [{ ...panel, type: 'service-graph', query: 'service_graph', highlightQuery: 'made_up' }],
     })
-    const found = problems()
-    expect(found).toEqual(
-      expect.arrayContaining([
-        'a.json: panels.0: unknown query "nope"',
-        'a.json: panels.2: duplicate panel id "p"',
-        expect.stringMatching(/^b\.json: panels\.0\.type: /),
-        expect.stringMatching(/^c\.json: not JSON/),
-        'd.json: panels.0: unknown query "made_up"',
-      ]),
-    )
+    expect(problems()).toEqual([
+      'a.json:9: panels.0.query: unknown query "nope"',
+      'a.json:15: panels.1.id: duplicate panel id "p"',
+      'a.json:24: panels.2.id: duplicate panel id "p"',
+      expect.stringMatching(/^b\.json:8: panels\.0\.type: Invalid discriminator value/),
+      expect.stringMatching(/^c\.json:1: not JSON/),
+      'd.json:13: panels.0.highlightQuery: unknown query "made_up"',
+    ])
   })
 
   it('refuses unknown fields, so a typo is not silently ignored', () => {
@@ -70,6 +67,6 @@ describe('dashboard declarations', () => {
   })
 
   it('refuses an empty folder', () => {
-    expect(problems()).toEqual([`no dashboards (*.json) in ${dir}`])
+    expect(problems()).toEqual([`${dir}: no dashboards (*.json) in this folder`])
   })
 })

@@ -2,10 +2,17 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { parseWorkload, type WorkloadRef } from '@palisade/intent'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { IntentDirectoryError } from './errors.ts'
-import { checkIntentDirectory, loadIntentDirectory } from './intent-files.ts'
-import { ref } from './testing/intent-from-yaml.ts'
+import { checkIntentDirectory, loadIntentDirectory } from './intent-directory.ts'
+
+/** `shop/frontend` → the workload `{ namespace: 'shop', name: 'frontend' }`. */
+function ref(text: string): WorkloadRef {
+  const workload = parseWorkload(text)
+  if (!workload) throw new TypeError(`not namespace/name: ${text}`)
+  return workload
+}
 
 const networkPolicies = `# Two documents in one file.
 apiVersion: networking.k8s.io/v1

@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { SloInvalidError, SloLoadError } from '@palisade/slo'
 import { afterEach, describe, expect, it } from 'vitest'
-import { loadSloDirectory } from './load-slos.ts'
+import { loadSloDirectory } from './slo-directory.ts'
 
 const repoSlos = fileURLToPath(new URL('../../../alerts/slos', import.meta.url))
 

@@ -1,0 +1,7 @@
+export { type Dashboard, dashboardSchema, loadDashboards, type Panel, readDashboards } from './dashboards.ts'
+export { type DeclarationProblem, formatDeclarationProblem } from './declaration-problem.ts'
+export { DeclarationsError, DeclarationsInvalidError, IntentDirectoryError } from './errors.ts'
+export { checkIntentDirectory, type LoadedIntent, loadIntentDirectory } from './intent-directory.ts'
+export { type Declarations, loadDeclarations } from './load-declarations.ts'
+export { readRisk } from './read-risk.ts'
+export { loadSloDirectory } from './slo-directory.ts'
