@@ -1,15 +1,14 @@
+import { PalisadeError } from '@palisade/errors'
+
 /** Base of the collector's request errors: each maps to an HTTP status and a stable code. */
-export class IngestRequestError extends Error {
-  readonly retriable: boolean
+export class IngestRequestError extends PalisadeError {
   constructor(
     readonly status: number,
-    readonly code: string,
+    code: string,
     message: string,
     options: { retriable?: boolean; cause?: unknown } = {},
   ) {
-    super(message, { cause: options.cause })
-    this.name = new.target.name
-    this.retriable = options.retriable ?? false
+    super(code, message, { retriable: options.retriable ?? false, cause: options.cause })
   }
 }
 

@@ -14,3 +14,10 @@ export class RoutingConfigInvalidError extends AlertingError {
     this.problems = problems
   }
 }
+
+/** A label matcher that does not parse (`name="value"`, operators `=`, `!=`, `=~`, `!~`). */
+export class LabelMatcherInvalidError extends AlertingError {
+  constructor(message: string, cause?: unknown) {
+    super('LABEL_MATCHER_INVALID', message, { retriable: false, cause })
+  }
+}

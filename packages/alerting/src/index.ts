@@ -1,6 +1,6 @@
 export { type AlertFromFindingOptions, alertFromFinding } from './alert-from-finding.ts'
 export { dedupKey } from './dedup-key.ts'
-export { AlertingError, RoutingConfigInvalidError } from './errors.ts'
+export { AlertingError, LabelMatcherInvalidError, RoutingConfigInvalidError } from './errors.ts'
 export { type LabelMatcher, labelsMatch, parseLabelMatcher } from './label-matcher.ts'
 export {
   createNotificationPlanner,

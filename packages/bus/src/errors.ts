@@ -23,3 +23,12 @@ export class DeliveryFailedError extends BusError {
     )
   }
 }
+
+/** A consumer group subscribed twice in one process: a wiring mistake, refused at startup. */
+export class ConsumerGroupTakenError extends BusError {
+  constructor(group: string) {
+    super('CONSUMER_GROUP_TAKEN', `consumer group ${group} is already subscribed in this process`, {
+      retriable: false,
+    })
+  }
+}

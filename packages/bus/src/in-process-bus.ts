@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks'
 import type { BatchHandler, Bus, BusMessage, Subscription } from './bus.ts'
-import { BusClosedError, DeliveryFailedError } from './errors.ts'
+import { BusClosedError, ConsumerGroupTakenError, DeliveryFailedError } from './errors.ts'
 
 interface Group {
   name: string
@@ -63,8 +63,7 @@ export function createInProcessBus(): Bus {
     async subscribe(name, topicNames, handle) {
       if (closed) throw new BusClosedError()
       const existing = groups.get(name)
-      if (existing && !existing.closed)
-        throw new Error(`consumer group ${name} is already subscribed in this process`)
+      if (existing && !existing.closed) throw new ConsumerGroupTakenError(name)
       const group: Group = {
         name,
         topics: new Set(topicNames),

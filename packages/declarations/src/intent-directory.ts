@@ -41,13 +41,15 @@ export async function loadIntentDirectory(
   dir: string,
   options: BuildIntentOptions = {},
 ): Promise<LoadedIntent> {
-  let files: string[]
+  let isDirectory: boolean
+  let files: string[] = []
   try {
-    if (!(await stat(dir)).isDirectory()) throw new Error('not a directory')
-    files = await listIntentFiles(dir)
+    isDirectory = (await stat(dir)).isDirectory()
+    if (isDirectory) files = await listIntentFiles(dir)
   } catch (error) {
     throw new IntentDirectoryError(dir, error)
   }
+  if (!isDirectory) throw new IntentDirectoryError(dir, 'not a directory')
   const documents: IntentDocumentInput[] = []
   const syntaxProblems: IntentProblem[] = []
   for (const file of files) {

@@ -1,4 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto'
+import { TokensMissingError } from './errors.ts'
 
 /** Who a request acts for. Every query and write is scoped to `tenant`. */
 export interface Principal {
@@ -19,7 +20,7 @@ function digest(value: string): Buffer {
  */
 export function createTokenAuthenticator(tokens: Record<string, string>): Authenticator {
   const entries = Object.entries(tokens).map(([tenant, token]) => ({ tenant, digest: digest(token) }))
-  if (entries.length === 0) throw new Error('at least one token is required')
+  if (entries.length === 0) throw new TokensMissingError()
   return {
     authenticate(token) {
       if (!token) return undefined

@@ -1,3 +1,4 @@
+export { RulesError, RuleTestInvalidError } from './errors.ts'
 export type { ExpectedFinding, RuleDeclaration, RuleFile, RuleTest } from './rule-file.ts'
 export { fixtureReader, readRuleSources } from './rule-files.ts'
 export {

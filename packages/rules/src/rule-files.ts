@@ -4,6 +4,7 @@ import { dirname, join, relative, resolve } from 'node:path'
 import type { KindedEvent } from '@palisade/detectors'
 import { formatParsers } from '@palisade/formats'
 import { type AnyEvent, type EventKind, validateEvent } from '@palisade/schema'
+import { RuleTestInvalidError } from './errors.ts'
 import type { RuleSource } from './rule-set.ts'
 import type { FixtureReader } from './rule-tests.ts'
 
@@ -26,18 +27,19 @@ export function fixtureReader(base = process.cwd()): FixtureReader {
   return (ruleFile, fixture, tenant) => {
     const parser = formatParsers.get(fixture.format)
     if (!parser)
-      throw new Error(
+      throw new RuleTestInvalidError(
         `unknown fixture format '${fixture.format}'; known: ${[...formatParsers.keys()].join(', ')}`,
       )
     const path = resolve(base, dirname(ruleFile), fixture.path)
     const result = parser.parse(readFileSync(path, 'utf8'), fixture.options ?? {})
     if (result.rejected.length > 0)
-      throw new Error(
+      throw new RuleTestInvalidError(
         `fixture ${fixture.path}: ${result.rejected.length} record(s) rejected, first: ${result.rejected[0]!.reason}`,
       )
     return result.records.map((record) => {
       const validated = validateEvent(record.kind as EventKind, record.event, { tenant, observedAt: 0 })
-      if (!validated.ok) throw new Error(`fixture ${fixture.path} line ${record.line}: ${validated.reason}`)
+      if (!validated.ok)
+        throw new RuleTestInvalidError(`fixture ${fixture.path} line ${record.line}: ${validated.reason}`)
       return { kind: record.kind as EventKind, event: validated.event as AnyEvent } satisfies KindedEvent
     })
   }

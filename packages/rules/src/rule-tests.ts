@@ -1,6 +1,7 @@
 import { type DetectedFinding, type KindedEvent, runDetector } from '@palisade/detectors'
 import { buildIntent, emptyIntent } from '@palisade/intent'
 import { type AnyEvent, type EventKind, validateEvent } from '@palisade/schema'
+import { RuleTestInvalidError } from './errors.ts'
 import type { ExpectedFinding, RuleTest, RuleTestEvent } from './rule-file.ts'
 import type { CompiledRule } from './rule-set.ts'
 
@@ -35,7 +36,7 @@ function substitute(value: unknown, i: number): unknown {
 function timeOf(value: string | number | undefined, fallback: number): number {
   if (value === undefined) return fallback
   const ts = typeof value === 'number' ? value : Date.parse(value)
-  if (Number.isNaN(ts)) throw new Error(`bad ts '${value}': use an ISO time or epoch ms`)
+  if (Number.isNaN(ts)) throw new RuleTestInvalidError(`bad ts '${value}': use an ISO time or epoch ms`)
   return ts
 }
 
@@ -55,12 +56,13 @@ export function testEvents(test: RuleTest, ruleFile: string, readFixture?: Fixtu
         ts: time,
       }
       const result = validateEvent(kind as EventKind, record, { tenant, observedAt: time })
-      if (!result.ok) throw new Error(`events[${index}] (${kind}): ${result.reason}`)
+      if (!result.ok) throw new RuleTestInvalidError(`events[${index}] (${kind}): ${result.reason}`)
       events.push({ kind, event: result.event as AnyEvent })
     }
   })
   if (test.fixture) {
-    if (!readFixture) throw new Error('this test reads a fixture, but no fixture reader was given')
+    if (!readFixture)
+      throw new RuleTestInvalidError('this test reads a fixture, but no fixture reader was given')
     events.push(...readFixture(ruleFile, test.fixture, tenant))
   }
   // Stable: events at the same time keep their written order.

@@ -1,3 +1,4 @@
+import { ScenarioMeshUnknownError } from './errors.ts'
 import { enforcementPoint, type MeshWorkload, meshWorkloads } from './scenario-mesh.ts'
 
 const hourMs = 3_600_000
@@ -22,7 +23,7 @@ export const opaEnforcementPoints: readonly string[] = meshWorkloads
 /** The workload an enforcement point protects. */
 export function enforcementPointWorkload(ep: string): MeshWorkload {
   const workload = meshWorkloads.find((candidate) => candidate.opa && enforcementPoint(candidate) === ep)
-  if (workload === undefined) throw new Error(`no enforcement point ${ep} in the scenario mesh`)
+  if (workload === undefined) throw new ScenarioMeshUnknownError(`enforcement point ${ep}`)
   return workload
 }
 

@@ -4,6 +4,8 @@
  * files, labels and dashboards can name its parts.
  */
 
+import { ScenarioMeshUnknownError } from './errors.ts'
+
 /** SPIFFE trust domain (Istio's default); service account = workload name. */
 export const scenarioTrustDomain = 'cluster.local'
 
@@ -278,7 +280,7 @@ const byRef = new Map(meshWorkloads.map((workload) => [workload.ref, workload]))
 /** The workload `namespace/name`; throws on a name the mesh does not have (a bug in the scenario). */
 export function meshWorkload(ref: string): MeshWorkload {
   const workload = byRef.get(ref)
-  if (workload === undefined) throw new Error(`no workload ${ref} in the scenario mesh`)
+  if (workload === undefined) throw new ScenarioMeshUnknownError(`workload ${ref}`)
   return workload
 }
 

@@ -57,14 +57,10 @@ export function createEnvReader(env: Env) {
     url(name: string): string | undefined {
       const value = raw(name)
       if (value === undefined) return undefined
-      try {
-        const url = new URL(value)
-        if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('not http(s)')
-        return value
-      } catch {
-        problems.push(`${name} must be an http(s) URL, got "${value}"`)
-        return undefined
-      }
+      const protocol = URL.canParse(value) ? new URL(value).protocol : undefined
+      if (protocol === 'http:' || protocol === 'https:') return value
+      problems.push(`${name} must be an http(s) URL, got "${value}"`)
+      return undefined
     },
     problem(message: string): void {
       problems.push(message)

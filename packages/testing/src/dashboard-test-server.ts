@@ -25,6 +25,7 @@ import {
 import { type AnyEvent, type EventKind, type Finding, validateEvent } from '@palisade/schema'
 import type { BurnRatePoint, SloStatus, SloStatusSource } from '@palisade/slo'
 import type { Router } from 'express'
+import { TestHarnessError } from './errors.ts'
 
 /** Tokens of the two tenants the test server knows. */
 export const testTokens = { acme: 'acme-token-5f0c2d9e7b41', globex: 'globex-token-a93e61c07d28' } as const
@@ -69,7 +70,7 @@ function noise(seed: number): number {
 
 function event(kind: EventKind, tenant: string, record: Record<string, unknown>, now: number): AnyEvent {
   const result = validateEvent(kind, record, { tenant, observedAt: now })
-  if (!result.ok) throw new Error(`seed ${kind}: ${result.reason}`)
+  if (!result.ok) throw new TestHarnessError('HARNESS_MISUSED', `seed ${kind}: ${result.reason}`)
   return result.event
 }
 

@@ -6,3 +6,14 @@ import { PalisadeError } from '@palisade/errors'
  * `BROKER_START_TIMEOUT`, `BROKER_FORMAT_FAILED`). The message carries the tail of the relevant log.
  */
 export class KafkaTestBrokerError extends PalisadeError {}
+
+/**
+ * A test harness could not do its part: a tool is missing (`TOOL_MISSING`), a process did not come
+ * up (`PROCESS_NOT_READY`) or ran too long (`COMMAND_TIMEOUT`), a request to it failed
+ * (`HARNESS_REQUEST_FAILED`), or the test gave it something it cannot use (`HARNESS_MISUSED`).
+ */
+export class TestHarnessError extends PalisadeError {
+  constructor(code: string, message: string, cause?: unknown) {
+    super(code, message, { retriable: false, cause })
+  }
+}

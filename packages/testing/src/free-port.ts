@@ -1,4 +1,5 @@
 import { createServer } from 'node:net'
+import { TestHarnessError } from './errors.ts'
 
 /**
  * A TCP port on 127.0.0.1 that was free a moment ago (the kernel picks it). Another process may take
@@ -12,6 +13,7 @@ export async function freePort(): Promise<number> {
   })
   const address = server.address()
   await new Promise<void>((resolve) => server.close(() => resolve()))
-  if (address === null || typeof address === 'string') throw new Error('no TCP address from listen(0)')
+  if (address === null || typeof address === 'string')
+    throw new TestHarnessError('HARNESS_REQUEST_FAILED', 'no TCP address from listen(0)')
   return address.port
 }

@@ -5,7 +5,7 @@ export {
   startDashboardTestServer,
   testTokens,
 } from './dashboard-test-server.ts'
-export { KafkaTestBrokerError } from './errors.ts'
+export { KafkaTestBrokerError, TestHarnessError } from './errors.ts'
 export { freePort } from './free-port.ts'
 export { type KafkaBroker, type KafkaBrokerOptions, startKafkaBroker } from './kafka/kafka-broker.ts'
 export { type KafkaJarsOptions, kafkaVersion, resolveKafkaJars } from './kafka/kafka-jars.ts'

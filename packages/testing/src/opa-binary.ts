@@ -12,6 +12,7 @@ import {
 import { homedir, tmpdir } from 'node:os'
 import { delimiter, join } from 'node:path'
 import { promisify } from 'node:util'
+import { TestHarnessError } from './errors.ts'
 import { testEnvironment } from './processes/test-environment.ts'
 
 /** The OPA release the tests run, built from the Go module proxy (newest v1.x when pinned). */
@@ -50,7 +51,8 @@ export function findGo(env: NodeJS.ProcessEnv = testEnvironment()): string | und
 export function opaAvailable(inCi: boolean): boolean {
   const available = executable(join(opaCacheDir(), 'opa')) || findGo() !== undefined
   if (!available && inCi) {
-    throw new Error(
+    throw new TestHarnessError(
+      'TOOL_MISSING',
       `no Go toolchain to build OPA ${opaVersion} (set GO or put go on the PATH); CI must have it`,
     )
   }
@@ -68,7 +70,7 @@ export async function ensureOpaBinary(env: NodeJS.ProcessEnv = testEnvironment()
   const binary = join(dir, 'opa')
   if (executable(binary)) return binary
   const go = findGo(env)
-  if (!go) throw new Error(`no Go toolchain to build OPA ${opaVersion}`)
+  if (!go) throw new TestHarnessError('TOOL_MISSING', `no Go toolchain to build OPA ${opaVersion}`)
   const parent = join(dir, '..')
   mkdirSync(parent, { recursive: true })
   const staging = mkdtempSync(join(parent, `.${opaVersion}-build-`))

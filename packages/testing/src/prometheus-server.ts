@@ -3,6 +3,7 @@ import { constants } from 'node:fs'
 import { access, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { TestHarnessError } from './errors.ts'
 import { freePort } from './free-port.ts'
 
 /** One scrape target: the job it belongs to and the full URL of its metrics endpoint. */
@@ -62,7 +63,8 @@ export async function startPrometheus(options: PrometheusOptions): Promise<Prome
   try {
     await access(binary, constants.X_OK)
   } catch {
-    throw new Error(
+    throw new TestHarnessError(
+      'TOOL_MISSING',
       `${binary} is missing: install the Prometheus server (Debian: apt-get install prometheus; CI's .ci/run does)`,
     )
   }
@@ -93,7 +95,8 @@ function scrapeConfig(options: PrometheusOptions) {
     const path = `${url.pathname}${url.search}`
     const job = jobs.get(target.job) ?? { scheme, path, hosts: [] }
     if (job.scheme !== scheme || job.path !== path)
-      throw new Error(
+      throw new TestHarnessError(
+        'HARNESS_MISUSED',
         `targets of job ${target.job} must share scheme and path; give ${target.url} its own job`,
       )
     job.hosts.push(url.host)
@@ -188,9 +191,15 @@ async function waitUntilReady(
   for (;;) {
     const status = exitStatus()
     if (status !== undefined)
-      throw new Error(`prometheus exited (${status}) before it was ready:\n${output()}`)
+      throw new TestHarnessError(
+        'PROCESS_NOT_READY',
+        `prometheus exited (${status}) before it was ready:\n${output()}`,
+      )
     if (Date.now() > deadline)
-      throw new Error(`prometheus was not ready within ${timeoutMs} ms:\n${output()}`)
+      throw new TestHarnessError(
+        'PROCESS_NOT_READY',
+        `prometheus was not ready within ${timeoutMs} ms:\n${output()}`,
+      )
     const ready = await fetch(`${url}/-/ready`).then(
       (response) => response.ok,
       () => false,
@@ -204,6 +213,9 @@ async function api<T>(url: string): Promise<T> {
   const response = await fetch(url)
   const body = (await response.json()) as { status: string; data: T; error?: string; errorType?: string }
   if (body.status !== 'success')
-    throw new Error(`prometheus ${url}: ${body.errorType ?? response.status}: ${body.error ?? ''}`)
+    throw new TestHarnessError(
+      'HARNESS_REQUEST_FAILED',
+      `prometheus ${url}: ${body.errorType ?? response.status}: ${body.error ?? ''}`,
+    )
   return body.data
 }

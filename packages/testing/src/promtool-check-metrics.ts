@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process'
+import { TestHarnessError } from './errors.ts'
 
 /** What `promtool check metrics` said: `ok` when it exited 0 (parsed, and no lint problems). */
 export interface PromtoolVerdict {
@@ -21,9 +22,11 @@ export function promtoolCheckMetrics(text: string, binary = '/usr/bin/promtool')
     child.once('error', (error) =>
       reject(
         (error as NodeJS.ErrnoException).code === 'ENOENT'
-          ? new Error(`${binary} is missing: install Prometheus (Debian: apt-get install prometheus)`, {
-              cause: error,
-            })
+          ? new TestHarnessError(
+              'TOOL_MISSING',
+              `${binary} is missing: install Prometheus (Debian: apt-get install prometheus)`,
+              error,
+            )
           : error,
       ),
     )

@@ -1,5 +1,6 @@
 import type { DeclaredIntent } from '@palisade/intent'
 import { type AnyEvent, type EventKind, type Severity, validateEvent } from '@palisade/schema'
+import { assert } from 'vitest'
 import type { z } from 'zod'
 import type { DetectedFinding, Detector } from '../detector.ts'
 import type { DetectorType } from '../rules/detector-type.ts'
@@ -41,7 +42,7 @@ export function event(kind: EventKind, fields: Record<string, unknown>): KindedE
     { event_id: `e${++counter}`, ...fields },
     { tenant: 'acme', observedAt: ts },
   )
-  if (!result.ok) throw new Error(result.reason)
+  if (!result.ok) assert.fail(result.reason)
   return { kind, event: result.event as AnyEvent }
 }
 

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
+import { assert } from 'vitest'
 
 /**
  * The shared fixtures: real sample records written by other projects, kept beside the project in
@@ -15,7 +16,7 @@ export const sharedFixturesDir = fileURLToPath(new URL('../../../../../shared/fi
 export function sharedFixturesAvailable(inCi: boolean): boolean {
   const available = existsSync(sharedFixturesDir)
   if (!available && inCi) {
-    throw new Error(`the shared fixtures are missing at ${sharedFixturesDir}; CI must have them`)
+    assert.fail(`the shared fixtures are missing at ${sharedFixturesDir}; CI must have them`)
   }
   return available
 }

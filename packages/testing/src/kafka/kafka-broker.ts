@@ -5,7 +5,7 @@ import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { connect, type Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { KafkaTestBrokerError } from '../errors.ts'
+import { KafkaTestBrokerError, TestHarnessError } from '../errors.ts'
 import { freePort } from '../free-port.ts'
 import { resolveKafkaJars } from './kafka-jars.ts'
 import { runCommand, tail } from './run-command.ts'
@@ -176,7 +176,8 @@ async function launch(libs: string, dir: string, options: KafkaBrokerOptions): P
       return broker?.process.pid
     },
     async restart() {
-      if (stopping) throw new Error('the Kafka broker was stopped; start a new one')
+      if (stopping)
+        throw new TestHarnessError('HARNESS_MISUSED', 'the Kafka broker was stopped; start a new one')
       await broker?.terminate(graceMs)
       await start()
     },

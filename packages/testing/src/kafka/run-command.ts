@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process'
+import { TestHarnessError } from '../errors.ts'
 
 /** What a finished command left: its exit code (null when a signal ended it) and stdout+stderr. */
 export interface CommandResult {
@@ -24,7 +25,12 @@ export function runCommand(
     const timeoutMs = options.timeoutMs ?? 600_000
     const timer = setTimeout(() => {
       child.kill('SIGKILL')
-      reject(new Error(`${command} ${args.join(' ')} ran longer than ${timeoutMs} ms:\n${tail(output)}`))
+      reject(
+        new TestHarnessError(
+          'COMMAND_TIMEOUT',
+          `${command} ${args.join(' ')} ran longer than ${timeoutMs} ms:\n${tail(output)}`,
+        ),
+      )
     }, timeoutMs)
     child.once('error', (error) => {
       clearTimeout(timer)

@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
+import { TestHarnessError } from '../errors.ts'
 import { testEnvironment } from './test-environment.ts'
 
 const launcher = fileURLToPath(new URL('../../../../apps/palisade/bin/palisade.mjs', import.meta.url))
@@ -47,7 +48,10 @@ export async function launchPalisade<T>(
   )
   const found = await new Promise<T>((resolve, reject) => {
     const timer = setTimeout(
-      () => reject(new Error(`palisade ${args[0]} did not start in 60 s:\n${output}`)),
+      () =>
+        reject(
+          new TestHarnessError('PROCESS_NOT_READY', `palisade ${args[0]} did not start in 60 s:\n${output}`),
+        ),
       60_000,
     )
     child.stdout!.on('data', () => {
@@ -59,7 +63,12 @@ export async function launchPalisade<T>(
     })
     exited.then((code) => {
       clearTimeout(timer)
-      reject(new Error(`palisade ${args[0]} exited (${code}) before it was ready:\n${output}`))
+      reject(
+        new TestHarnessError(
+          'PROCESS_NOT_READY',
+          `palisade ${args[0]} exited (${code}) before it was ready:\n${output}`,
+        ),
+      )
     })
   })
   return { child, output: () => output, exited, ready: found }
