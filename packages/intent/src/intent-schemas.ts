@@ -170,7 +170,6 @@ export const ciliumPolicySchema = z
     error: 'needs spec or specs',
   })
 export type CiliumPolicyDocument = z.infer<typeof ciliumPolicySchema>
-export type CiliumRule = z.infer<typeof ciliumRuleSchema>
 export type CiliumIngressRule = z.infer<typeof ciliumIngressSchema>
 export type CiliumEgressRule = z.infer<typeof ciliumEgressSchema>
 export type CiliumPortRule = z.infer<typeof ciliumPortRuleSchema>

@@ -1,6 +1,8 @@
 /**
- * Runs tasks one after another. The event writer's "look up ids, then insert" must not interleave
- * for one table, or two retries of the same request arriving together would both pass the look-up.
+ * Runs tasks one after another, each starting once the one before settled (a failure does not stop
+ * the queue). Used where two steps must not interleave: the finding store's and quarantine
+ * writer's "look up ids, then insert" (two deliveries of one record must not both pass the
+ * look-up), and the detector runtime's batches and state reloads.
  */
 export function createSerialQueue(): <T>(task: () => Promise<T>) => Promise<T> {
   let tail: Promise<unknown> = Promise.resolve()

@@ -46,11 +46,6 @@ export function windowSize(window: KeyedWindow): number {
   return window.t.length - window.head
 }
 
-/** Live entries with `key` in `dimension`. */
-export function countOf(window: KeyedWindow, key: string, dimension = 0): number {
-  return window.counts[dimension]![`:${key}`] ?? 0
-}
-
 function evictHead(window: KeyedWindow, listener: CountListener | undefined): void {
   const index = window.head++
   for (let d = 0; d < window.keys.length; d++) {

@@ -108,11 +108,6 @@ export function decisionDestinationOf(decision: DecisionEvent): Endpoint | undef
   }
 }
 
-/** Whether a flow did not get through: dropped, denied by policy, or failed. */
-export function flowFailed(flow: FlowEvent): boolean {
-  return flow.verdict !== 'allowed'
-}
-
 /**
  * Whether a flow looks like the reply half of a connection someone else opened (flow sources that
  * report both directions): from a well-known or service port to an ephemeral one (32768 and up).
