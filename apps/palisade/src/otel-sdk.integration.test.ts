@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { type DiagLogger, DiagLogLevel, diag } from '@opentelemetry/api'
 import { OTLPLogExporter as JsonLogExporter } from '@opentelemetry/exporter-logs-otlp-http'
 import { OTLPLogExporter as ProtobufLogExporter } from '@opentelemetry/exporter-logs-otlp-proto'
 import { OTLPMetricExporter as JsonMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http'
@@ -15,7 +16,7 @@ import {
 } from '@opentelemetry/sdk-metrics'
 import { type ClickHouseClient, openClickHouse } from '@palisade/clickhouse'
 import { type PalisadeProcess, startPalisadeProcess } from '@palisade/testing'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 
 // The OpenTelemetry JS SDK, a client we did not write, exporting logs and metrics over OTLP/HTTP
 // (JSON and protobuf) to `palisade start`; what was stored is read back from the data directory
@@ -27,6 +28,36 @@ const web = 'spiffe://acme.io/ns/shop/sa/web'
 const api = 'spiffe://acme.io/ns/shop/sa/api'
 let dataDir: string
 let palisade: PalisadeProcess
+
+/** `ExportResultCode.SUCCESS` of `@opentelemetry/core`: the collector answered 200. */
+const EXPORTED = 0
+/** The result code of every export since the test began, in order. */
+let exportResults: number[] = []
+/** Every partial success the SDK received (it reports them through the diagnostics logger). */
+let partialSuccesses: string[] = []
+const diagnostics: DiagLogger = {
+  warn(message, ...args) {
+    if (message.startsWith('Received Partial Success')) partialSuccesses.push(String(args[0]))
+  },
+  error() {},
+  info() {},
+  debug() {},
+  verbose() {},
+}
+
+/** The exporter, reporting each export's result code to `exportResults`. */
+function recorded<T extends LogRecordExporter | PushMetricExporter>(exporter: T): T {
+  const send = exporter.export.bind(exporter) as (
+    items: unknown,
+    done: (result: { code: number }) => void,
+  ) => void
+  ;(exporter as { export: typeof send }).export = (items, done) =>
+    send(items, (result) => {
+      exportResults.push(result.code)
+      done(result)
+    })
+  return exporter
+}
 
 /** Emit `emit`'s records through a logger provider whose only processor exports with `exporter`. */
 async function sendLogs(
@@ -51,38 +82,54 @@ function meterProvider(exporter: PushMetricExporter) {
 }
 
 beforeAll(async () => {
+  diag.setLogger(diagnostics, DiagLogLevel.WARN)
   dataDir = mkdtempSync(join(tmpdir(), 'palisade-otel-'))
   palisade = await startPalisadeProcess({ PALISADE_DATA_DIR: dataDir, PALISADE_TOKEN: token })
 })
 
+beforeEach(() => {
+  exportResults = []
+  partialSuccesses = []
+})
+
 afterAll(() => {
+  diag.disable()
   if (palisade.child.exitCode === null) palisade.child.kill('SIGKILL')
   rmSync(dataDir, { recursive: true, force: true })
 })
 
 describe('OpenTelemetry JS SDK > palisade start', () => {
   it('exports logs over OTLP/HTTP JSON: Palisade-kind records are taken, an application log is refused', async () => {
-    await sendLogs(new JsonLogExporter({ url: `${palisade.collectorUrl}/v1/logs`, headers }), (logger) => {
-      logger.emit({
-        body: 'login',
-        attributes: {
-          'palisade.kind': 'auth',
-          principal: 'json@acme.io',
-          outcome: 'success',
-          method: 'oidc',
-        },
-      })
-      logger.emit({
-        body: 'authz',
-        attributes: { 'palisade.kind': 'decision', decision: 'deny', latency_ms: 12.5, resource: '/admin' },
-      })
-      logger.emit({ body: 'GET /healthz 200', attributes: { 'http.route': '/healthz' } })
+    await sendLogs(
+      recorded(new JsonLogExporter({ url: `${palisade.collectorUrl}/v1/logs`, headers })),
+      (logger) => {
+        logger.emit({
+          body: 'login',
+          attributes: {
+            'palisade.kind': 'auth',
+            principal: 'json@acme.io',
+            outcome: 'success',
+            method: 'oidc',
+          },
+        })
+        logger.emit({
+          body: 'authz',
+          attributes: { 'palisade.kind': 'decision', decision: 'deny', latency_ms: 12.5, resource: '/admin' },
+        })
+        logger.emit({ body: 'GET /healthz 200', attributes: { 'http.route': '/healthz' } })
+      },
+    )
+    expect(exportResults).toEqual([EXPORTED])
+    expect(partialSuccesses).toHaveLength(1)
+    expect(JSON.parse(partialSuccesses[0]!)).toMatchObject({
+      rejectedLogRecords: '1',
+      errorMessage: expect.stringContaining('not perimeter telemetry'),
     })
   })
 
   it('exports logs over OTLP/HTTP protobuf, the kind given as the event name', async () => {
     await sendLogs(
-      new ProtobufLogExporter({ url: `${palisade.collectorUrl}/v1/logs`, headers }),
+      recorded(new ProtobufLogExporter({ url: `${palisade.collectorUrl}/v1/logs`, headers })),
       (logger) => {
         for (const principal of ['proto-1@acme.io', 'proto-2@acme.io']) {
           logger.emit({
@@ -93,15 +140,19 @@ describe('OpenTelemetry JS SDK > palisade start', () => {
         }
       },
     )
+    expect(exportResults).toEqual([EXPORTED])
+    expect(partialSuccesses).toEqual([])
   })
 
   it('exports delta handshake counters over JSON and protobuf, and a cumulative one that is refused', async () => {
     const json = meterProvider(
-      new JsonMetricExporter({
-        url: `${palisade.collectorUrl}/v1/metrics`,
-        headers,
-        temporalityPreference: AggregationTemporality.DELTA,
-      }),
+      recorded(
+        new JsonMetricExporter({
+          url: `${palisade.collectorUrl}/v1/metrics`,
+          headers,
+          temporalityPreference: AggregationTemporality.DELTA,
+        }),
+      ),
     )
     const handshakes = json.getMeter('mesh').createCounter('palisade.mtls.handshakes')
     handshakes.add(5, { outcome: 'success', src_identity: web, dst_identity: api })
@@ -113,11 +164,13 @@ describe('OpenTelemetry JS SDK > palisade start', () => {
     await json.shutdown()
 
     const protobuf = meterProvider(
-      new ProtobufMetricExporter({
-        url: `${palisade.collectorUrl}/v1/metrics`,
-        headers,
-        temporalityPreference: AggregationTemporality.DELTA,
-      }),
+      recorded(
+        new ProtobufMetricExporter({
+          url: `${palisade.collectorUrl}/v1/metrics`,
+          headers,
+          temporalityPreference: AggregationTemporality.DELTA,
+        }),
+      ),
     )
     protobuf
       .getMeter('mesh')
@@ -125,13 +178,24 @@ describe('OpenTelemetry JS SDK > palisade start', () => {
       .add(4, { outcome: 'success', mode: 'tls' })
     await protobuf.forceFlush()
     await protobuf.shutdown()
+    // Two JSON intervals and one protobuf, every data point taken.
+    expect(exportResults).toEqual([EXPORTED, EXPORTED, EXPORTED])
+    expect(partialSuccesses).toEqual([])
 
     const cumulative = meterProvider(
-      new ProtobufMetricExporter({ url: `${palisade.collectorUrl}/v1/metrics`, headers }),
+      recorded(new ProtobufMetricExporter({ url: `${palisade.collectorUrl}/v1/metrics`, headers })),
     )
     cumulative.getMeter('mesh').createCounter('palisade.mtls.handshakes').add(1, { outcome: 'success' })
     await cumulative.forceFlush()
     await cumulative.shutdown()
+    // Answered, not failed: the collector keeps a cumulative stream in quarantine and says why.
+    expect(exportResults.slice(3).every((code) => code === EXPORTED)).toBe(true)
+    expect(partialSuccesses.length).toBeGreaterThan(0)
+    for (const partial of partialSuccesses) {
+      expect(JSON.parse(partial)).toMatchObject({
+        errorMessage: expect.stringContaining('cumulative temporality'),
+      })
+    }
   })
 
   it('has stored what the SDK sent, once, and quarantined what is not perimeter telemetry', async () => {
