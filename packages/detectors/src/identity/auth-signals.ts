@@ -11,7 +11,7 @@ import type { AnyEvent, AuthEvent } from '@palisade/schema'
  * - MFA push: a `method` containing `push` (`mfa_push` from Okta Verify; Duo and others alike).
  */
 
-/** The principal of attempts whose source names nobody (see `@palisade/formats` source values). */
+/** The principal of attempts whose source names nobody (see the formats package's source values). */
 export const unknownPrincipal = 'unknown'
 
 const unknownUserReason =
