@@ -1,41 +1,30 @@
 import { spawnSync } from 'node:child_process'
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { copyDeclarations, type DeclarationsCopy } from '@palisade/testing'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 
 // Every app as users run it, on a copy of the repository's declarations with one file broken: it
 // must exit before it opens the store (no `<PALISADE_DATA_DIR>/clickhouse`) or a consumer, naming
 // the file and the line.
+
 const launcher = fileURLToPath(new URL('../bin/palisade.mjs', import.meta.url))
-const repoRoot = fileURLToPath(new URL('../../../', import.meta.url))
 
-let root: string
+let copy: DeclarationsCopy
 beforeEach(() => {
-  root = mkdtempSync(join(tmpdir(), 'palisade-broken-'))
-  cpSync(join(repoRoot, 'alerts'), join(root, 'alerts'), { recursive: true })
-  cpSync(join(repoRoot, 'dashboards'), join(root, 'dashboards'), { recursive: true })
+  copy = copyDeclarations()
 })
-afterEach(() => rmSync(root, { recursive: true, force: true }))
-
-/** Replace `from` by `to` in a copied file; the file and the 1-based line where the change landed. */
-function breakFile(relative: string, from: string, to: string): { file: string; line: number } {
-  const file = join(root, relative)
-  const text = readFileSync(file, 'utf8')
-  const at = text.indexOf(from)
-  if (at < 0) throw new TypeError(`${relative} no longer contains ${JSON.stringify(from)}`)
-  writeFileSync(file, text.slice(0, at) + to + text.slice(at + from.length))
-  return { file, line: text.slice(0, at).split('\n').length }
-}
+afterEach(() => copy.remove())
+const breakFile = (relative: string, from: string, to: string) => copy.breakFile(relative, from, to)
 
 function palisade(command: string) {
   const run = spawnSync(process.execPath, [launcher, command], {
     env: {
       ...process.env,
-      PALISADE_ALERTS_DIR: join(root, 'alerts'),
-      PALISADE_DASHBOARDS_DIR: join(root, 'dashboards'),
-      PALISADE_DATA_DIR: join(root, 'data'),
+      PALISADE_ALERTS_DIR: join(copy.root, 'alerts'),
+      PALISADE_DASHBOARDS_DIR: join(copy.root, 'dashboards'),
+      PALISADE_DATA_DIR: join(copy.root, 'data'),
       // What the standalone apps require, so that only the declarations are wrong. Nothing listens
       // there: an app that got as far as connecting would hang or fail differently.
       KAFKA_BROKERS: '127.0.0.1:1',
@@ -54,7 +43,7 @@ function expectRefused(command: string, file: string, line: number, what: string
   expect(run.stderr).toContain('invalid declarations (1 problem)')
   expect(run.stderr).toContain(`${file}:${line}: ${what}`)
   expect(run.code).toBe(2)
-  expect(existsSync(join(root, 'data', 'clickhouse'))).toBe(false)
+  expect(existsSync(join(copy.root, 'data', 'clickhouse'))).toBe(false)
 }
 
 describe('palisade start with a broken declaration', () => {

@@ -1,40 +1,19 @@
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { rmSync } from 'node:fs'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { copyDeclarations, type DeclarationsCopy } from '@palisade/testing'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { formatDeclarationProblem } from './declaration-problem.ts'
 import { DeclarationsInvalidError } from './errors.ts'
 import { loadDeclarations } from './load-declarations.ts'
 
-const repoRoot = fileURLToPath(new URL('../../../', import.meta.url))
-
 // A copy of the repository's declarations per test, so that one file can be broken at a time.
-let root: string
+let copy: DeclarationsCopy
 beforeEach(() => {
-  root = mkdtempSync(join(tmpdir(), 'palisade-declarations-'))
-  cpSync(join(repoRoot, 'alerts'), join(root, 'alerts'), { recursive: true })
-  cpSync(join(repoRoot, 'dashboards'), join(root, 'dashboards'), { recursive: true })
+  copy = copyDeclarations()
 })
-afterEach(() => rmSync(root, { recursive: true, force: true }))
-
-const dirs = () => ({
-  alertsDir: join(root, 'alerts'),
-  rulesDir: join(root, 'alerts', 'rules'),
-  intentDir: join(root, 'alerts', 'intent'),
-  dashboardsDir: join(root, 'dashboards'),
-  routingFile: join(root, 'alerts', 'routing.yaml'),
-})
-
-/** Replace `from` by `to` in a copied file; the 1-based line where the change landed. */
-function breakFile(relative: string, from: string, to: string): { file: string; line: number } {
-  const file = join(root, relative)
-  const text = readFileSync(file, 'utf8')
-  const at = text.indexOf(from)
-  if (at < 0) throw new TypeError(`${relative} no longer contains ${JSON.stringify(from)}`)
-  writeFileSync(file, text.slice(0, at) + to + text.slice(at + from.length))
-  return { file, line: text.slice(0, at).split('\n').length + (to.startsWith('\n') ? 1 : 0) }
-}
+afterEach(() => copy.remove())
+const dirs = () => copy.dirs
+const breakFile = (relative: string, from: string, to: string) => copy.breakFile(relative, from, to)
 
 async function problemsOf(): Promise<string[]> {
   const error = await loadDeclarations(dirs()).catch((caught: unknown) => caught)
@@ -78,7 +57,7 @@ describe('loadDeclarations', () => {
   it('names the file and line of a broken intent file', async () => {
     const { file, line } = breakFile('alerts/intent/palisade.yaml', '\nspec:\n', '\nspec:\n  egres: []\n')
     expect(await problemsOf()).toEqual([
-      expect.stringMatching(new RegExp(`^${file}:${line + 1}: #1 .*spec\\.egres: unknown field`)),
+      expect.stringMatching(new RegExp(`^${file}:${line + 2}: #1 .*spec\\.egres: unknown field`)),
     ])
   })
 
@@ -108,7 +87,7 @@ describe('loadDeclarations', () => {
     breakFile('alerts/rules/lateral.yaml', 'learning_period: 6h', 'learning_period: 6 hours')
     breakFile('alerts/slos/auth-success.yaml', 'target: 0.999', 'target: 1.5')
     breakFile('dashboards/oncall.json', '"refreshSeconds": 30', '"refreshSeconds": 1')
-    const files = (await problemsOf()).map((problem) => problem.split(':')[0]!.slice(root.length + 1))
+    const files = (await problemsOf()).map((problem) => problem.split(':')[0]!.slice(copy.root.length + 1))
     expect(files).toEqual([
       'alerts/routing.yaml',
       'alerts/rules/lateral.yaml',
@@ -118,9 +97,9 @@ describe('loadDeclarations', () => {
   })
 
   it('names a declarations folder that is missing', async () => {
-    rmSync(join(root, 'alerts', 'slos'), { recursive: true })
+    rmSync(join(copy.root, 'alerts', 'slos'), { recursive: true })
     expect(await problemsOf()).toEqual([
-      expect.stringMatching(new RegExp(`^${join(root, 'alerts', 'slos')}: `)),
+      expect.stringMatching(new RegExp(`^${join(copy.root, 'alerts', 'slos')}: `)),
     ])
   })
 })

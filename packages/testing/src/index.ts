@@ -5,6 +5,7 @@ export {
   startDashboardTestServer,
   testTokens,
 } from './dashboard-test-server.ts'
+export { copyDeclarations, type DeclarationsCopy } from './declarations-copy.ts'
 export { KafkaTestBrokerError, TestHarnessError } from './errors.ts'
 export { freePort } from './free-port.ts'
 export { type KafkaBroker, type KafkaBrokerOptions, startKafkaBroker } from './kafka/kafka-broker.ts'
