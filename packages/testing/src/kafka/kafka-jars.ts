@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url'
 import { KafkaTestBrokerError } from '../errors.ts'
 import { runCommand, tail } from './run-command.ts'
 
-/** The Kafka release the test broker runs: the one `broker/pom.xml` names. */
+/** The Kafka release the test broker runs: the one `kafka-broker/pom.xml` names. */
 export const kafkaVersion = '3.9.1'
 
 /** The Maven project that lists the broker's jars. */
