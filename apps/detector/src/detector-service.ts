@@ -1,6 +1,6 @@
 import { type Bus, type Subscription, topics } from '@palisade/bus'
 import { type ClickHouseClient, createCheckpointStore, createSloRollupReader } from '@palisade/clickhouse'
-import type { Declarations } from '@palisade/declarations'
+import { type Declarations, formatDeclarationProblem } from '@palisade/declarations'
 import { createRiskScorer, riskIdentityOf } from '@palisade/detectors'
 import type { Finding } from '@palisade/schema'
 import type { Registry } from 'prom-client'
@@ -39,7 +39,7 @@ export async function startDetectorService(deps: {
   client: ClickHouseClient
   config: DetectorServiceConfig
   /** Rules, intent, risk settings and SLOs, loaded and validated before anything was started. */
-  declarations: Pick<Declarations, 'rules' | 'intent' | 'risk' | 'slos'>
+  declarations: Pick<Declarations, 'rules' | 'intent' | 'risk' | 'slos' | 'warnings'>
   registry: Registry
   log: DetectorServiceLog
 }): Promise<DetectorService> {
@@ -80,6 +80,9 @@ export async function startDetectorService(deps: {
       },
     },
   )
+  // Intent read with a caveat: used, but worth a look (an unsupported field, a policy read in part).
+  for (const warning of declarations.warnings)
+    log.info(`declared intent: ${formatDeclarationProblem(warning)}`)
   log.info(`running ${rules.length} rules: ${rules.map((rule) => rule.declaration.id).join(', ')}`)
   await runtime.restore()
   const subscription: Subscription = await subscribeDetectors(bus, runtime, detectors, (error) =>
