@@ -1,7 +1,7 @@
 import { readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { detectorCatalog } from '@palisade/detectors'
-import { type CompiledRule, compileRules, type RuleSource } from '@palisade/rules'
+import { type CompiledRule, compileRules, type RuleSource, ruleProblemPlace } from '@palisade/rules'
 import type { DeclarationProblem } from './declaration-problem.ts'
 import { readText } from './read-text.ts'
 import { createYamlLocator, leadingPath, type YamlLocator } from './yaml-locator.ts'
@@ -40,12 +40,12 @@ export function readRules(dir: string): { rules: CompiledRule[]; problems: Decla
   for (const problem of compiled.problems) {
     // `at` is a path such as `rules[2].params.window`, or `line N` for a YAML syntax error.
     const syntaxLine = /^line (\d+)$/.exec(problem.at)?.[1]
-    const where = problem.rule ? problem.at.replace(/^(rules\[\d+\])/, `$1 (${problem.rule})`) : problem.at
     problems.push({
       file: problem.file,
       line:
         syntaxLine === undefined ? locate(problem.file).lineOf(leadingPath(problem.at)) : Number(syntaxLine),
-      message: syntaxLine === undefined ? `${where}: ${problem.message}` : problem.message,
+      message:
+        syntaxLine === undefined ? `${ruleProblemPlace(problem)}: ${problem.message}` : problem.message,
     })
   }
   return { rules: compiled.rules.filter((rule) => rule.declaration.enabled), problems }

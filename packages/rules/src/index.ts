@@ -7,5 +7,6 @@ export {
   formatRuleProblem,
   type RuleProblem,
   type RuleSource,
+  ruleProblemPlace,
 } from './rule-set.ts'
 export { type FixtureReader, type RuleTestResult, runRuleTests, testEvents } from './rule-tests.ts'

@@ -169,8 +169,12 @@ export function compileRules(
   return { rules, problems }
 }
 
+/** Where in its file a problem is, with the rule's id: `rules[2] (identity.spray).params.window`. */
+export function ruleProblemPlace(problem: RuleProblem): string {
+  return problem.rule ? problem.at.replace(/^(rules\[\d+\])/, `$1 (${problem.rule})`) : problem.at
+}
+
 /** A problem as one line: `alerts/rules/identity.yaml: rules[2] (identity.spray).params.window: bad duration ...`. */
 export function formatRuleProblem(problem: RuleProblem): string {
-  const where = problem.rule ? problem.at.replace(/^(rules\[\d+\])/, `$1 (${problem.rule})`) : problem.at
-  return `${problem.file}: ${where}: ${problem.message}`
+  return `${problem.file}: ${ruleProblemPlace(problem)}: ${problem.message}`
 }
