@@ -125,15 +125,12 @@ describe('fan_out_scan', () => {
         verdict: 'dropped',
       }),
     )
-    const started = performance.now()
     const findings = run(detector, events, states)
-    const elapsed = performance.now() - started
     expect(findings).toHaveLength(1)
     const state = states.get(`acme/${catalog}`) as FanOutScanState
     expect(Object.keys(state.targets).length).toBeLessThanOrEqual(5000)
     expect(Object.keys(state.destinations).length).toBeLessThanOrEqual(5000)
     expect(state.overflow).toBeGreaterThan(0)
-    expect(elapsed).toBeLessThan(5_000)
     // A window later, with the source quiet, a flow sweeps it all away.
     run(
       detector,
