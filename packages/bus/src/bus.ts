@@ -35,9 +35,10 @@ export interface Subscription {
 
 /**
  * The bus between the apps. `publish` resolves once the bus holds the messages durably: with Kafka,
- * once the brokers acknowledged them; in-process, once every subscribed group has handled them
- * (its store-writing group among them), which is what lets the collector acknowledge a request
- * only after its events are stored.
+ * once the brokers acknowledged them; in-process, once the acknowledging groups (the store's) have
+ * handled them, which is what lets the collector acknowledge a request only after its events are
+ * stored. Consumers receive values already decoded and checked against their topic (see
+ * `readMessage`); what fails the check is parked on the dead-letter topic instead.
  */
 export interface Bus {
   publish<T>(topic: string, messages: BusMessage<T>[]): Promise<void>
@@ -54,7 +55,10 @@ export interface Bus {
 /** Topic names, versioned so that a schema change is a new topic rather than a surprise. */
 export const topics = {
   events: (kind: string) => `palisade.${kind}.v1`,
+  /** The detectors' findings (the risk scorer reads them). */
   findings: 'palisade.findings.v1',
+  /** The risk scorer's findings, on their own topic so that no stage reads what it writes. */
+  riskFindings: 'palisade.risk-findings.v1',
   /**
    * Events re-published for detectors keyed other than by the event's partition key (password
    * spray by client IP, cross-source patterns by tenant), keyed by the detector's key.
@@ -63,5 +67,6 @@ export const topics = {
   alerts: 'palisade.alerts.v1',
   /** Records the collector could not read or validate, on their way to the quarantine table. */
   quarantine: 'palisade.quarantine.v1',
+  /** Messages a consumer could not use, each a `DeadLetterRecord` with the reason. */
   deadLetter: 'palisade.dead-letter.v1',
 } as const

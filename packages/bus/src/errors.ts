@@ -32,3 +32,17 @@ export class ConsumerGroupTakenError extends BusError {
     })
   }
 }
+
+/**
+ * A consumer group's handler published to a topic the same group reads. In one process that waits
+ * for itself; on Kafka it is a loop. Give the stage's output its own topic.
+ */
+export class TopicCycleError extends BusError {
+  constructor(group: string, topic: string) {
+    super(
+      'TOPIC_CYCLE',
+      `consumer group ${group} publishes to ${topic}, which it reads itself; give its output a topic of its own`,
+      { retriable: false },
+    )
+  }
+}

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { DeliveryFailedError } from './errors.ts'
+import { topics } from './bus.ts'
+import type { DeadLetterRecord } from './dead-letter.ts'
+import { DeliveryFailedError, TopicCycleError } from './errors.ts'
 import { createInProcessBus } from './in-process-bus.ts'
 
 describe('in-process bus', () => {
@@ -56,17 +58,114 @@ describe('in-process bus', () => {
     await expect(bus.publish('t', [{ key: 'k', value: 1 }])).rejects.toThrow('closed')
   })
 
-  it('lets a handler publish to a topic its own group reads: the batch runs after the one in hand', async () => {
+  it('refuses a handler publishing to a topic its own group reads, instead of waiting for itself', async () => {
     const bus = createInProcessBus()
-    const seen: string[] = []
-    await bus.subscribe<string>('scorer', ['findings'], async (batch) => {
-      for (const message of batch.messages) {
-        seen.push(message.value)
-        if (message.value === 'scan') await bus.publish('findings', [{ key: 'k', value: 'risk' }])
-      }
+    await bus.subscribe<string>('scorer', ['findings'], async () => {
+      await bus.publish('findings', [{ key: 'k', value: 'risk' }])
     })
-    await bus.publish('findings', [{ key: 'k', value: 'scan' }])
+    const failure = await bus.publish('findings', [{ key: 'k', value: 'scan' }]).catch((error) => error)
+    expect(failure).toBeInstanceOf(DeliveryFailedError)
+    expect(failure.cause).toBeInstanceOf(TopicCycleError)
+  })
+
+  it('parks a message that is not what its topic carries, with the reason, and delivers the rest', async () => {
+    const bus = createInProcessBus()
+    const stored: unknown[] = []
+    const parked: DeadLetterRecord[] = []
+    await bus.subscribe(
+      'store',
+      [topics.events('flow')],
+      async (batch) => void stored.push(...batch.messages),
+    )
+    await bus.subscribe<DeadLetterRecord>('parked', [topics.deadLetter], async (batch) => {
+      parked.push(...batch.messages.map((message) => message.value))
+    })
+    const good = { tenant: 'acme', event_id: 'e-1', ts: 1, observed_at: 1 }
+    await bus.publish<unknown>(topics.events('flow'), [
+      { key: 'k', value: good },
+      { key: 'k', value: { hello: 'world' } },
+    ])
+    expect(stored).toEqual([{ key: 'k', value: good }])
+    expect(parked).toEqual([
+      {
+        topic: topics.events('flow'),
+        group: 'store',
+        reason: 'tenant missing',
+        raw: '{"hello":"world"}',
+        key: 'k',
+        tenant: '',
+        parked_at: expect.any(Number),
+      },
+    ])
+  })
+})
+
+describe('in-process bus > groups behind', () => {
+  const instantRetry = { retryDelayMs: () => 0 }
+
+  it('answers a publish once the acknowledging group handled it, whatever a group behind does', async () => {
+    const bus = createInProcessBus({ acknowledgingGroups: ['store'], ...instantRetry })
+    const stored: number[] = []
+    let releaseDetector: () => void = () => {}
+    const detectorBlocked = new Promise<void>((resolve) => (releaseDetector = resolve))
+    const detected: number[] = []
+    await bus.subscribe<number>('store', ['t'], async (batch) => void stored.push(batch.messages[0]!.value))
+    await bus.subscribe<number>('detect', ['t'], async (batch) => {
+      await detectorBlocked
+      detected.push(batch.messages[0]!.value)
+    })
+    await bus.publish('t', [{ key: 'k', value: 1 }])
+    await bus.publish('t', [{ key: 'k', value: 2 }])
+    expect(stored).toEqual([1, 2])
+    expect(detected).toEqual([])
+    expect(bus.queuedBatches().get('detect')).toBe(1)
+    releaseDetector()
     await bus.close()
-    expect(seen).toEqual(['scan', 'risk'])
+    expect(detected).toEqual([1, 2])
+  })
+
+  it('does not fail a publish when a group behind fails: it retries, then parks the batch with the reason', async () => {
+    const failures: string[] = []
+    const bus = createInProcessBus({
+      acknowledgingGroups: ['store'],
+      maxAttempts: 3,
+      onBehindFailure: (failure) => failures.push(failure.message),
+      ...instantRetry,
+    })
+    const parked: DeadLetterRecord[] = []
+    await bus.subscribe('store', ['t', topics.deadLetter], async (batch) => {
+      if (batch.topic === topics.deadLetter)
+        parked.push(...batch.messages.map((m) => m.value as DeadLetterRecord))
+    })
+    let tries = 0
+    await bus.subscribe('detect', ['t'], async () => {
+      tries++
+      throw new Error('detector bug')
+    })
+    await expect(bus.publish('t', [{ key: 'k', value: { tenant: 'acme' } }])).resolves.toBeUndefined()
+    await bus.close()
+    expect(tries).toBe(3)
+    expect(failures).toHaveLength(3)
+    expect(parked).toHaveLength(1)
+    expect(parked[0]).toMatchObject({ topic: 't', group: 'detect', tenant: 'acme', raw: '{"tenant":"acme"}' })
+    expect(parked[0]!.reason).toContain('detector bug')
+  })
+
+  it('makes publishers wait while a group behind has its queue full (bounded lag)', async () => {
+    const bus = createInProcessBus({ acknowledgingGroups: [], maxQueuedBatches: 2 })
+    let release: () => void = () => {}
+    const blocked = new Promise<void>((resolve) => (release = resolve))
+    await bus.subscribe('slow', ['t'], async () => blocked)
+    // The first batch is taken into the handler, two more fill the queue; the fourth must wait.
+    for (let n = 1; n <= 3; n++) await bus.publish('t', [{ key: 'k', value: n }])
+    let fourthDone = false
+    const fourth = bus.publish('t', [{ key: 'k', value: 4 }]).then(() => (fourthDone = true))
+    await new Promise((resolve) => setImmediate(resolve))
+    expect(fourthDone).toBe(false)
+    expect(bus.queuedBatches().get('slow')).toBe(2)
+    release()
+    await fourth
+    expect(fourthDone).toBe(true)
+    await bus.close()
   })
 })

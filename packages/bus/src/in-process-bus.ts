@@ -1,64 +1,187 @@
 import { AsyncLocalStorage } from 'node:async_hooks'
-import type { BatchHandler, Bus, BusMessage, Subscription } from './bus.ts'
-import { BusClosedError, ConsumerGroupTakenError, DeliveryFailedError } from './errors.ts'
+import {
+  type BatchHandler,
+  type Bus,
+  type BusBatch,
+  type BusMessage,
+  type Subscription,
+  topics,
+} from './bus.ts'
+import { type DeadLetterRecord, tenantNamedBy } from './dead-letter.ts'
+import { BusClosedError, ConsumerGroupTakenError, DeliveryFailedError, TopicCycleError } from './errors.ts'
+import { readMessage } from './message-contracts.ts'
+
+/** Settings of {@link createInProcessBus}; every one has a default. */
+export interface InProcessBusOptions {
+  /**
+   * The groups a publish waits for: the store's, so that a request is answered once its events are
+   * stored (default: every group, which suits a test that reads what it published right away).
+   * The others consume behind, from a bounded queue of their own, and never fail a publish.
+   */
+  acknowledgingGroups?: readonly string[]
+  /** Batches a group behind may have queued before publishers wait for it (default 64). */
+  maxQueuedBatches?: number
+  /** Tries of a batch by a group behind before it is parked on the dead-letter topic (default 5). */
+  maxAttempts?: number
+  /** Wait before try `attempt + 1` of a failed batch, ms (default 100·2^attempt, at most 5 s). */
+  retryDelayMs?: (attempt: number) => number
+  /** Told of every failed try by a group behind (nothing else sees it: no publisher waits). */
+  onBehindFailure?: (failure: DeliveryFailedError) => void
+  /** Clock for `parked_at`, epoch ms (default `Date.now`). */
+  now?: () => number
+}
+
+/** The in-process bus, with how far each group behind is. */
+export interface InProcessBus extends Bus {
+  /** Batches queued per group behind (groups that acknowledge have none). */
+  queuedBatches(): Map<string, number>
+}
 
 interface Group {
   name: string
   topics: Set<string>
   handle: BatchHandler
-  /** Batches run one at a time per group, in publish order, like one Kafka partition. */
-  tail: Promise<unknown>
+  acknowledging: boolean
   closed: boolean
+  /** Acknowledging groups: batches run one at a time, in publish order, like one Kafka partition. */
+  tail: Promise<unknown>
+  /** Groups behind: batches taken but not yet handled, oldest first. */
+  queue: BusBatch[]
+  /** Publishers waiting for room in `queue`. */
+  waitingForRoom: (() => void)[]
+  /** The loop working through `queue`, while it runs. */
+  draining: Promise<void> | undefined
 }
 
 /**
- * The embedded default's bus: one process, no broker. `publish` hands the batch to every group
- * subscribed to the topic and resolves when all have handled it, so a slow consumer slows the
- * publisher (backpressure) instead of growing a queue. A group that fails makes `publish` reject:
- * the caller did not get its events stored and must say so to its client.
+ * The embedded default's bus: one process, no broker. Each message is checked against its topic
+ * once, at publish (what fails is parked on the dead-letter topic). A publish resolves when every
+ * acknowledging group has handled the batch, and rejects when one failed (the caller did not get
+ * its events stored and must say so). Groups behind queue the batch and resolve the publish at
+ * once; when a group's queue is full the publisher waits (backpressure, so lag stays bounded). A
+ * group behind retries a failed batch with backoff and, after `maxAttempts`, parks it on the
+ * dead-letter topic with the reason and moves on.
  */
-export function createInProcessBus(): Bus {
+export function createInProcessBus(options: InProcessBusOptions = {}): InProcessBus {
   const groups = new Map<string, Group>()
+  /** Closing: refuses publishes from outside, while groups finish what they hold (and may publish). */
+  let closing = false
   let closed = false
   const inFlight = new Set<Promise<unknown>>()
-  /** The group whose handler is running, to spot a handler publishing to its own topics. */
+  /** The group whose handler is running, to refuse a handler publishing to its own topics. */
   const handling = new AsyncLocalStorage<Group>()
+  const maxQueued = options.maxQueuedBatches ?? 64
+  const maxAttempts = options.maxAttempts ?? 5
+  const retryDelayMs = options.retryDelayMs ?? ((attempt: number) => Math.min(5000, 100 * 2 ** attempt))
+  const now = options.now ?? Date.now
 
-  function deliver(group: Group, topic: string, messages: BusMessage[]): Promise<void> {
-    const run = group.tail.then(() => handling.run(group, () => group.handle({ topic, messages })))
+  function deliverNow(group: Group, batch: BusBatch): Promise<void> {
+    const run = group.tail.then(() => handling.run(group, () => group.handle(batch)))
     group.tail = run.catch(() => undefined)
     return run.catch((error: unknown) => {
-      throw new DeliveryFailedError(group.name, topic, error)
+      throw new DeliveryFailedError(group.name, batch.topic, error)
     })
   }
 
-  return {
-    async publish(topic, messages) {
-      if (closed) throw new BusClosedError()
-      if (messages.length === 0) return
-      const publisher = handling.getStore()
-      const deliveries = [...groups.values()]
-        .filter((group) => !group.closed && group.topics.has(topic))
-        .map((group) => {
-          const delivered = deliver(group, topic, messages as BusMessage[])
-          if (group !== publisher) return delivered
-          // A handler publishing to a topic its own group reads (the risk scorer's findings): its
-          // group runs the batch after the one in hand, as Kafka would; waiting for it here would
-          // wait for ourselves.
-          const tracked: Promise<unknown> = delivered
-            .catch(() => undefined)
-            .finally(() => inFlight.delete(tracked))
-          inFlight.add(tracked)
-          return undefined
-        })
-      const all = Promise.all(deliveries)
-      inFlight.add(all)
+  async function enqueue(group: Group, batch: BusBatch): Promise<void> {
+    while (group.queue.length >= maxQueued)
+      await new Promise<void>((resolve) => group.waitingForRoom.push(resolve))
+    group.queue.push(batch)
+    // Outside the publisher's context: the loop belongs to the group, not to whoever woke it.
+    group.draining ??= handling.exit(() => drain(group))
+  }
+
+  async function drain(group: Group): Promise<void> {
+    for (let batch = group.queue.shift(); batch; batch = group.queue.shift()) {
+      group.waitingForRoom.shift()?.()
+      await handleBehind(group, batch)
+    }
+    group.draining = undefined
+  }
+
+  async function handleBehind(group: Group, batch: BusBatch): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
       try {
-        await all
-      } finally {
-        inFlight.delete(all)
+        await handling.run(group, () => group.handle(batch))
+        return
+      } catch (error) {
+        const failure = new DeliveryFailedError(group.name, batch.topic, error)
+        options.onBehindFailure?.(failure)
+        if (attempt >= maxAttempts || closed) {
+          await park(batch, [group.name], `${failure.message} (${attempt} tries)`)
+          return
+        }
+        await new Promise((resolve) => setTimeout(resolve, retryDelayMs(attempt)).unref())
       }
-    },
+    }
+  }
+
+  /** Put messages nobody could use on the dead-letter topic, unless that is where they came from. */
+  async function park(batch: BusBatch, groupNames: string[], reason: string | string[]): Promise<void> {
+    if (batch.topic === topics.deadLetter || closed) return
+    const records = batch.messages.map(
+      (message, index): BusMessage<DeadLetterRecord> => ({
+        key: message.key,
+        value: {
+          topic: batch.topic,
+          group: groupNames.join(','),
+          reason: typeof reason === 'string' ? reason : (reason[index] ?? ''),
+          raw: JSON.stringify(message.value) ?? String(message.value),
+          key: message.key,
+          tenant: tenantNamedBy(message.value),
+          parked_at: now(),
+        },
+      }),
+    )
+    await publish(topics.deadLetter, records, { fromInside: true }).catch((error: unknown) => {
+      options.onBehindFailure?.(new DeliveryFailedError('dead-letter', batch.topic, error))
+    })
+  }
+
+  async function publish<T>(
+    topic: string,
+    messages: BusMessage<T>[],
+    from: { fromInside?: boolean } = {},
+  ): Promise<void> {
+    const publisher = handling.getStore()
+    if (closed || (closing && !publisher && !from.fromInside)) throw new BusClosedError()
+    if (messages.length === 0) return
+    if (publisher?.topics.has(topic)) throw new TopicCycleError(publisher.name, topic)
+    const readers = [...groups.values()].filter((group) => !group.closed && group.topics.has(topic))
+    const checked: BusMessage[] = []
+    const unusable: BusMessage[] = []
+    const problems: string[] = []
+    for (const message of messages) {
+      const reading = readMessage(topic, message.value)
+      if (reading.ok) checked.push({ key: message.key, value: reading.value })
+      else {
+        unusable.push(message)
+        problems.push(reading.problem)
+      }
+    }
+    const batch: BusBatch = { topic, messages: checked }
+    const delivered = Promise.all([
+      ...(checked.length === 0
+        ? []
+        : readers.map((group) => (group.acknowledging ? deliverNow(group, batch) : enqueue(group, batch)))),
+      unusable.length === 0
+        ? undefined
+        : park(
+            { topic, messages: unusable },
+            readers.map((group) => group.name),
+            problems,
+          ),
+    ])
+    inFlight.add(delivered)
+    try {
+      await delivered
+    } finally {
+      inFlight.delete(delivered)
+    }
+  }
+
+  return {
+    publish: (topic, messages) => publish(topic, messages),
 
     async subscribe(name, topicNames, handle) {
       if (closed) throw new BusClosedError()
@@ -68,25 +191,46 @@ export function createInProcessBus(): Bus {
         name,
         topics: new Set(topicNames),
         handle: handle as BatchHandler,
-        tail: Promise.resolve(),
+        acknowledging: options.acknowledgingGroups?.includes(name) ?? true,
         closed: false,
+        tail: Promise.resolve(),
+        queue: [],
+        waitingForRoom: [],
+        draining: undefined,
       }
       groups.set(name, group)
       const subscription: Subscription = {
+        // Finishes what the group has taken (its queue too), then takes nothing more.
         async close() {
           group.closed = true
           await group.tail
+          await group.draining
         },
       }
       return subscription
     },
 
+    queuedBatches() {
+      const queued = new Map<string, number>()
+      for (const group of groups.values())
+        if (!group.acknowledging) queued.set(group.name, group.queue.length)
+      return queued
+    },
+
     async close() {
-      closed = true
+      closing = true
       await Promise.allSettled([...inFlight])
+      // Groups behind finish their queues (their handlers may still publish, their failures park).
+      // Until all are idle: one group's handler may fill another's queue.
+      for (let busy = [...groups.values()]; busy.length > 0; ) {
+        await Promise.allSettled([...busy.map((group) => group.draining), ...inFlight])
+        busy = [...groups.values()].filter((group) => group.draining || group.queue.length > 0)
+      }
+      closed = true
       for (const group of groups.values()) {
         group.closed = true
         await group.tail
+        await group.draining
       }
     },
   }

@@ -7,5 +7,7 @@ export {
   type Subscription,
   topics,
 } from './bus.ts'
-export { BusClosedError, BusError, DeliveryFailedError } from './errors.ts'
-export { createInProcessBus } from './in-process-bus.ts'
+export { type DeadLetterRecord, readDeadLetter, tenantNamedBy } from './dead-letter.ts'
+export { BusClosedError, BusError, DeliveryFailedError, TopicCycleError } from './errors.ts'
+export { createInProcessBus, type InProcessBus, type InProcessBusOptions } from './in-process-bus.ts'
+export { type MessageReading, readMessage } from './message-contracts.ts'
