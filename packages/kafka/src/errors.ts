@@ -24,3 +24,20 @@ export class KafkaBackloggedError extends KafkaBusError {
     )
   }
 }
+
+/**
+ * A consumer group's handler failed on a batch. Always retriable: the batch is redelivered, never
+ * skipped (kafkajs gives up for good on errors it does not see as retriable, a TypeError say).
+ */
+export class KafkaHandlerFailedError extends KafkaBusError {
+  constructor(group: string, topic: string, cause: unknown) {
+    super(
+      'HANDLER_FAILED',
+      `consumer group ${group} failed on ${topic}: ${(cause as Error)?.message ?? cause}`,
+      {
+        retriable: true,
+        cause,
+      },
+    )
+  }
+}

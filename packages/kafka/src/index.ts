@@ -1,2 +1,7 @@
-export { KafkaBackloggedError, KafkaBusError, KafkaPublishTimeoutError } from './errors.ts'
+export {
+  KafkaBackloggedError,
+  KafkaBusError,
+  KafkaHandlerFailedError,
+  KafkaPublishTimeoutError,
+} from './errors.ts'
 export { createKafkaBus, type KafkaBus, type KafkaBusOptions } from './kafka-bus.ts'

@@ -1,0 +1,241 @@
+import { BusClosedError, type BusMessage } from '@palisade/bus'
+import { CompressionTypes, type Kafka, Partitioners, type Producer } from 'kafkajs'
+import { KafkaBackloggedError, KafkaPublishTimeoutError } from './errors.ts'
+import type { TopicAdmin } from './topic-admin.ts'
+
+/** Where the bus's parts report. */
+export interface BusLog {
+  info(message: string): void
+  warn(message: string): void
+  error(message: string): void
+}
+
+/** Publishes to Kafka through one idempotent producer, one produce request at a time. */
+export interface BusProducer {
+  /** Resolves once every broker in sync holds the messages (acks=all). */
+  publish<T>(topic: string, messages: BusMessage<T>[]): Promise<void>
+  /** Connect now (retried with backoff until it works or the producer closes). */
+  connect(): Promise<void>
+  /** True while the producer is connected. */
+  connected(): boolean
+  /** Refuses new publishes, lets the batch in flight finish (at most the publish timeout), disconnects. */
+  close(): Promise<void>
+}
+
+/** Settings of {@link createBusProducer}. */
+export interface BusProducerOptions {
+  topicAdmin: TopicAdmin
+  log: BusLog
+  /** A publish not acknowledged within this is failed, ms. */
+  publishTimeoutMs: number
+  /** Largest uncompressed size of one produce request, bytes (under the brokers' `message.max.bytes`). */
+  maxChunkBytes: number
+  /** Publishes queued or in flight (a timed-out one may still be) before new ones are refused. */
+  maxPendingPublishes: number
+}
+
+/** One caller's publish, waiting in the queue or (partly) sent. */
+interface Pending {
+  topic: string
+  messages: { key: string; value: string; bytes: number }[]
+  /** Messages already handed to a produce request that succeeded. */
+  sent: number
+  inFlight: boolean
+  resolve(): void
+  reject(error: unknown): void
+}
+
+/** Per-message overhead on the wire besides key and value (record header, lengths), bytes. */
+const recordOverheadBytes = 64
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms).unref())
+const backoffMs = (attempt: number) => Math.min(5000, 200 * 2 ** Math.min(attempt, 5))
+
+/**
+ * The bus's producer. kafkajs's idempotent producer is only safe with one produce request in
+ * flight: concurrent `send` calls can fail with "out of order sequence number" or lose messages
+ * (kafkajs issues #598 and #1005). So every publish joins one queue, and a single loop sends it:
+ * each request carries the messages of every caller waiting (coalesced, up to `maxChunkBytes`),
+ * and the next request leaves only after the brokers acknowledged the previous one. A publish
+ * larger than one request goes out in several, one after another, which keeps each key in order.
+ */
+export function createBusProducer(kafka: Kafka, options: BusProducerOptions): BusProducer {
+  const queue: Pending[] = []
+  let unsettled = 0
+  let closed = false
+  let connected = false
+  let producer: Producer | undefined
+  let producerReady: Promise<Producer> | undefined
+  let sending: Promise<void> | undefined
+
+  /** The producer, connected: retried with backoff for as long as it takes (a broker down at start). */
+  function connectedProducer(): Promise<Producer> {
+    producerReady ??= (async () => {
+      for (let attempt = 1; ; attempt++) {
+        if (closed) throw new BusClosedError()
+        try {
+          const created = kafka.producer({
+            idempotent: true,
+            maxInFlightRequests: 1,
+            // The idempotent producer keeps order and avoids duplicates only if it never gives up.
+            retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 200, maxRetryTime: 2000 },
+            createPartitioner: Partitioners.DefaultPartitioner,
+          })
+          created.on(created.events.CONNECT, () => (connected = true))
+          created.on(created.events.DISCONNECT, () => (connected = false))
+          await created.connect()
+          connected = true
+          producer = created
+          return created
+        } catch (error) {
+          options.log.warn(
+            `cannot connect the producer to Kafka (attempt ${attempt}), retrying: ${(error as Error).message}`,
+          )
+          await sleep(backoffMs(attempt))
+        }
+      }
+    })()
+    return producerReady
+  }
+
+  /** The next request: messages of the callers at the head of the queue, in order, within the size. */
+  function nextRequest(): {
+    slices: { pending: Pending; to: number }[]
+    byTopic: Map<string, Pending['messages']>
+  } {
+    const slices: { pending: Pending; to: number }[] = []
+    const byTopic = new Map<string, Pending['messages']>()
+    let bytes = 0
+    for (const pending of queue) {
+      let to = pending.sent
+      while (to < pending.messages.length) {
+        const message = pending.messages[to]!
+        // At least one message per request, even one over the size: the broker says if it is too big.
+        if (bytes > 0 && bytes + message.bytes > options.maxChunkBytes) break
+        bytes += message.bytes
+        to++
+      }
+      if (to === pending.sent) break
+      slices.push({ pending, to })
+      const list = byTopic.get(pending.topic) ?? []
+      list.push(...pending.messages.slice(pending.sent, to))
+      byTopic.set(pending.topic, list)
+      if (to < pending.messages.length) break
+    }
+    return { slices, byTopic }
+  }
+
+  function settle(pending: Pending, error?: unknown): void {
+    const index = queue.indexOf(pending)
+    if (index >= 0) queue.splice(index, 1)
+    if (error === undefined) pending.resolve()
+    else pending.reject(error)
+  }
+
+  async function sendQueued(): Promise<void> {
+    while (queue.length > 0) {
+      let connectedNow: Producer
+      try {
+        connectedNow = await connectedProducer()
+      } catch (error) {
+        for (const pending of [...queue]) settle(pending, error)
+        return
+      }
+      const { slices, byTopic } = nextRequest()
+      for (const { pending } of slices) pending.inFlight = true
+      try {
+        await connectedNow.sendBatch({
+          acks: -1,
+          compression: CompressionTypes.GZIP,
+          topicMessages: [...byTopic].map(([topic, messages]) => ({
+            topic,
+            messages: messages.map(({ key, value }) => ({ key, value })),
+          })),
+        })
+        for (const { pending, to } of slices) {
+          pending.sent = to
+          pending.inFlight = false
+          if (to === pending.messages.length) settle(pending)
+        }
+      } catch (error) {
+        // kafkajs gave up on the request (it retries retriable errors itself): its callers are told.
+        for (const { pending } of slices) settle(pending, error)
+      }
+    }
+  }
+
+  /** Start the send loop unless it runs; a publish queued as it was ending starts it again. */
+  function startSending(): void {
+    sending ??= sendQueued().finally(() => {
+      sending = undefined
+      if (queue.length > 0 && !closed) startSending()
+    })
+  }
+
+  return {
+    async publish(topic, messages) {
+      if (closed) throw new BusClosedError()
+      if (messages.length === 0) return
+      // A timed-out publish may still be in kafkajs's hands; while the brokers are away, refuse new
+      // publishes beyond a bound instead of piling them up (memory stays bounded).
+      if (unsettled >= options.maxPendingPublishes) throw new KafkaBackloggedError(topic, unsettled)
+      unsettled++
+      let timer: NodeJS.Timeout | undefined
+      let pending: Pending | undefined
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          // Not yet handed to Kafka: drop it, so that what the caller was told failed is not stored.
+          if (pending && !pending.inFlight && pending.sent === 0) settle(pending, new BusClosedError())
+          reject(new KafkaPublishTimeoutError(topic, options.publishTimeoutMs))
+        }, options.publishTimeoutMs)
+      })
+      const published = (async () => {
+        await options.topicAdmin.ensure([topic])
+        if (closed) throw new BusClosedError()
+        await new Promise<void>((resolve, reject) => {
+          pending = {
+            topic,
+            messages: messages.map((message) => {
+              const value = JSON.stringify(message.value)
+              return {
+                key: message.key,
+                value,
+                bytes: Buffer.byteLength(value) + Buffer.byteLength(message.key) + recordOverheadBytes,
+              }
+            }),
+            sent: 0,
+            inFlight: false,
+            resolve,
+            reject,
+          }
+          queue.push(pending)
+          startSending()
+        })
+      })()
+      published.then(
+        () => unsettled--,
+        () => unsettled--,
+      )
+      try {
+        await Promise.race([published, timeout])
+      } finally {
+        clearTimeout(timer)
+        // A publish that lost the race may still fail later; it has been reported already.
+        published.catch(() => {})
+        timeout.catch(() => {})
+      }
+    },
+
+    connect: async () => void (await connectedProducer()),
+    connected: () => connected,
+
+    async close() {
+      closed = true
+      const inFlight = queue.filter((pending) => pending.inFlight)
+      for (const pending of queue.filter((item) => !item.inFlight)) settle(pending, new BusClosedError())
+      queue.splice(0, queue.length, ...inFlight)
+      if (sending) await Promise.race([sending, sleep(options.publishTimeoutMs)])
+      if (producer) await producer.disconnect()
+    },
+  }
+}
