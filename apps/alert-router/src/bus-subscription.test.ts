@@ -25,13 +25,15 @@ const sloAlert: Alert = {
 }
 
 describe('subscribeAlertRouter', () => {
-  it('hands findings (as alerts) and alerts from the bus to the router', async () => {
+  it('hands findings of both findings topics (as alerts) and alerts from the bus to the router', async () => {
     const bus = createInProcessBus()
     const received: Alert[] = []
     const subscription = await subscribeAlertRouter(bus, {
       receive: async (alerts) => void received.push(...alerts),
     })
     await bus.publish(topics.findings, [{ key: 'acme/lateral.new_edge', value: finding }])
+    const risk = { ...finding, finding_id: 'f-2', rule: 'risk.identity_score' }
+    await bus.publish(topics.riskFindings, [{ key: 'acme/web', value: risk }])
     await bus.publish(topics.alerts, [{ key: 'acme/slo', value: sloAlert }])
     await subscription.close()
     await bus.close()
@@ -39,6 +41,10 @@ describe('subscribeAlertRouter', () => {
       expect.objectContaining({
         finding_id: 'f-1',
         labels: expect.objectContaining({ alertname: 'lateral.new_edge' }),
+      }),
+      expect.objectContaining({
+        finding_id: 'f-2',
+        labels: expect.objectContaining({ alertname: 'risk.identity_score' }),
       }),
       sloAlert,
     ])

@@ -8,13 +8,21 @@ import {
   finishServiceApp,
   listen,
 } from '@palisade/http-server'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { mountCollectorRoutes } from './collector-routes.ts'
 
-// The collector's routes on a real HTTP server and the real in-process bus, whose store-side
-// consumer we hold back to fill the collector up.
+// The collector's routes on a real HTTP server and the real in-process bus as the all-in-one sets
+// it up: the store-side consumer acknowledges (we hold it back to fill the collector up), a
+// detector consumes behind it.
 
-const bus = createInProcessBus()
+const detectorFailures: string[] = []
+const bus = createInProcessBus({
+  acknowledgingGroups: ['store'],
+  maxAttempts: 2,
+  retryDelayMs: () => 0,
+  onBehindFailure: (failure) => detectorFailures.push(failure.message),
+})
+let detectorFails = false
 let release: () => void = () => {}
 let held = new Promise<void>((resolve) => (release = resolve))
 const stored: unknown[] = []
@@ -25,6 +33,9 @@ beforeAll(async () => {
   await bus.subscribe('store', [topics.events('auth'), topics.quarantine], async (batch) => {
     await held
     stored.push(...batch.messages.map((message) => message.value))
+  })
+  await bus.subscribe('detector', [topics.events('auth')], async () => {
+    if (detectorFails) throw new Error('detector bug')
   })
   const authenticator = createTokenAuthenticator({ acme: 'collector-test-token' })
   const metrics = createMetricsRegistry()
@@ -72,6 +83,16 @@ describe('collector under overload', () => {
     expect(stored).toHaveLength(2)
     // Capacity is back once the held requests finished.
     expect((await post(line(4))).status).toBe(200)
+  })
+
+  it('answers 200 for events that were stored even when a detector behind fails on them', async () => {
+    detectorFails = true
+    const response = await post(JSON.stringify({ ts: 8, principal: 'y@acme.io', outcome: 'success' }))
+    expect(response.status).toBe(200)
+    expect(((await response.json()) as { accepted: number }).accepted).toBe(1)
+    expect(stored).toContainEqual(expect.objectContaining({ principal: 'y@acme.io' }))
+    await vi.waitFor(() => expect(detectorFailures).toHaveLength(2))
+    expect(detectorFailures[0]).toContain('detector bug')
   })
 
   it('answers 503 (not stored, retry) when the store side fails, never 200', async () => {

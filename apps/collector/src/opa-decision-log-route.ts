@@ -1,6 +1,7 @@
 import type { FormatParser } from '@palisade/formats'
 import type { RequestHandler } from 'express'
-import { createIngestEndpoint, type IngestOptions, ingestBody, quarantineBody } from './ingest-route.ts'
+import { type IngestOptions, ingestBody, quarantineBody } from './ingest-body.ts'
+import { createIngestEndpoint } from './ingest-endpoint.ts'
 
 // OPA's decision-log upload (open-policy-agent/opa v1/plugins/logs): with Palisade as the
 // `decision_logs` service at `<collector>/v1/opa`, the agent POSTs to `/v1/opa/logs` a gzip JSON

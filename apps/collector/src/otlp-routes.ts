@@ -2,7 +2,8 @@ import type { FormatParser } from '@palisade/formats'
 import { type Authenticator, requireToken } from '@palisade/http-server'
 import type { NextFunction, Request, RequestHandler, Response } from 'express'
 import { IngestRequestError } from './errors.ts'
-import { createIngestEndpoint, type IngestOptions, type IngestOutcome, ingestBody } from './ingest-route.ts'
+import { type IngestOptions, type IngestOutcome, ingestBody } from './ingest-body.ts'
+import { createIngestEndpoint } from './ingest-endpoint.ts'
 import type { OtlpProtobuf, OtlpSignal } from './otlp-protobuf.ts'
 
 // OTLP/HTTP receiver (opentelemetry-proto docs/specification.md, "OTLP/HTTP"):

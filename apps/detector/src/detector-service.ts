@@ -49,14 +49,15 @@ export async function startDetectorService(deps: {
   const checkpoints = createCheckpointStore(client)
   // Keyed by the identity a finding is about (else its incident), so that one identity's findings
   // share a partition and the risk scorer reading them keeps its state per identity.
-  const publishFindings = (findings: Finding[]) =>
+  const findingsOn = (topic: string) => (findings: Finding[]) =>
     bus.publish(
-      topics.findings,
+      topic,
       findings.map((finding) => ({
         key: `${finding.tenant}/${riskIdentityOf(finding) ?? finding.entities.incident ?? finding.rule}`,
         value: finding,
       })),
     )
+  const publishFindings = findingsOn(topics.findings)
   const runtime = createDetectorRuntime({
     detectors,
     checkpoints,
@@ -64,7 +65,12 @@ export async function startDetectorService(deps: {
     publishRekeyed: (messages) => bus.publish(topics.rekeyed, messages),
     registry,
   })
-  const riskRuntime = createRiskRuntime({ scorer: createRiskScorer(risk), checkpoints, publishFindings })
+  // Risk findings on a topic of their own: the scorer reads the detectors' findings, never its own.
+  const riskRuntime = createRiskRuntime({
+    scorer: createRiskScorer(risk),
+    checkpoints,
+    publishFindings: findingsOn(topics.riskFindings),
+  })
   await riskRuntime.restore()
   const riskSubscription = await bus.subscribe(
     'risk',

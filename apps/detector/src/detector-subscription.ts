@@ -1,6 +1,6 @@
 import { type Bus, type BusBatch, type Subscription, topics } from '@palisade/bus'
 import type { Detector } from '@palisade/detectors'
-import { type AnyEvent, type EventKind, eventKinds, storedEventProblem } from '@palisade/schema'
+import { type AnyEvent, type EventKind, eventKinds } from '@palisade/schema'
 import type { DetectorRuntime, RekeyedEvent } from './detector-runtime.ts'
 
 /**
@@ -40,10 +40,8 @@ export async function subscribeDetectors(
       async (batch: BusBatch) => {
         const kind = kindByTopic.get(batch.topic)
         if (!kind) return
-        // The ingester parks what cannot be an event; here it is simply not read.
-        const events = batch.messages
-          .filter((message) => storedEventProblem(message.value) === undefined)
-          .map((message) => message.value as AnyEvent)
+        // Checked at the bus edge: what could not be an event was parked there.
+        const events = batch.messages.map((message) => message.value as AnyEvent)
         await runtime.handle(kind, events)
       },
       { onRebalance },

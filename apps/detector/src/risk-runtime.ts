@@ -7,8 +7,9 @@ import { createRecentIds } from './recent-ids.ts'
 
 /**
  * Runs the risk scorer on the findings topic (consumer group `risk`; findings are keyed by the
- * identity they are about, so a member owns its identities' scores). State per identity is
- * checkpointed like the detectors', under the risk rule's id.
+ * identity they are about, so a member owns its identities' scores), publishing what it finds to the
+ * risk findings topic. State per identity is checkpointed like the detectors', under the risk
+ * rule's id.
  */
 export function createRiskRuntime(options: {
   scorer: RiskScorer

@@ -1,1 +1,7 @@
-export { type IngesterStores, ingesterTopics, subscribeIngester } from './ingester.ts'
+export {
+  type IngesterStores,
+  ingesterGroup,
+  ingesterTopics,
+  quarantinedDeadLetter,
+  subscribeIngester,
+} from './ingester.ts'

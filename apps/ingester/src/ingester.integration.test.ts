@@ -54,7 +54,7 @@ afterAll(async () => {
 })
 
 describe('ingester', () => {
-  it('parks a message that can never be stored and stores the rest of its batch', async () => {
+  it('parks a message that can never be stored, keeps it in quarantine, and stores the rest of its batch', async () => {
     await bus.publish<unknown>(topics.events('flow'), [
       { key: 'k', value: event(1) },
       { key: 'k', value: { hello: 'world' } },
@@ -74,7 +74,7 @@ describe('ingester', () => {
     expect(rows.flat()).toEqual(['e-1', 'e-2'])
     const quarantined = await (
       await client.query({
-        query: 'SELECT kind, reason FROM quarantine ORDER BY line',
+        query: 'SELECT kind, reason FROM quarantine ORDER BY reason',
         format: 'JSONEachRow',
       })
     ).json<{ kind: string; reason: string }>()
@@ -95,5 +95,43 @@ describe('ingester', () => {
       })
     ).json<[string]>()
     expect(Number(row![0])).toBe(3)
+  })
+
+  it('keeps dead letters parked in either older shape in quarantine, as the one record type', async () => {
+    await bus.publish<unknown>(topics.deadLetter, [
+      {
+        key: 'k',
+        // What the Kafka bus parked for a message that was not JSON.
+        value: {
+          topic: topics.events('auth'),
+          partition: 2,
+          offset: '17',
+          group: 'detector',
+          raw: 'not json at all',
+          reason: 'not JSON: Unexpected token',
+        },
+      },
+      {
+        key: 'k',
+        // What the ingester parked for a message that was not an event.
+        value: {
+          topic: topics.events('auth'),
+          position: { partition: 2, firstOffset: '18', lastOffset: '19' },
+          reason: 'event_id missing',
+          message: { tenant: 'acme', ts: 1 },
+        },
+      },
+    ])
+    const rows = await (
+      await client.query({
+        query:
+          "SELECT tenant, raw, reason FROM quarantine WHERE kind = 'dead-letter:palisade.auth.v1' ORDER BY reason",
+        format: 'JSONEachRow',
+      })
+    ).json<{ tenant: string; raw: string; reason: string }>()
+    expect(rows).toEqual([
+      { tenant: 'acme', raw: '{"tenant":"acme","ts":1}', reason: 'event_id missing' },
+      { tenant: '', raw: 'not json at all', reason: 'not JSON: Unexpected token' },
+    ])
   })
 })

@@ -1,5 +1,5 @@
 import { trace } from '@opentelemetry/api'
-import { type Bus, type BusBatch, type Subscription, topics } from '@palisade/bus'
+import { type Bus, type BusBatch, type DeadLetterRecord, type Subscription, topics } from '@palisade/bus'
 import type { EventWriter, FindingStore, QuarantineWriter } from '@palisade/clickhouse'
 import {
   type AnyEvent,
@@ -7,7 +7,6 @@ import {
   eventKinds,
   type Finding,
   type QuarantinedRecord,
-  storedEventProblem,
 } from '@palisade/schema'
 import { Counter, type Registry } from 'prom-client'
 
@@ -18,15 +17,42 @@ export interface IngesterStores {
   findings: FindingStore
 }
 
+/** The ingester's consumer group: the one whose handling acknowledges a publish in-process. */
+export const ingesterGroup = 'ingester'
+
 const tracer = trace.getTracer('palisade-ingester')
 const kindByTopic = new Map<string, EventKind>(eventKinds.map((kind) => [topics.events(kind), kind]))
 
-/** The topics the ingester consumes: every event kind, quarantine and findings. */
-export const ingesterTopics = [...kindByTopic.keys(), topics.quarantine, topics.findings]
+/** The topics the ingester consumes: every event kind, quarantine, both findings topics and dead letters. */
+export const ingesterTopics = [
+  ...kindByTopic.keys(),
+  topics.quarantine,
+  topics.findings,
+  topics.riskFindings,
+  topics.deadLetter,
+]
+
+/**
+ * A dead letter as a quarantined record: the message as received, under `dead-letter:<topic>`, so
+ * that the same message parked by two groups (or twice) is kept once.
+ */
+export function quarantinedDeadLetter(record: DeadLetterRecord): QuarantinedRecord {
+  const where =
+    record.partition === undefined ? record.topic : `${record.topic}/${record.partition}/${record.offset}`
+  return {
+    tenant: record.tenant,
+    kind: `dead-letter:${record.topic}`,
+    line: 1,
+    raw: record.raw,
+    reason: record.reason,
+    request_id: where,
+    received_at: record.parked_at,
+  }
+}
 
 /**
  * Join the `ingester` consumer group and store every batch: events deduplicated by id, quarantined
- * records and findings. A batch is committed (the handler resolves) only after ClickHouse has
+ * records, findings and dead letters (as quarantined records). A batch is committed (the handler resolves) only after ClickHouse has
  * acknowledged the insert; a failure rejects, so the publisher (or Kafka) delivers it again.
  */
 export function subscribeIngester(
@@ -36,57 +62,20 @@ export function subscribeIngester(
 ): Promise<Subscription> {
   const stored = new Counter({
     name: 'palisade_ingester_rows_total',
-    help: 'Rows handled by the ingester, by table kind and outcome (stored, duplicate)',
+    help: 'Rows handled by the ingester, by table kind and outcome (stored, duplicate, dead_letter)',
     labelNames: ['kind', 'outcome'] as const,
     registers: registry ? [registry] : [],
   })
-  return bus.subscribe('ingester', ingesterTopics, async (batch: BusBatch) => {
+  return bus.subscribe(ingesterGroup, ingesterTopics, async (batch: BusBatch) => {
     await tracer.startActiveSpan(
       'ingester.store',
       { attributes: { 'messaging.destination.name': batch.topic } },
       async (span) => {
         try {
+          // Messages arrive decoded and checked against their topic (the bus edge parked the rest).
           const kind = kindByTopic.get(batch.topic)
           if (kind) {
-            const events: AnyEvent[] = []
-            const poison: { key: string; value: unknown }[] = []
-            for (const message of batch.messages) {
-              const problem = storedEventProblem(message.value)
-              if (problem) {
-                poison.push({
-                  key: message.key,
-                  value: {
-                    topic: batch.topic,
-                    position: batch.position,
-                    reason: problem,
-                    message: message.value,
-                  },
-                })
-              } else events.push(message.value as AnyEvent)
-            }
-            // A message that can never be stored must not block its partition: park it, with why,
-            // on the dead-letter topic and in the quarantine table (nothing is dropped unseen).
-            if (poison.length > 0) {
-              const where = batch.position
-                ? `${batch.topic}/${batch.position.partition}/${batch.position.firstOffset}-${batch.position.lastOffset}`
-                : batch.topic
-              const records: QuarantinedRecord[] = poison.map((item, index) => {
-                const value = item.value as { reason: string; message: unknown }
-                const tenant = (value.message as { tenant?: unknown } | null)?.tenant
-                return {
-                  tenant: typeof tenant === 'string' ? tenant : '',
-                  kind: `dead-letter:${batch.topic}`,
-                  line: index + 1,
-                  raw: JSON.stringify(value.message) ?? 'undefined',
-                  reason: value.reason,
-                  request_id: where,
-                  received_at: Date.now(),
-                }
-              })
-              await stores.quarantine.write(records)
-              await bus.publish(topics.deadLetter, poison)
-            }
-            stored.inc({ kind, outcome: 'dead_letter' }, poison.length)
+            const events = batch.messages.map((message) => message.value as AnyEvent)
             // Named after its log position, a batch that a crash makes us insert twice is dropped by
             // ClickHouse; the id look-up catches the rest (a redelivery cut at other offsets).
             const position = batch.position
@@ -102,11 +91,17 @@ export function subscribeIngester(
             // Each record is kept once, by its content, whichever request or batch brought it.
             await stores.quarantine.write(records)
             stored.inc({ kind: 'quarantine', outcome: 'stored' }, records.length)
-          } else if (batch.topic === topics.findings) {
+          } else if (batch.topic === topics.findings || batch.topic === topics.riskFindings) {
             const fresh = await stores.findings.write(
               batch.messages.map((message) => message.value as Finding),
             )
             stored.inc({ kind: 'finding', outcome: 'stored' }, fresh.length)
+          } else if (batch.topic === topics.deadLetter) {
+            // What no consumer could use is kept in the quarantine table, with why: nothing is dropped unseen.
+            const records = batch.messages.map((message) => message.value as DeadLetterRecord)
+            await stores.quarantine.write(records.map(quarantinedDeadLetter))
+            for (const record of records)
+              stored.inc({ kind: kindByTopic.get(record.topic) ?? record.topic, outcome: 'dead_letter' })
           }
         } finally {
           span.end()

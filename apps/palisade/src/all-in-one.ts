@@ -23,7 +23,7 @@ import {
   finishServiceApp,
   listen,
 } from '@palisade/http-server'
-import { subscribeIngester } from '@palisade/ingester'
+import { ingesterGroup, subscribeIngester } from '@palisade/ingester'
 import type { Log } from '@palisade/runtime'
 import type { AllInOneConfig } from './config.ts'
 import { resolveToken } from './token-file.ts'
@@ -67,7 +67,12 @@ export async function startAllInOne(
   const registry = createMetricsRegistry({ app: 'palisade' })
   let ready = false
 
-  const bus = createInProcessBus()
+  // A request is answered once the ingester stored its events; detectors, the risk scorer and the
+  // router consume behind it (bounded queues), so their failures never fail ingestion.
+  const bus = createInProcessBus({
+    acknowledgingGroups: [ingesterGroup],
+    onBehindFailure: (failure) => log.error('a consumer behind the ingester failed on a batch', failure),
+  })
   const findingStore = createFindingStore(client)
 
   // The router first: findings and SLO alerts published from here on reach it.

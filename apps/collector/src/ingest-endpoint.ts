@@ -1,0 +1,82 @@
+import { SpanStatusCode, trace } from '@opentelemetry/api'
+import { sendError } from '@palisade/http-server'
+import type { Request, Response } from 'express'
+import { BodyUnreadableError, IngestRequestError, OverloadedError } from './errors.ts'
+import type { IngestOptions } from './ingest-body.ts'
+import { readBody } from './read-body.ts'
+
+const tracer = trace.getTracer('palisade-collector')
+
+/**
+ * Wraps an ingest route: admission control (429 + Retry-After before the body is read), the body
+ * within its limits, a span, metrics, and the error answers (400/413/503). `handle` does the rest.
+ */
+export function createIngestEndpoint(
+  options: IngestOptions,
+  label: (request: Request) => string,
+  handle: (request: Request, response: Response, body: Buffer) => Promise<void>,
+  /** Answers a body that cannot even be decoded, instead of 400 (see the OPA route). */
+  onUnreadable?: (request: Request, response: Response, error: BodyUnreadableError) => Promise<void>,
+) {
+  return async (request: Request, response: Response): Promise<void> => {
+    const name = label(request)
+    const stopTimer = options.metrics.requestSeconds.startTimer({ kind: name })
+    const finish = () => {
+      options.metrics.requests.inc({ kind: name, status: String(response.statusCode) })
+      stopTimer()
+    }
+    const declared = Number(request.headers['content-length'])
+    let release: () => void
+    try {
+      const wire = Number.isFinite(declared) ? declared : options.limits.maxBodyBytes
+      // What a request holds in memory is its body decompressed: a gzip body counts at an assumed
+      // 16x ratio (JSON telemetry compresses about 10x), capped by the decompressed-size limit.
+      const gzip = (request.headers['content-encoding'] ?? '').toLowerCase().includes('gzip')
+      release = options.admission.admit(
+        gzip ? Math.min(wire * 16, options.limits.maxDecompressedBytes) : wire,
+      )
+    } catch (error) {
+      request.resume()
+      if (error instanceof OverloadedError) response.setHeader('Retry-After', String(error.retryAfterSeconds))
+      const failure = error as IngestRequestError
+      sendError(response, failure.status, failure.code, failure.message)
+      return finish()
+    }
+    await tracer.startActiveSpan(
+      'collector.ingest',
+      { attributes: { 'palisade.format': name } },
+      async (span) => {
+        try {
+          let body: Buffer
+          try {
+            body = await readBody(request, options.limits)
+          } catch (error) {
+            if (!(onUnreadable && error instanceof BodyUnreadableError)) throw error
+            await onUnreadable(request, response, error)
+            return
+          }
+          await handle(request, response, body)
+        } catch (error) {
+          span.recordException(error as Error)
+          span.setStatus({ code: SpanStatusCode.ERROR })
+          if (error instanceof IngestRequestError) {
+            sendError(response, error.status, error.code, error.message)
+          } else {
+            // The bus did not take the events: nothing was acknowledged, so the client must retry.
+            response.setHeader('Retry-After', '1')
+            sendError(
+              response,
+              503,
+              'NOT_STORED',
+              `events were not stored, retry: ${(error as Error).message}`,
+            )
+          }
+        } finally {
+          release()
+          span.end()
+          finish()
+        }
+      },
+    )
+  }
+}
