@@ -22,6 +22,8 @@ export interface KafkaBusOptions {
   maxChunkBytes?: number
   /** Publishes queued or in kafkajs's hands (a timed-out one may still be) before new ones are refused (default 64). */
   maxPendingPublishes?: number
+  /** A request to a broker not answered within this is retried, ms (default kafkajs's 30 s). */
+  requestTimeoutMs?: number
   /** How often readiness asks the cluster whether it is there, ms (default 2 s). */
   readinessProbeMs?: number
   /** Registry for consumer-lag gauges. */
@@ -64,6 +66,7 @@ export function createKafkaBus(options: KafkaBusOptions): KafkaBus {
     clientId,
     brokers: options.brokers,
     ...options.client,
+    ...(options.requestTimeoutMs === undefined ? {} : { requestTimeout: options.requestTimeoutMs }),
     // Short steps, many of them: a broker restart takes seconds and must not fail what is in flight.
     retry: { initialRetryTime: 200, maxRetryTime: 2000, retries: 15 },
     logLevel: logLevel.WARN,

@@ -19,24 +19,48 @@ export interface TopicAdminOptions {
 export function createTopicAdmin(kafka: Kafka, options: TopicAdminOptions): TopicAdmin {
   const admin = kafka.admin()
   const known = new Set<string>()
+  /** Checks in progress, by topic: concurrent publishes to a new topic wait for one check. */
+  const checking = new Map<string, Promise<void>>()
+  async function check(missing: string[]): Promise<void> {
+    await admin.connect()
+    const existing = new Set(await admin.listTopics())
+    const toCreate = missing.filter((name) => !existing.has(name))
+    if (toCreate.length > 0) {
+      await admin.createTopics({
+        waitForLeaders: true,
+        topics: toCreate.map((topic) => ({
+          topic,
+          numPartitions: options.partitions,
+          replicationFactor: options.replicationFactor,
+        })),
+      })
+    }
+    for (const name of missing) known.add(name)
+  }
+  /**
+   * Right after creating a topic, kafkajs's wait for its leaders can fail with "This server does
+   * not host this topic-partition" (it retries only LEADER_NOT_AVAILABLE): ask again, a few times.
+   */
+  async function checkWithRetries(missing: string[]): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await check(missing)
+      } catch (error) {
+        if ((error as { retriable?: boolean }).retriable !== true || attempt >= 5) throw error
+        await new Promise((resolve) => setTimeout(resolve, 200 * attempt).unref())
+      }
+    }
+  }
   return {
     async ensure(names) {
-      const missing = names.filter((name) => !known.has(name))
-      if (missing.length === 0) return
-      await admin.connect()
-      const existing = new Set(await admin.listTopics())
-      const toCreate = missing.filter((name) => !existing.has(name))
-      if (toCreate.length > 0) {
-        await admin.createTopics({
-          waitForLeaders: true,
-          topics: toCreate.map((topic) => ({
-            topic,
-            numPartitions: options.partitions,
-            replicationFactor: options.replicationFactor,
-          })),
+      const missing = names.filter((name) => !known.has(name) && !checking.has(name))
+      if (missing.length > 0) {
+        const checked = checkWithRetries(missing).finally(() => {
+          for (const name of missing) checking.delete(name)
         })
+        for (const name of missing) checking.set(name, checked)
       }
-      for (const name of missing) known.add(name)
+      await Promise.all(names.map((name) => checking.get(name)))
     },
     disconnect: () => admin.disconnect(),
   }
