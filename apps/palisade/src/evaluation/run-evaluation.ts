@@ -69,8 +69,8 @@ export async function runDetectionEvaluation(options: EvaluationOptions): Promis
     )
     const file = join(workDir, 'findings.ndjson')
     let previous = -1
-    // The collector answers once the detectors handled the events; findings are stored a moment
-    // later (group commit): export until two exports agree.
+    // The collector answers once the events are stored; detectors run behind it (bounded lag) and
+    // findings are stored a moment later: export until two exports agree.
     for (let attempt = 0; attempt < 30; attempt++) {
       const count = await exportFindings({
         apiUrl: palisade.dashboardUrl.replace(/\/$/, ''),
