@@ -1,15 +1,6 @@
-import type { AddressInfo } from 'node:net'
 import { createInProcessBus, topics } from '@palisade/bus'
-import {
-  closeServer,
-  createMetricsRegistry,
-  createServiceApp,
-  createTokenAuthenticator,
-  finishServiceApp,
-  listen,
-} from '@palisade/http-server'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
-import { mountCollectorRoutes } from './collector-routes.ts'
+import { serveCollector } from './testing/collector-server.ts'
 
 // The collector's routes on a real HTTP server and the real in-process bus as the all-in-one sets
 // it up: the store-side consumer acknowledges (we hold it back to fill the collector up), a
@@ -37,26 +28,12 @@ beforeAll(async () => {
   await bus.subscribe('detector', [topics.events('auth')], async () => {
     if (detectorFails) throw new Error('detector bug')
   })
-  const authenticator = createTokenAuthenticator({ acme: 'collector-test-token' })
-  const metrics = createMetricsRegistry()
-  const app = createServiceApp({ authenticator, metrics, ready: () => true })
-  mountCollectorRoutes(app, {
-    bus,
-    authenticator,
-    metrics,
-    config: {
-      host: '127.0.0.1',
-      port: 0,
-      maxBodyBytes: 1024 * 1024,
-      maxDecompressedBytes: 4 * 1024 * 1024,
-      maxConcurrentRequests: 2,
-      maxBytesInFlight: 1024 * 1024,
-    },
+  const server = await serveCollector(bus, 'collector-test-token', {
+    maxConcurrentRequests: 2,
+    maxBytesInFlight: 1024 * 1024,
   })
-  finishServiceApp(app, () => {})
-  const server = await listen(app, 0)
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
-  close = () => closeServer(server)
+  base = server.url
+  close = server.close
 })
 afterAll(() => close())
 

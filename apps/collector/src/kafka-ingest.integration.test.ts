@@ -1,18 +1,9 @@
-import type { AddressInfo } from 'node:net'
 import { topics } from '@palisade/bus'
-import {
-  closeServer,
-  createMetricsRegistry,
-  createServiceApp,
-  createTokenAuthenticator,
-  finishServiceApp,
-  listen,
-} from '@palisade/http-server'
 import { createKafkaBus, type KafkaBus } from '@palisade/kafka'
 import { type KafkaBroker, startKafkaBroker } from '@palisade/kafka/testing'
 import { Kafka, logLevel } from 'kafkajs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { mountCollectorRoutes } from './collector-routes.ts'
+import { serveCollector } from './testing/collector-server.ts'
 
 // Many ingest requests at once through the collector into a real Kafka broker. kafkajs's idempotent
 // producer with concurrent sends can fail ("out of order sequence number") or lose messages (kafkajs
@@ -40,26 +31,14 @@ beforeAll(async () => {
     requestTimeoutMs: 2000,
     log: { info: () => {}, warn: () => {}, error: () => {} },
   })
-  const authenticator = createTokenAuthenticator({ acme: token })
-  const metrics = createMetricsRegistry()
-  const app = createServiceApp({ authenticator, metrics, ready: () => bus.connected() })
-  mountCollectorRoutes(app, {
+  const server = await serveCollector(
     bus,
-    authenticator,
-    metrics,
-    config: {
-      host: '127.0.0.1',
-      port: 0,
-      maxBodyBytes: 1024 * 1024,
-      maxDecompressedBytes: 4 * 1024 * 1024,
-      maxConcurrentRequests: requests,
-      maxBytesInFlight: 256 * 1024 * 1024,
-    },
-  })
-  finishServiceApp(app, () => {})
-  const server = await listen(app, 0)
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
-  close = () => closeServer(server)
+    token,
+    { maxConcurrentRequests: requests, maxBytesInFlight: 256 * 1024 * 1024 },
+    () => bus.connected(),
+  )
+  base = server.url
+  close = server.close
 }, 180_000)
 
 afterAll(async () => {

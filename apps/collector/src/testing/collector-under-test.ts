@@ -1,15 +1,6 @@
-import type { AddressInfo } from 'node:net'
 import { createInProcessBus, topics } from '@palisade/bus'
-import {
-  closeServer,
-  createMetricsRegistry,
-  createServiceApp,
-  createTokenAuthenticator,
-  finishServiceApp,
-  listen,
-} from '@palisade/http-server'
 import { eventKinds } from '@palisade/schema'
-import { mountCollectorRoutes } from '../collector-routes.ts'
+import { serveCollector } from './collector-server.ts'
 
 /** A collector under test: its URL, what reached the bus, and how to stop it. */
 export interface CollectorUnderTest {
@@ -35,28 +26,11 @@ export async function startCollectorUnderTest(maxBodyBytes = 64 * 1024): Promise
     list.push(...batch.messages.map((message) => message.value))
     published.set(batch.topic, list)
   })
-  const authenticator = createTokenAuthenticator({ acme: token })
-  const metrics = createMetricsRegistry()
-  const app = createServiceApp({ authenticator, metrics, ready: () => true })
-  mountCollectorRoutes(app, {
-    bus,
-    authenticator,
-    metrics,
-    config: {
-      host: '127.0.0.1',
-      port: 0,
-      maxBodyBytes,
-      maxDecompressedBytes: 4 * maxBodyBytes,
-      maxConcurrentRequests: 4,
-      maxBytesInFlight: 16 * maxBodyBytes,
-    },
-  })
-  finishServiceApp(app, () => {})
-  const server = await listen(app, 0)
+  const server = await serveCollector(bus, token, { maxBodyBytes })
   return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    url: server.url,
     token,
     published,
-    close: () => closeServer(server),
+    close: server.close,
   }
 }

@@ -1,0 +1,54 @@
+import type { AddressInfo } from 'node:net'
+import type { Bus } from '@palisade/bus'
+import {
+  closeServer,
+  createMetricsRegistry,
+  createServiceApp,
+  createTokenAuthenticator,
+  finishServiceApp,
+  listen,
+} from '@palisade/http-server'
+import { mountCollectorRoutes } from '../collector-routes.ts'
+import type { CollectorConfig } from '../config.ts'
+
+/** A collector served for a test: its URL and how to stop it. */
+export interface CollectorServer {
+  url: string
+  close(): Promise<void>
+}
+
+/**
+ * The collector's routes over `bus` on a real HTTP server (loopback, free port), tenant `acme`
+ * authenticated by `token`; `limits` replace the test defaults (1 MiB bodies, 4 requests at once).
+ */
+export async function serveCollector(
+  bus: Bus,
+  token: string,
+  limits: Partial<Omit<CollectorConfig, 'host' | 'port'>> = {},
+  ready: () => boolean = () => true,
+): Promise<CollectorServer> {
+  const authenticator = createTokenAuthenticator({ acme: token })
+  const metrics = createMetricsRegistry()
+  const app = createServiceApp({ authenticator, metrics, ready })
+  const maxBodyBytes = limits.maxBodyBytes ?? 1024 * 1024
+  mountCollectorRoutes(app, {
+    bus,
+    authenticator,
+    metrics,
+    config: {
+      host: '127.0.0.1',
+      port: 0,
+      maxBodyBytes,
+      maxDecompressedBytes: 4 * maxBodyBytes,
+      maxConcurrentRequests: 4,
+      maxBytesInFlight: 16 * maxBodyBytes,
+      ...limits,
+    },
+  })
+  finishServiceApp(app, () => {})
+  const server = await listen(app, 0)
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () => closeServer(server),
+  }
+}
