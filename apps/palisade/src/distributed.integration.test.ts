@@ -284,8 +284,27 @@ describe('distributed mode on a real Kafka broker', () => {
     expect(parked.map((item) => item.reason)).toEqual(
       expect.arrayContaining([expect.stringContaining('not JSON'), 'tenant missing']),
     )
+    // The ingester reads the dead-letter topic too and keeps each dead letter in quarantine.
+    await until('both dead letters stored', 60_000, async () => {
+      return (
+        (await metric(ingester, 'palisade_ingester_rows_total', { kind: 'flow', outcome: 'dead_letter' })) >=
+        2
+      )
+    })
     await ingester.stop()
     expect((await storedFlowIds(dataDir, 'poison')).ids).toBe(2)
+    const client = await openClickHouse({ kind: 'embedded', dataDir: join(dataDir, 'clickhouse') })
+    try {
+      const quarantined = await (
+        await client.query({
+          query: "SELECT raw FROM quarantine WHERE kind = 'dead-letter:palisade.flow.v1' ORDER BY raw",
+          format: 'JSONEachRow',
+        })
+      ).json<{ raw: string }>()
+      expect(quarantined).toEqual([{ raw: 'this is not JSON' }, { raw: '{"hello":"world"}' }])
+    } finally {
+      await client.close()
+    }
   })
 
   it('turns traffic into a finding in the detector process that the router delivers, with state restored after a kill -9', {

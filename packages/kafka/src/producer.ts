@@ -35,7 +35,7 @@ export interface BusProducerOptions {
 }
 
 /** One caller's publish, waiting in the queue or (partly) sent. */
-interface Pending {
+export interface Pending {
   topic: string
   messages: { key: string; value: string; bytes: number }[]
   /** Messages already handed to a produce request that succeeded. */
@@ -50,6 +50,39 @@ const recordOverheadBytes = 64
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms).unref())
 const backoffMs = (attempt: number) => Math.min(5000, 200 * 2 ** Math.min(attempt, 5))
+
+/** One produce request: how far it takes each caller's publish, and its messages per topic. */
+export interface ProduceRequest {
+  slices: { pending: Pending; to: number }[]
+  byTopic: Map<string, Pending['messages']>
+}
+
+/**
+ * The next produce request: the messages of the callers at the head of the queue, in order, up to
+ * `maxBytes` (at least one message, even one over it: the broker says if it is too big). A publish
+ * that does not fit whole ends the request; the next one carries on from where it stopped.
+ */
+export function nextProduceRequest(queue: readonly Pending[], maxBytes: number): ProduceRequest {
+  const slices: ProduceRequest['slices'] = []
+  const byTopic: ProduceRequest['byTopic'] = new Map()
+  let bytes = 0
+  for (const pending of queue) {
+    let to = pending.sent
+    while (to < pending.messages.length) {
+      const message = pending.messages[to]!
+      if (bytes > 0 && bytes + message.bytes > maxBytes) break
+      bytes += message.bytes
+      to++
+    }
+    if (to === pending.sent) break
+    slices.push({ pending, to })
+    const list = byTopic.get(pending.topic) ?? []
+    list.push(...pending.messages.slice(pending.sent, to))
+    byTopic.set(pending.topic, list)
+    if (to < pending.messages.length) break
+  }
+  return { slices, byTopic }
+}
 
 /**
  * The bus's producer. kafkajs's idempotent producer is only safe with one produce request in
@@ -98,33 +131,6 @@ export function createBusProducer(kafka: Kafka, options: BusProducerOptions): Bu
     return producerReady
   }
 
-  /** The next request: messages of the callers at the head of the queue, in order, within the size. */
-  function nextRequest(): {
-    slices: { pending: Pending; to: number }[]
-    byTopic: Map<string, Pending['messages']>
-  } {
-    const slices: { pending: Pending; to: number }[] = []
-    const byTopic = new Map<string, Pending['messages']>()
-    let bytes = 0
-    for (const pending of queue) {
-      let to = pending.sent
-      while (to < pending.messages.length) {
-        const message = pending.messages[to]!
-        // At least one message per request, even one over the size: the broker says if it is too big.
-        if (bytes > 0 && bytes + message.bytes > options.maxChunkBytes) break
-        bytes += message.bytes
-        to++
-      }
-      if (to === pending.sent) break
-      slices.push({ pending, to })
-      const list = byTopic.get(pending.topic) ?? []
-      list.push(...pending.messages.slice(pending.sent, to))
-      byTopic.set(pending.topic, list)
-      if (to < pending.messages.length) break
-    }
-    return { slices, byTopic }
-  }
-
   function settle(pending: Pending, error?: unknown): void {
     const index = queue.indexOf(pending)
     if (index >= 0) queue.splice(index, 1)
@@ -141,7 +147,8 @@ export function createBusProducer(kafka: Kafka, options: BusProducerOptions): Bu
         for (const pending of [...queue]) settle(pending, error)
         return
       }
-      const { slices, byTopic } = nextRequest()
+      const { slices, byTopic } = nextProduceRequest(queue, options.maxChunkBytes)
+      if (slices.length === 0) return
       for (const { pending } of slices) pending.inFlight = true
       try {
         await connectedNow.sendBatch({
@@ -184,9 +191,10 @@ export function createBusProducer(kafka: Kafka, options: BusProducerOptions): Bu
       let pending: Pending | undefined
       const timeout = new Promise<never>((_, reject) => {
         timer = setTimeout(() => {
+          const timedOut = new KafkaPublishTimeoutError(topic, options.publishTimeoutMs)
           // Not yet handed to Kafka: drop it, so that what the caller was told failed is not stored.
-          if (pending && !pending.inFlight && pending.sent === 0) settle(pending, new BusClosedError())
-          reject(new KafkaPublishTimeoutError(topic, options.publishTimeoutMs))
+          if (pending && !pending.inFlight && pending.sent === 0) settle(pending, timedOut)
+          reject(timedOut)
         }, options.publishTimeoutMs)
       })
       const published = (async () => {
