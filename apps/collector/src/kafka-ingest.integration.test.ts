@@ -1,6 +1,6 @@
 import { topics } from '@palisade/bus'
 import { createKafkaBus, type KafkaBus } from '@palisade/kafka'
-import { type KafkaBroker, startKafkaBroker } from '@palisade/kafka/testing'
+import { type KafkaBroker, startKafkaBroker } from '@palisade/testing'
 import { Kafka, logLevel } from 'kafkajs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { serveCollector } from './testing/collector-server.ts'
