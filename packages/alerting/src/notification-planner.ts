@@ -1,17 +1,34 @@
 import type { Alert, Severity } from '@palisade/schema'
 import { dedupKey } from './dedup-key.ts'
-import { labelsMatch } from './label-matcher.ts'
+import { escalationReasons, type IncidentFacts, incidentFacts, mergeFacts } from './incident-change.ts'
+import { createInhibitor } from './inhibitor.ts'
+import type { Muter } from './muter.ts'
+import { createNoiseBudget } from './noise-budget.ts'
+import { createNoiseDigests, type NoiseDigest } from './noise-digest.ts'
 import { routeAlert } from './route-alert.ts'
 import type { RouteNode, RoutingConfig } from './routing-config.ts'
-import { timeIntervalContains } from './time-interval.ts'
+import { createSilencer } from './silences.ts'
+import { createTimeMuter } from './time-mute.ts'
 
 /** What to send to one receiver about one incident (a group of alerts). */
 export interface Notification {
   tenant: string
   receiver: string
-  /** The incident's content-derived key: {@link dedupKey} of the tenant and `group_labels`. */
+  /**
+   * The receiver's key: {@link dedupKey} of the tenant and `group_labels` for the incident itself;
+   * an escalation, a noise digest or a noisy-rule ticket has its own (so that PagerDuty pages anew).
+   */
   dedup_key: string
+  /** The incident's key, the same as `dedup_key` except for an escalation (absent in old ledger rows). */
+  incident_key?: string
   action: 'trigger' | 'resolve'
+  /**
+   * Why it is sent: `opened`, `updated` (more alerts of the same kind), `repeated`, `escalated` (a
+   * new rule, higher severity or new kind of evidence joined an open incident: on-call is paged
+   * again), `collapsed` (a rule over its noise budget), `noisy_rule` (the ticket saying so),
+   * `resolved`. Absent in old ledger rows.
+   */
+  reason?: 'opened' | 'updated' | 'repeated' | 'escalated' | 'collapsed' | 'noisy_rule' | 'resolved'
   /** The values of the route's `group_by` labels that formed the group. */
   group_labels: Record<string, string>
   alertname: string
@@ -48,26 +65,37 @@ export interface NotificationPlanner {
   /**
    * The notifications due at `now` (epoch ms). `flushAll` flushes every group now, even those still in
    * their group_wait (for shutdown, so that a stopping process hands over what it received).
+   * `maxGroups` bounds the work of one call (default all): call again while {@link hasDue}.
    */
-  due(now: number, options?: { flushAll?: boolean }): Notification[]
+  due(now: number, options?: { flushAll?: boolean; maxGroups?: number }): Notification[]
+  /** Whether a group is due at `now` (what `due` left for the next call). */
+  hasDue(now: number): boolean
   /** Incidents with a trigger sent and no resolve yet. */
   activeIncidents(): number
 }
 
 interface AlertEntry {
+  fingerprint: string
   alert: Alert
   /** The alert's labels plus `tenant`, which matchers may name. */
   matchLabels: Record<string, string>
   receivedAt: number
+  /** Ids of the groups holding it; the entry is dropped with the last one. */
+  groups: Set<string>
 }
 
 interface LastNotified {
   action: 'trigger' | 'resolve'
   at: number
   fingerprints: Set<string>
+  /** What on-call was told the incident is made of; an escalation is measured against it. */
+  told: IncidentFacts
+  /** Escalation keys sent for this incident, resolved with it. */
+  escalations: Set<string>
 }
 
 interface Group {
+  id: string
   tenant: string
   route: RouteNode
   dedupKey: string
@@ -75,9 +103,12 @@ interface Group {
   fingerprints: Set<string>
   nextFlushAt: number
   last?: LastNotified
+  /** Alerts folded into a noise digest instead of notified: they are not news again. */
+  collapsed: Set<string>
 }
 
 const SEVERITY_RANK: Record<Severity, number> = { info: 0, ticket: 1, page: 2 }
+const NOISY_RULE = 'palisade.noisy_rule'
 
 function fingerprintOf(alert: Alert): string {
   return dedupKey(alert.tenant, alert.labels)
@@ -98,131 +129,316 @@ function pickGroupLabels(route: RouteNode, alert: Alert): Record<string, string>
   return labels
 }
 
-/** Alertmanager's grouping, timing, inhibition and silencing, over an injected clock. */
+function highest(alerts: readonly Alert[]): Severity {
+  return alerts.reduce<Severity>(
+    (top, alert) => (SEVERITY_RANK[alert.labels.severity] > SEVERITY_RANK[top] ? alert.labels.severity : top),
+    'info',
+  )
+}
+
+/** The ledger's notifications folded per incident, so a restart knows what each incident told. */
+function seedsFrom(notifiedBefore: readonly NotifiedBefore[]): Map<string, LastNotified> {
+  const seeds = new Map<string, LastNotified>()
+  // Oldest first, so that the newest row of an incident decides its action.
+  for (const { notification, at } of [...notifiedBefore].sort((a, b) => a.at - b.at)) {
+    if (notification.reason === 'collapsed' || notification.reason === 'noisy_rule') continue
+    const incidentKey = notification.incident_key ?? notification.dedup_key
+    const key = seedKey(notification.tenant, incidentKey, notification.receiver)
+    const seed = seeds.get(key) ?? {
+      action: notification.action,
+      at,
+      fingerprints: new Set<string>(),
+      told: incidentFacts([]),
+      escalations: new Set<string>(),
+    }
+    seed.at = Math.max(seed.at, at)
+    if (incidentKey !== notification.dedup_key) seed.escalations.add(notification.dedup_key)
+    if (notification.action === 'resolve' && incidentKey === notification.dedup_key) {
+      seed.action = 'resolve'
+    } else if (notification.action === 'trigger') {
+      seed.action = 'trigger'
+      for (const alert of notification.alerts) {
+        seed.fingerprints.add(fingerprintOf(alert))
+        mergeFacts(seed.told, alert)
+      }
+    }
+    seeds.set(key, seed)
+  }
+  return seeds
+}
+
+/**
+ * Alertmanager's grouping and timing over an injected clock, with each group's flush a short
+ * pipeline of named stages: resolve, mute (time mute, inhibitor, silencer: one {@link Muter} each),
+ * noise budget (a rule past its budget collapses into one digest), then decide (open, update,
+ * escalate or repeat). Alerts, groups and inhibition sources are indexed, so a flush costs the
+ * size of the groups it flushes, never the number of alerts held.
+ */
 export function createNotificationPlanner(options: NotificationPlannerOptions): NotificationPlanner {
   const { routing } = options
   const nullReceivers = new Set(routing.receivers.filter((r) => r.kind === 'null').map((r) => r.name))
-  const intervals = new Map(routing.timeIntervals.map((interval) => [interval.name, interval]))
+  const inhibitor = createInhibitor(routing.inhibitRules)
+  const silencer = createSilencer(routing.silences)
+  const timeMuters = new Map<string, Muter>()
+  const budget = createNoiseBudget(routing.noiseBudget)
+  const digests = createNoiseDigests()
+  /** Received alerts by fingerprint, in the order they were last received (oldest first). */
   const alerts = new Map<string, AlertEntry>()
   const groups = new Map<string, Group>()
-  const before = new Map<string, LastNotified>()
-  for (const { notification, at } of options.notifiedBefore ?? []) {
-    before.set(seedKey(notification.tenant, notification.dedup_key, notification.receiver), {
-      action: notification.action,
-      at,
-      fingerprints: new Set(notification.alerts.map(fingerprintOf)),
-    })
+  const before = seedsFrom(options.notifiedBefore ?? [])
+  const noisyRuleRoutes = new Map<string, RouteNode[]>()
+
+  function timeMuterOf(route: RouteNode): Muter {
+    let muter = timeMuters.get(route.id)
+    if (!muter)
+      timeMuters.set(route.id, (muter = createTimeMuter(routing.timeIntervals, route.muteTimeIntervals)))
+    return muter
   }
 
-  function isSilenced(entry: AlertEntry, now: number): boolean {
-    return routing.silences.some(
-      (silence) =>
-        silence.startsAt <= now && now < silence.endsAt && labelsMatch(silence.matchers, entry.matchLabels),
-    )
+  function release(fingerprint: string, groupId: string): void {
+    const entry = alerts.get(fingerprint)
+    if (!entry) return
+    entry.groups.delete(groupId)
+    if (entry.groups.size > 0) return
+    alerts.delete(fingerprint)
+    inhibitor.forget(fingerprint)
   }
 
-  function isInhibited(fingerprint: string, entry: AlertEntry): boolean {
-    return routing.inhibitRules.some((rule) => {
-      if (!labelsMatch(rule.targetMatchers, entry.matchLabels)) return false
-      for (const [otherFingerprint, source] of alerts) {
-        if (otherFingerprint === fingerprint || source.alert.status !== 'firing') continue
-        if (source.alert.tenant !== entry.alert.tenant) continue
-        if (!labelsMatch(rule.sourceMatchers, source.matchLabels)) continue
-        if (rule.equal.every((name) => (source.matchLabels[name] ?? '') === (entry.matchLabels[name] ?? '')))
-          return true
-      }
-      return false
-    })
+  function dropGroup(group: Group): void {
+    groups.delete(group.id)
+    for (const fingerprint of group.fingerprints) release(fingerprint, group.id)
   }
 
-  function isMutedByTime(route: RouteNode, now: number): boolean {
-    return route.muteTimeIntervals.some((name) => {
-      const interval = intervals.get(name)
-      return interval !== undefined && timeIntervalContains(interval, now)
-    })
-  }
-
-  function notification(group: Group, action: Notification['action'], entries: AlertEntry[]): Notification {
+  function notification(
+    group: Group,
+    action: Notification['action'],
+    reason: NonNullable<Notification['reason']>,
+    entries: readonly AlertEntry[],
+    dedup = group.dedupKey,
+  ): Notification {
     const sorted = entries
       .map((entry) => entry.alert)
-      .sort((a, b) => a.starts_at - b.starts_at || fingerprintOf(a).localeCompare(fingerprintOf(b)))
+      .sort((a, b) => a.starts_at - b.starts_at || a.labels.alertname.localeCompare(b.labels.alertname))
     const first = sorted[0]
     const alertname = group.groupLabels.alertname ?? first?.labels.alertname ?? ''
-    const severity = sorted.reduce<Severity>(
-      (highest, alert) =>
-        SEVERITY_RANK[alert.labels.severity] > SEVERITY_RANK[highest] ? alert.labels.severity : highest,
-      'info',
-    )
     const text = first?.annotations.summary ?? alertname
     return {
       tenant: group.tenant,
       receiver: group.route.receiver,
-      dedup_key: group.dedupKey,
+      dedup_key: dedup,
+      incident_key: group.dedupKey,
       action,
+      reason,
       group_labels: { ...group.groupLabels },
       alertname,
-      severity,
+      severity: highest(sorted),
       summary: sorted.length > 1 ? `${text} (+${sorted.length - 1} more)` : text,
       alerts: sorted,
     }
   }
 
-  function dropGroup(key: string, group: Group): void {
-    groups.delete(key)
-    for (const fingerprint of group.fingerprints) {
-      const stillGrouped = [...groups.values()].some((other) => other.fingerprints.has(fingerprint))
-      if (!stillGrouped) alerts.delete(fingerprint)
-    }
+  /** Stage 1: a group whose alerts all resolved resolves its incident and its escalations. */
+  function resolveStage(group: Group, entries: readonly AlertEntry[]): Notification[] | undefined {
+    if (entries.length === 0 || entries.some((entry) => entry.alert.status !== 'resolved')) return undefined
+    dropGroup(group)
+    // Resolve only what was triggered: a group that resolved inside its group_wait never paged.
+    if (group.last?.action !== 'trigger') return []
+    const resolves = [notification(group, 'resolve', 'resolved', entries)]
+    for (const key of group.last.escalations)
+      resolves.push(notification(group, 'resolve', 'resolved', entries, key))
+    return resolves
   }
 
-  function flush(key: string, group: Group, now: number): Notification | undefined {
-    group.nextFlushAt = now + group.route.groupIntervalMs
-    const entries = [...group.fingerprints].flatMap((fingerprint) => {
-      const entry = alerts.get(fingerprint)
-      return entry ? [{ fingerprint, entry }] : []
-    })
-    if (entries.length > 0 && entries.every(({ entry }) => entry.alert.status === 'resolved')) {
-      dropGroup(key, group)
-      // Resolve only what was triggered: a group that resolved inside its group_wait never paged.
-      if (group.last?.action !== 'trigger') return undefined
-      return notification(
-        group,
-        'resolve',
-        entries.map(({ entry }) => entry),
-      )
-    }
-    if (isMutedByTime(group.route, now)) return undefined
-    const firing = entries.filter(
-      ({ fingerprint, entry }) =>
-        entry.alert.status === 'firing' && !isSilenced(entry, now) && !isInhibited(fingerprint, entry),
+  /** Stage 2: the firing alerts no muter mutes (Alertmanager's order: inhibitor, time, silencer). */
+  function muteStage(group: Group, entries: readonly AlertEntry[], now: number): AlertEntry[] {
+    if (timeMuterOf(group.route).mutes(group.groupLabels, now)) return []
+    return entries.filter(
+      (entry) =>
+        entry.alert.status === 'firing' &&
+        !inhibitor.mutes(entry.matchLabels, now) &&
+        !silencer.mutes(entry.matchLabels, now),
     )
-    if (firing.length === 0) return undefined
+  }
+
+  /**
+   * Stage 3: alerts this notification would bring as news, of rules past their noise budget, go to
+   * the rule's digest instead; what is left spends the budget of its rules.
+   */
+  function budgetStage(group: Group, firing: AlertEntry[], news: AlertEntry[], now: number): AlertEntry[] {
+    const over = new Set<string>()
+    for (const rule of new Set(news.map((entry) => entry.alert.labels.alertname)))
+      if (!budget.allows(group.tenant, rule, now)) over.add(rule)
+    if (over.size === 0) return firing
+    for (const rule of over) {
+      const collapsed = news.filter((entry) => entry.alert.labels.alertname === rule)
+      digests.add(
+        {
+          tenant: group.tenant,
+          rule,
+          receiver: group.route.receiver,
+          updateEveryMs: group.route.groupIntervalMs,
+        },
+        collapsed,
+        now,
+      )
+      for (const entry of collapsed) group.collapsed.add(entry.fingerprint)
+    }
+    return firing.filter((entry) => !group.collapsed.has(entry.fingerprint))
+  }
+
+  /** Stage 4: open, update, escalate or repeat the incident, or nothing when there is no news. */
+  function decideStage(group: Group, firing: AlertEntry[], now: number): Notification | undefined {
     const last = group.last
-    const opensIncident = last === undefined || last.action === 'resolve'
-    const hasNewAlerts = firing.some(({ fingerprint }) => !last?.fingerprints.has(fingerprint))
-    const repeatDue = last !== undefined && now - last.at >= group.route.repeatIntervalMs
-    if (!opensIncident && !hasNewAlerts && !repeatDue) return undefined
+    const opens = last === undefined || last.action === 'resolve'
+    const repeatDue = !opens && now - last.at >= group.route.repeatIntervalMs
+    const news =
+      opens || repeatDue ? firing : firing.filter((entry) => !last.fingerprints.has(entry.fingerprint))
+    const fresh = news.filter((entry) => !group.collapsed.has(entry.fingerprint))
+    const kept = budgetStage(group, firing, fresh, now)
+    const keptNews = fresh.filter((entry) => !group.collapsed.has(entry.fingerprint))
+    if (kept.length === 0 || keptNews.length === 0) return undefined
+    for (const rule of new Set(keptNews.map((entry) => entry.alert.labels.alertname)))
+      budget.spend(group.tenant, rule, now)
+    const facts = incidentFacts(kept.map((entry) => entry.alert))
+    const reasons = opens ? [] : escalationReasons(last.told, facts)
+    const escalations = opens ? new Set<string>() : last.escalations
+    // What on-call was told only grows while the incident is open, so news is never announced twice.
+    const told = opens ? facts : last.told
+    if (!opens) for (const entry of kept) mergeFacts(told, entry.alert)
     group.last = {
       action: 'trigger',
       at: now,
-      fingerprints: new Set(firing.map(({ fingerprint }) => fingerprint)),
+      fingerprints: new Set(kept.map((entry) => entry.fingerprint)),
+      told,
+      escalations,
     }
-    return notification(
-      group,
-      'trigger',
-      firing.map(({ entry }) => entry),
-    )
+    if (opens) return notification(group, 'trigger', 'opened', kept)
+    if (reasons.length === 0) return notification(group, 'trigger', repeatDue ? 'repeated' : 'updated', kept)
+    // A key of its own: PagerDuty folds a trigger with the incident's key into the open incident
+    // without paging anyone, and the news would go unseen.
+    const key = dedupKey(group.tenant, { ...group.groupLabels, 'palisade.escalation': reasons.join(',') })
+    escalations.add(key)
+    const escalated = notification(group, 'trigger', 'escalated', kept, key)
+    escalated.summary = `Escalated (${reasons.join(', ')}): ${escalated.summary}`
+    return escalated
   }
 
+  function flush(group: Group, now: number): Notification[] {
+    group.nextFlushAt = now + group.route.groupIntervalMs
+    const entries: AlertEntry[] = []
+    for (const fingerprint of group.fingerprints) {
+      const entry = alerts.get(fingerprint)
+      if (entry) entries.push(entry)
+    }
+    const resolved = resolveStage(group, entries)
+    if (resolved) return resolved
+    const firing = muteStage(group, entries, now)
+    if (firing.length === 0) return []
+    const planned = decideStage(group, firing, now)
+    return planned ? [planned] : []
+  }
+
+  function routesOfNoisyRule(tenant: string, rule: string): RouteNode[] {
+    let routes = noisyRuleRoutes.get(rule)
+    if (!routes) {
+      const labels = { alertname: NOISY_RULE, severity: 'ticket', rule, tenant }
+      routes = routeAlert(routing.route, labels).filter((route) => !nullReceivers.has(route.receiver))
+      noisyRuleRoutes.set(rule, routes)
+    }
+    return routes
+  }
+
+  /** The digest of an over-budget rule, and on its first notification the ticket saying the rule is noisy. */
+  function digestNotifications(digest: NoiseDigest, now: number): Notification[] {
+    const top = digest.top.map(({ entity, count }) => `${entity} ×${count}`).join(', ')
+    const since = new Date(digest.openedAt).toISOString()
+    const limit = budget.limitOf(digest.rule)
+    const groupLabels = { alertname: digest.rule }
+    const out: Notification[] = []
+    const collapsedKey = dedupKey(digest.tenant, { ...groupLabels, 'palisade.noise': 'collapsed' })
+    out.push({
+      tenant: digest.tenant,
+      receiver: digest.receiver,
+      dedup_key: collapsedKey,
+      incident_key: collapsedKey,
+      action: 'trigger',
+      reason: 'collapsed',
+      group_labels: groupLabels,
+      alertname: digest.rule,
+      severity: digest.severity,
+      summary: `${digest.rule} is over its noise budget (${limit}/h): ${digest.count} alerts collapsed since ${since}; top: ${top}`,
+      alerts: digest.sample,
+    })
+    if (!digest.first) return out
+    const labels = { alertname: NOISY_RULE, severity: 'ticket' as const, rule: digest.rule }
+    const summary = `Rule ${digest.rule} is noisy: over ${limit} notifications an hour for ${digest.tenant}; its alerts are collapsed into one notification. Review its thresholds or noise controls.`
+    const ticket: Alert = {
+      tenant: digest.tenant,
+      labels,
+      annotations: { summary, description: `top entities: ${top}` },
+      status: 'firing',
+      starts_at: now,
+    }
+    for (const route of routesOfNoisyRule(digest.tenant, digest.rule)) {
+      const key = dedupKey(digest.tenant, { alertname: NOISY_RULE, rule: digest.rule })
+      out.push({
+        tenant: digest.tenant,
+        receiver: route.receiver,
+        dedup_key: key,
+        incident_key: key,
+        action: 'trigger',
+        reason: 'noisy_rule',
+        group_labels: { alertname: NOISY_RULE, rule: digest.rule },
+        alertname: NOISY_RULE,
+        severity: 'ticket',
+        summary,
+        alerts: [ticket],
+      })
+    }
+    return out
+  }
+
+  /** Forget firing alerts not re-sent for stale_after: the oldest received come first, so stop early. */
   function forgetStale(now: number): void {
     for (const [fingerprint, entry] of alerts) {
-      if (entry.alert.status !== 'firing' || now - entry.receivedAt < routing.staleAfterMs) continue
+      if (now - entry.receivedAt < routing.staleAfterMs) break
+      if (entry.alert.status !== 'firing') continue
       alerts.delete(fingerprint)
-      for (const [key, group] of groups) {
+      inhibitor.forget(fingerprint)
+      for (const id of entry.groups) {
+        const group = groups.get(id)
+        if (!group) continue
         group.fingerprints.delete(fingerprint)
-        if (group.fingerprints.size === 0) groups.delete(key)
+        if (group.fingerprints.size === 0) groups.delete(id)
       }
     }
+  }
+
+  function groupFor(route: RouteNode, alert: Alert, now: number): Group | undefined {
+    const groupLabels = pickGroupLabels(route, alert)
+    const key = dedupKey(alert.tenant, groupLabels)
+    const id = `${route.id}\n${key}`
+    const existing = groups.get(id)
+    if (existing) return existing
+    const seed = seedKey(alert.tenant, key, route.receiver)
+    const last = before.get(seed)
+    // A resolve for an incident this process never heard of: nothing was paged, nothing to resolve.
+    if (alert.status === 'resolved' && last?.action !== 'trigger') return undefined
+    // Used once: from here on the group carries what was notified.
+    before.delete(seed)
+    const group: Group = {
+      id,
+      tenant: alert.tenant,
+      route,
+      dedupKey: key,
+      groupLabels,
+      fingerprints: new Set(),
+      nextFlushAt: now + route.groupWaitMs,
+      collapsed: new Set(),
+      ...(last ? { last } : {}),
+    }
+    groups.set(id, group)
+    return group
   }
 
   return {
@@ -230,48 +446,54 @@ export function createNotificationPlanner(options: NotificationPlannerOptions): 
       for (const alert of received) {
         const fingerprint = fingerprintOf(alert)
         const matchLabels: Record<string, string> = { ...alert.labels, tenant: alert.tenant }
-        alerts.set(fingerprint, { alert, matchLabels, receivedAt: now })
-        let grouped = false
+        const held = alerts.get(fingerprint)
+        // Delete and set again, so that the map stays in the order alerts were last received.
+        if (held) alerts.delete(fingerprint)
+        const entry: AlertEntry = {
+          fingerprint,
+          alert,
+          matchLabels,
+          receivedAt: now,
+          groups: held?.groups ?? new Set(),
+        }
+        alerts.set(fingerprint, entry)
         for (const route of routeAlert(routing.route, matchLabels)) {
           if (nullReceivers.has(route.receiver)) continue
-          const groupLabels = pickGroupLabels(route, alert)
-          const key = dedupKey(alert.tenant, groupLabels)
-          const groupId = `${route.id}\n${key}`
-          let group = groups.get(groupId)
-          if (!group) {
-            const seed = seedKey(alert.tenant, key, route.receiver)
-            const last = before.get(seed)
-            // A resolve for an incident this process never heard of: nothing was paged, nothing to resolve.
-            if (alert.status === 'resolved' && last?.action !== 'trigger') continue
-            // Used once: from here on the group carries what was notified.
-            before.delete(seed)
-            group = {
-              tenant: alert.tenant,
-              route,
-              dedupKey: key,
-              groupLabels,
-              fingerprints: new Set(),
-              nextFlushAt: now + route.groupWaitMs,
-              last,
-            }
-            groups.set(groupId, group)
-          }
+          const group = groupFor(route, alert, now)
+          if (!group || group.fingerprints.has(fingerprint)) continue
           group.fingerprints.add(fingerprint)
-          grouped = true
+          entry.groups.add(group.id)
+          // News for an open incident that on-call must hear of goes out after group_wait, not
+          // group_interval: an attack joining day-old noise is still an attack.
+          const last = group.last
+          if (last?.action === 'trigger' && alert.status === 'firing') {
+            const facts = incidentFacts([alert])
+            if (escalationReasons(last.told, facts).length > 0)
+              group.nextFlushAt = Math.min(group.nextFlushAt, now + route.groupWaitMs)
+          }
         }
-        if (!grouped) alerts.delete(fingerprint)
+        if (entry.groups.size === 0) alerts.delete(fingerprint)
+        else inhibitor.observe(fingerprint, matchLabels, alert.status === 'firing')
       }
     },
 
     due(now, dueOptions = {}) {
       forgetStale(now)
       const out: Notification[] = []
-      for (const [key, group] of [...groups]) {
+      let budgetLeft = dueOptions.maxGroups ?? Number.POSITIVE_INFINITY
+      for (const group of groups.values()) {
+        if (budgetLeft <= 0) break
         if (!dueOptions.flushAll && group.nextFlushAt > now) continue
-        const planned = flush(key, group, now)
-        if (planned) out.push(planned)
+        budgetLeft--
+        out.push(...flush(group, now))
       }
+      for (const digest of digests.due(now)) out.push(...digestNotifications(digest, now))
       return out
+    },
+
+    hasDue(now) {
+      for (const group of groups.values()) if (group.nextFlushAt <= now) return true
+      return false
     },
 
     activeIncidents() {

@@ -2,6 +2,7 @@ import { parseDuration } from '@palisade/duration'
 import { parse } from 'yaml'
 import { RoutingConfigInvalidError } from './errors.ts'
 import { type LabelMatcher, parseLabelMatcher } from './label-matcher.ts'
+import { defaultNoiseBudget, type NoiseBudgetConfig } from './noise-budget.ts'
 import { parseTimePeriod, type TimeInterval } from './time-interval.ts'
 
 /** One node of the routing tree, with the settings it inherits from its parent already applied. */
@@ -62,6 +63,8 @@ export interface RoutingConfig {
    * sent once and never resolved by their source, and memory must stay bounded. ms (default 24 h).
    */
   staleAfterMs: number
+  /** Notifications per rule and tenant an hour before the rule's alerts collapse (`noise_budget`). */
+  noiseBudget: NoiseBudgetConfig
 }
 
 /** Environment variables a receiver's secrets come from, unless the routing file names others. */
@@ -290,6 +293,29 @@ function readSilence(raw: unknown, path: string, read: Reader): Silence | undefi
   return silence
 }
 
+function readNoiseBudget(raw: unknown, read: Reader): NoiseBudgetConfig {
+  if (raw === undefined) return defaultNoiseBudget
+  if (!isMapping(raw)) {
+    read.problems.push('noise_budget must be a mapping with per_hour and/or rules')
+    return defaultNoiseBudget
+  }
+  read.keys(raw, ['per_hour', 'rules'], 'noise_budget')
+  const count = (value: unknown, path: string, fallback: number): number => {
+    if (value === undefined) return fallback
+    if (typeof value === 'number' && Number.isInteger(value) && value >= 1) return value
+    read.problems.push(`${path} must be a whole number of notifications an hour, at least 1`)
+    return fallback
+  }
+  const perHour = count(raw.per_hour, 'noise_budget.per_hour', defaultNoiseBudget.perHour)
+  const rules: Record<string, number> = {}
+  if (raw.rules !== undefined && !isMapping(raw.rules))
+    read.problems.push('noise_budget.rules must map rule ids to notifications an hour')
+  else
+    for (const [rule, value] of Object.entries(raw.rules ?? {}))
+      rules[rule] = count(value, `noise_budget.rules.${rule}`, perHour)
+  return { perHour, rules }
+}
+
 function walk(route: RouteNode, visit: (node: RouteNode) => void): void {
   visit(route)
   for (const child of route.routes) walk(child, visit)
@@ -297,7 +323,7 @@ function walk(route: RouteNode, visit: (node: RouteNode) => void): void {
 
 /**
  * Parse and validate an Alertmanager-like routing file: `route` (tree), `receivers`,
- * `inhibit_rules`, `time_intervals`, `silences`, `global.stale_after`. Throws
+ * `inhibit_rules`, `time_intervals`, `silences`, `noise_budget`, `global.stale_after`. Throws
  * {@link RoutingConfigInvalidError} listing every problem found.
  */
 export function parseRoutingConfig(text: string): RoutingConfig {
@@ -310,7 +336,11 @@ export function parseRoutingConfig(text: string): RoutingConfig {
   if (!isMapping(raw))
     throw new RoutingConfigInvalidError(['the file must be a mapping with route and receivers'])
   const read = createReader()
-  read.keys(raw, ['global', 'route', 'receivers', 'inhibit_rules', 'time_intervals', 'silences'], '')
+  read.keys(
+    raw,
+    ['global', 'route', 'receivers', 'inhibit_rules', 'time_intervals', 'silences', 'noise_budget'],
+    '',
+  )
 
   const global = isMapping(raw.global) ? raw.global : {}
   if (raw.global !== undefined && !isMapping(raw.global)) read.problems.push('global must be a mapping')
@@ -353,6 +383,8 @@ export function parseRoutingConfig(text: string): RoutingConfig {
     .map((silence, index) => readSilence(silence, `silences[${index}]`, read))
     .filter((silence) => silence !== undefined)
 
+  const noiseBudget = readNoiseBudget(raw.noise_budget, read)
+
   if (read.problems.length > 0) throw new RoutingConfigInvalidError(read.problems)
-  return { route, receivers, inhibitRules, timeIntervals, silences, staleAfterMs }
+  return { route, receivers, inhibitRules, timeIntervals, silences, staleAfterMs, noiseBudget }
 }
