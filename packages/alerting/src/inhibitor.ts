@@ -29,7 +29,10 @@ function equalKey(rule: InhibitRule, labels: Readonly<Record<string, string>>): 
 
 function add(index: Map<string, Set<string>>, key: string, fingerprint: string): void {
   let set = index.get(key)
-  if (!set) index.set(key, (set = new Set()))
+  if (!set) {
+    set = new Set()
+    index.set(key, set)
+  }
   set.add(fingerprint)
 }
 

@@ -32,7 +32,10 @@ export function createNoiseBudget(config: NoiseBudgetConfig): NoiseBudget {
   const recent = (tenant: string, rule: string, now: number): number[] => {
     const key = `${tenant}\n${rule}`
     let times = spent.get(key)
-    if (!times) spent.set(key, (times = []))
+    if (!times) {
+      times = []
+      spent.set(key, times)
+    }
     while (times.length > 0 && now - times[0]! >= HOUR_MS) times.shift()
     return times
   }

@@ -190,8 +190,10 @@ export function createNotificationPlanner(options: NotificationPlannerOptions): 
 
   function timeMuterOf(route: RouteNode): Muter {
     let muter = timeMuters.get(route.id)
-    if (!muter)
-      timeMuters.set(route.id, (muter = createTimeMuter(routing.timeIntervals, route.muteTimeIntervals)))
+    if (!muter) {
+      muter = createTimeMuter(routing.timeIntervals, route.muteTimeIntervals)
+      timeMuters.set(route.id, muter)
+    }
     return muter
   }
 

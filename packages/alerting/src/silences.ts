@@ -17,7 +17,10 @@ export function createSilencer(silences: readonly Silence[]): Muter {
       continue
     }
     let byValue = byLabel.get(equality.name)
-    if (!byValue) byLabel.set(equality.name, (byValue = new Map()))
+    if (!byValue) {
+      byValue = new Map()
+      byLabel.set(equality.name, byValue)
+    }
     byValue.set(equality.value, [...(byValue.get(equality.value) ?? []), silence])
   }
   const active = (silence: Silence, labels: Readonly<Record<string, string>>, now: number) =>
