@@ -197,4 +197,171 @@ describe('notification planner', () => {
       { receiver: 'pager', action: 'trigger', alerts: 1 },
     ])
   })
+
+  it('flushes due groups in slices of maxGroups and says when some are left', () => {
+    const planner = createNotificationPlanner({ routing })
+    planner.receive(
+      Array.from({ length: 5 }, (_, i) => alert({ service: `svc-${i}` })),
+      T0,
+    )
+    expect(planner.due(T0 + 30 * s, { maxGroups: 2 })).toHaveLength(2)
+    expect(planner.hasDue(T0 + 30 * s)).toBe(true)
+    expect(planner.due(T0 + 30 * s, { maxGroups: 2 })).toHaveLength(2)
+    expect(planner.due(T0 + 30 * s, { maxGroups: 2 })).toHaveLength(1)
+    expect(planner.hasDue(T0 + 30 * s)).toBe(false)
+  })
+})
+
+const incidents = parseRoutingConfig(`
+route:
+  receiver: pager
+  group_by: [incident]
+  group_wait: 15s
+  group_interval: 5m
+receivers: [{ name: pager, pagerduty: {} }, { name: tickets, webhook: {} }]
+`)
+
+function finding(rule: string, labels: Record<string, string> = {}, severity = 'page'): Alert {
+  return alert({ alertname: rule, severity, incident: 'platform/notification-svc', ...labels })
+}
+
+describe('notification planner > an open incident', () => {
+  it('pages anew, under its own key and after group_wait, when a new rule joins', () => {
+    const planner = createNotificationPlanner({ routing: incidents })
+    planner.receive([finding('lateral.cross_namespace', { dst: 'a' })], T0)
+    const [opened] = planner.due(T0 + 15 * s)
+    expect(opened).toMatchObject({ reason: 'opened' })
+    planner.receive([finding('lateral.fan_out_scan', { dst: 'b' })], T0 + 10 * m)
+    const [escalated] = planner.due(T0 + 10 * m + 15 * s)
+    expect(escalated).toMatchObject({
+      action: 'trigger',
+      reason: 'escalated',
+      incident_key: opened?.dedup_key,
+    })
+    expect(escalated?.dedup_key).not.toBe(opened?.dedup_key)
+    expect(escalated?.summary).toContain('rule=lateral.fan_out_scan')
+    expect(escalated?.alerts).toHaveLength(2)
+  })
+
+  it('pages anew on a higher severity and on a new kind of evidence, but only updates on more of the same', () => {
+    const planner = createNotificationPlanner({ routing: incidents })
+    planner.receive([finding('identity.brute_force', { user: 'alice' }, 'ticket')], T0)
+    planner.due(T0 + 15 * s)
+    planner.receive([finding('identity.brute_force', { user: 'bob' }, 'ticket')], T0 + 1 * m)
+    expect(planner.due(T0 + 1 * m + 15 * s)).toEqual([])
+    expect(planner.due(T0 + 15 * s + 5 * m).map((n) => n.reason)).toEqual(['updated'])
+    planner.receive([finding('identity.brute_force', { user: 'carol' }, 'page')], T0 + 10 * m)
+    expect(planner.due(T0 + 10 * m + 15 * s).map((n) => n.summary.split(':')[0])).toEqual([
+      'Escalated (severity=page)',
+    ])
+    planner.receive(
+      [finding('identity.brute_force', { user: 'dan', client_ip: '203.0.113.9' }, 'page')],
+      T0 + 20 * m,
+    )
+    expect(planner.due(T0 + 20 * m + 15 * s).map((n) => n.summary.split(':')[0])).toEqual([
+      'Escalated (evidence=client_ip)',
+    ])
+  })
+
+  it('resolves its escalations with it', () => {
+    const planner = createNotificationPlanner({ routing: incidents })
+    planner.receive([finding('slo.burn')], T0)
+    planner.due(T0 + 15 * s)
+    planner.receive([finding('slo.latency')], T0 + 1 * m)
+    const [escalated] = planner.due(T0 + 1 * m + 15 * s)
+    planner.receive(
+      [finding('slo.burn'), finding('slo.latency')].map((a) => ({ ...a, status: 'resolved' as const })),
+      T0 + 2 * m,
+    )
+    const resolves = planner.due(T0 + 7 * m)
+    expect(resolves.map((n) => n.action)).toEqual(['resolve', 'resolve'])
+    expect(resolves.map((n) => n.dedup_key)).toContain(escalated?.dedup_key)
+  })
+
+  it('does not escalate again after a restart for what the ledger shows was told', () => {
+    const first = createNotificationPlanner({ routing: incidents })
+    first.receive([finding('slo.burn')], T0)
+    const [opened] = first.due(T0 + 15 * s)
+    first.receive([finding('slo.latency')], T0 + 1 * m)
+    const [escalated] = first.due(T0 + 1 * m + 15 * s)
+    const second = createNotificationPlanner({
+      routing: incidents,
+      notifiedBefore: [
+        { notification: opened!, at: T0 + 15 * s },
+        { notification: escalated!, at: T0 + 1 * m + 15 * s },
+      ],
+    })
+    second.receive([finding('slo.burn'), finding('slo.latency')], T0 + 2 * m)
+    expect(second.due(T0 + 3 * m)).toEqual([])
+    expect(second.activeIncidents()).toBe(1)
+  })
+})
+
+describe('notification planner > noise budget', () => {
+  const budgeted = parseRoutingConfig(`
+route:
+  receiver: pager
+  group_by: [alertname, dst]
+  group_wait: 15s
+  group_interval: 5m
+  routes:
+    - { matchers: ['severity="ticket"'], receiver: tickets }
+receivers: [{ name: pager, pagerduty: {} }, { name: tickets, webhook: {} }]
+noise_budget: { per_hour: 3 }
+`)
+
+  it('collapses a rule past its budget into one digest with counts and top entities, and tickets that the rule is noisy', () => {
+    const planner = createNotificationPlanner({ routing: budgeted })
+    const flood = Array.from({ length: 50 }, (_, i) =>
+      alert({
+        alertname: 'lateral.cross_namespace',
+        src: 'kube-system/coredns',
+        dst: `payments/ledger:${59000 + i}`,
+      }),
+    )
+    planner.receive(flood, T0)
+    const sent = planner.due(T0 + 15 * s)
+    expect(sent.map((n) => [n.reason, n.receiver])).toEqual([
+      ['opened', 'pager'],
+      ['opened', 'pager'],
+      ['opened', 'pager'],
+      ['collapsed', 'pager'],
+      ['noisy_rule', 'tickets'],
+    ])
+    const digest = sent[3]!
+    expect(digest.summary).toContain('47 alerts collapsed')
+    expect(digest.summary).toContain('src=kube-system/coredns ×47')
+    expect(digest.alerts.length).toBeLessThanOrEqual(10)
+    expect(sent[4]!.summary).toContain('Rule lateral.cross_namespace is noisy')
+  })
+
+  it('updates the digest under the same key, at most every group_interval, and sends the ticket once', () => {
+    const planner = createNotificationPlanner({ routing: budgeted })
+    const wave = (from: number, at: number) =>
+      planner.receive(
+        Array.from({ length: 10 }, (_, i) =>
+          alert({ alertname: 'lateral.cross_namespace', dst: `d${from + i}` }),
+        ),
+        at,
+      )
+    wave(0, T0)
+    const first = planner.due(T0 + 15 * s).filter((n) => n.reason === 'collapsed')
+    wave(100, T0 + 1 * m)
+    expect(planner.due(T0 + 1 * m + 15 * s)).toEqual([])
+    const later = planner.due(T0 + 15 * s + 5 * m)
+    expect(later.map((n) => n.reason)).toEqual(['collapsed'])
+    expect(later[0]?.dedup_key).toBe(first[0]?.dedup_key)
+    expect(later[0]?.summary).toContain('17 alerts collapsed')
+  })
+
+  it('lets another rule of the same tenant page while one is over budget', () => {
+    const planner = createNotificationPlanner({ routing: budgeted })
+    planner.receive(
+      Array.from({ length: 10 }, (_, i) => alert({ alertname: 'lateral.cross_namespace', dst: `d${i}` })),
+      T0,
+    )
+    planner.receive([alert({ alertname: 'lateral.fan_out_scan', dst: 'many' })], T0)
+    const reasons = planner.due(T0 + 15 * s).map((n) => `${n.alertname}:${n.reason}`)
+    expect(reasons).toContain('lateral.fan_out_scan:opened')
+  })
 })

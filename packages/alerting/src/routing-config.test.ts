@@ -147,6 +147,20 @@ silences: [{ matchers: [], starts_at: '2026-11-29T00:00:00Z', ends_at: '2026-11-
     ])
   })
 
+  it('reads the noise budget, defaulting to 10 an hour, with per-rule overrides', () => {
+    expect(parseRoutingConfig(repoRouting).noiseBudget.perHour).toBe(10)
+    const routing = parseRoutingConfig(
+      'route: { receiver: r }\nreceivers: [{ name: r }]\nnoise_budget: { per_hour: 4, rules: { lateral.new_edge: 20 } }',
+    )
+    expect(routing.noiseBudget).toEqual({ perHour: 4, rules: { 'lateral.new_edge': 20 } })
+    expect(
+      problemsOf('route: { receiver: r }\nreceivers: [{ name: r }]\nnoise_budget: { per_hour: 0, burst: 2 }'),
+    ).toEqual([
+      'noise_budget.burst is not a known key (per_hour, rules)',
+      'noise_budget.per_hour must be a whole number of notifications an hour, at least 1',
+    ])
+  })
+
   it('reports a file that is not YAML', () => {
     expect(problemsOf('route: [unclosed')[0]).toMatch(/^not valid YAML/)
   })
