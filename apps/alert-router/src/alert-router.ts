@@ -1,23 +1,14 @@
-import {
-  createNotificationPlanner,
-  type Notification,
-  type NotificationPlanner,
-  type NotifiedBefore,
-  type RoutingConfig,
-} from '@palisade/alerting'
-import type { IncidentSummary, NotificationLedger, NotificationRecord } from '@palisade/clickhouse'
+import { createNotificationPlanner, type NotificationPlanner, type RoutingConfig } from '@palisade/alerting'
+import type { IncidentSummary, NotificationLedger } from '@palisade/clickhouse'
 import type { Alert } from '@palisade/schema'
 import { Registry } from 'prom-client'
 import { createAlertRouterMetrics } from './alert-router-metrics.ts'
 import { AlertRouterNotRunningError, ReceiverNotConfiguredError } from './errors.ts'
-import type { DeliveryResult, Receiver } from './receivers/receiver.ts'
+import { restoreFromLedger } from './ledger-restore.ts'
+import { type AlertRouterLog, createNotificationDelivery } from './notification-delivery.ts'
+import type { Receiver } from './receivers/receiver.ts'
 
-/** Where the router reports what it does (the shape of the apps' console log). */
-export interface AlertRouterLog {
-  info(message: string): void
-  warn(message: string): void
-  error(message: string, error?: unknown): void
-}
+export type { AlertRouterLog } from './notification-delivery.ts'
 
 /** Options for {@link createAlertRouter}. */
 export interface AlertRouterOptions {
@@ -34,6 +25,12 @@ export interface AlertRouterOptions {
   tickIntervalMs?: number
   /** After a delivery round failed with a retriable error, try again this much later, ms (default 60,000). */
   retryPendingAfterMs?: number
+  /**
+   * Work done between two yields to the event loop: alerts taken in, groups flushed (default 1,000
+   * and 200). In the all-in-one the router shares the event loop with ingestion, the API and
+   * /healthz, so a flood is worked through in slices, never in one stretch.
+   */
+  slice?: { alerts?: number; groups?: number }
 }
 
 /** The alert router: alerts in, notifications out, with its state in the ledger. */
@@ -50,30 +47,21 @@ export interface AlertRouter {
   incidents(tenant: string, limit?: number): Promise<IncidentSummary[]>
 }
 
-interface Queued {
-  notification: Notification
-  attempts: number
-  nextAttemptAt: number
-}
-
-function keyOf(n: Pick<Notification, 'tenant' | 'dedup_key' | 'receiver'>): string {
-  return `${n.tenant}\n${n.dedup_key}\n${n.receiver}`
-}
-
-function about(n: Notification): string {
-  return `${n.action} ${n.alertname} for ${n.tenant} to ${n.receiver} (dedup ${n.dedup_key.slice(0, 12)})`
-}
+/** Let timers, I/O and signal handlers run before the next slice of work. */
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve))
 
 /**
- * Create the router. Deliveries to one (tenant, dedup key, receiver) run one after another, so a
- * resolve never overtakes its trigger; a retriable failure stays `pending` in the ledger and is tried
- * again every `retryPendingAfterMs` until delivered or replaced by a newer notification.
+ * Create the router, a short pipeline of named stages: restore (the ledger, at start), accept
+ * (alerts into the planner, in slices), plan (the planner's due groups, in slices: mute, noise
+ * budget, decide), deliver (record pending, send, record the outcome, retry). Deliveries to one
+ * (tenant, dedup key, receiver) run one after another, so a resolve never overtakes its trigger.
  */
 export function createAlertRouter(options: AlertRouterOptions): AlertRouter {
   const { routing, receivers, ledger, log } = options
   const clock = options.clock ?? Date.now
   const tickIntervalMs = options.tickIntervalMs ?? 1000
-  const retryPendingAfterMs = options.retryPendingAfterMs ?? 60_000
+  const alertsPerSlice = options.slice?.alerts ?? 1000
+  const groupsPerSlice = options.slice?.groups ?? 200
   const missing = routing.receivers
     .filter((r) => r.kind !== 'null' && !receivers.has(r.name))
     .map((r) => r.name)
@@ -82,159 +70,57 @@ export function createAlertRouter(options: AlertRouterOptions): AlertRouter {
   let planner: NotificationPlanner | undefined
   let state: 'new' | 'running' | 'stopped' = 'new'
   let timer: NodeJS.Timeout | undefined
-  /** The newest notification per key: an older one still being retried is superseded by it. */
-  const latest = new Map<string, Notification>()
-  const queue = new Map<string, Queued>()
-  const chains = new Map<string, Promise<void>>()
+  /** The tick in progress: the timer skips a beat rather than run two plans at once. */
+  let ticking: Promise<void> | undefined
   const metrics = createAlertRouterMetrics(options.metrics ?? new Registry(), {
     active: () => planner?.activeIncidents() ?? 0,
-    pending: () => queue.size,
+    pending: () => delivery.queued(),
+  })
+  const delivery = createNotificationDelivery({
+    receivers,
+    ledger,
+    clock,
+    log,
+    metrics,
+    retryPendingAfterMs: options.retryPendingAfterMs ?? 60_000,
   })
 
-  function row(n: Notification, status: NotificationRecord['status'], attempts: number, detail: string) {
-    return {
-      tenant: n.tenant,
-      dedup_key: n.dedup_key,
-      receiver: n.receiver,
-      action: n.action,
-      status,
-      alertname: n.alertname,
-      severity: n.severity,
-      summary: n.summary,
-      labels: n.group_labels,
-      payload: JSON.stringify(n),
-      attempts,
-      detail,
-      recorded_at: clock(),
+  /** Stage accept: the planner takes alerts in slices, yielding between them. */
+  async function accept(alerts: Alert[]): Promise<void> {
+    for (let start = 0; start < alerts.length; start += alertsPerSlice) {
+      if (start > 0) await yieldToEventLoop()
+      if (!planner || state !== 'running') throw new AlertRouterNotRunningError('stopped')
+      planner.receive(alerts.slice(start, start + alertsPerSlice), clock())
     }
   }
 
-  async function record(
-    n: Notification,
-    status: NotificationRecord['status'],
-    attempts: number,
-    detail = '',
-  ) {
-    try {
-      await ledger.record([row(n, status, attempts, detail)])
-    } catch (error) {
-      // Delivering without a ledger row risks a repeat after a restart; not delivering risks a lost
-      // page. PagerDuty deduplicates by dedup_key, so the repeat is the lesser harm.
-      log.error(`could not record ${status} ${about(n)} in the notification ledger`, error)
+  /** Stages plan → deliver: due groups a slice at a time, each slice handed to delivery at once. */
+  async function planAndDeliver(): Promise<void> {
+    const deliveries: Promise<void>[] = [delivery.retryDue(clock())]
+    while (planner && state === 'running') {
+      const now = clock()
+      deliveries.push(delivery.submit(planner.due(now, { maxGroups: groupsPerSlice })))
+      if (!planner.hasDue(now)) break
+      await yieldToEventLoop()
     }
+    await Promise.all(deliveries)
   }
 
-  async function deliverOnce(n: Notification, attemptsBefore: number, recordPending: boolean): Promise<void> {
-    const key = keyOf(n)
-    if (latest.get(key) !== n) return
-    if (recordPending) await record(n, 'pending', attemptsBefore)
-    const receiver = receivers.get(n.receiver)
-    const result: DeliveryResult = receiver
-      ? await receiver.send(n)
-      : { ok: false, attempts: 0, error: new ReceiverNotConfiguredError([n.receiver]) }
-    const attempts = attemptsBefore + result.attempts
-    if (result.ok) {
-      await record(n, 'delivered', attempts)
-      metrics.notificationsSent.inc({ receiver: n.receiver, action: n.action })
-      log.info(`delivered ${about(n)} after ${attempts} attempt(s)`)
-    } else if (result.error?.retriable && state !== 'stopped' && latest.get(key) === n) {
-      await record(n, 'pending', attempts, result.error.message)
-      metrics.notificationsFailed.inc({ receiver: n.receiver, action: n.action, outcome: 'will_retry' })
-      queue.set(key, { notification: n, attempts, nextAttemptAt: clock() + retryPendingAfterMs })
-      log.warn(
-        `could not deliver ${about(n)} yet, retrying in ${retryPendingAfterMs} ms: ${result.error.message}`,
-      )
-      return
-    } else if (result.error?.retriable) {
-      // Stopping, or superseded: the row stays pending; a restart or the newer notification takes over.
-      await record(n, 'pending', attempts, result.error.message)
-      metrics.notificationsFailed.inc({ receiver: n.receiver, action: n.action, outcome: 'will_retry' })
-      return
-    } else {
-      await record(n, 'failed', attempts, result.error?.message ?? 'unknown error')
-      metrics.notificationsFailed.inc({ receiver: n.receiver, action: n.action, outcome: 'rejected' })
-      log.error(`${about(n)} was rejected and will not be retried`, result.error)
-    }
-    if (latest.get(key) === n) latest.delete(key)
-  }
-
-  /** Deliver `n` after whatever is already being delivered for its key. */
-  function deliver(n: Notification, attemptsBefore: number, recordPending: boolean): Promise<void> {
-    const key = keyOf(n)
-    // Chained runs never reject: an unexpected error is logged here, once, and the chain goes on.
-    const run = (chains.get(key) ?? Promise.resolve())
-      .then(() => deliverOnce(n, attemptsBefore, recordPending))
-      .catch((error: unknown) => log.error(`delivering ${about(n)} failed unexpectedly`, error))
-    chains.set(key, run)
-    void run.then(() => {
-      if (chains.get(key) === run) chains.delete(key)
+  function tick(): Promise<void> {
+    if (!planner || state !== 'running') return Promise.resolve()
+    ticking ??= planAndDeliver().finally(() => {
+      ticking = undefined
     })
-    return run
-  }
-
-  function launch(planned: Notification[], now: number): Promise<void>[] {
-    const runs: Promise<void>[] = []
-    for (const n of planned) {
-      const key = keyOf(n)
-      latest.set(key, n)
-      queue.delete(key)
-      runs.push(deliver(n, 0, true))
-    }
-    for (const [key, queued] of [...queue]) {
-      if (queued.nextAttemptAt > now) continue
-      queue.delete(key)
-      runs.push(deliver(queued.notification, queued.attempts, false))
-    }
-    return runs
-  }
-
-  function parsePayload(record: NotificationRecord): Notification | undefined {
-    try {
-      return JSON.parse(record.payload) as Notification
-    } catch (error) {
-      log.error(
-        `ledger row for ${record.dedup_key.slice(0, 12)} to ${record.receiver} has an unreadable payload`,
-        error,
-      )
-      return undefined
-    }
-  }
-
-  async function load(): Promise<NotifiedBefore[]> {
-    const newest = new Map<string, NotificationRecord>()
-    for (const record of await ledger.latest()) {
-      const key = keyOf(record)
-      const seen = newest.get(key)
-      if (!seen || record.recorded_at > seen.recorded_at) newest.set(key, record)
-    }
-    const notifiedBefore: NotifiedBefore[] = []
-    for (const [key, record] of newest) {
-      // A failed row means nobody was told: let the planner notify again if the source re-sends.
-      if (record.status === 'failed') continue
-      const notification = parsePayload(record)
-      if (!notification) continue
-      notifiedBefore.push({ notification, at: record.recorded_at })
-      if (record.status === 'pending') {
-        latest.set(key, notification)
-        queue.set(key, { notification, attempts: record.attempts, nextAttemptAt: clock() })
-      }
-    }
-    if (queue.size > 0)
-      log.info(`${queue.size} notification(s) were pending before the restart; delivering them`)
-    return notifiedBefore
-  }
-
-  async function tick(): Promise<void> {
-    if (!planner || state !== 'running') return
-    const now = clock()
-    await Promise.all(launch(planner.due(now), now))
+    return ticking
   }
 
   return {
     async start() {
       if (state === 'running') return
       if (state === 'stopped') throw new AlertRouterNotRunningError('stopped')
-      planner = createNotificationPlanner({ routing, notifiedBefore: await load() })
+      const restored = await restoreFromLedger(ledger, log, clock())
+      delivery.resume(restored.pending)
+      planner = createNotificationPlanner({ routing, notifiedBefore: restored.notifiedBefore })
       state = 'running'
       if (tickIntervalMs > 0) {
         timer = setInterval(() => {
@@ -249,7 +135,7 @@ export function createAlertRouter(options: AlertRouterOptions): AlertRouter {
         throw new AlertRouterNotRunningError(state === 'new' ? 'not started' : 'stopped')
       for (const alert of alerts)
         metrics.alertsReceived.inc({ severity: alert.labels.severity, status: alert.status })
-      planner.receive(alerts, clock())
+      await accept(alerts)
     },
 
     tick,
@@ -260,16 +146,13 @@ export function createAlertRouter(options: AlertRouterOptions): AlertRouter {
         return
       }
       if (timer) clearInterval(timer)
-      const now = clock()
-      // Hand over what was received: a finding in its group_wait is never sent again by its source.
-      const planned = planner.due(now, { flushAll: true })
-      for (const n of planned) {
-        latest.set(keyOf(n), n)
-        queue.delete(keyOf(n))
-      }
-      const runs = planned.map((n) => deliver(n, 0, true))
       state = 'stopped'
-      await Promise.all([...runs, ...chains.values()])
+      // A tick stops at its next slice; what it planned already is delivered below.
+      await ticking
+      delivery.stopRetrying()
+      // Hand over what was received: a finding in its group_wait is never sent again by its source.
+      await delivery.submit(planner.due(clock(), { flushAll: true }))
+      await delivery.drain()
     },
 
     incidents(tenant, limit) {

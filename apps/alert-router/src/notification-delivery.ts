@@ -1,0 +1,189 @@
+import type { Notification } from '@palisade/alerting'
+import type { NotificationLedger, NotificationRecord } from '@palisade/clickhouse'
+import type { AlertRouterMetrics } from './alert-router-metrics.ts'
+import { ReceiverNotConfiguredError } from './errors.ts'
+import type { DeliveryResult, Receiver } from './receivers/receiver.ts'
+
+/** Where the router reports what it does (the shape of the apps' console log). */
+export interface AlertRouterLog {
+  info(message: string): void
+  warn(message: string): void
+  error(message: string, error?: unknown): void
+}
+
+/** A notification to deliver, with the delivery attempts it already had. */
+export interface QueuedNotification {
+  notification: Notification
+  attempts: number
+  nextAttemptAt: number
+}
+
+/**
+ * The router's last stages, Alertmanager's retry → record: record planned notifications as
+ * pending in the ledger (one insert per batch), deliver each after whatever is in flight for its
+ * key (a resolve never overtakes its trigger), record the outcome, and keep a retriable failure
+ * queued until it is delivered or superseded by a newer notification for the same key.
+ */
+export interface NotificationDelivery {
+  /** Record `planned` as pending, then deliver it; supersedes older notifications of the same keys. */
+  submit(planned: Notification[]): Promise<void>
+  /** Queue notifications the ledger says were pending before a restart; `retryDue` delivers them. */
+  resume(pending: QueuedNotification[]): void
+  /** Deliver the queued notifications whose retry time came. */
+  retryDue(now: number): Promise<void>
+  /** From now on a retriable failure stays pending in the ledger instead of being queued. */
+  stopRetrying(): void
+  /** Wait for every delivery in flight. */
+  drain(): Promise<void>
+  /** Notifications waiting for a later round. */
+  queued(): number
+}
+
+function keyOf(n: Pick<Notification, 'tenant' | 'dedup_key' | 'receiver'>): string {
+  return `${n.tenant}\n${n.dedup_key}\n${n.receiver}`
+}
+
+function about(n: Notification): string {
+  return `${n.action} ${n.alertname} for ${n.tenant} to ${n.receiver} (dedup ${n.dedup_key.slice(0, 12)})`
+}
+
+/** Create the delivery stages over a ledger and the receivers by name. */
+export function createNotificationDelivery(deps: {
+  receivers: ReadonlyMap<string, Receiver>
+  ledger: NotificationLedger
+  clock: () => number
+  log: AlertRouterLog
+  metrics: AlertRouterMetrics
+  /** After a delivery round failed with a retriable error, try again this much later, ms. */
+  retryPendingAfterMs: number
+}): NotificationDelivery {
+  const { receivers, ledger, clock, log, metrics, retryPendingAfterMs } = deps
+  let retrying = true
+  /** The newest notification per key: an older one still being retried is superseded by it. */
+  const latest = new Map<string, Notification>()
+  const queue = new Map<string, QueuedNotification>()
+  const chains = new Map<string, Promise<void>>()
+
+  function row(n: Notification, status: NotificationRecord['status'], attempts: number, detail: string) {
+    return {
+      tenant: n.tenant,
+      dedup_key: n.dedup_key,
+      receiver: n.receiver,
+      action: n.action,
+      status,
+      alertname: n.alertname,
+      severity: n.severity,
+      summary: n.summary,
+      labels: n.group_labels,
+      payload: JSON.stringify(n),
+      attempts,
+      detail,
+      recorded_at: clock(),
+    }
+  }
+
+  async function record(rows: NotificationRecord[], what: string): Promise<void> {
+    try {
+      await ledger.record(rows)
+    } catch (error) {
+      // Delivering without a ledger row risks a repeat after a restart; not delivering risks a lost
+      // page. PagerDuty deduplicates by dedup_key, so the repeat is the lesser harm.
+      log.error(`could not record ${what} in the notification ledger`, error)
+    }
+  }
+
+  const recordOne = (n: Notification, status: NotificationRecord['status'], attempts: number, detail = '') =>
+    record([row(n, status, attempts, detail)], `${status} ${about(n)}`)
+
+  async function deliverOnce(n: Notification, attemptsBefore: number, recordPending: boolean): Promise<void> {
+    const key = keyOf(n)
+    if (latest.get(key) !== n) return
+    if (recordPending) await recordOne(n, 'pending', attemptsBefore)
+    const receiver = receivers.get(n.receiver)
+    const result: DeliveryResult = receiver
+      ? await receiver.send(n)
+      : { ok: false, attempts: 0, error: new ReceiverNotConfiguredError([n.receiver]) }
+    const attempts = attemptsBefore + result.attempts
+    if (result.ok) {
+      await recordOne(n, 'delivered', attempts)
+      metrics.notificationsSent.inc({ receiver: n.receiver, action: n.action })
+      log.info(`delivered ${about(n)} after ${attempts} attempt(s)`)
+    } else if (result.error?.retriable) {
+      await recordOne(n, 'pending', attempts, result.error.message)
+      metrics.notificationsFailed.inc({ receiver: n.receiver, action: n.action, outcome: 'will_retry' })
+      // Stopping, or superseded: the row stays pending; a restart or the newer notification takes over.
+      if (!retrying || latest.get(key) !== n) return
+      queue.set(key, { notification: n, attempts, nextAttemptAt: clock() + retryPendingAfterMs })
+      log.warn(
+        `could not deliver ${about(n)} yet, retrying in ${retryPendingAfterMs} ms: ${result.error.message}`,
+      )
+      return
+    } else {
+      await recordOne(n, 'failed', attempts, result.error?.message ?? 'unknown error')
+      metrics.notificationsFailed.inc({ receiver: n.receiver, action: n.action, outcome: 'rejected' })
+      log.error(`${about(n)} was rejected and will not be retried`, result.error)
+    }
+    if (latest.get(key) === n) latest.delete(key)
+  }
+
+  /** Deliver `n` after whatever is already being delivered for its key. */
+  function deliver(n: Notification, attemptsBefore: number, recordPending = false): Promise<void> {
+    const key = keyOf(n)
+    // Chained runs never reject: an unexpected error is logged here, once, and the chain goes on.
+    const run = (chains.get(key) ?? Promise.resolve())
+      .then(() => deliverOnce(n, attemptsBefore, recordPending))
+      .catch((error: unknown) => log.error(`delivering ${about(n)} failed unexpectedly`, error))
+    chains.set(key, run)
+    void run.then(() => {
+      if (chains.get(key) === run) chains.delete(key)
+    })
+    return run
+  }
+
+  return {
+    async submit(planned) {
+      if (planned.length === 0) return
+      // A key with a delivery in flight records its pending row in turn, after that delivery's
+      // outcome, so that the ledger's newest row per key stays the newest notification.
+      const busy = new Set(planned.filter((n) => chains.has(keyOf(n))))
+      for (const n of planned) {
+        latest.set(keyOf(n), n)
+        queue.delete(keyOf(n))
+      }
+      const free = planned.filter((n) => !busy.has(n))
+      if (free.length > 0)
+        await record(
+          free.map((n) => row(n, 'pending', 0, '')),
+          `${free.length} planned notification(s) as pending`,
+        )
+      await Promise.all(planned.map((n) => deliver(n, 0, busy.has(n))))
+    },
+
+    resume(pending) {
+      for (const queued of pending) {
+        latest.set(keyOf(queued.notification), queued.notification)
+        queue.set(keyOf(queued.notification), queued)
+      }
+    },
+
+    async retryDue(now) {
+      const runs: Promise<void>[] = []
+      for (const [key, queued] of [...queue]) {
+        if (queued.nextAttemptAt > now) continue
+        queue.delete(key)
+        runs.push(deliver(queued.notification, queued.attempts))
+      }
+      await Promise.all(runs)
+    },
+
+    stopRetrying() {
+      retrying = false
+    },
+
+    async drain() {
+      while (chains.size > 0) await Promise.all([...chains.values()])
+    },
+
+    queued: () => queue.size,
+  }
+}
