@@ -333,4 +333,107 @@ describe('alert router over a real ledger and a real HTTP receiver', () => {
     await router.stop()
     expect(pd().map((r) => r.body.event_action)).toEqual(['trigger'])
   })
+
+  it('pages on-call again when a new rule joins an incident opened by earlier noise', async () => {
+    const start = Date.UTC(2026, 10, 23, 16)
+    const { router, advance } = routerAt(start)
+    await router.start()
+    const finding = (rule: string, dst: string): Alert => ({
+      tenant: 't-escalate',
+      labels: {
+        alertname: rule,
+        severity: 'page',
+        incident: 'platform/notification-svc',
+        src_workload: 'platform/notification-svc',
+        dst_workload: dst,
+      },
+      annotations: { summary: `${rule}: platform/notification-svc reached ${dst}` },
+      status: 'firing',
+      starts_at: start,
+      finding_id: `${rule}-${dst}`,
+    })
+    await router.receive([finding('lateral.new_edge', 'shop/api')])
+    advance(15 * s)
+    await router.tick()
+    // A day later, as in the scenario: the real attack joins the incident the noise opened.
+    advance(20 * 60 * m)
+    await router.receive([
+      finding('lateral.new_edge', 'shop/api'),
+      finding('lateral.fan_out_scan', 'payments/*'),
+    ])
+    advance(15 * s)
+    await router.tick()
+    await router.stop()
+    expect(sink.invalid).toEqual([])
+    const triggers = pd().filter((r) => r.body.event_action === 'trigger')
+    expect(triggers).toHaveLength(2)
+    expect(triggers[1]!.body.dedup_key).not.toBe(triggers[0]!.body.dedup_key)
+    const summary = (triggers[1]!.body.payload as { summary: string }).summary
+    expect(summary).toContain('Escalated (rule=lateral.fan_out_scan')
+  })
+
+  it('collapses a flooding rule into one page past its noise budget and tickets that the rule is noisy', async () => {
+    const start = Date.UTC(2026, 10, 23, 17)
+    const { router, advance } = routerAt(start)
+    await router.start()
+    const flood: Alert[] = Array.from({ length: 300 }, (_, i) => ({
+      tenant: 't-flood',
+      labels: {
+        alertname: 'lateral.cross_namespace',
+        severity: 'page',
+        incident: `kube-system/coredns-${i % 30}`,
+        src_workload: 'kube-system/coredns',
+        dst: `payments/ledger:${59000 + i}`,
+      },
+      annotations: { summary: `kube-system/coredns reached payments/ledger:${59000 + i}` },
+      status: 'firing',
+      starts_at: start,
+    }))
+    await router.receive(flood)
+    advance(15 * s)
+    await router.tick()
+    await router.stop()
+    expect(sink.invalid).toEqual([])
+    const pages = pd()
+    // The routing file's budget is 10 an hour: ten incidents page, the other 20 fold into one digest.
+    expect(pages).toHaveLength(11)
+    const digest = pages
+      .map((r) => (r.body.payload as { summary: string }).summary)
+      .filter((t) => t.includes('collapsed'))
+    expect(digest).toHaveLength(1)
+    expect(digest[0]).toContain('200 alerts collapsed')
+    expect(digest[0]).toContain('src_workload=kube-system/coredns ×200')
+    const tickets = sink.received.filter((r) => r.path === '/tickets')
+    expect(tickets).toHaveLength(1)
+    expect(JSON.stringify(tickets[0]!.body)).toContain('Rule lateral.cross_namespace is noisy')
+  })
+
+  it('takes in and flushes a flood in slices, letting other callbacks run in between', async () => {
+    const start = Date.UTC(2026, 10, 23, 18)
+    const { router, advance } = routerAt(start)
+    await router.start()
+    const flood: Alert[] = Array.from({ length: 20_000 }, (_, i) => ({
+      tenant: 't-slices',
+      labels: { alertname: 'decision.denies', severity: 'ticket', service: `svc-${i}` },
+      annotations: {},
+      status: 'firing',
+      starts_at: start,
+    }))
+    let interleaved = 0
+    const beat = setInterval(() => interleaved++, 0)
+    await router.receive(flood)
+    clearInterval(beat)
+    expect(interleaved).toBeGreaterThan(0)
+    // 20,000 groups (one per service) are due at once: flushed 200 at a time.
+    advance(1 * m)
+    interleaved = 0
+    const during = setInterval(() => interleaved++, 0)
+    await router.tick()
+    clearInterval(during)
+    await router.stop()
+    expect(interleaved).toBeGreaterThan(0)
+    const tickets = sink.received.filter((r) => r.path === '/tickets')
+    // Ten tickets within the rule's budget, one digest of the other 19,990, one noisy-rule ticket.
+    expect(tickets).toHaveLength(12)
+  })
 })
