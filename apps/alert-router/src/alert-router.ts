@@ -27,7 +27,7 @@ export interface AlertRouterOptions {
   retryPendingAfterMs?: number
   /**
    * Work done between two yields to the event loop: alerts taken in, groups flushed (default 1,000
-   * and 200). In the all-in-one the router shares the event loop with ingestion, the API and
+   * and 100). In the all-in-one the router shares the event loop with ingestion, the API and
    * /healthz, so a flood is worked through in slices, never in one stretch.
    */
   slice?: { alerts?: number; groups?: number }
@@ -61,7 +61,7 @@ export function createAlertRouter(options: AlertRouterOptions): AlertRouter {
   const clock = options.clock ?? Date.now
   const tickIntervalMs = options.tickIntervalMs ?? 1000
   const alertsPerSlice = options.slice?.alerts ?? 1000
-  const groupsPerSlice = options.slice?.groups ?? 200
+  const groupsPerSlice = options.slice?.groups ?? 100
   const missing = routing.receivers
     .filter((r) => r.kind !== 'null' && !receivers.has(r.name))
     .map((r) => r.name)

@@ -2,7 +2,7 @@ import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { type AlertRouterConfig, startAlertRouterService } from '@palisade/alert-router'
-import { createInProcessBus } from '@palisade/bus'
+import { type Bus, createInProcessBus } from '@palisade/bus'
 import {
   createEventWriter,
   createFindingStore,
@@ -35,6 +35,8 @@ export interface RunningPalisade {
   token: string
   tokenOrigin: 'env' | 'file' | 'generated'
   tokenPath: string
+  /** The in-process bus the parts share, for a caller composing more on it (the flood test publishes findings). */
+  bus: Bus
   /** Stop accepting, finish what was accepted, checkpoint, close the store. */
   stop(): Promise<void>
 }
@@ -47,8 +49,8 @@ function urlOf(server: Server): string {
 
 /**
  * The composition root of the embedded default: one process, the embedded ClickHouse engine in
- * `<dataDir>/clickhouse`, the in-process bus, and every app's parts wired to them. The declarations
- * and each receiver's destination were loaded and validated before: nothing here reads a file.
+ * `<dataDir>/clickhouse`, the in-process bus, and every app's parts wired to them. The declarations and each receiver's destination
+ * were loaded and validated before: nothing here reads a file.
  */
 export async function startAllInOne(
   config: AllInOneConfig,
@@ -118,6 +120,7 @@ export async function startAllInOne(
     token: token.token,
     tokenOrigin: token.origin,
     tokenPath: token.path,
+    bus,
     stop() {
       stopping ??= (async () => {
         ready = false
