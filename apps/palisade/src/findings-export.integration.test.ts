@@ -7,6 +7,7 @@ import { type DashboardTestServer, startDashboardTestServer, testTokens } from '
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CliUsageError } from './cli-args.ts'
 import { exportFindings, parseFindingsExportArgs } from './findings-export.ts'
+import { parseRulesNoiseArgs, reportRuleNoise } from './rules-noise.ts'
 
 let server: DashboardTestServer
 const dir = mkdtempSync(join(tmpdir(), 'palisade-export-'))
@@ -73,5 +74,18 @@ describe('palisade findings export', () => {
     expect(() => parseFindingsExportArgs(['export', '--out', 'f', '--format', 'csv'])).toThrow(
       /ndjson or json/,
     )
+  })
+
+  it('reports findings per rule per day through the same API (palisade rules noise)', async () => {
+    const args = parseRulesNoiseArgs(['--from', 'now-30d'])
+    const text = await reportRuleNoise({ apiUrl: server.base, token: testTokens.acme, args, pageSize: 2 })
+    const exported = join(dir, 'for-noise.ndjson')
+    const count = await exportFindings({
+      apiUrl: server.base,
+      token: testTokens.acme,
+      args: parseFindingsExportArgs(['export', '--out', exported, '--from', 'now-30d']),
+    })
+    expect(text).toMatch(/^rule +day +findings +peak\/h +top keys/)
+    expect(text).toContain(`${count} findings from`)
   })
 })

@@ -1,7 +1,7 @@
 import { createWriteStream } from 'node:fs'
 import { parseArgs } from 'node:util'
-import type { Finding } from '@palisade/schema'
 import { CliUsageError } from './cli-args.ts'
+import { findingPages } from './findings-pages.ts'
 
 /** Arguments of `palisade findings export`. */
 export interface FindingsExportArgs {
@@ -47,9 +47,8 @@ export function parseFindingsExportArgs(argv: string[]): FindingsExportArgs {
 }
 
 /**
- * Fetch findings from the dashboard API (`GET /api/v1/findings`), newest first, page by page
- * (each page ends where the previous one's oldest finding was; repeats at the boundary drop by
- * id), and write them to a file as NDJSON or one JSON array. Resolves with the count written.
+ * Fetch findings from the dashboard API (see {@link findingPages}) and write them to a file as
+ * NDJSON or one JSON array. Resolves with the count written.
  */
 export async function exportFindings(options: {
   apiUrl: string
@@ -59,33 +58,21 @@ export async function exportFindings(options: {
   /** Findings per request (default 5,000, the largest `limit` the API takes). */
   pageSize?: number
 }): Promise<number> {
-  const pageSize = options.pageSize ?? 5000
   const { args } = options
-  const seen = new Set<string>()
   const out = createWriteStream(args.out)
   const write = (text: string) =>
     new Promise<void>((resolve, reject) => out.write(text, (error) => (error ? reject(error) : resolve())))
-  let to = args.to
   let count = 0
   try {
     if (args.format === 'json') await write('[')
-    for (;;) {
-      const query = new URLSearchParams({ limit: String(pageSize) })
-      for (const [name, value] of Object.entries({
-        from: args.from ?? '0',
-        to,
-        severity: args.severity,
-        rule: args.rule,
-      }))
-        if (value !== undefined) query.set(name, value)
-      const response = await fetch(`${options.apiUrl}/api/v1/findings?${query}`, {
-        headers: { authorization: `Bearer ${options.token}` },
-      })
-      if (!response.ok) throw new Error(`the API answered ${response.status}: ${await response.text()}`)
-      const { findings } = (await response.json()) as { findings: Finding[] }
-      const fresh = findings.filter((finding) => !seen.has(finding.finding_id))
-      for (const finding of fresh) {
-        seen.add(finding.finding_id)
+    const pages = findingPages({
+      apiUrl: options.apiUrl,
+      token: options.token,
+      filters: args,
+      ...(options.pageSize ? { pageSize: options.pageSize } : {}),
+    })
+    for await (const page of pages) {
+      for (const finding of page) {
         await write(
           args.format === 'json'
             ? `${count > 0 ? ',' : ''}\n${JSON.stringify(finding)}`
@@ -93,8 +80,6 @@ export async function exportFindings(options: {
         )
         count++
       }
-      if (findings.length < pageSize || fresh.length === 0) break
-      to = String(findings[findings.length - 1]!.ts)
     }
     if (args.format === 'json') await write('\n]\n')
   } finally {

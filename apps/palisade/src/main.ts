@@ -14,6 +14,7 @@ import { startDemoFeed } from './demo.ts'
 import { exportFindings, parseFindingsExportArgs } from './findings-export.ts'
 import { progressLine, replayFiles, summaryText } from './replay.ts'
 import { parseRulesArgs, runRulesCommand } from './rules-command.ts'
+import { parseRulesNoiseArgs, reportRuleNoise } from './rules-noise.ts'
 
 // The composition root of the `palisade` command: the only place that reads process.env.
 const repoRoot = fileURLToPath(new URL('../../..', import.meta.url))
@@ -34,6 +35,8 @@ commands:
   rules test [--rule id-prefix]   run every rule's inline tests (alerts/rules, or PALISADE_RULES_DIR)
   rules lint [--list]             check the rule files (unknown fields, bad windows, missing tests);
                                   --list prints the detector types rules can use
+  rules noise [--from now-7d] [--to T] [--rule id-prefix] [--top 3]
+           findings per rule per day from the API (PALISADE_API_URL), busiest hour and top keys
   intent check [dir]              validate the declared intent (NetworkPolicy, CiliumNetworkPolicy,
                                   Istio PeerAuthentication/AuthorizationPolicy, PalisadeIntent)
   findings export --out FILE [--from T] [--to T] [--severity S] [--rule ID] [--format ndjson|json]
@@ -94,6 +97,14 @@ function resolveToken(fromArgs: string | undefined): string {
 }
 
 async function runRules(argv: string[]): Promise<void> {
+  if (argv[0] === 'noise') {
+    const args = parseRulesNoiseArgs(argv.slice(1))
+    const read = createEnvReader(process.env)
+    const apiUrl = (args.url ?? read.url('PALISADE_API_URL') ?? 'http://127.0.0.1:8080').replace(/\/$/, '')
+    read.done()
+    process.stdout.write(`${await reportRuleNoise({ apiUrl, token: resolveToken(args.token), args })}\n`)
+    return
+  }
   const read = createEnvReader(process.env)
   const { rulesDir } = readDeclarationDirs(read, repoRoot)
   read.done()

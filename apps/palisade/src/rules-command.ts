@@ -39,7 +39,7 @@ export function parseRulesArgs(argv: string[], defaultDir: string): RulesArgs {
   const [action, ...rest] = parsed.positionals
   if ((action !== 'test' && action !== 'lint') || rest.length > 0)
     throw new CliUsageError(
-      'usage: palisade rules <test|lint> [--dir alerts/rules] [--rule id-prefix] [--list]',
+      'usage: palisade rules <test|lint> [--dir alerts/rules] [--rule id-prefix] [--list], or palisade rules noise --help',
     )
   return {
     action,
