@@ -43,6 +43,22 @@ describe('palisade rules | intent', () => {
     expect(bad.stdout).toContain('egres')
   })
 
+  it('rules noise: refuses bad arguments with its usage, and says when the API cannot be reached', () => {
+    const bad = palisade('rules', 'noise', '--top', '0')
+    expect(bad.code).toBe(2)
+    expect(bad.stderr).toContain('usage: palisade rules noise')
+    const down = palisade(
+      'rules',
+      'noise',
+      '--url',
+      'http://127.0.0.1:9',
+      '--token',
+      'cli-test-token-0123456789',
+    )
+    expect(down.code).toBe(1)
+    expect(down.stderr).toContain('rules failed')
+  })
+
   it('refuses an unknown sub-command with the usage', () => {
     const run = palisade('rules', 'run')
     expect(run.code).toBe(2)
