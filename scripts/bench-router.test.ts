@@ -9,7 +9,13 @@ describe('bench:router', () => {
     expect(result.notifications).toBeLessThanOrEqual(100)
     const report = routerBenchReport(result)
     console.log(report)
-    for (const figure of ['flush time:', 'alerts/s accepted:', 'RSS:', 'pre-change inhibition'])
+    for (const figure of [
+      'flush time:',
+      'alerts/s accepted:',
+      'event-loop stall',
+      'RSS:',
+      'pre-change inhibition',
+    ])
       expect(report).toContain(figure)
     expect(report).not.toMatch(/NaN|Infinity/)
   })

@@ -3,6 +3,7 @@
 // one and receivers accept at once, so neither ClickHouse inserts nor HTTP enter the figures (the
 // alert router's integration tests cover those parts for real).
 
+import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { createAlertRouter, type Receiver } from '@palisade/alert-router'
 import { type LabelMatcher, labelsMatch, parseRoutingConfig, type RoutingConfig } from '@palisade/alerting'
 import type { NotificationLedger, NotificationRecord } from '@palisade/clickhouse'
@@ -27,10 +28,12 @@ export interface RouterBenchResult {
   acceptMs: number
   alertsPerSecond: number
   flushMs: number
+  /** The longest event-loop delay during accept and flush, ms. */
+  longestStallMs: number
   rssBeforeMb: number
   rssAfterMb: number
   /** The same run with no inhibition rules and no silences. */
-  baseline: { acceptMs: number; alertsPerSecond: number; flushMs: number }
+  baseline: { acceptMs: number; alertsPerSecond: number; flushMs: number; longestStallMs: number }
   /** The pre-change inhibition (every target against every held alert), timed on the sample. */
   quadratic: { sample: number; ms: number; extrapolatedMs: number }
 }
@@ -131,6 +134,9 @@ async function routerRun(routing: RoutingConfig, alerts: Alert[], start: number)
     tickIntervalMs: 0,
   })
   await router.start()
+  // The longest the event loop waited during accept and flush: what /healthz would have waited.
+  const stalls = monitorEventLoopDelay({ resolution: 5 })
+  stalls.enable()
   const acceptStart = performance.now()
   // As the bus hands them over: batches of 500.
   for (let i = 0; i < alerts.length; i += 500) await router.receive(alerts.slice(i, i + 500))
@@ -140,8 +146,9 @@ async function routerRun(routing: RoutingConfig, alerts: Alert[], start: number)
   const flushStart = performance.now()
   await router.tick()
   const flushMs = performance.now() - flushStart
+  stalls.disable()
   await router.stop()
-  return { acceptMs, flushMs, rss, notifications: sent.count }
+  return { acceptMs, flushMs, rss, notifications: sent.count, longestStallMs: stalls.max / 1e6 }
 }
 
 /**
@@ -204,12 +211,14 @@ export async function runRouterBench(options: RouterBenchOptions): Promise<Route
     acceptMs: measured.acceptMs,
     alertsPerSecond: (options.alerts / measured.acceptMs) * 1000,
     flushMs: measured.flushMs,
+    longestStallMs: measured.longestStallMs,
     rssBeforeMb: mb(rssBefore),
     rssAfterMb: mb(measured.rss),
     baseline: {
       acceptMs: baseline.acceptMs,
       alertsPerSecond: (options.alerts / baseline.acceptMs) * 1000,
       flushMs: baseline.flushMs,
+      longestStallMs: baseline.longestStallMs,
     },
     quadratic: {
       sample: options.quadraticSample,
@@ -227,6 +236,7 @@ export function routerBenchReport(result: RouterBenchResult): string {
     `${n(result.alerts)} active alerts in ${n(result.groups)} groups, 2 inhibition rules, ${n(result.silences)} silences; ${n(result.notifications)} notifications planned`,
     `flush time:        ${n(result.flushMs)} ms  (${ratio(result.flushMs, result.baseline.flushMs)} the same flush without inhibition and silences: ${n(result.baseline.flushMs)} ms)`,
     `alerts/s accepted: ${n(result.alertsPerSecond)}  (${ratio(result.alertsPerSecond, result.baseline.alertsPerSecond)} the rate without inhibition and silences: ${n(result.baseline.alertsPerSecond)})`,
+    `longest event-loop stall: ${n(result.longestStallMs)} ms during accept and flush  (${ratio(result.longestStallMs, result.baseline.longestStallMs)} without inhibition and silences: ${n(result.baseline.longestStallMs)} ms)`,
     `RSS:               ${n(result.rssAfterMb)} MB holding them  (${ratio(result.rssAfterMb, result.rssBeforeMb)} the ${n(result.rssBeforeMb)} MB before taking them in)`,
     `pre-change inhibition (every alert against every other): ${n(result.quadratic.ms)} ms for ${n(result.quadratic.sample)} alerts, ~${n(result.quadratic.extrapolatedMs / 1000)} s extrapolated (n²) to ${n(result.alerts)}: ${ratio(result.quadratic.extrapolatedMs, result.flushMs)} this flush`,
   ].join('\n')

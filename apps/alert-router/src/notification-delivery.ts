@@ -64,6 +64,17 @@ export function createNotificationDelivery(deps: {
   const queue = new Map<string, QueuedNotification>()
   const chains = new Map<string, Promise<void>>()
 
+  /** Each notification's JSON, written once per state change: encoded once. */
+  const payloads = new WeakMap<Notification, string>()
+  function payloadOf(n: Notification): string {
+    let payload = payloads.get(n)
+    if (payload === undefined) {
+      payload = JSON.stringify(n)
+      payloads.set(n, payload)
+    }
+    return payload
+  }
+
   function row(n: Notification, status: NotificationRecord['status'], attempts: number, detail: string) {
     return {
       tenant: n.tenant,
@@ -75,7 +86,7 @@ export function createNotificationDelivery(deps: {
       severity: n.severity,
       summary: n.summary,
       labels: n.group_labels,
-      payload: JSON.stringify(n),
+      payload: payloadOf(n),
       attempts,
       detail,
       recorded_at: clock(),
