@@ -231,7 +231,8 @@ export async function runRouterBench(options: RouterBenchOptions): Promise<Route
 /** The figures as printed, one per line, each with its ratio to the baseline of the same run. */
 export function routerBenchReport(result: RouterBenchResult): string {
   const n = (value: number) => Math.round(value).toLocaleString('en-US')
-  const ratio = (value: number, base: number) => `${(value / base).toFixed(2)}x`
+  // A baseline of 0 (a stall too short to sample at a tiny size) has no ratio.
+  const ratio = (value: number, base: number) => (base > 0 ? `${(value / base).toFixed(2)}x` : 'n/a:')
   return [
     `${n(result.alerts)} active alerts in ${n(result.groups)} groups, 2 inhibition rules, ${n(result.silences)} silences; ${n(result.notifications)} notifications planned`,
     `flush time:        ${n(result.flushMs)} ms  (${ratio(result.flushMs, result.baseline.flushMs)} the same flush without inhibition and silences: ${n(result.baseline.flushMs)} ms)`,
