@@ -370,6 +370,8 @@ describe('alert router over a real ledger and a real HTTP receiver', () => {
     expect(triggers[1]!.body.dedup_key).not.toBe(triggers[0]!.body.dedup_key)
     const summary = (triggers[1]!.body.payload as { summary: string }).summary
     expect(summary).toContain('Escalated (rule=lateral.fan_out_scan')
+    const details = (triggers[1]!.body.payload as { custom_details: Record<string, unknown> }).custom_details
+    expect(details).toMatchObject({ reason: 'escalated', incident_key: triggers[0]!.body.dedup_key })
   })
 
   it('collapses a flooding rule into one page past its noise budget and tickets that the rule is noisy', async () => {

@@ -69,6 +69,11 @@ export function pagerDutyEvent(notification: Notification, routingKey: string): 
       class: notification.alertname,
       custom_details: {
         tenant,
+        // Why on-call hears of it: opened, escalated (news joined an open incident), collapsed, ...
+        ...(notification.reason ? { reason: notification.reason } : {}),
+        ...(notification.incident_key && notification.incident_key !== notification.dedup_key
+          ? { incident_key: notification.incident_key }
+          : {}),
         group_labels: groupLabels,
         firing: alerts.length,
         alerts: alerts.slice(0, MAX_ALERTS_IN_DETAILS).map((alert) => ({
