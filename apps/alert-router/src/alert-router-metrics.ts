@@ -15,6 +15,12 @@ export function createAlertRouterMetrics(
       labelNames: ['severity', 'status'] as const,
       registers: [registry],
     }),
+    notificationsPlanned: new Counter({
+      name: 'palisade_alert_router_notifications_planned_total',
+      help: 'Notifications planned, by receiver and reason (opened, updated, repeated, escalated, collapsed, noisy_rule, resolved)',
+      labelNames: ['receiver', 'reason'] as const,
+      registers: [registry],
+    }),
     notificationsSent: new Counter({
       name: 'palisade_alert_router_notifications_sent_total',
       help: 'Notifications a receiver accepted, by receiver and action',

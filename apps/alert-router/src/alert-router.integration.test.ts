@@ -12,6 +12,7 @@ import {
   openClickHouse,
 } from '@palisade/clickhouse'
 import type { Alert } from '@palisade/schema'
+import { Registry } from 'prom-client'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { type AlertRouter, type AlertRouterLog, createAlertRouter } from './alert-router.ts'
 import { defaultRoutingFile } from './config.ts'
@@ -162,7 +163,7 @@ beforeEach(async () => {
 })
 
 /** A router over the shared ledger, on a clock the test moves, with no timer: the test ticks. */
-function routerAt(start: number) {
+function routerAt(start: number, metrics?: Registry) {
   let now = start
   const receivers = createReceivers(
     [
@@ -178,6 +179,7 @@ function routerAt(start: number) {
     clock: () => now,
     log: quietLog,
     tickIntervalMs: 0,
+    ...(metrics ? { metrics } : {}),
   })
   return {
     router,
@@ -376,7 +378,8 @@ describe('alert router over a real ledger and a real HTTP receiver', () => {
 
   it('collapses a flooding rule into one page past its noise budget and tickets that the rule is noisy', async () => {
     const start = Date.UTC(2026, 10, 23, 17)
-    const { router, advance } = routerAt(start)
+    const registry = new Registry()
+    const { router, advance } = routerAt(start, registry)
     await router.start()
     const flood: Alert[] = Array.from({ length: 300 }, (_, i) => ({
       tenant: 't-flood',
@@ -408,6 +411,12 @@ describe('alert router over a real ledger and a real HTTP receiver', () => {
     const tickets = sink.received.filter((r) => r.path === '/tickets')
     expect(tickets).toHaveLength(1)
     expect(JSON.stringify(tickets[0]!.body)).toContain('Rule lateral.cross_namespace is noisy')
+    const planned = await registry.getSingleMetricAsString(
+      'palisade_alert_router_notifications_planned_total',
+    )
+    expect(planned).toContain('receiver="pagerduty",reason="opened"} 10')
+    expect(planned).toContain('receiver="pagerduty",reason="collapsed"} 1')
+    expect(planned).toContain('receiver="ticket-webhook",reason="noisy_rule"} 1')
   })
 
   it('takes in and flushes a flood in slices, letting other callbacks run in between', async () => {

@@ -1,4 +1,9 @@
-import { createNotificationPlanner, type NotificationPlanner, type RoutingConfig } from '@palisade/alerting'
+import {
+  createNotificationPlanner,
+  type Notification,
+  type NotificationPlanner,
+  type RoutingConfig,
+} from '@palisade/alerting'
 import type { IncidentSummary, NotificationLedger } from '@palisade/clickhouse'
 import type { Alert } from '@palisade/schema'
 import { Registry } from 'prom-client'
@@ -85,6 +90,12 @@ export function createAlertRouter(options: AlertRouterOptions): AlertRouter {
     retryPendingAfterMs: options.retryPendingAfterMs ?? 60_000,
   })
 
+  function counted(planned: Notification[]): Notification[] {
+    for (const n of planned)
+      metrics.notificationsPlanned.inc({ receiver: n.receiver, reason: n.reason ?? n.action })
+    return planned
+  }
+
   /** Stage accept: the planner takes alerts in slices, yielding between them. */
   async function accept(alerts: Alert[]): Promise<void> {
     for (let start = 0; start < alerts.length; start += alertsPerSlice) {
@@ -99,7 +110,7 @@ export function createAlertRouter(options: AlertRouterOptions): AlertRouter {
     const deliveries: Promise<void>[] = [delivery.retryDue(clock())]
     while (planner && state === 'running') {
       const now = clock()
-      deliveries.push(delivery.submit(planner.due(now, { maxGroups: groupsPerSlice })))
+      deliveries.push(delivery.submit(counted(planner.due(now, { maxGroups: groupsPerSlice }))))
       if (!planner.hasDue(now)) break
       await yieldToEventLoop()
     }
@@ -151,7 +162,7 @@ export function createAlertRouter(options: AlertRouterOptions): AlertRouter {
       await ticking
       delivery.stopRetrying()
       // Hand over what was received: a finding in its group_wait is never sent again by its source.
-      await delivery.submit(planner.due(clock(), { flushAll: true }))
+      await delivery.submit(counted(planner.due(clock(), { flushAll: true })))
       await delivery.drain()
     },
 
