@@ -354,6 +354,36 @@ noise_budget: { per_hour: 3 }
     expect(later[0]?.summary).toContain('17 alerts collapsed')
   })
 
+  it('pages the rule again once its hour has passed, and tickets anew if it floods again', () => {
+    const planner = createNotificationPlanner({ routing: budgeted })
+    const wave = (from: number, at: number) =>
+      planner.receive(
+        Array.from({ length: 5 }, (_, i) =>
+          alert({ alertname: 'lateral.cross_namespace', dst: `d${from + i}` }),
+        ),
+        at,
+      )
+    wave(0, T0)
+    expect(planner.due(T0 + 15 * s).map((n) => n.reason)).toEqual([
+      'opened',
+      'opened',
+      'opened',
+      'collapsed',
+      'noisy_rule',
+    ])
+    const later = T0 + 2 * 60 * m
+    // The digest closes after an hour with nothing collapsed into it.
+    expect(planner.due(later)).toEqual([])
+    wave(100, later)
+    expect(planner.due(later + 15 * s).map((n) => n.reason)).toEqual([
+      'opened',
+      'opened',
+      'opened',
+      'collapsed',
+      'noisy_rule',
+    ])
+  })
+
   it('lets another rule of the same tenant page while one is over budget', () => {
     const planner = createNotificationPlanner({ routing: budgeted })
     planner.receive(
