@@ -39,7 +39,7 @@ interface Sink {
   /** Bodies that broke the Events v2 rules, with the reason; must stay empty. */
   invalid: string[]
   /** Answers for the next requests, in order; then 202 (PagerDuty) or 200 (webhook). */
-  script: Array<{ status: number; headers?: Record<string, string> }>
+  script: Array<{ status: number; headers?: Record<string, string>; delayMs?: number }>
   close(): Promise<void>
 }
 
@@ -124,6 +124,7 @@ async function startSink(): Promise<Sink> {
       return
     }
     const next = sink.script.shift() ?? { status: path === '/pd' ? 202 : 200 }
+    if (next.delayMs) await new Promise((resolve) => setTimeout(resolve, next.delayMs))
     response
       .writeHead(next.status, { 'content-type': 'application/json', ...next.headers })
       .end('{"status":"success"}')
@@ -163,7 +164,7 @@ beforeEach(async () => {
 })
 
 /** A router over the shared ledger, on a clock the test moves, with no timer: the test ticks. */
-function routerAt(start: number, metrics?: Registry) {
+function routerAt(start: number, metrics?: Registry, stopGraceMs?: number) {
   let now = start
   const receivers = createReceivers(
     [
@@ -180,6 +181,7 @@ function routerAt(start: number, metrics?: Registry) {
     log: quietLog,
     tickIntervalMs: 0,
     ...(metrics ? { metrics } : {}),
+    ...(stopGraceMs !== undefined ? { stopGraceMs } : {}),
   })
   return {
     router,
@@ -334,6 +336,32 @@ describe('alert router over a real ledger and a real HTTP receiver', () => {
     await router.receive([page('t-stop', 'pdp')])
     await router.stop()
     expect(pd().map((r) => r.body.event_action)).toEqual(['trigger'])
+  })
+
+  it('stops within its grace period while a receiver hangs, and the next start delivers the page it left pending', async () => {
+    const start = Date.UTC(2026, 10, 23, 15, 30)
+    sink.script.push({ status: 202, delayMs: 3000 })
+    const before = routerAt(start, undefined, 200)
+    await before.router.start()
+    await before.router.receive([page('t-hang', 'pdp')])
+    await before.router.stop()
+    // stop() returned while the sink still held the request: nothing was recorded as delivered.
+    expect((await before.router.incidents('t-hang'))[0]).toMatchObject({
+      status: 'pending',
+      delivered: false,
+    })
+    await new Promise((resolve) => setTimeout(resolve, 3200))
+
+    const after = routerAt(start + 1 * m)
+    await after.router.start()
+    await after.router.tick()
+    await after.router.stop()
+    expect(pd().map((r) => r.body.event_action)).toEqual(['trigger', 'trigger'])
+    expect(new Set(pd().map((r) => r.body.dedup_key)).size).toBe(1)
+    expect((await after.router.incidents('t-hang'))[0]).toMatchObject({
+      status: 'delivered',
+      delivered: true,
+    })
   })
 
   it('pages on-call again when a new rule joins an incident opened by earlier noise', async () => {

@@ -36,6 +36,11 @@ export interface AlertRouterOptions {
    * /healthz, so a flood is worked through in slices, never in one stretch.
    */
   slice?: { alerts?: number; groups?: number }
+  /**
+   * How long `stop()` waits for deliveries in flight, ms (default 5,000), so that SIGTERM is
+   * honoured with a receiver down; what is left stays pending in the ledger for the next start.
+   */
+  stopGraceMs?: number
 }
 
 /** The alert router: alerts in, notifications out, with its state in the ledger. */
@@ -77,6 +82,9 @@ export function createAlertRouter(options: AlertRouterOptions): AlertRouter {
   let timer: NodeJS.Timeout | undefined
   /** The tick in progress: the timer skips a beat rather than run two plans at once. */
   let ticking: Promise<void> | undefined
+  /** Its planning part: done once every slice it planned is recorded as pending. */
+  let planning: Promise<unknown> | undefined
+  const stopGraceMs = options.stopGraceMs ?? 5000
   const metrics = createAlertRouterMetrics(options.metrics ?? new Registry(), {
     active: () => planner?.activeIncidents() ?? 0,
     pending: () => delivery.queued(),
@@ -105,24 +113,49 @@ export function createAlertRouter(options: AlertRouterOptions): AlertRouter {
     }
   }
 
-  /** Stages plan → deliver: due groups a slice at a time, each slice handed to delivery at once. */
-  async function planAndDeliver(): Promise<void> {
+  /**
+   * Stages plan → deliver: due groups a slice at a time, each slice recorded as pending and handed
+   * to delivery before the next; resolves with the deliveries it started.
+   */
+  async function plan(): Promise<Promise<void>[]> {
     const deliveries: Promise<void>[] = [delivery.retryDue(clock())]
     while (planner && state === 'running') {
       const now = clock()
-      deliveries.push(delivery.submit(counted(planner.due(now, { maxGroups: groupsPerSlice }))))
+      const submitted = await delivery.submit(counted(planner.due(now, { maxGroups: groupsPerSlice })))
+      deliveries.push(submitted.delivered)
       if (!planner.hasDue(now)) break
       await yieldToEventLoop()
     }
-    await Promise.all(deliveries)
+    return deliveries
   }
 
   function tick(): Promise<void> {
     if (!planner || state !== 'running') return Promise.resolve()
-    ticking ??= planAndDeliver().finally(() => {
-      ticking = undefined
-    })
+    if (!ticking) {
+      const planned = plan()
+      planning = planned
+      ticking = planned
+        .then((deliveries) => Promise.all(deliveries))
+        .then(() => undefined)
+        .finally(() => {
+          ticking = undefined
+          planning = undefined
+        })
+    }
     return ticking
+  }
+
+  /** Wait for deliveries in flight, at most `stopGraceMs`; whether they all finished. */
+  async function drainWithin(): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined
+    const late = new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), stopGraceMs)
+    })
+    try {
+      return await Promise.race([delivery.drain().then(() => true as const), late])
+    } finally {
+      clearTimeout(timer)
+    }
   }
 
   return {
@@ -158,12 +191,18 @@ export function createAlertRouter(options: AlertRouterOptions): AlertRouter {
       }
       if (timer) clearInterval(timer)
       state = 'stopped'
-      // A tick stops at its next slice; what it planned already is delivered below.
-      await ticking
+      // A tick stops at its next slice; what it planned is recorded as pending before we go on.
+      await planning?.catch(() => undefined)
       delivery.stopRetrying()
       // Hand over what was received: a finding in its group_wait is never sent again by its source.
       await delivery.submit(counted(planner.due(clock(), { flushAll: true })))
-      await delivery.drain()
+      if (!(await drainWithin())) {
+        const left = delivery.inFlight()
+        delivery.abandon()
+        log.warn(
+          `${left} notification(s) still being delivered after ${stopGraceMs} ms: left pending in the ledger for the next start`,
+        )
+      }
     },
 
     incidents(tenant, limit) {

@@ -25,8 +25,11 @@ export interface QueuedNotification {
  * queued until it is delivered or superseded by a newer notification for the same key.
  */
 export interface NotificationDelivery {
-  /** Record `planned` as pending, then deliver it; supersedes older notifications of the same keys. */
-  submit(planned: Notification[]): Promise<void>
+  /**
+   * Record `planned` as pending, then start delivering it (superseding older notifications of the
+   * same keys). Resolves once the pending rows are recorded, with the deliveries' promise.
+   */
+  submit(planned: Notification[]): Promise<{ delivered: Promise<void> }>
   /** Queue notifications the ledger says were pending before a restart; `retryDue` delivers them. */
   resume(pending: QueuedNotification[]): void
   /** Deliver the queued notifications whose retry time came. */
@@ -35,6 +38,13 @@ export interface NotificationDelivery {
   stopRetrying(): void
   /** Wait for every delivery in flight. */
   drain(): Promise<void>
+  /**
+   * Stop recording outcomes: deliveries still in flight keep their pending rows, so the next start
+   * delivers them again (PagerDuty deduplicates a repeat by its dedup_key).
+   */
+  abandon(): void
+  /** Deliveries in flight. */
+  inFlight(): number
   /** Notifications waiting for a later round. */
   queued(): number
 }
@@ -59,6 +69,7 @@ export function createNotificationDelivery(deps: {
 }): NotificationDelivery {
   const { receivers, ledger, clock, log, metrics, retryPendingAfterMs } = deps
   let retrying = true
+  let abandoned = false
   /** The newest notification per key: an older one still being retried is superseded by it. */
   const latest = new Map<string, Notification>()
   const queue = new Map<string, QueuedNotification>()
@@ -108,12 +119,13 @@ export function createNotificationDelivery(deps: {
 
   async function deliverOnce(n: Notification, attemptsBefore: number, recordPending: boolean): Promise<void> {
     const key = keyOf(n)
-    if (latest.get(key) !== n) return
+    if (latest.get(key) !== n || abandoned) return
     if (recordPending) await recordOne(n, 'pending', attemptsBefore)
     const receiver = receivers.get(n.receiver)
     const result: DeliveryResult = receiver
       ? await receiver.send(n)
       : { ok: false, attempts: 0, error: new ReceiverNotConfiguredError([n.receiver]) }
+    if (abandoned) return
     const attempts = attemptsBefore + result.attempts
     if (result.ok) {
       await recordOne(n, 'delivered', attempts)
@@ -153,7 +165,7 @@ export function createNotificationDelivery(deps: {
 
   return {
     async submit(planned) {
-      if (planned.length === 0) return
+      if (planned.length === 0) return { delivered: Promise.resolve() }
       // A key with a delivery in flight records its pending row in turn, after that delivery's
       // outcome, so that the ledger's newest row per key stays the newest notification.
       const busy = new Set(planned.filter((n) => chains.has(keyOf(n))))
@@ -167,7 +179,7 @@ export function createNotificationDelivery(deps: {
           free.map((n) => row(n, 'pending', 0, '')),
           `${free.length} planned notification(s) as pending`,
         )
-      await Promise.all(planned.map((n) => deliver(n, 0, busy.has(n))))
+      return { delivered: Promise.all(planned.map((n) => deliver(n, 0, busy.has(n)))).then(() => {}) }
     },
 
     resume(pending) {
@@ -194,6 +206,12 @@ export function createNotificationDelivery(deps: {
     async drain() {
       while (chains.size > 0) await Promise.all([...chains.values()])
     },
+
+    abandon() {
+      abandoned = true
+    },
+
+    inFlight: () => chains.size,
 
     queued: () => queue.size,
   }
