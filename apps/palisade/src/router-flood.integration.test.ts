@@ -4,12 +4,13 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseRoutingConfig } from '@palisade/alerting'
 import { createInProcessBus, topics } from '@palisade/bus'
+import { loadDeclarations } from '@palisade/declarations'
 import type { Log } from '@palisade/runtime'
 import type { Finding } from '@palisade/schema'
+import { type ReceivedEvent, startPagerDutySink } from '@palisade/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type RunningPalisade, startAllInOne } from './all-in-one.ts'
-import { loadConfig } from './config.ts'
-import { type ReceivedEvent, startPagerDutySink } from './testing/pagerduty-sink.ts'
+import { loadConfig, loadReceivers } from './config.ts'
 
 // The all-in-one's parts in this process (embedded engine, real HTTP, the PagerDuty sink), with a
 // flood of findings put on its bus as the detectors would: /healthz must keep answering while the
@@ -51,23 +52,28 @@ function finding(i: number): Finding {
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'palisade-flood-'))
   sink = await startPagerDutySink(ROUTING_KEY)
-  const config = loadConfig(
-    {
-      PALISADE_DATA_DIR: dataDir,
-      PALISADE_TOKEN: 'flood-test-token-0123456789abcdef',
-      PALISADE_COLLECTOR_PORT: '0',
-      PALISADE_DASHBOARD_PORT: '0',
-      PALISADE_PAGERDUTY_ROUTING_KEY: ROUTING_KEY,
-      PALISADE_PAGERDUTY_URL: sink.url,
-    },
-    repoRoot,
-  )
+  const env = {
+    PALISADE_DATA_DIR: dataDir,
+    PALISADE_TOKEN: 'flood-test-token-0123456789abcdef',
+    PALISADE_COLLECTOR_PORT: '0',
+    PALISADE_DASHBOARD_PORT: '0',
+    PALISADE_PAGERDUTY_ROUTING_KEY: ROUTING_KEY,
+    PALISADE_PAGERDUTY_URL: sink.url,
+  }
+  const config = loadConfig(env, repoRoot)
+  const declarations = await loadDeclarations(config.declarationDirs)
   // The repository's routing, with a group_wait short enough for a test to see the flush.
   const text = readFileSync(join(repoRoot, 'alerts', 'routing.yaml'), 'utf8').replace(
     /group_wait: \w+/g,
     'group_wait: 1s',
   )
-  running = await startAllInOne({ ...config, routing: parseRoutingConfig(text) }, quiet, { bus })
+  const routing = parseRoutingConfig(text)
+  running = await startAllInOne(
+    config,
+    { declarations: { ...declarations, routing }, receivers: loadReceivers(env, routing) },
+    quiet,
+    { bus },
+  )
 })
 
 afterAll(async () => {
