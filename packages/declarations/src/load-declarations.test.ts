@@ -39,6 +39,13 @@ describe('loadDeclarations', () => {
     ])
   })
 
+  it('names the file and line of a broken noise budget', async () => {
+    const { file, line } = breakFile('alerts/routing.yaml', 'per_hour: 10', 'per_hour: lots')
+    expect(await problemsOf()).toEqual([
+      expect.stringMatching(new RegExp(`^${file}:${line}: noise_budget\\.per_hour `)),
+    ])
+  })
+
   it('names the file and line of a broken rule file', async () => {
     const { file, line } = breakFile(
       'alerts/rules/lateral.yaml',
