@@ -35,7 +35,7 @@ export interface RunningPalisade {
   token: string
   tokenOrigin: 'env' | 'file' | 'generated'
   tokenPath: string
-  /** The in-process bus the parts share, for a caller composing more on it (the flood test publishes findings). */
+  /** The in-process bus the parts share, for a caller composing more on it (tests publish findings). */
   bus: Bus
   /** Stop accepting, finish what was accepted, checkpoint, close the store. */
   stop(): Promise<void>
@@ -49,8 +49,8 @@ function urlOf(server: Server): string {
 
 /**
  * The composition root of the embedded default: one process, the embedded ClickHouse engine in
- * `<dataDir>/clickhouse`, the in-process bus, and every app's parts wired to them. The declarations and each receiver's destination
- * were loaded and validated before: nothing here reads a file.
+ * `<dataDir>/clickhouse`, the in-process bus, and every app's parts wired to them. The declarations
+ * and each receiver's destination were loaded and validated before: nothing here reads a file.
  */
 export async function startAllInOne(
   config: AllInOneConfig,

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseRoutingConfig } from '@palisade/alerting'
-import { createInProcessBus, topics } from '@palisade/bus'
+import { topics } from '@palisade/bus'
 import { loadDeclarations } from '@palisade/declarations'
 import type { Log } from '@palisade/runtime'
 import type { Finding } from '@palisade/schema'
@@ -26,7 +26,6 @@ const quiet: Log = { info: () => {}, warn: () => {}, error: () => {} } as unknow
 let dataDir: string
 let running: RunningPalisade
 let sink: { url: string; events: ReceivedEvent[]; close: () => Promise<void> }
-const bus = createInProcessBus()
 
 function finding(i: number): Finding {
   const port = 32768 + (i % 28000)
@@ -72,7 +71,6 @@ beforeAll(async () => {
     config,
     { declarations: { ...declarations, routing }, receivers: loadReceivers(env, routing) },
     quiet,
-    { bus },
   )
 })
 
@@ -103,7 +101,7 @@ describe('the all-in-one under a flood of findings', () => {
     const floodStarted = performance.now()
     for (let i = 0; i < FINDINGS; i += 500) {
       const batch = Array.from({ length: Math.min(500, FINDINGS - i) }, (_, j) => finding(i + j))
-      await bus.publish(
+      await running.bus.publish(
         topics.findings,
         batch.map((value) => ({ key: value.entities.src_workload!, value })),
       )
