@@ -37,6 +37,7 @@ export function mountCollectorRoutes(
     }),
     metrics: createCollectorMetrics(deps.metrics),
     now: deps.now ?? Date.now,
+    retention: deps.config.retentionDays,
   }
   const token = requireToken(deps.authenticator)
   app.post('/v1/ingest/:format', token, createIngestHandler(options, formatParsers))

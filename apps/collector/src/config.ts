@@ -1,3 +1,4 @@
+import type { RetentionDays } from '@palisade/schema'
 import {
   createEnvReader,
   type DeclarationDirs,
@@ -6,6 +7,7 @@ import {
   readApiToken,
   readDeclarationDirs,
   readKafkaBrokers,
+  readRetention,
 } from '@palisade/settings'
 
 /** The collector's settings. */
@@ -22,6 +24,8 @@ export interface CollectorConfig {
   maxConcurrentRequests: number
   /** Declared body bytes in flight before 429 (default 256 MiB). */
   maxBytesInFlight: number
+  /** Days each kind is kept (`PALISADE_RETENTION_DAYS_<KIND>`): older events are refused, not acknowledged. */
+  retentionDays: RetentionDays
 }
 
 /** Pure: the collector's settings from the environment; problems go to the reader. */
@@ -33,6 +37,7 @@ export function readCollectorConfig(env: EnvReader): CollectorConfig {
     maxDecompressedBytes: env.positiveInt('PALISADE_MAX_DECOMPRESSED_BYTES', 64 * 1024 * 1024),
     maxConcurrentRequests: env.positiveInt('PALISADE_MAX_CONCURRENT_REQUESTS', 16),
     maxBytesInFlight: env.positiveInt('PALISADE_MAX_BYTES_IN_FLIGHT', 256 * 1024 * 1024),
+    retentionDays: readRetention(env),
   }
 }
 

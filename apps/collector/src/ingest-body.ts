@@ -6,6 +6,7 @@ import {
   type EventKind,
   partitionKey,
   type QuarantinedRecord,
+  type RetentionDays,
   validateEvent,
 } from '@palisade/schema'
 import type { createAdmissionControl } from './admission-control.ts'
@@ -38,6 +39,10 @@ export interface IngestOptions {
   metrics: CollectorMetrics
   /** Clock, epoch ms (injected for tests). */
   now: () => number
+  /** Days the store keeps each kind: an event it would not keep is rejected, never acknowledged. */
+  retention: RetentionDays
+  /** Told why events were not stored (the detail kept from the client), to log it. */
+  onStoreFailure?: (error: unknown) => void
   /** At most this many per-record errors in an answer (default 100). */
   maxErrorsListed?: number
 }
@@ -75,7 +80,7 @@ export async function ingestBody(
     receivedAt: options.now(),
   }
   const parsed = parseBody(parser, body, context.parseOptions)
-  const sorted = validateRecords(parsed, request)
+  const sorted = validateRecords(parsed, request, options.retention)
   // Events and quarantine must both be durable before we answer: a lost rejected record is lost data.
   await Promise.all([
     publishAccepted(options.bus, sorted.accepted),
@@ -103,7 +108,11 @@ export function parseBody(parser: FormatParser, body: Buffer, parseOptions?: Par
  * A record that fails is rejected with its reason and its line; the rest become bus messages
  * keyed so that one identity's events stay in one partition.
  */
-export function validateRecords(parsed: ParseResult, request: IngestRequest): SortedRecords {
+export function validateRecords(
+  parsed: ParseResult,
+  request: IngestRequest,
+  retention: RetentionDays,
+): SortedRecords {
   const sorted: SortedRecords = {
     accepted: new Map(),
     rejected: parsed.rejected.map((record) => rejectedRecord(request, record)),
@@ -112,6 +121,7 @@ export function validateRecords(parsed: ParseResult, request: IngestRequest): So
     const result = validateEvent(record.kind, record.event, {
       tenant: request.tenant,
       observedAt: request.receivedAt,
+      retention,
     })
     if (!result.ok) {
       sorted.rejected.push(rejectedRecord(request, { ...record, reason: result.reason }))

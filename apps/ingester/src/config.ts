@@ -1,3 +1,4 @@
+import type { RetentionDays } from '@palisade/schema'
 import {
   type ClickHouseSetting,
   createEnvReader,
@@ -7,6 +8,7 @@ import {
   readClickHouse,
   readDeclarationDirs,
   readKafkaBrokers,
+  readRetention,
 } from '@palisade/settings'
 
 /** The standalone ingester's settings (distributed mode). */
@@ -21,6 +23,8 @@ export interface IngesterConfig {
   /** Health and metrics listen address (default 127.0.0.1:9101). */
   host: string
   port: number
+  /** Days each kind is kept (`PALISADE_RETENTION_DAYS_<KIND>`, as the collector reads them): the tables' TTL. */
+  retentionDays: RetentionDays
 }
 
 /** Pure: the ingester's configuration from the environment; every problem reported at once. */
@@ -33,6 +37,7 @@ export function loadConfig(env: Env, repoRoot: string): IngesterConfig {
     ...readApiToken(read),
     host: read.string('PALISADE_INGESTER_HOST', '127.0.0.1'),
     port: read.port('PALISADE_INGESTER_PORT', 9101),
+    retentionDays: readRetention(read),
   }
   read.done()
   return config

@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url'
 import {
+  applyEventRetention,
   createEventWriter,
   createFindingStore,
   createQuarantineWriter,
@@ -30,6 +31,9 @@ await runService('ingester', log, async () => {
     dir: migrationsDir,
     onApplied: (migration) => log.info(`applied migration ${migration.name}`),
   })
+  for (const table of await applyEventRetention(client, config.retentionDays)) {
+    log.info(`retention of ${table} set from PALISADE_RETENTION_DAYS_*`)
+  }
   const bus = createKafkaBus({ brokers: config.brokers, clientId: 'palisade-ingester', registry, log })
   const subscription = await subscribeIngester(
     bus,
@@ -39,6 +43,7 @@ await runService('ingester', log, async () => {
       findings: createFindingStore(client),
     },
     registry,
+    config.retentionDays,
   )
   const health = await startHealthServer({
     authenticator: createTokenAuthenticator({ [config.tenant]: config.token }),

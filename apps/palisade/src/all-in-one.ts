@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { type AlertRouterConfig, startAlertRouterService } from '@palisade/alert-router'
 import { type Bus, createInProcessBus } from '@palisade/bus'
 import {
+  applyEventRetention,
   createEventWriter,
   createFindingStore,
   createQuarantineWriter,
@@ -64,6 +65,9 @@ export async function startAllInOne(
     onApplied: (migration) => log.info(`applied migration ${migration.name}`),
   })
   if (applied.length === 0) log.info('schema is up to date')
+  for (const table of await applyEventRetention(client, config.collector.retentionDays)) {
+    log.info(`retention of ${table} set from PALISADE_RETENTION_DAYS_*`)
+  }
   const token = resolveToken(config.dataDir, config.token)
   const authenticator = createTokenAuthenticator({ [config.tenant]: token.token })
   const registry = createMetricsRegistry({ app: 'palisade' })
@@ -90,6 +94,7 @@ export async function startAllInOne(
     bus,
     { events: createEventWriter(client), quarantine: createQuarantineWriter(client), findings: findingStore },
     registry,
+    config.collector.retentionDays,
   )
   const detector = await startDetectorService({ bus, client, config, declarations, registry, log })
 

@@ -1,12 +1,18 @@
 import { readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { migrate, migrationsDir, openClickHouse } from '@palisade/clickhouse'
+import { applyEventRetention, migrate, migrationsDir, openClickHouse } from '@palisade/clickhouse'
 import { checkIntentDirectory, loadDeclarations } from '@palisade/declarations'
 import { PalisadeError } from '@palisade/errors'
 import { formatParsers } from '@palisade/formats'
 import { createConsoleLog, runService } from '@palisade/runtime'
-import { ConfigInvalidError, createEnvReader, readClickHouse, readDeclarationDirs } from '@palisade/settings'
+import {
+  ConfigInvalidError,
+  createEnvReader,
+  readClickHouse,
+  readDeclarationDirs,
+  readRetention,
+} from '@palisade/settings'
 import { startAllInOne } from './all-in-one.ts'
 import { CliUsageError, parseReplayArgs } from './cli-args.ts'
 import { loadConfig, loadReceivers } from './config.ts'
@@ -180,6 +186,7 @@ async function runMigrate(): Promise<void> {
   const read = createEnvReader(process.env)
   const target = readClickHouse(read)
   const cluster = read.optionalString('CLICKHOUSE_CLUSTER')
+  const retention = readRetention(read)
   read.done()
   if (cluster) {
     throw new ConfigInvalidError([
@@ -192,7 +199,10 @@ async function runMigrate(): Promise<void> {
       dir: migrationsDir,
       onApplied: (m) => log.info(`applied migration ${m.name}`),
     })
-    process.stdout.write(`${applied.length} migration(s) applied; schema is up to date\n`)
+    const retained = await applyEventRetention(client, retention)
+    process.stdout.write(
+      `${applied.length} migration(s) applied; schema is up to date; retention set on ${retained.length} table(s)\n`,
+    )
   } finally {
     await client.close()
   }

@@ -10,6 +10,7 @@ export {
   isDashboardQueryName,
 } from './dashboard-queries.ts'
 export { InsertFailedError, MigrationFailedError, StoreError } from './errors.ts'
+export { applyEventRetention } from './event-retention.ts'
 export {
   createEventWriter,
   type EventWriteResult,

@@ -1,9 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { type AnyEvent, validateEvent } from '@palisade/schema'
+import { type AnyEvent, defaultRetentionDays, validateEvent } from '@palisade/schema'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createCheckpointStore } from './checkpoint-store.ts'
+import { applyEventRetention } from './event-retention.ts'
 import { createEventWriter } from './event-writer.ts'
 import { createFindingStore } from './finding-store.ts'
 import { type ClickHouseClient, openClickHouse } from './index.ts'
@@ -189,5 +190,74 @@ describe('settings on the embedded engine', () => {
     await checkpoints.save('test.detector', [{ tenant: 'acme', key: 'k', state: { n: 1 } }])
     await checkpoints.save('test.detector', [{ tenant: 'acme', key: 'k', state: { n: 2 } }])
     expect(await checkpoints.load('test.detector')).toEqual([{ tenant: 'acme', key: 'k', state: { n: 2 } }])
+  })
+})
+
+describe('retention', () => {
+  const day = 86_400_000
+  const flowAt = (ts: number | string, now: number, retention = defaultRetentionDays) =>
+    validateEvent(
+      'flow',
+      { ts, dst_port: 1, service: 'retention' },
+      { tenant: 'acme', observedAt: now, retention },
+    )
+
+  async function storedFlowTimes(): Promise<string[]> {
+    // A merge applies the TTL: what survives it is what the store keeps.
+    await client.command({ query: 'OPTIMIZE TABLE flow_events FINAL' })
+    const result = await client.query({
+      query: "SELECT ts FROM flow_events WHERE tenant = 'acme' AND service = 'retention' ORDER BY ts",
+      format: 'JSONEachRow',
+    })
+    return (await result.json<{ ts: string }>()).map((row) => row.ts)
+  }
+
+  it('keeps every event the collector accepts at each boundary, and refuses the rest', async () => {
+    await migrate(client, { dir: migrationsDir })
+    await applyEventRetention(client, defaultRetentionDays)
+    const now = Date.now()
+    const boundaries = {
+      insideRetention: now - 30 * day + 60_000,
+      outsideRetention: now - 30 * day - 60_000,
+      zero: 0,
+      y2106: '2106-06-01T00:00:00.000Z',
+      y2150: '2150-01-01T00:00:00.000Z',
+      lastStored: '2299-12-31T23:59:59.999Z',
+      afterLastStored: '2300-01-01T00:00:00.000Z',
+    }
+    const accepted: AnyEvent[] = []
+    const refused: string[] = []
+    for (const [name, ts] of Object.entries(boundaries)) {
+      const result = flowAt(ts, now)
+      if (result.ok) accepted.push(result.event)
+      else refused.push(name)
+    }
+    expect(refused).toEqual(['outsideRetention', 'zero', 'afterLastStored'])
+    await createEventWriter(client).write('flow', accepted)
+    expect(await storedFlowTimes()).toEqual([
+      new Date(boundaries.insideRetention).toISOString(),
+      boundaries.y2106,
+      boundaries.y2150,
+      boundaries.lastStored,
+    ])
+  })
+
+  it('keeps older events once the retention of their kind is raised (loading last quarter)', async () => {
+    const now = Date.now()
+    const quarter = { ...defaultRetentionDays, flow: 120 }
+    expect(await applyEventRetention(client, quarter)).toEqual(['flow_events'])
+    expect(await applyEventRetention(client, quarter)).toEqual([])
+    const old = flowAt(now - 100 * day, now, quarter)
+    expect(old.ok).toBe(true)
+    if (!old.ok) return
+    await createEventWriter(client).write('flow', [old.event])
+    expect(await storedFlowTimes()).toContain(new Date(now - 100 * day).toISOString())
+    // Back to 30 days: the old event goes with the next merge, as the configuration says.
+    expect(await applyEventRetention(client, defaultRetentionDays)).toEqual(['flow_events'])
+    await client.command({
+      query: 'ALTER TABLE flow_events MATERIALIZE TTL',
+      clickhouse_settings: { mutations_sync: '2' },
+    })
+    expect(await storedFlowTimes()).not.toContain(new Date(now - 100 * day).toISOString())
   })
 })

@@ -3,6 +3,9 @@ import { z } from 'zod'
 /** 2299-12-31T23:59:59.999Z, epoch ms: the last instant the store's DateTime64(3) columns hold. */
 export const maxEventTime = 10_413_791_999_999
 
+/** 1970-01-01T00:00:00Z, epoch ms: the first event time accepted (times are non-negative epoch ms). */
+export const minEventTime = 0
+
 /** Event time: epoch milliseconds (UTC) or an ISO-8601 string with a zone; stored as epoch ms. */
 export const eventTime = z
   .union([z.number().int().nonnegative(), z.iso.datetime({ offset: true })])

@@ -13,8 +13,10 @@ export {
   type PolicyChangeEvent,
 } from './event-kinds.ts'
 export { type FieldDoc, fieldTable, fieldTableMarkdown } from './field-table.ts'
+export { maxEventTime, minEventTime } from './fields.ts'
 export type { Alert, Finding, Severity } from './finding.ts'
 export { canonicalWorkload, partitionKey } from './partition-key.ts'
 export type { QuarantinedRecord } from './quarantined-record.ts'
+export { defaultRetentionDays, eventTimeProblem, oldestKeptTime, type RetentionDays } from './retention.ts'
 export { storedEventProblem } from './stored-event-shape.ts'
 export { type ReceiveContext, type ValidationResult, validateEvent } from './validate-event.ts'

@@ -1,6 +1,7 @@
-import type { AnyEvent } from './event-kinds.ts'
+import type { AnyEvent, EventKind } from './event-kinds.ts'
 
-import { maxEventTime } from './fields.ts'
+import { maxEventTime, minEventTime } from './fields.ts'
+import { eventTimeProblem, type RetentionDays } from './retention.ts'
 
 /**
  * Why a message on an event topic is not a storable event, or undefined when it is. The collector
@@ -8,13 +9,26 @@ import { maxEventTime } from './fields.ts'
  * foreign producer, a bug), so that one bad message goes to the dead-letter topic instead of
  * failing its whole batch again and again.
  */
-export function storedEventProblem(value: unknown): string | undefined {
+export function storedEventProblem(
+  value: unknown,
+  /** When given, an event its kind's retention no longer keeps is a problem too (it waited on the bus). */
+  retention?: { kind: EventKind; now: number; days: RetentionDays },
+): string | undefined {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return 'not a JSON object'
   const event = value as Partial<AnyEvent> & Record<string, unknown>
   if (typeof event.tenant !== 'string' || event.tenant === '') return 'tenant missing'
   if (typeof event.event_id !== 'string' || event.event_id === '') return 'event_id missing'
-  if (typeof event.ts !== 'number' || !Number.isFinite(event.ts) || event.ts < 0 || event.ts > maxEventTime) {
+  if (
+    typeof event.ts !== 'number' ||
+    !Number.isFinite(event.ts) ||
+    event.ts < minEventTime ||
+    event.ts > maxEventTime
+  ) {
     return 'ts is not an epoch-ms time'
+  }
+  if (retention) {
+    const problem = eventTimeProblem(retention.kind, event.ts, retention.now, retention.days)
+    if (problem) return problem
   }
   if (typeof event.observed_at !== 'number') return 'observed_at missing'
   return undefined

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { fieldTableMarkdown } from './field-table.ts'
+import { defaultRetentionDays } from './retention.ts'
 import { validateEvent } from './validate-event.ts'
 
 const context = { tenant: 'acme', observedAt: 1_700_000_000_000 }
@@ -86,6 +87,16 @@ describe('validateEvent', () => {
     expect(result).toEqual({ ok: false, reason: expect.stringContaining('2299') })
   })
 
+  it('refuses a string holding a lone surrogate escape, naming the field', () => {
+    const record = JSON.parse('{"ts":1,"dst_port":1,"service":"\\ud800"}')
+    expect(validateEvent('flow', record, context)).toEqual({
+      ok: false,
+      reason: expect.stringMatching(/^service: not well-formed Unicode/),
+    })
+    const pair = JSON.parse('{"ts":1,"dst_port":1,"service":"\\ud83d\\ude00"}')
+    expect(validateEvent('flow', pair, context).ok).toBe(true)
+  })
+
   it('refuses a record that is not an object', () => {
     expect(validateEvent('mtls', [1, 2], context)).toEqual({
       ok: false,
@@ -101,5 +112,41 @@ describe('fieldTableMarkdown', () => {
       expect(table).toContain(`| ${kind} |`)
     expect(table).toContain('Destination port')
     expect(table).toMatch(/\| all \| `ts` \|/)
+  })
+})
+
+describe('validateEvent > retention', () => {
+  const day = 86_400_000
+  const now = Date.parse('2026-12-07T12:00:00Z')
+  const at = { tenant: 'acme', observedAt: now, retention: defaultRetentionDays }
+  const flowAt = (ts: number | string) => validateEvent('flow', { ts, dst_port: 1 }, at)
+
+  it('keeps a flow just inside its 30 days and refuses one just outside, naming the setting', () => {
+    expect(flowAt(now - 30 * day + 1000).ok).toBe(true)
+    expect(flowAt(now - 30 * day - 1000)).toEqual({
+      ok: false,
+      reason: expect.stringContaining('PALISADE_RETENTION_DAYS_FLOW'),
+    })
+  })
+
+  it('refuses ts 0 and times before 1970', () => {
+    expect(flowAt(0).ok).toBe(false)
+    expect(flowAt('1969-12-31T23:59:59Z').ok).toBe(false)
+    expect(validateEvent('flow', { ts: '1969-12-31T23:59:59Z', dst_port: 1 }, context).ok).toBe(false)
+  })
+
+  it('accepts the far future up to the last instant stored (2106, 2150, 2299-12-31) and nothing after', () => {
+    expect(flowAt('2106-06-01T00:00:00Z').ok).toBe(true)
+    expect(flowAt('2150-01-01T00:00:00Z').ok).toBe(true)
+    expect(flowAt('2299-12-31T23:59:59.999Z').ok).toBe(true)
+    expect(flowAt('2300-01-01T00:00:00Z').ok).toBe(false)
+  })
+
+  it('reads each kind its own retention (sign-ins 90 days)', () => {
+    const auth = (ts: number) => validateEvent('auth', { ts, principal: 'a', outcome: 'success' }, at).ok
+    expect(auth(now - 89 * day)).toBe(true)
+    expect(auth(now - 91 * day)).toBe(false)
+    const raised = { ...at, retention: { ...defaultRetentionDays, flow: 120 } }
+    expect(validateEvent('flow', { ts: now - 100 * day, dst_port: 1 }, raised).ok).toBe(true)
   })
 })

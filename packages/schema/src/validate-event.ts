@@ -3,7 +3,8 @@ import addFormatsModule from 'ajv-formats'
 import { z } from 'zod'
 import { deriveEventId } from './event-id.ts'
 import { type EventByKind, type EventKind, eventSchemas } from './event-kinds.ts'
-import { maxEventTime } from './fields.ts'
+import { maxEventTime, minEventTime } from './fields.ts'
+import { eventTimeProblem, type RetentionDays } from './retention.ts'
 
 /** Result of validating one record: the normalised event, or a reason a person can act on. */
 export type ValidationResult<K extends EventKind> =
@@ -16,6 +17,26 @@ export interface ReceiveContext {
   tenant: string
   /** Receive time, epoch ms. */
   observedAt: number
+  /**
+   * The store's retention per kind: when given, an event older than its kind keeps (or past the
+   * stored time range) is refused here, since the store would drop it after we acknowledged it.
+   */
+  retention?: RetentionDays
+}
+
+/** A lone UTF-16 surrogate: JSON allows the escape, but no UTF-8 store (nor ClickHouse) can hold it. */
+const loneSurrogate = /\p{Cs}/u
+
+/** Where in a record a string holds a lone surrogate (`service`, `labels.team`), or undefined. */
+function malformedStringPath(value: unknown, path: string): string | undefined {
+  if (typeof value === 'string') return loneSurrogate.test(value) ? path : undefined
+  if (value === null || typeof value !== 'object') return undefined
+  for (const [key, item] of Object.entries(value)) {
+    if (loneSurrogate.test(key)) return path ? `${path}.<key>` : '<key>'
+    const found = malformedStringPath(item, path ? `${path}.${key}` : key)
+    if (found !== undefined) return found
+  }
+  return undefined
 }
 
 // ajv-formats is CommonJS; under NodeNext its default import is the module object.
@@ -71,9 +92,19 @@ export function validateEvent<K extends EventKind>(
   if (data.tenant !== undefined && data.tenant !== context.tenant) {
     return { ok: false, reason: `tenant "${data.tenant}" is not the authenticated tenant` }
   }
+  const malformed = malformedStringPath(data, '')
+  if (malformed !== undefined) {
+    return { ok: false, reason: `${malformed}: not well-formed Unicode (a lone UTF-16 surrogate escape)` }
+  }
   if (typeof data.ts === 'string') data.ts = Date.parse(data.ts)
+  if (context.retention) {
+    const problem = eventTimeProblem(kind, data.ts, context.observedAt, context.retention)
+    if (problem) return { ok: false, reason: problem }
+  }
   if (!(data.ts <= maxEventTime))
     return { ok: false, reason: 'ts: after 2299-12-31, the end of the time range stored' }
+  if (data.ts < minEventTime)
+    return { ok: false, reason: 'ts: before 1970-01-01, the start of the time range stored' }
   const clientId = data.event_id
   delete data.event_id
   data.tenant = context.tenant

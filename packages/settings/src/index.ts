@@ -6,4 +6,5 @@ export {
   readClickHouse,
   readDeclarationDirs,
   readKafkaBrokers,
+  readRetention,
 } from './service-settings.ts'

@@ -1,4 +1,5 @@
 import { join, resolve } from 'node:path'
+import { defaultRetentionDays, eventKinds, type RetentionDays } from '@palisade/schema'
 import type { EnvReader } from './env-reader.ts'
 
 /** Where ClickHouse is: a server (`CLICKHOUSE_URL`), or an embedded engine in a data directory. */
@@ -76,4 +77,18 @@ export function readDeclarationDirs(env: EnvReader, repoRoot: string): Declarati
     dashboardsDir: resolve(env.string('PALISADE_DASHBOARDS_DIR', resolve(repoRoot, 'dashboards'))),
     routingFile: resolve(env.string('PALISADE_ALERT_ROUTING_FILE', join(alertsDir, 'routing.yaml'))),
   }
+}
+
+/**
+ * `PALISADE_RETENTION_DAYS_<KIND>` (`_FLOW`, `_AUTH`, `_MTLS`, `_DECISION`, `_POLICY_CHANGE`): days
+ * each kind of event is kept from its event time (defaults: {@link defaultRetentionDays}). The
+ * collector refuses older events with this reason, and the process that writes events sets the
+ * tables' TTL to it at startup; both must read the same values.
+ */
+export function readRetention(env: EnvReader): RetentionDays {
+  const days = { ...defaultRetentionDays }
+  for (const kind of eventKinds) {
+    days[kind] = env.positiveInt(`PALISADE_RETENTION_DAYS_${kind.toUpperCase()}`, defaultRetentionDays[kind])
+  }
+  return days
 }

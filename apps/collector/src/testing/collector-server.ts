@@ -8,6 +8,7 @@ import {
   finishServiceApp,
   listen,
 } from '@palisade/http-server'
+import { defaultRetentionDays } from '@palisade/schema'
 import { mountCollectorRoutes } from '../collector-routes.ts'
 import type { CollectorConfig } from '../config.ts'
 
@@ -19,7 +20,8 @@ export interface CollectorServer {
 
 /**
  * The collector's routes over `bus` on a real HTTP server (loopback, free port), tenant `acme`
- * authenticated by `token`; `limits` replace the test defaults (1 MiB bodies, 4 requests at once).
+ * authenticated by `token`; `limits` replace the test defaults (1 MiB bodies, 4 requests at once,
+ * the store's default retention).
  */
 export async function serveCollector(
   bus: Bus,
@@ -42,6 +44,7 @@ export async function serveCollector(
       maxDecompressedBytes: 4 * maxBodyBytes,
       maxConcurrentRequests: 4,
       maxBytesInFlight: 16 * maxBodyBytes,
+      retentionDays: defaultRetentionDays,
       ...limits,
     },
   })
