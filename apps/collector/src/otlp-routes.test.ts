@@ -54,7 +54,14 @@ const json = { 'content-type': 'application/json' }
 const binary = { 'content-type': 'application/x-protobuf' }
 
 beforeAll(async () => {
-  collector = await startCollectorUnderTest()
+  // The records are dated 2026-11-23: kept whatever day the test runs.
+  collector = await startCollectorUnderTest(undefined, {
+    flow: 36_500,
+    auth: 36_500,
+    mtls: 36_500,
+    decision: 36_500,
+    policy_change: 36_500,
+  })
 })
 afterAll(() => collector.close())
 

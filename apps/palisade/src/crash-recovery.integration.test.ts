@@ -11,7 +11,8 @@ import { afterAll, describe, expect, it } from 'vitest'
 
 const token = 'crash-test-token-0123456789abcdef'
 const dataDir = mkdtempSync(join(tmpdir(), 'palisade-crash-'))
-const t0 = Date.UTC(2026, 10, 23, 9)
+// Recent, on the hour: the collector refuses events older than their kind's retention (30 days).
+const t0 = Math.floor(Date.now() / 3_600_000) * 3_600_000 - 6 * 3_600_000
 const batchSize = 400
 let palisade: PalisadeProcess | undefined
 

@@ -23,7 +23,8 @@ const token = 'distributed-test-token-0123456789'
 const workDir = mkdtempSync(join(tmpdir(), 'palisade-distributed-'))
 let broker: Awaited<ReturnType<typeof startKafkaBroker>>
 const running: AppProcess[] = []
-const t0 = Date.UTC(2026, 10, 23, 8)
+// Recent, on the hour: the collector refuses events older than their kind's retention (30 days).
+const t0 = Math.floor(Date.now() / 3_600_000) * 3_600_000 - 6 * 3_600_000
 
 beforeAll(async () => {
   broker = await startKafkaBroker()
@@ -349,7 +350,7 @@ describe('distributed mode on a real Kafka broker', () => {
           dst_port: port,
           service: dst,
         })
-      const base = Date.UTC(2026, 10, 23, 12)
+      const base = t0 + 4 * 3_600_000
       // Ten minutes of normal traffic in event time: web learns its one edge.
       const normal = Array.from({ length: 20 }, (_, i) => flow(base + i * 30_000, 'web', 'api', 8080))
       expect(await postLines(collector, normal)).toBe(20)

@@ -27,8 +27,10 @@ function replay(args: string[]): Promise<{ code: number; stdout: string; stderr:
   return new Promise((resolve) => child.on('exit', (code) => resolve({ code: code ?? -1, stdout, stderr })))
 }
 
+// Recent, on the hour: the collector refuses events older than their kind's retention (30 days).
+const recent = Math.floor(Date.now() / 3_600_000) * 3_600_000 - 3_600_000
 const line = (i: number, port = 443) =>
-  JSON.stringify({ event_id: `replay-${i}`, ts: 1795428000000 + i, dst_port: port, src_ip: '10.0.0.1' })
+  JSON.stringify({ event_id: `replay-${i}`, ts: recent + i, dst_port: port, src_ip: '10.0.0.1' })
 
 beforeAll(async () => {
   palisade = await startPalisadeProcess({ PALISADE_DATA_DIR: join(workDir, 'data'), PALISADE_TOKEN: token })

@@ -1,5 +1,5 @@
 import { createInProcessBus, topics } from '@palisade/bus'
-import { eventKinds } from '@palisade/schema'
+import { defaultRetentionDays, eventKinds, type RetentionDays } from '@palisade/schema'
 import { serveCollector } from './collector-server.ts'
 
 /** A collector under test: its URL, what reached the bus, and how to stop it. */
@@ -14,9 +14,13 @@ export interface CollectorUnderTest {
 
 /**
  * The collector's routes on a real HTTP server (loopback, free port) and the real in-process bus,
- * with a consumer that records what each topic received. `maxBodyBytes` defaults to 64 KiB.
+ * with a consumer that records what each topic received. `maxBodyBytes` defaults to 64 KiB;
+ * `retentionDays` to the store's defaults (tests of records with fixed past dates raise it).
  */
-export async function startCollectorUnderTest(maxBodyBytes = 64 * 1024): Promise<CollectorUnderTest> {
+export async function startCollectorUnderTest(
+  maxBodyBytes = 64 * 1024,
+  retentionDays: RetentionDays = defaultRetentionDays,
+): Promise<CollectorUnderTest> {
   const token = 'collector-under-test-token'
   const bus = createInProcessBus()
   const published = new Map<string, unknown[]>()
@@ -26,7 +30,7 @@ export async function startCollectorUnderTest(maxBodyBytes = 64 * 1024): Promise
     list.push(...batch.messages.map((message) => message.value))
     published.set(batch.topic, list)
   })
-  const server = await serveCollector(bus, token, { maxBodyBytes })
+  const server = await serveCollector(bus, token, { maxBodyBytes, retentionDays })
   return {
     url: server.url,
     token,
