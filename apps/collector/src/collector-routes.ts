@@ -21,6 +21,8 @@ export function mountCollectorRoutes(
     metrics: Registry
     config: CollectorConfig
     now?: () => number
+    /** Told why events were not stored; the client only hears "retry". */
+    onStoreFailure?: (error: unknown) => void
   },
 ): void {
   // One set of limits, one admission control and one set of metrics for every ingest route.
@@ -38,6 +40,7 @@ export function mountCollectorRoutes(
     metrics: createCollectorMetrics(deps.metrics),
     now: deps.now ?? Date.now,
     retention: deps.config.retentionDays,
+    onStoreFailure: deps.onStoreFailure,
   }
   const token = requireToken(deps.authenticator)
   app.post('/v1/ingest/:format', token, createIngestHandler(options, formatParsers))

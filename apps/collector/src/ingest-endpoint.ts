@@ -8,6 +8,17 @@ import { readBody } from './read-body.ts'
 const tracer = trace.getTracer('palisade-collector')
 
 /**
+ * The bus (or the store behind it) did not take the events: nothing was acknowledged, so the client
+ * must retry. The answer is generic; what the engine said goes to the server log only, since its
+ * text names internals (tables, query fragments, versions) that no client should see.
+ */
+function answerNotStored(options: IngestOptions, response: Response, error: unknown): void {
+  options.onStoreFailure?.(error)
+  response.setHeader('Retry-After', '1')
+  sendError(response, 503, 'NOT_STORED', 'events were not stored; retry after the Retry-After delay')
+}
+
+/**
  * Wraps an ingest route: admission control (429 + Retry-After before the body is read), the body
  * within its limits, a span, metrics, and the error answers (400/413/503). `handle` does the rest.
  */
@@ -62,14 +73,7 @@ export function createIngestEndpoint(
           if (error instanceof IngestRequestError) {
             sendError(response, error.status, error.code, error.message)
           } else {
-            // The bus did not take the events: nothing was acknowledged, so the client must retry.
-            response.setHeader('Retry-After', '1')
-            sendError(
-              response,
-              503,
-              'NOT_STORED',
-              `events were not stored, retry: ${(error as Error).message}`,
-            )
+            answerNotStored(options, response, error)
           }
         } finally {
           release()

@@ -78,5 +78,7 @@ describe('collector under overload', () => {
     const response = await post(JSON.stringify({ ts: 9, principal: 'x@acme.io', outcome: 'success' }))
     expect(response.status).toBe(503)
     expect(response.headers.get('retry-after')).toBe('1')
+    // What the store said stays in the server log: a client never sees engine internals.
+    expect(JSON.stringify(await response.json())).not.toContain('disk full')
   })
 })

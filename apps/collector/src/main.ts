@@ -27,7 +27,13 @@ await runService('collector', log, async () => {
   const authenticator = createTokenAuthenticator({ [config.tenant]: config.token })
   const bus = createKafkaBus({ brokers: config.brokers, clientId: 'palisade-collector', registry, log })
   const app = createServiceApp({ authenticator, metrics: registry, ready: () => bus.connected() })
-  mountCollectorRoutes(app, { bus, authenticator, metrics: registry, config: config.collector })
+  mountCollectorRoutes(app, {
+    bus,
+    authenticator,
+    metrics: registry,
+    config: config.collector,
+    onStoreFailure: (error) => log.error('events not stored', error),
+  })
   finishServiceApp(app, (error) => log.error('request failed', error))
   const server = await listen(app, config.collector.port, config.collector.host)
   const { port } = server.address() as AddressInfo

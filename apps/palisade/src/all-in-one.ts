@@ -99,7 +99,13 @@ export async function startAllInOne(
   const detector = await startDetectorService({ bus, client, config, declarations, registry, log })
 
   const collectorApp = createServiceApp({ authenticator, metrics: registry, ready: () => ready })
-  mountCollectorRoutes(collectorApp, { bus, authenticator, metrics: registry, config: config.collector })
+  mountCollectorRoutes(collectorApp, {
+    bus,
+    authenticator,
+    metrics: registry,
+    config: config.collector,
+    onStoreFailure: (error) => log.error('events not stored', error),
+  })
   finishServiceApp(collectorApp, (error) => log.error('collector request failed', error))
 
   const dashboardApp = createServiceApp({ authenticator, metrics: registry, ready: () => ready })
