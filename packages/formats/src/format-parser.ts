@@ -26,6 +26,11 @@ export interface RejectedRecord {
 export interface ParseResult {
   records: ParsedRecord[]
   rejected: RejectedRecord[]
+  /**
+   * Lines read and deliberately not events (the other statistics of an Envoy stats dump): counted
+   * in the answer, so that nothing a client sent goes unaccounted for.
+   */
+  ignored?: number
 }
 
 /** Per-request options a format may take (e.g. the field list of a header-less AWS custom format). */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { nativeParser, splitLines } from './native-ndjson.ts'
+import { nativeParser, splitJsonRecords, splitLines } from './native-ndjson.ts'
 
 describe('native NDJSON parser', () => {
   it('keeps good lines and rejects bad ones with their line numbers', () => {
@@ -35,5 +35,15 @@ describe('splitLines', () => {
   it('keeps a small input or a JSON array whole', () => {
     expect(splitLines('abc', 10)).toEqual([{ text: 'abc', firstLine: 1 }])
     expect(splitLines('[1,2,3,4,5,6]', 3)).toHaveLength(1)
+  })
+})
+
+describe('splitJsonRecords > arrays', () => {
+  it('keeps each element as the bytes it came in, not re-serialised', () => {
+    const records = splitJsonRecords('[{"ts":1e400},\n  {"ts": 1.50}]')
+    expect(records.map(({ line, raw }) => ({ line, raw }))).toEqual([
+      { line: 1, raw: '{"ts":1e400}' },
+      { line: 2, raw: '{"ts": 1.50}' },
+    ])
   })
 })

@@ -1,5 +1,6 @@
 import { type EventKind, eventKinds } from '@palisade/schema'
 import type { FormatParser, ParseResult } from './format-parser.ts'
+import { jsonElementSpans } from './json-spans.ts'
 
 /**
  * Split a body into JSON values: a body whose first character is `[` is one JSON array (element n
@@ -13,7 +14,13 @@ export function splitJsonRecords(
   if (trimmed.startsWith('[')) {
     const array = JSON.parse(trimmed) as unknown
     if (!Array.isArray(array)) throw new SyntaxError('body is not a JSON array')
-    return array.map((value, index) => ({ line: index + 1, raw: JSON.stringify(value), value }))
+    // Each element kept as the bytes it came in (re-serialised, `1e400` would become `null`).
+    const spans = jsonElementSpans(trimmed, 0)
+    return array.map((value, index) => ({
+      line: index + 1,
+      raw: trimmed.slice(spans[index]!.start, spans[index]!.end),
+      value,
+    }))
   }
   const records: { line: number; raw: string; value?: unknown; reason?: string }[] = []
   const lines = text.split('\n')

@@ -133,12 +133,12 @@ describe('azure-nsg-flow > edge cases', () => {
     const result = parse(JSON.stringify({ records: [nsgRecord(tuples)] }))
     expect(result.records).toHaveLength(1)
     expect(result.rejected.map(({ reason }) => reason)).toEqual([
-      'flowTuple: 12 fields, an NSG version 2 tuple has 13',
-      'flowTuple destination IP (field 3): not an IP address',
-      'flowTuple protocol (field 6): not T or U',
-      'flowTuple decision (field 8): not A or D',
-      'flowTuple bytes source to destination (field 11): not a non-negative integer',
-      'flowTuple time (field 1, epoch seconds): not a non-negative integer',
+      'records[0]: tuple 2: flowTuple: 12 fields, an NSG version 2 tuple has 13',
+      'records[0]: tuple 3: flowTuple destination IP (field 3): not an IP address',
+      'records[0]: tuple 4: flowTuple protocol (field 6): not T or U',
+      'records[0]: tuple 5: flowTuple decision (field 8): not A or D',
+      'records[0]: tuple 6: flowTuple bytes source to destination (field 11): not a non-negative integer',
+      'records[0]: tuple 7: flowTuple time (field 1, epoch seconds): not a non-negative integer',
     ])
     expect(result.rejected[0]!.raw).toBe(tuples[1])
   })
@@ -146,8 +146,8 @@ describe('azure-nsg-flow > edge cases', () => {
   it('rejects a record that is not an NSG flow log, pointing a VNet one to its parser', () => {
     const result = parse(JSON.stringify({ records: [vnetRecord([]), { time: 'x' }] }))
     expect(result.rejected.map(({ reason }) => reason)).toEqual([
-      'properties.flows: absent: not an NSG flow log record (this is a VNet flow log: send it to azure-vnet-flow)',
-      'properties: not an object',
+      'records[0]: properties.flows: absent: not an NSG flow log record (this is a VNet flow log: send it to azure-vnet-flow)',
+      'records[1]: properties: not an object',
     ])
   })
 
@@ -234,7 +234,9 @@ describe('azure-vnet-flow > edge cases', () => {
         ],
       }),
     )
-    expect(result.rejected[0]!.reason).toBe('flowTuple encryption (field 9): not X, NX or NX_<reason>')
+    expect(result.rejected[0]!.reason).toBe(
+      'records[0]: tuple 1: flowTuple encryption (field 9): not X, NX or NX_<reason>',
+    )
     expect(result.records.map((record) => record.event.encrypted)).toEqual([true, false])
     expectValidFlows(result)
   })
@@ -252,9 +254,30 @@ describe('azure-vnet-flow > edge cases', () => {
       }),
     )
     expect(result.rejected.map(({ reason }) => reason)).toEqual([
-      'flowTuple state (field 8): not B, C, E or D',
-      'flowTuple direction (field 7): not I or O',
-      'flowRecords: absent: not a VNet flow log record (this is an NSG flow log: send it to azure-nsg-flow)',
+      'records[0]: tuple 1: flowTuple state (field 8): not B, C, E or D',
+      'records[0]: tuple 2: flowTuple direction (field 7): not I or O',
+      'records[1]: flowRecords: absent: not a VNet flow log record (this is an NSG flow log: send it to azure-nsg-flow)',
+    ])
+  })
+
+  it('quarantines a record as received, on its own line and once, with where it is in its document', () => {
+    // A record that has no time (the line used to stay at 1), and one whose number JSON cannot
+    // hold (re-serialised, 1e400 became null).
+    const text = [
+      JSON.stringify({ records: [vnetRecord(['1704067200000,10.0.0.6,192.0.2.180,2,443,6,O,B,X,0,0,0,0'])] }),
+      '{"records":[{"flowRecords":7}]}',
+      '{"records":[{"time":"t"},{"time":1e400,"flowRecords":{"flows":1e400}}]}',
+    ].join('\n')
+    const result = parse(text)
+    expect(result.records).toHaveLength(1)
+    expect(result.rejected).toEqual([
+      { line: 2, raw: '{"flowRecords":7}', reason: 'records[0]: flowRecords: not an object' },
+      { line: 3, raw: '{"time":"t"}', reason: expect.stringMatching(/^records\[0\]: flowRecords: absent/) },
+      {
+        line: 3,
+        raw: '{"time":1e400,"flowRecords":{"flows":1e400}}',
+        reason: 'records[1]: flowRecords.flows: not an array',
+      },
     ])
   })
 })

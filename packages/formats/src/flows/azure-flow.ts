@@ -24,7 +24,7 @@
 
 import { deriveEventId } from '@palisade/schema'
 import type { FormatParser, ParseResult } from '../format-parser.ts'
-import { splitJsonRecords } from '../native-ndjson.ts'
+import { type JsonSpan, jsonElementSpans, jsonMemberSpan, jsonValueSpan, lineNumbers } from '../json-spans.ts'
 import { readField } from './field-readers.ts'
 import { collectFlow, type FlowFields } from './flow-record.ts'
 import { FlowRecordUnreadableError } from './flow-record-error.ts'
@@ -206,23 +206,42 @@ const vnetFormat: AzureFlowFormat = {
   },
 }
 
-/** The JSON values of a body: one document, or one per line (unreadable lines go to `result.rejected`). */
-function documents(input: string, result: ParseResult): unknown[] {
+/** A JSON document of a body: its value and where its text starts. */
+interface Document {
+  value: unknown
+  start: number
+}
+
+/** The documents of a body: one, or one per line (unreadable lines go to `result.rejected`). */
+function documents(input: string, result: ParseResult): Document[] {
   const trimmed = input.trim()
   if (trimmed === '') return []
   try {
-    return [JSON.parse(trimmed)]
+    return [{ value: JSON.parse(trimmed), start: input.indexOf(trimmed[0]!) }]
   } catch (wholeError) {
-    let lines: ReturnType<typeof splitJsonRecords>
-    try {
-      lines = splitJsonRecords(input)
-    } catch {
-      lines = []
-    }
-    const values = lines.filter((line) => line.reason === undefined)
+    const lines: (Document & { line: number; raw: string; reason?: string })[] = []
+    let start = 0
+    input.split('\n').forEach((text, index) => {
+      const raw = text.replace(/\r$/, '')
+      if (raw.trim() !== '') {
+        try {
+          lines.push({ line: index + 1, raw, start, value: JSON.parse(raw) })
+        } catch (error) {
+          lines.push({
+            line: index + 1,
+            raw,
+            start,
+            value: undefined,
+            reason: `not valid JSON: ${(error as Error).message}`,
+          })
+        }
+      }
+      start += text.length + 1
+    })
     // No line is a document of its own either (a pretty-printed blob cut short, whose lines are
     // fragments, a few of them valid JSON scalars): one broken document, one rejection.
-    if (!values.some((line) => line.value !== null && typeof line.value === 'object')) {
+    const readable = lines.filter((line) => line.reason === undefined)
+    if (!readable.some((line) => line.value !== null && typeof line.value === 'object')) {
       result.rejected.push({
         line: 1,
         raw: input,
@@ -234,49 +253,71 @@ function documents(input: string, result: ParseResult): unknown[] {
       if (line.reason !== undefined)
         result.rejected.push({ line: line.line, raw: line.raw, reason: line.reason })
     }
-    return values.map((line) => line.value)
+    return readable
   }
 }
 
-function recordsOf(value: unknown): unknown[] {
-  if (Array.isArray(value)) return value.flatMap(recordsOf)
+/** A record of a document: its value, its source text's span, and where it is (`records[3]`). */
+interface PlacedRecord {
+  value: unknown
+  span: JsonSpan
+  pointer: string
+}
+
+/**
+ * The records of a document with their spans: the elements of a `{"records":[...]}` envelope or of
+ * an array (nested arrays flattened), else the document itself.
+ */
+function recordsOf(input: string, value: unknown, span: JsonSpan, pointer: string): PlacedRecord[] {
+  if (Array.isArray(value)) {
+    const spans = jsonElementSpans(input, span.start)
+    return value.flatMap((element, index) => recordsOf(input, element, spans[index]!, `${pointer}[${index}]`))
+  }
   const object = value !== null && typeof value === 'object' ? (value as Record<string, unknown>) : undefined
-  if (object !== undefined && Array.isArray(object.records)) return object.records
-  return [value]
+  if (object !== undefined && Array.isArray(object.records)) {
+    const spans = jsonElementSpans(input, jsonMemberSpan(input, span.start, 'records')!.start)
+    return object.records.map((element, index) => ({
+      value: element,
+      span: spans[index]!,
+      pointer: `${pointer}.records[${index}]`,
+    }))
+  }
+  return [{ value, span, pointer }]
+}
+
+/** "records[3]: " when a document holds many records (the line alone does not say which), else "". */
+function placeOf(record: PlacedRecord): string {
+  const pointer = record.pointer.replace(/^\./, '')
+  return pointer === '' ? '' : `${pointer}: `
 }
 
 function parseWith(format: AzureFlowFormat, input: string): ParseResult {
   const result: ParseResult = { records: [], rejected: [] }
-  // Records and tuples are found in the text in document order, so a cursor gives line numbers
-  // without a position-keeping JSON parser; what cannot be found keeps the cursor's line.
-  let cursor = 0
-  let line = 1
-  const seek = (needle: string) => {
-    const at = input.indexOf(needle, cursor)
-    if (at < 0) return
-    for (let i = cursor; i < at; i++) if (input.charCodeAt(i) === 10) line++
-    // Past the match, so that a repeated tuple is found at its own place, not at the previous one.
-    // A JSON string holds no raw newline: the line is the match's line.
-    cursor = at + needle.length
-  }
+  const lineOf = lineNumbers(input)
   for (const document of documents(input, result)) {
-    for (const recordValue of recordsOf(document)) {
-      const record =
-        recordValue !== null && typeof recordValue === 'object'
-          ? (recordValue as Record<string, unknown>)
-          : undefined
-      if (typeof record?.time === 'string') seek(JSON.stringify(record.time))
+    for (const record of recordsOf(input, document.value, jsonValueSpan(input, document.start), '')) {
+      // Quarantined as received, numbered by the line where it starts.
+      const text = input.slice(record.span.start, record.span.end)
       let tuples: ScopedTuple[]
       try {
-        tuples = format.tuplesOf(readField.object(recordValue, 'record'))
+        tuples = format.tuplesOf(readField.object(record.value, 'record'))
       } catch (error) {
         if (!(error instanceof FlowRecordUnreadableError)) throw error
-        result.rejected.push({ line, raw: JSON.stringify(recordValue), reason: error.message })
+        result.rejected.push({
+          line: lineOf(record.span.start),
+          raw: text,
+          reason: `${placeOf(record)}${error.message}`,
+        })
         continue
       }
-      for (const { tuple, scope } of tuples) {
-        seek(JSON.stringify(tuple))
-        collectFlow(result, line, tuple, () => {
+      // Tuples are found in the record's text in order; past each match, so that a repeated tuple
+      // is found at its own place. A JSON string holds no raw newline: the line is the match's.
+      let cursor = record.span.start
+      tuples.forEach(({ tuple, scope }, index) => {
+        const at = input.indexOf(JSON.stringify(tuple), cursor)
+        if (at >= 0 && at < record.span.end) cursor = at + 1
+        const before = result.rejected.length
+        collectFlow(result, lineOf(cursor - 1), tuple, () => {
           const version = scope.version === undefined ? undefined : readField.count(scope.version, 'version')
           return {
             event_id: deriveEventId(format.name, { ...scope, tuple }),
@@ -284,7 +325,9 @@ function parseWith(format: AzureFlowFormat, input: string): ParseResult {
             ...format.mapTuple(tuple.split(','), version),
           }
         })
-      }
+        const rejected = result.rejected[before]
+        if (rejected) rejected.reason = `${placeOf(record)}tuple ${index + 1}: ${rejected.reason}`
+      })
     }
   }
   return result

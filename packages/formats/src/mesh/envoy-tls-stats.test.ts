@@ -51,10 +51,11 @@ function expectAllValid(result: ParseResult): void {
 }
 
 describe('envoy-tls-stats > admin /stats dumps (cumulative)', () => {
-  it('produces nothing from a single dump', () => {
+  it('produces nothing from a single dump, and counts the other statistics it read', () => {
     expect(envoyTlsStatsParser.parse(adminDump({ handshake: 10 }), { ts: String(t1) })).toEqual({
       records: [],
       rejected: [],
+      ignored: 5,
     })
   })
 
@@ -208,6 +209,18 @@ describe('envoy-tls-stats > statsd and Prometheus', () => {
       [1, expect.stringContaining('not an Envoy stats line')],
       [2, expect.stringContaining('envoy_listener_address')],
     ])
+  })
+
+  it('rejects lines that only look like `name: value` (a JSON line, a sentence), each with a reason', () => {
+    const result = envoyTlsStatsParser.parse(
+      ['{"listener": 1}', 'status: all good', 'cluster.a.upstream_cx_total: 4'].join('\n'),
+      { ts: String(t1) },
+    )
+    expect(result.rejected.map((record) => [record.line, record.raw, record.reason])).toEqual([
+      [1, '{"listener": 1}', 'not an Envoy stats line (admin, statsd or Prometheus)'],
+      [2, 'status: all good', 'not an Envoy stats line (admin, statsd or Prometheus)'],
+    ])
+    expect(result.ignored).toBe(1)
   })
 
   it('rejects a value that is not a count and a bad option', () => {

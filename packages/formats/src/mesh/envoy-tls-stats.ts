@@ -78,8 +78,18 @@ interface Reading {
 
 type Snapshot = Partial<Record<Stat, Reading>>
 
-/** A line as a reading, undefined when it is another statistic, or the reason it cannot be read. */
-function readLine(raw: string, line: number, counter: CounterOptions): Reading | undefined | string {
+/** What an admin `/stats` line holds: a count, a histogram's quantiles, or a histogram with none. */
+const adminValue = /^(?:\d+|P0\(.*|No recorded values)$/
+
+/**
+ * A line as a reading, `'other'` when it is another statistic (a dump holds thousands: counted,
+ * not events), undefined when blank or a comment, or the reason it cannot be read.
+ */
+function readLine(
+  raw: string,
+  line: number,
+  counter: CounterOptions,
+): Reading | 'other' | undefined | string {
   const text = raw.trim()
   if (text === '' || text.startsWith('#')) return undefined
   let listener: string
@@ -91,7 +101,7 @@ function readLine(raw: string, line: number, counter: CounterOptions): Reading |
   const admin = statsd === null ? adminLine.exec(text) : null
   if (statsd !== null) {
     const name = statName.exec(statsd[1]!)
-    if (name === null || statsd[3] !== 'c') return undefined
+    if (name === null || statsd[3] !== 'c') return 'other'
     listener = name[1]!
     stat = name[2] as Stat
     // A sampled counter (`|@0.5`) stands for value / rate events; Envoy does not sample, others may.
@@ -102,7 +112,13 @@ function readLine(raw: string, line: number, counter: CounterOptions): Reading |
     temporality = 'delta'
   } else if (admin !== null) {
     const name = statName.exec(admin[1]!)
-    if (name === null) return undefined
+    if (name === null) {
+      // `name: value` alone is too loose ("a": 1 of a JSON line matches): the value must be one.
+      if (!adminValue.test(admin[2]!.trim()) || /^["{[]/.test(admin[1]!)) {
+        return 'not an Envoy stats line (admin, statsd or Prometheus)'
+      }
+      return 'other'
+    }
     listener = name[1]!
     stat = name[2] as Stat
     value = /^\d+$/.test(admin[2]!.trim()) ? Number(admin[2]) : Number.NaN
@@ -111,7 +127,7 @@ function readLine(raw: string, line: number, counter: CounterOptions): Reading |
     if (sample === undefined) return undefined
     if (typeof sample === 'string') return `not an Envoy stats line (admin, statsd or Prometheus): ${sample}`
     const name = prometheusName.exec(sample.name)
-    if (name === null) return undefined
+    if (name === null) return 'other'
     const address = sample.labels.envoy_listener_address
     if (address === undefined || address === '') return `${sample.name}: no envoy_listener_address label`
     listener = address
@@ -179,7 +195,8 @@ function parse(input: string, options?: ParseOptions): ParseResult {
       'problem' in counter ? { temporality: 'cumulative', ts: 0 } : counter,
     )
     if (read === undefined) continue
-    if (typeof read === 'string') result.rejected.push({ line: index + 1, raw, reason: read })
+    if (read === 'other') result.ignored = (result.ignored ?? 0) + 1
+    else if (typeof read === 'string') result.rejected.push({ line: index + 1, raw, reason: read })
     else if ('problem' in counter) result.rejected.push({ line: index + 1, raw, reason: counter.problem })
     else {
       const readings = byListener.get(read.listener)
