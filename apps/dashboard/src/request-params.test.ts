@@ -62,6 +62,22 @@ describe('request params', () => {
     expect(() => parsePanelParams(query, now)).toThrow(reason)
   })
 
+  it.each([
+    ['findings', parseFindingsParams],
+    ['panels', parsePanelParams],
+    ['burn-rate', parseBurnRateParams],
+  ] as const)('refuses %s times outside the stored range (no unsafe integer reaches a query)', (_, parse) => {
+    for (const query of [
+      { to: 'now-999999999d' },
+      { from: 'now-999999999d' },
+      { to: '999999999999999' },
+      { from: '2300-01-01T00:00:00Z', to: '2300-01-02T00:00:00Z' },
+    ]) {
+      expect(() => parse(query, now)).toThrow(RequestInvalidError)
+      expect(() => parse(query, now)).toThrow(/outside the stored time range/)
+    }
+  })
+
   it('refuses a findings severity or rule outside their alphabets', () => {
     expect(() => parseFindingsParams({ severity: 'critical' }, now)).toThrow(/severity/)
     expect(() => parseFindingsParams({ rule: "x' OR 1=1" }, now)).toThrow(/rule/)

@@ -1,5 +1,5 @@
 import { parseDuration } from '@palisade/duration'
-import type { Severity } from '@palisade/schema'
+import { maxEventTime, minEventTime, type Severity } from '@palisade/schema'
 import { RequestInvalidError } from './errors.ts'
 
 const MINUTE = 60_000
@@ -47,8 +47,19 @@ function duration(name: string, value: string): number {
   return ms
 }
 
-/** Epoch ms, ISO-8601 with a zone, `now` or `now-<duration>` → epoch ms. */
+/**
+ * Epoch ms, ISO-8601 with a zone, `now` or `now-<duration>` → epoch ms, within the stored time
+ * range (1970 to 2299): beyond it a query parameter would not even be a safe integer.
+ */
 function time(name: string, value: string, now: number): number {
+  const ms = timeAnywhere(name, value, now)
+  if (!(ms >= minEventTime && ms <= maxEventTime)) {
+    throw new RequestInvalidError(`${name}: "${value}" is outside the stored time range (1970 to 2299)`)
+  }
+  return ms
+}
+
+function timeAnywhere(name: string, value: string, now: number): number {
   if (EPOCH_MS.test(value)) return Number(value)
   const relative = RELATIVE.exec(value)
   if (relative) return relative[1] ? now - duration(name, relative[1]) : now
