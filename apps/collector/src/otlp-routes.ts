@@ -1,4 +1,4 @@
-import type { FormatParser } from '@palisade/formats'
+import { type CounterReading, cumulativeToDelta, type FormatParser } from '@palisade/formats'
 import { type Authenticator, requireToken } from '@palisade/http-server'
 import type { NextFunction, Request, RequestHandler, Response } from 'express'
 import { IngestRequestError } from './errors.ts'
@@ -66,6 +66,44 @@ function failuresAsStatus(protobuf: OtlpProtobuf): RequestHandler {
   }
 }
 
+/** Most cumulative series whose last reading is kept; past it the oldest are forgotten (re-baselined). */
+const maxCumulativeSeries = 100_000
+
+/**
+ * Cumulative sums (the OpenTelemetry SDKs' default temporality) as the increases since each
+ * series' last reading (see cumulativeToDelta); the readings are kept only once the request is
+ * stored (`commit`), so a retried request computes the same increases, with the same ids.
+ */
+function createCumulativeSeries(now: () => number) {
+  const startedAt = now()
+  const last = new Map<string, CounterReading>()
+  return {
+    convert(tenant: string, body: Buffer): { body: Buffer; commit: () => void } {
+      let request: unknown
+      try {
+        request = JSON.parse(body.toString('utf8'))
+      } catch {
+        // Not JSON: the format's own error path answers it.
+        return { body, commit: () => {} }
+      }
+      const converted = cumulativeToDelta(tenant, request, last, startedAt)
+      return {
+        body: Buffer.from(JSON.stringify(converted.request)),
+        commit() {
+          for (const [key, reading] of converted.readings) {
+            last.delete(key)
+            last.set(key, reading)
+          }
+          for (const key of last.keys()) {
+            if (last.size <= maxCumulativeSeries) break
+            last.delete(key)
+          }
+        },
+      }
+    },
+  }
+}
+
 /**
  * `POST /v1/<signal>` handlers: OTLP/HTTP logs or metrics, JSON or protobuf, through the same
  * admission, limits, validation and quarantine as `/v1/ingest/<format>`.
@@ -78,6 +116,7 @@ export function createOtlpRoute(
   const { format, rejectedField, items } = signals[signal]
   const parser = deps.parsers.get(format)
   if (!parser) throw new Error(`the format registry has no "${format}" parser`)
+  const cumulative = signal === 'metrics' ? createCumulativeSeries(options.now) : undefined
   const endpoint = createIngestEndpoint(
     options,
     () => format,
@@ -95,7 +134,10 @@ export function createOtlpRoute(
         encoding === 'protobuf'
           ? Buffer.from(JSON.stringify(deps.protobuf.decodeRequest(signal, body)))
           : body
-      const outcome = await ingestBody(options, parser, json, { tenant: request.principal!.tenant })
+      const tenant = request.principal!.tenant
+      const delta = cumulative?.convert(tenant, json)
+      const outcome = await ingestBody(options, parser, delta?.body ?? json, { tenant })
+      delta?.commit()
       const partialSuccess =
         outcome.rejected > 0
           ? { [rejectedField]: outcome.rejected, errorMessage: partialSuccessMessage(outcome, items) }

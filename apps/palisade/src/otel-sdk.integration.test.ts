@@ -74,9 +74,9 @@ async function sendLogs(
 }
 
 /** A meter provider exporting with `exporter` only when flushed (the periodic export is an hour away). */
-function meterProvider(exporter: PushMetricExporter) {
+function meterProvider(exporter: PushMetricExporter, service = 'mesh') {
   return new MeterProvider({
-    resource: resourceFromAttributes({ 'service.name': 'mesh' }),
+    resource: resourceFromAttributes({ 'service.name': service }),
     readers: [new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: 3_600_000 })],
   })
 }
@@ -144,7 +144,7 @@ describe('OpenTelemetry JS SDK > palisade start', () => {
     expect(partialSuccesses).toEqual([])
   })
 
-  it('exports delta handshake counters over JSON and protobuf, and a cumulative one that is refused', async () => {
+  it('exports delta handshake counters over JSON and protobuf', async () => {
     const json = meterProvider(
       recorded(
         new JsonMetricExporter({
@@ -181,21 +181,30 @@ describe('OpenTelemetry JS SDK > palisade start', () => {
     // Two JSON intervals and one protobuf, every data point taken.
     expect(exportResults).toEqual([EXPORTED, EXPORTED, EXPORTED])
     expect(partialSuccesses).toEqual([])
+  })
 
-    const cumulative = meterProvider(
-      recorded(new ProtobufMetricExporter({ url: `${palisade.collectorUrl}/v1/metrics`, headers })),
-    )
-    cumulative.getMeter('mesh').createCounter('palisade.mtls.handshakes').add(1, { outcome: 'success' })
-    await cumulative.forceFlush()
-    await cumulative.shutdown()
-    // Answered, not failed: the collector keeps a cumulative stream in quarantine and says why.
-    expect(exportResults.slice(3).every((code) => code === EXPORTED)).toBe(true)
-    expect(partialSuccesses.length).toBeGreaterThan(0)
-    for (const partial of partialSuccesses) {
-      expect(JSON.parse(partial)).toMatchObject({
-        errorMessage: expect.stringContaining('cumulative temporality'),
-      })
+  it('exports cumulative handshake counters (the SDK default) over JSON and protobuf: each export counts its increase', async () => {
+    for (const [Exporter, service] of [
+      [JsonMetricExporter, 'mesh-cumulative-json'],
+      [ProtobufMetricExporter, 'mesh-cumulative-proto'],
+    ] as const) {
+      const provider = meterProvider(
+        recorded(new Exporter({ url: `${palisade.collectorUrl}/v1/metrics`, headers })),
+        service,
+      )
+      const handshakes = provider.getMeter('mesh').createCounter('palisade.mtls.handshakes')
+      handshakes.add(1, { outcome: 'success' })
+      await provider.forceFlush()
+      // The next export says 3 in all since the start: 2 more.
+      handshakes.add(2, { outcome: 'success' })
+      await provider.forceFlush()
+      // Shutdown exports the stream once more, unchanged: nothing more.
+      await provider.shutdown()
     }
+    // Every export taken whole: no data point kept back in quarantine.
+    expect(exportResults.length).toBeGreaterThanOrEqual(4)
+    expect(exportResults.every((code) => code === EXPORTED)).toBe(true)
+    expect(partialSuccesses).toEqual([])
   })
 
   it('has stored what the SDK sent, once, and quarantined what is not perimeter telemetry', async () => {
@@ -228,13 +237,20 @@ describe('OpenTelemetry JS SDK > palisade start', () => {
         { outcome: 'success', mode: 'mutual', handshakes: 8, records: 2 },
         { outcome: 'success', mode: 'tls', handshakes: 4, records: 1 },
       ])
-      // DISTINCT: a cumulative reader exports its stream again at shutdown, and is refused again.
+      expect(
+        await rows(
+          `SELECT service, toUInt32(sum(count)) AS handshakes, toUInt32(count()) AS records
+           FROM mtls_events WHERE service LIKE 'mesh-cumulative%' GROUP BY service ORDER BY service`,
+        ),
+      ).toEqual([
+        { service: 'mesh-cumulative-json', handshakes: 3, records: 2 },
+        { service: 'mesh-cumulative-proto', handshakes: 3, records: 2 },
+      ])
       const quarantined = await rows<{ kind: string; reason: string }>(
         'SELECT DISTINCT kind, reason FROM quarantine ORDER BY kind',
       )
       expect(quarantined).toEqual([
         { kind: 'otlp-logs', reason: expect.stringContaining('not perimeter telemetry') },
-        { kind: 'otlp-metrics', reason: expect.stringContaining('cumulative temporality') },
       ])
     } finally {
       await client.close()

@@ -7,3 +7,4 @@ export type {
 } from './format-parser.ts'
 export { formatParsers } from './format-registry.ts'
 export { nativeParser, nativeParsers, splitAtLines, splitJsonRecords, splitLines } from './native-ndjson.ts'
+export { type CounterReading, cumulativeToDelta } from './opa-otlp/otlp-cumulative.ts'

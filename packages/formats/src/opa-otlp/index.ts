@@ -4,6 +4,7 @@ import { otlpLogsParser } from './otlp-logs.ts'
 import { otlpMetricsParser } from './otlp-metrics.ts'
 
 export { opaDecisionLogParser } from './opa-decision-log.ts'
+export { type CounterReading, cumulativeToDelta, type DeltaRequest } from './otlp-cumulative.ts'
 export { otlpLogsParser } from './otlp-logs.ts'
 export { otlpMetricsParser } from './otlp-metrics.ts'
 

@@ -16,11 +16,10 @@
 //     (`outcome` is required; `src_identity`, `dst_identity`, `mode`, `reason`, ...), `ts` = the
 //     end of the interval (timeUnixNano);
 //   - a point whose value is 0, or flagged "no recorded value", stands for no handshake: skipped;
-//   - CUMULATIVE sums are rejected with a reason. Turning them into deltas needs the previous
-//     value of every stream, kept across requests and collector restarts (and shared between
-//     collectors), with reset detection: state a pure parser does not have, and which would be
-//     wrong after any restart. Exporters can send deltas (`temporalityPreference: delta` in JS,
-//     `OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE=delta` elsewhere);
+//   - CUMULATIVE sums (the SDKs' default) are turned into deltas by the collector's /v1/metrics
+//     route before they come here (otlp-cumulative.ts: it keeps each series' last reading); a
+//     cumulative sum that reaches this parser directly (`/v1/ingest/otlp-metrics`, a replay) is
+//     rejected with a reason, since a pure parser has no previous reading;
 //   - every other metric and point type is rejected: it is not an event of ours.
 // Each data point is one "line" (numbered across the request), so that the OTLP partial-success
 // answer counts rejected data points.
@@ -37,11 +36,11 @@ import {
 } from './otlp-attributes.ts'
 
 /** The metrics that map to events, by name: the kind they become (each kind has a `count`). */
-const countMetrics: Readonly<Record<string, EventKind>> = { 'palisade.mtls.handshakes': 'mtls' }
+export const countMetrics: Readonly<Record<string, EventKind>> = { 'palisade.mtls.handshakes': 'mtls' }
 
 const pointTypes = ['sum', 'gauge', 'histogram', 'exponentialHistogram', 'summary'] as const
 const deltaTemporality = new Set<unknown>([1, 'AGGREGATION_TEMPORALITY_DELTA'])
-const cumulativeTemporality = new Set<unknown>([2, 'AGGREGATION_TEMPORALITY_CUMULATIVE'])
+export const cumulativeTemporality = new Set<unknown>([2, 'AGGREGATION_TEMPORALITY_CUMULATIVE'])
 const flagNoRecordedValue = 1
 
 /** Why the points of a metric cannot become events, or undefined when they can. */
