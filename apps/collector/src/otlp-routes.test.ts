@@ -182,12 +182,39 @@ describe('POST /v1/metrics', () => {
     )
   })
 
-  it('counts rejected data points in the partial success of a cumulative sum', async () => {
-    const response = await post('/v1/metrics', JSON.stringify(handshakes(2)), json)
+  it('counts a cumulative sum as its increases between exports, and rejects a point that is no count', async () => {
+    // A series that started after the collector did: it counts from 0 at its start.
+    const startMs = Date.now() + 1000
+    const cumulative = (value: string, atMs: number) => {
+      const body = handshakes(2)
+      const metric = body.resourceMetrics[0]!.scopeMetrics[0]!.metrics[0]!
+      ;(metric.sum as { dataPoints: unknown[] }).dataPoints = [
+        {
+          startTimeUnixNano: `${startMs}000000`,
+          timeUnixNano: `${atMs}000000`,
+          asInt: value,
+          attributes: [string('outcome', 'success'), string('mode', 'tls')],
+        },
+      ]
+      return JSON.stringify(body)
+    }
+    for (const [value, at] of [
+      ['4', startMs + 10_000],
+      ['9', startMs + 20_000],
+    ] as const) {
+      expect(await (await post('/v1/metrics', cumulative(value, at), json)).json()).toEqual({})
+    }
+    const counted = (collector.published.get(topics.events('mtls')) ?? []) as {
+      mode?: string
+      count: number
+    }[]
+    expect(counted.filter((event) => event.mode === 'tls').map((event) => event.count)).toEqual([4, 5])
+
+    const response = await post('/v1/metrics', cumulative('-1', startMs + 30_000), json)
     const answer = (await response.json()) as {
       partialSuccess: { rejectedDataPoints: string; errorMessage: string }
     }
     expect(answer.partialSuccess.rejectedDataPoints).toBe('1')
-    expect(answer.partialSuccess.errorMessage).toContain('cumulative')
+    expect(answer.partialSuccess.errorMessage).toContain('not a whole non-negative count')
   })
 })
