@@ -20,6 +20,14 @@ export function quarantineRecordId(record: Pick<QuarantinedRecord, 'tenant' | 'k
     .slice(0, 32)
 }
 
+/**
+ * Text as ClickHouse can take it: a lone UTF-16 surrogate (a reason quoting a field that held the
+ * escape `\ud800`) becomes U+FFFD. A reason that cannot be stored would fail its whole request.
+ */
+function storableText(text: string): string {
+  return text.replace(/\p{Cs}/gu, '\uFFFD')
+}
+
 export function createQuarantineWriter(client: ClickHouseClient): QuarantineWriter {
   // Look-up then insert, one write at a time: two deliveries of one record must not both pass.
   const serial = createSerialQueue()
@@ -27,7 +35,12 @@ export function createQuarantineWriter(client: ClickHouseClient): QuarantineWrit
     write(records) {
       if (records.length === 0) return Promise.resolve()
       return serial(async () => {
-        const rows = records.map((record) => ({ ...record, record_id: quarantineRecordId(record) }))
+        const rows = records.map((record) => ({
+          ...record,
+          raw: storableText(record.raw),
+          reason: storableText(record.reason),
+          record_id: quarantineRecordId(record),
+        }))
         const known = new Set<string>()
         for (let start = 0; start < rows.length; start += 5000) {
           const result = await client.query({
