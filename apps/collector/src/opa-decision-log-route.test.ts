@@ -48,6 +48,20 @@ beforeAll(async () => {
 afterAll(() => collector.close())
 
 describe('POST /v1/opa/logs', () => {
+  it('refuses a decision holding a lone surrogate alone, storing the rest of its chunk', async () => {
+    const chunk = `[${JSON.stringify(decision('d-s1'))},${JSON.stringify(decision('d-s2')).replace('"/orders"', '"/\\ud800"')}]`
+    const response = await upload(chunk)
+    expect(response.status).toBe(200)
+    expect(await response.json()).toMatchObject({
+      accepted: 1,
+      rejected: 1,
+      errors: [{ line: 2, reason: expect.stringContaining('not well-formed Unicode') }],
+    })
+    expect(quarantined()).toContainEqual(
+      expect.objectContaining({ raw: JSON.stringify(decision('d-s2')).replace('"/orders"', '"/\\ud800"') }),
+    )
+  })
+
   it('stores the decisions of a chunk and quarantines its bad records, answering 200', async () => {
     const chunk = JSON.stringify([decision('d-1'), decision('d-2', { result: { status: 200 } }), 'oops'])
     const response = await upload(chunk)
