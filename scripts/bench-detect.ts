@@ -16,7 +16,7 @@ import { formatParsers } from '@palisade/formats'
 import { generateScenario, writeScenario } from '@palisade/scenario-generator'
 import { type AnyEvent, type EventKind, validateEvent } from '@palisade/schema'
 import { startPalisadeProcess } from '@palisade/testing'
-import { replayScenario } from '../apps/palisade/src/evaluation/scenario-replay.ts'
+import { replayScenario, retentionCoveringScenario } from '../apps/palisade/src/evaluation/scenario-replay.ts'
 
 const { values: args } = parseArgs({
   options: {
@@ -119,6 +119,7 @@ const palisade = await startPalisadeProcess({
   PALISADE_TOKEN: token,
   PALISADE_TENANT: scenario.tenant,
   PALISADE_INTENT_DIR: join(workDir, 'scenario', 'intent'),
+  ...retentionCoveringScenario(scenario),
 })
 const replayStart = performance.now()
 // As fast as it takes them: six hours of event time per request (the eval's five-minute slices

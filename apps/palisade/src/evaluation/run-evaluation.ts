@@ -6,7 +6,7 @@ import type { Finding } from '@palisade/schema'
 import { startPalisadeProcess } from '@palisade/testing'
 import { exportFindings } from '../findings-export.ts'
 import { type DetectionScore, scoreDetection } from './detection-score.ts'
-import { replayScenario, type ScenarioReplayProgress } from './scenario-replay.ts'
+import { replayScenario, retentionCoveringScenario, type ScenarioReplayProgress } from './scenario-replay.ts'
 
 /** Options of {@link runDetectionEvaluation}. */
 export interface EvaluationOptions {
@@ -55,6 +55,7 @@ export async function runDetectionEvaluation(options: EvaluationOptions): Promis
     PALISADE_TOKEN: token,
     PALISADE_TENANT: scenario.tenant,
     PALISADE_INTENT_DIR: join(workDir, 'scenario', 'intent'),
+    ...retentionCoveringScenario(scenario),
   })
   try {
     const started = Date.now()

@@ -1,6 +1,17 @@
 import { formatParsers } from '@palisade/formats'
 import type { Scenario, ScenarioStream } from '@palisade/scenario-generator'
+import { eventKinds } from '@palisade/schema'
 import { type CollectorTarget, postFormatText } from '../collector-client.ts'
+
+/**
+ * `PALISADE_RETENTION_DAYS_<KIND>` for a `palisade start` that is to keep a scenario of the past
+ * (generated scenarios start on a fixed day): each kind kept from the scenario's first day on, as
+ * an investigation loading an old capture would set it.
+ */
+export function retentionCoveringScenario(scenario: Scenario, now = Date.now()): Record<string, string> {
+  const days = String(Math.max(1, Math.ceil((now - scenario.start) / 86_400_000) + 1))
+  return Object.fromEntries(eventKinds.map((kind) => [`PALISADE_RETENTION_DAYS_${kind.toUpperCase()}`, days]))
+}
 
 /** Where a scenario replay stands. */
 export interface ScenarioReplayProgress {
