@@ -1,6 +1,6 @@
 import { formatParsers } from '@palisade/formats'
 import type { Scenario, ScenarioStream } from '@palisade/scenario-generator'
-import { eventKinds } from '@palisade/schema'
+import { defaultRetentionDays, eventKinds } from '@palisade/schema'
 import { type CollectorTarget, postFormatText } from '../collector-client.ts'
 
 /**
@@ -9,8 +9,13 @@ import { type CollectorTarget, postFormatText } from '../collector-client.ts'
  * an investigation loading an old capture would set it.
  */
 export function retentionCoveringScenario(scenario: Scenario, now = Date.now()): Record<string, string> {
-  const days = String(Math.max(1, Math.ceil((now - scenario.start) / 86_400_000) + 1))
-  return Object.fromEntries(eventKinds.map((kind) => [`PALISADE_RETENTION_DAYS_${kind.toUpperCase()}`, days]))
+  const days = Math.ceil((now - scenario.start) / 86_400_000) + 1
+  return Object.fromEntries(
+    eventKinds.map((kind) => [
+      `PALISADE_RETENTION_DAYS_${kind.toUpperCase()}`,
+      String(Math.max(defaultRetentionDays[kind], days)),
+    ]),
+  )
 }
 
 /** Where a scenario replay stands. */
