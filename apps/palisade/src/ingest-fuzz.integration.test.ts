@@ -6,8 +6,8 @@ import { eventTables, openClickHouse } from '@palisade/clickhouse'
 import { type FormatParser, formatParsers, type ParseOptions } from '@palisade/formats'
 import { createRandom } from '@palisade/scenario-generator'
 import { eventKinds, type RetentionDays, validateEvent } from '@palisade/schema'
+import { type PalisadeProcess, startPalisadeProcess } from '@palisade/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type PalisadeProcess, startPalisadeProcess } from './testing/palisade-process.ts'
 
 // Fuzz, bounded and seeded: mixed valid and invalid records at every ingest route of a real
 // `palisade start` (collector, in-process bus, ingester, embedded ClickHouse). Which record is
