@@ -1,7 +1,11 @@
 import { gzipSync } from 'node:zlib'
 import { topics } from '@palisade/bus'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type CollectorUnderTest, startCollectorUnderTest } from './testing/collector-under-test.ts'
+import {
+  type CollectorUnderTest,
+  retentionOfAnyDate,
+  startCollectorUnderTest,
+} from './testing/collector-under-test.ts'
 
 // OPA's upload as the agent sends it (gzip JSON array, bearer token) to the collector's route on a
 // real HTTP server and the in-process bus. The real agent is in
@@ -37,13 +41,7 @@ const quarantined = () => collector.published.get(topics.quarantine) ?? []
 
 beforeAll(async () => {
   // The records are dated 2026-11-23: kept whatever day the test runs.
-  collector = await startCollectorUnderTest(undefined, {
-    flow: 36_500,
-    auth: 36_500,
-    mtls: 36_500,
-    decision: 36_500,
-    policy_change: 36_500,
-  })
+  collector = await startCollectorUnderTest(undefined, retentionOfAnyDate)
 })
 afterAll(() => collector.close())
 

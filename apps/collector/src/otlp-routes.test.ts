@@ -3,7 +3,11 @@ import { gzipSync } from 'node:zlib'
 import { topics } from '@palisade/bus'
 import protobuf from 'protobufjs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type CollectorUnderTest, startCollectorUnderTest } from './testing/collector-under-test.ts'
+import {
+  type CollectorUnderTest,
+  retentionOfAnyDate,
+  startCollectorUnderTest,
+} from './testing/collector-under-test.ts'
 
 // The OTLP routes on a real HTTP server and the in-process bus. Protobuf requests are encoded here
 // with protobufjs from the same .proto files; the OpenTelemetry SDK's own exporters are exercised
@@ -55,13 +59,7 @@ const binary = { 'content-type': 'application/x-protobuf' }
 
 beforeAll(async () => {
   // The records are dated 2026-11-23: kept whatever day the test runs.
-  collector = await startCollectorUnderTest(undefined, {
-    flow: 36_500,
-    auth: 36_500,
-    mtls: 36_500,
-    decision: 36_500,
-    policy_change: 36_500,
-  })
+  collector = await startCollectorUnderTest(undefined, retentionOfAnyDate)
 })
 afterAll(() => collector.close())
 

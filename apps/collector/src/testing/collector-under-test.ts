@@ -12,6 +12,15 @@ export interface CollectorUnderTest {
   close(): Promise<void>
 }
 
+/** A century of every kind: for tests of records with fixed past dates (retention has its own tests). */
+export const retentionOfAnyDate: RetentionDays = {
+  flow: 36_500,
+  auth: 36_500,
+  mtls: 36_500,
+  decision: 36_500,
+  policy_change: 36_500,
+}
+
 /**
  * The collector's routes on a real HTTP server (loopback, free port) and the real in-process bus,
  * with a consumer that records what each topic received. `maxBodyBytes` defaults to 64 KiB;
