@@ -23,6 +23,8 @@ export interface IngestAnswer {
   errors_truncated?: boolean
   /** How many records each reason rejected (all of them, not cut). */
   rejected_by_reason: Record<string, number>
+  /** Lines read that are deliberately not events (other statistics of a stats dump), when any. */
+  ignored?: number
 }
 
 /** The outcome of one ingested body, for answers in other shapes (OTLP, OPA). */
@@ -87,7 +89,9 @@ export async function ingestBody(
     quarantine(options.bus, request, sorted.rejected),
   ])
   countRecords(options.metrics, parser.name, sorted)
-  return answerOf(sorted, options.maxErrorsListed ?? 100)
+  const outcome = answerOf(sorted, options.maxErrorsListed ?? 100)
+  if (parsed.ignored) outcome.ignored = parsed.ignored
+  return outcome
 }
 
 /** Step 1, parse: the body as text, through the format's parser (records and per-record rejections). */

@@ -11,6 +11,7 @@ import {
   migrationsDir,
   openClickHouse,
 } from '@palisade/clickhouse'
+import { defaultRetentionDays } from '@palisade/schema'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { subscribeIngester } from './ingester.ts'
 
@@ -132,6 +133,43 @@ describe('ingester', () => {
     expect(rows).toEqual([
       { tenant: 'acme', raw: '{"tenant":"acme","ts":1}', reason: 'event_id missing' },
       { tenant: '', raw: 'not json at all', reason: 'not JSON: Unexpected token' },
+    ])
+  })
+})
+
+describe('ingester > retention', () => {
+  it('quarantines an event whose retention passed while it waited on the bus, instead of storing it for the TTL to drop', async () => {
+    const lagging = createInProcessBus()
+    await subscribeIngester(
+      lagging,
+      {
+        events: createEventWriter(client),
+        quarantine: createQuarantineWriter(client),
+        findings: createFindingStore(client),
+      },
+      undefined,
+      defaultRetentionDays,
+    )
+    const now = Date.now()
+    await lagging.publish(topics.events('flow'), [
+      { key: 'k', value: { ...event(40), event_id: 'late', ts: now - 31 * 86_400_000 } },
+      { key: 'k', value: { ...event(41), event_id: 'recent', ts: now - 60_000 } },
+    ])
+    const stored = await (
+      await client.query({
+        query: "SELECT event_id FROM flow_events WHERE event_id IN ('late', 'recent')",
+        format: 'JSONCompactEachRow',
+      })
+    ).json<[string]>()
+    expect(stored.flat()).toEqual(['recent'])
+    const quarantined = await (
+      await client.query({
+        query: "SELECT kind, reason FROM quarantine WHERE kind LIKE 'expired:%'",
+        format: 'JSONEachRow',
+      })
+    ).json<{ kind: string; reason: string }>()
+    expect(quarantined).toEqual([
+      { kind: `expired:${topics.events('flow')}`, reason: expect.stringContaining('30-day retention') },
     ])
   })
 })

@@ -5,8 +5,10 @@ import {
   type AnyEvent,
   type EventKind,
   eventKinds,
+  eventTimeProblem,
   type Finding,
   type QuarantinedRecord,
+  type RetentionDays,
 } from '@palisade/schema'
 import { Counter, type Registry } from 'prom-client'
 
@@ -51,6 +53,39 @@ export function quarantinedDeadLetter(record: DeadLetterRecord): QuarantinedReco
 }
 
 /**
+ * Split a batch of events into those the tables keep and those whose kind's retention passed while
+ * they waited on the bus (Kafka lag, a stopped ingester): those would be inserted and dropped by the
+ * TTL at the next merge, so they are quarantined with why instead (nothing is dropped unseen).
+ */
+function withoutExpired(
+  kind: EventKind,
+  topic: string,
+  events: AnyEvent[],
+  retention: RetentionDays | undefined,
+  now: number,
+): { kept: AnyEvent[]; expired: QuarantinedRecord[] } {
+  if (!retention) return { kept: events, expired: [] }
+  const kept: AnyEvent[] = []
+  const expired: QuarantinedRecord[] = []
+  for (const event of events) {
+    const problem = eventTimeProblem(kind, event.ts, now, retention)
+    if (problem === undefined) kept.push(event)
+    else {
+      expired.push({
+        tenant: event.tenant,
+        kind: `expired:${topic}`,
+        line: 1,
+        raw: JSON.stringify(event),
+        reason: problem,
+        request_id: topic,
+        received_at: now,
+      })
+    }
+  }
+  return { kept, expired }
+}
+
+/**
  * Join the `ingester` consumer group and store every batch: events deduplicated by id, quarantined
  * records, findings and dead letters (as quarantined records). A batch is committed (the handler resolves) only after ClickHouse has
  * acknowledged the insert; a failure rejects, so the publisher (or Kafka) delivers it again.
@@ -59,10 +94,12 @@ export function subscribeIngester(
   bus: Bus,
   stores: IngesterStores,
   registry?: Registry,
+  /** Days the tables keep each kind (the TTL applyEventRetention set): events past it are quarantined. */
+  retention?: RetentionDays,
 ): Promise<Subscription> {
   const stored = new Counter({
     name: 'palisade_ingester_rows_total',
-    help: 'Rows handled by the ingester, by table kind and outcome (stored, duplicate, dead_letter)',
+    help: 'Rows handled by the ingester, by table kind and outcome (stored, duplicate, dead_letter, expired)',
     labelNames: ['kind', 'outcome'] as const,
     registers: registry ? [registry] : [],
   })
@@ -75,7 +112,17 @@ export function subscribeIngester(
           // Messages arrive decoded and checked against their topic (the bus edge parked the rest).
           const kind = kindByTopic.get(batch.topic)
           if (kind) {
-            const events = batch.messages.map((message) => message.value as AnyEvent)
+            const { kept: events, expired } = withoutExpired(
+              kind,
+              batch.topic,
+              batch.messages.map((message) => message.value as AnyEvent),
+              retention,
+              Date.now(),
+            )
+            if (expired.length > 0) {
+              await stores.quarantine.write(expired)
+              stored.inc({ kind, outcome: 'expired' }, expired.length)
+            }
             // Named after its log position, a batch that a crash makes us insert twice is dropped by
             // ClickHouse; the id look-up catches the rest (a redelivery cut at other offsets).
             const position = batch.position

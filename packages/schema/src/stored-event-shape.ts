@@ -1,7 +1,6 @@
-import type { AnyEvent, EventKind } from './event-kinds.ts'
+import type { AnyEvent } from './event-kinds.ts'
 
 import { maxEventTime, minEventTime } from './fields.ts'
-import { eventTimeProblem, type RetentionDays } from './retention.ts'
 
 /**
  * Why a message on an event topic is not a storable event, or undefined when it is. The collector
@@ -9,11 +8,7 @@ import { eventTimeProblem, type RetentionDays } from './retention.ts'
  * foreign producer, a bug), so that one bad message goes to the dead-letter topic instead of
  * failing its whole batch again and again.
  */
-export function storedEventProblem(
-  value: unknown,
-  /** When given, an event its kind's retention no longer keeps is a problem too (it waited on the bus). */
-  retention?: { kind: EventKind; now: number; days: RetentionDays },
-): string | undefined {
+export function storedEventProblem(value: unknown): string | undefined {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return 'not a JSON object'
   const event = value as Partial<AnyEvent> & Record<string, unknown>
   if (typeof event.tenant !== 'string' || event.tenant === '') return 'tenant missing'
@@ -25,10 +20,6 @@ export function storedEventProblem(
     event.ts > maxEventTime
   ) {
     return 'ts is not an epoch-ms time'
-  }
-  if (retention) {
-    const problem = eventTimeProblem(retention.kind, event.ts, retention.now, retention.days)
-    if (problem) return problem
   }
   if (typeof event.observed_at !== 'number') return 'observed_at missing'
   return undefined

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { fieldTableMarkdown } from './field-table.ts'
 import { defaultRetentionDays } from './retention.ts'
-import { storedEventProblem } from './stored-event-shape.ts'
 import { validateEvent } from './validate-event.ts'
 
 const context = { tenant: 'acme', observedAt: 1_700_000_000_000 }
@@ -149,17 +148,5 @@ describe('validateEvent > retention', () => {
     expect(auth(now - 91 * day)).toBe(false)
     const raised = { ...at, retention: { ...defaultRetentionDays, flow: 120 } }
     expect(validateEvent('flow', { ts: now - 100 * day, dst_port: 1 }, raised).ok).toBe(true)
-  })
-})
-
-describe('storedEventProblem > retention', () => {
-  it('names an event that waited on the bus past its retention, so it is dead-lettered, not dropped', () => {
-    const now = Date.parse('2026-12-07T12:00:00Z')
-    const event = { tenant: 'acme', event_id: 'e', ts: now - 31 * 86_400_000, observed_at: now }
-    expect(storedEventProblem(event)).toBeUndefined()
-    expect(storedEventProblem(event, { kind: 'flow', now, days: defaultRetentionDays })).toContain(
-      'older than the 30-day retention',
-    )
-    expect(storedEventProblem(event, { kind: 'auth', now, days: defaultRetentionDays })).toBeUndefined()
   })
 })
