@@ -6,6 +6,8 @@ import { serveCollector } from './testing/collector-server.ts'
 // it up: the store-side consumer acknowledges (we hold it back to fill the collector up), a
 // detector consumes behind it.
 
+// Within the store's retention: older events are refused, not stored.
+const recent = Date.now() - 60_000
 const detectorFailures: string[] = []
 const bus = createInProcessBus({
   acknowledgingGroups: ['store'],
@@ -46,7 +48,8 @@ const post = (body: string) =>
 
 describe('collector under overload', () => {
   it('answers 429 with Retry-After once the in-flight limit is reached, and stores what it admitted', async () => {
-    const line = (n: number) => JSON.stringify({ ts: n, principal: `u${n}@acme.io`, outcome: 'success' })
+    const line = (n: number) =>
+      JSON.stringify({ ts: recent + n, principal: `u${n}@acme.io`, outcome: 'success' })
     const admitted = [post(line(1)), post(line(2))]
     await new Promise((resolve) => setTimeout(resolve, 100))
     const refused = await post(line(3))
@@ -64,7 +67,9 @@ describe('collector under overload', () => {
 
   it('answers 200 for events that were stored even when a detector behind fails on them', async () => {
     detectorFails = true
-    const response = await post(JSON.stringify({ ts: 8, principal: 'y@acme.io', outcome: 'success' }))
+    const response = await post(
+      JSON.stringify({ ts: recent + 8, principal: 'y@acme.io', outcome: 'success' }),
+    )
     expect(response.status).toBe(200)
     expect(((await response.json()) as { accepted: number }).accepted).toBe(1)
     expect(stored).toContainEqual(expect.objectContaining({ principal: 'y@acme.io' }))
@@ -75,7 +80,9 @@ describe('collector under overload', () => {
   it('answers 503 (not stored, retry) when the store side fails, never 200', async () => {
     held = Promise.reject(new Error('disk full'))
     held.catch(() => {})
-    const response = await post(JSON.stringify({ ts: 9, principal: 'x@acme.io', outcome: 'success' }))
+    const response = await post(
+      JSON.stringify({ ts: recent + 9, principal: 'x@acme.io', outcome: 'success' }),
+    )
     expect(response.status).toBe(503)
     expect(response.headers.get('retry-after')).toBe('1')
     // What the store said stays in the server log: a client never sees engine internals.
