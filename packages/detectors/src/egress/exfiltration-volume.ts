@@ -6,7 +6,7 @@ import {
   formatBytes,
   formatTarget,
   formatTime,
-  looksLikeReply,
+  isReply,
   sourceOf,
 } from '../lateral/endpoint.ts'
 import { buildFinding, defineDetectorType, evidenceIds, type RuleContext } from '../rules/detector-type.ts'
@@ -129,7 +129,7 @@ export function exfiltrationVolumeDetector(context: RuleContext<Params>): Detect
       if (state.learningSince < 0 || flow.ts < state.learningSince) state.learningSince = flow.ts
       if (flow.bytes_sent === 0 || flow.dst_ip === undefined || flow.verdict !== 'allowed') return []
       const dst = destinationOf(flow)
-      if (!dst?.external || looksLikeReply(flow)) return []
+      if (!dst?.external || isReply(flow)) return []
       const src = sourceOf(flow)
       if (!src || src.external) return []
 
