@@ -21,11 +21,15 @@ export interface Endpoint {
   ip?: string | undefined
 }
 
-/** The workload of an identity, with the app label the record carries beside it as another name. */
+/** The workload with the app label its record carries beside it as another name (intent matches either). */
+export function withApp(workload: WorkloadRef | undefined, app: string | undefined): WorkloadRef | undefined {
+  return workload === undefined || app === undefined || app === workload.name
+    ? workload
+    : { ...workload, aliases: [app] }
+}
+
 function workloadOf(identity: string, app: string | undefined): WorkloadRef | undefined {
-  const workload = parseWorkload(identity)
-  if (workload === undefined || app === undefined || app === workload.name) return workload
-  return { ...workload, aliases: [app] }
+  return withApp(parseWorkload(identity), app)
 }
 
 /**

@@ -1,4 +1,4 @@
-import { type IntentVerdict, parseWorkload, type WorkloadRef } from '@palisade/intent'
+import { type IntentVerdict, parseWorkload } from '@palisade/intent'
 import {
   type AnyEvent,
   canonicalWorkload,
@@ -8,20 +8,13 @@ import {
 } from '@palisade/schema'
 import { z } from 'zod'
 import type { DetectedFinding, Detector } from '../detector.ts'
-import { isReply, serverPortOf } from '../lateral/endpoint.ts'
+import { isReply, serverPortOf, withApp } from '../lateral/endpoint.ts'
 import { buildFinding, defineDetectorType, evidenceIds } from '../rules/detector-type.ts'
 import { duration, formatSpan } from '../rules/duration.ts'
 import { memoize } from './memo.ts'
 import { canonicalName, resourceShape } from './request-pair.ts'
 
 const workloadOf = memoize((identity: string) => parseWorkload(identity))
-
-/** The workload with the app label its record carries as another name (intent matches either). */
-function withApp(workload: WorkloadRef | undefined, app: string | undefined): WorkloadRef | undefined {
-  return workload === undefined || app === undefined || app === workload.name
-    ? workload
-    : { ...workload, aliases: [app] }
-}
 
 /** Observed-but-forbidden traffic of one source to one destination. */
 interface DriftEdge {
