@@ -7,6 +7,7 @@ import {
   formatTarget,
   formatTime,
   isReply,
+  pivotEntities,
   sourceOf,
 } from '../lateral/endpoint.ts'
 import { buildFinding, defineDetectorType, evidenceIds, type RuleContext } from '../rules/detector-type.ts'
@@ -251,6 +252,8 @@ export function exfiltrationVolumeDetector(context: RuleContext<Params>): Detect
       entities: {
         src_identity: source,
         src_workload: sourceKey,
+        // The pod and address of the flow that crossed the threshold, as its record names them.
+        ...pivotEntities('src', sourceOf(flow)),
         ...(top[0] ? { dst_ip: top[0].ip } : {}),
       },
       evidence: {
