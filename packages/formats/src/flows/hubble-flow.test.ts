@@ -66,7 +66,9 @@ describe.skipIf(!sharedFixturesAvailable(process.env.CI === 'true'))('hubble-flo
     expect(result.records[0]!.event.src_identity).toBeUndefined()
     expect(result.records[1]!.event).toMatchObject({
       src_identity: 'default/xwing',
-      dst_identity: 'default/deathstar-7848d6c4d5-th9v2',
+      // The Deployment its pod name encodes (no labels in this field-masked export).
+      dst_identity: 'default/deathstar',
+      dst_pod: 'default/deathstar-7848d6c4d5-th9v2',
       src_port: 44916,
       dst_port: 80,
       verdict: 'denied',
@@ -112,9 +114,14 @@ describe('hubble-flow > edge cases', () => {
     expect(result.records[0]!.event.event_id).toBe('5f2b5b1e-0000-4000-8000-000000000001')
   })
 
-  it('names a workload namespace/workload, else namespace/pod', () => {
+  it('names a workload namespace/workload, else by the StatefulSet or Deployment its pod name encodes', () => {
     const event = parse(wrapped()).records[0]!.event
-    expect(event).toMatchObject({ src_identity: 'shop/web', dst_identity: 'shop/db-0' })
+    expect(event).toMatchObject({ src_identity: 'shop/web', dst_identity: 'shop/db', dst_pod: 'shop/db-0' })
+    const bare = { namespace: 'shop', pod_name: 'cart-7c9d8b6f5d-x2x4k' }
+    expect(parse(wrapped({ source: bare })).records[0]!.event.src_identity).toBe('shop/cart')
+    // Not a generated name (1 and 0 are not in Kubernetes' suffix alphabet): the pod it is.
+    const named = { namespace: 'shop', pod_name: 'cart-1000000-x2x4k' }
+    expect(parse(wrapped({ source: named })).records[0]!.event.src_identity).toBe('shop/cart-1000000-x2x4k')
   })
 
   it('names a workload by its service account, keeping the pod and app label beside it', () => {

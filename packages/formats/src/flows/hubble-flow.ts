@@ -28,6 +28,7 @@
 
 import { deriveEventId } from '@palisade/schema'
 import type { FormatParser, ParseResult } from '../format-parser.ts'
+import { workloadOfPod } from '../mesh/pod-workload.ts'
 import { splitLines } from '../native-ndjson.ts'
 import { readField } from './field-readers.ts'
 import { type FlowFields, parseJsonFlows } from './flow-record.ts'
@@ -64,7 +65,8 @@ interface EndpointIdentity {
  * The endpoint's workload, joined from what the endpoint carries so that every source names it
  * alike: `namespace/<service account>` (Cilium's `io.cilium.k8s.policy.serviceaccount` label), the
  * name Istio's SPIFFE IDs (`…/ns/<ns>/sa/<sa>`) and AuthorizationPolicy principals give the same
- * workload; else `namespace/workload` (a Deployment outlives its pods), else `namespace/pod`; else
+ * workload; else `namespace/workload` (a Deployment outlives its pods), else the Deployment or
+ * StatefulSet the pod's generated name encodes (else the pod); else
  * Cilium's reserved identity (`reserved:world`, `reserved:host`, ...), which names what is outside
  * the cluster's pods. A namespace's shared `default` service account names no one workload, so it
  * is passed over. The pod and the app label (`app`, `app.kubernetes.io/name`) are kept beside it.
@@ -86,7 +88,9 @@ function endpointIdentity(endpoint: Record<string, unknown> | undefined): Endpoi
         ? serviceAccount
         : typeof workload?.name === 'string' && workload.name !== ''
           ? workload.name
-          : podName
+          : podName === undefined
+            ? undefined
+            : workloadOfPod(podName)
     if (name !== undefined) return { identity: `${namespace}/${name}`, pod, app }
   }
   const reserved = labels.find(

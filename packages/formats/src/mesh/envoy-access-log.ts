@@ -73,6 +73,7 @@ import type {
   RejectedRecord,
 } from '../format-parser.ts'
 import { splitAtLines, splitJsonRecords } from '../native-ndjson.ts'
+import { workloadOfPod } from './pod-workload.ts'
 import { identityFromUriSans } from './spiffe-id.ts'
 
 const formatName = 'envoy-access-log'
@@ -491,14 +492,6 @@ function listenerSide(cluster: string | undefined): 'inbound' | 'outbound' | und
 }
 
 /**
- * Kubernetes' alphabet for generated name suffixes (apimachinery rand.SafeEncodeString): a pod of a
- * Deployment is `<deployment>-<pod-template-hash>-<5 of these>`, the hash 6 to 10 of them.
- */
-const deploymentPod = /^(.+)-[bcdfghjklmnpqrstvwxz2456789]{6,10}-[bcdfghjklmnpqrstvwxz2456789]{5}$/
-/** A StatefulSet's pod is `<statefulset>-<ordinal>`. */
-const statefulSetPod = /^(.+)-(?:0|[1-9]\d*)$/
-
-/**
  * The workload of the pod whose proxy wrote the record, from what the log format adds
  * (`%ENVIRONMENT(POD_NAMESPACE)%`, `%ENVIRONMENT(POD_NAME)%`, the service account, the workload or
  * app name): `namespace/<service account>` (the name its SPIFFE ID and Hubble give it), else the
@@ -515,7 +508,7 @@ function ownWorkload(fields: AccessLogFields): { identity?: string; pod?: string
     serviceAccount ??
     (unset(fields.workload) ? undefined : fields.workload) ??
     app ??
-    (pod === undefined ? undefined : (deploymentPod.exec(pod)?.[1] ?? statefulSetPod.exec(pod)?.[1] ?? pod))
+    (pod === undefined ? undefined : workloadOfPod(pod))
   return {
     ...optional('identity', name === undefined ? undefined : `${namespace}/${name}`),
     ...optional('pod', pod === undefined ? undefined : `${namespace}/${pod}`),
