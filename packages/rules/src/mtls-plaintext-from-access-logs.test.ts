@@ -4,17 +4,15 @@
 // through the real parser and the rule of alerts/rules/mtls.yaml, with intent from manifests.
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
+import { type DetectedFinding, detectorCatalog, type KindedEvent, runDetector } from '@palisade/detectors'
 import { formatParsers } from '@palisade/formats'
 import { readSharedFixture, sharedFixturesAvailable } from '@palisade/formats/testing'
 import { buildIntent, type DeclaredIntent, parseIntentFile } from '@palisade/intent'
 import { type AnyEvent, type EventKind, validateEvent } from '@palisade/schema'
 import { describe, expect, it } from 'vitest'
-import { detectorCatalog } from '../catalog.ts'
-import type { DetectedFinding } from '../detector.ts'
-import { compileRules } from '../rules/rule-set.ts'
-import { type KindedEvent, runDetector } from '../run-detector.ts'
+import { compileRules } from './rule-set.ts'
 
-const ruleFile = fileURLToPath(new URL('../../../../alerts/rules/mtls.yaml', import.meta.url))
+const ruleFile = fileURLToPath(new URL('../../../alerts/rules/mtls.yaml', import.meta.url))
 const rule = compileRules(
   [{ path: 'alerts/rules/mtls.yaml', text: readFileSync(ruleFile, 'utf8') }],
   detectorCatalog,

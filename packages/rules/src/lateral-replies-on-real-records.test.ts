@@ -5,17 +5,15 @@
 // alerts/rules/lateral.yaml, with intent built from manifests.
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
+import { type DetectedFinding, detectorCatalog, type KindedEvent, runDetector } from '@palisade/detectors'
 import { formatParsers } from '@palisade/formats'
 import { readSharedFixture, sharedFixturesAvailable } from '@palisade/formats/testing'
 import { buildIntent, type DeclaredIntent, parseIntentFile } from '@palisade/intent'
 import { type AnyEvent, validateEvent } from '@palisade/schema'
 import { describe, expect, it } from 'vitest'
-import { detectorCatalog } from '../catalog.ts'
-import type { DetectedFinding } from '../detector.ts'
-import { compileRules } from '../rules/rule-set.ts'
-import { type KindedEvent, runDetector } from '../run-detector.ts'
+import { compileRules } from './rule-set.ts'
 
-const ruleFile = fileURLToPath(new URL('../../../../alerts/rules/lateral.yaml', import.meta.url))
+const ruleFile = fileURLToPath(new URL('../../../alerts/rules/lateral.yaml', import.meta.url))
 const { rules } = compileRules(
   [{ path: 'alerts/rules/lateral.yaml', text: readFileSync(ruleFile, 'utf8') }],
   detectorCatalog,
