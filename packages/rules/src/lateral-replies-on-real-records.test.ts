@@ -7,7 +7,17 @@ import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { type DetectedFinding, detectorCatalog, type KindedEvent, runDetector } from '@palisade/detectors'
 import { formatParsers } from '@palisade/formats'
-import { readSharedFixture, sharedFixturesAvailable } from '@palisade/formats/testing'
+import {
+  coredns,
+  corednsIp,
+  dnsAnswer,
+  dnsQuery,
+  hubbleLine,
+  ledger,
+  ledgerIp,
+  readSharedFixture,
+  sharedFixturesAvailable,
+} from '@palisade/formats/testing'
 import { buildIntent, type DeclaredIntent, parseIntentFile } from '@palisade/intent'
 import { type AnyEvent, validateEvent } from '@palisade/schema'
 import { describe, expect, it } from 'vitest'
@@ -129,50 +139,9 @@ kind: PalisadeIntent
 metadata: { name: perimeter }
 spec: { sensitive: [payments/ledger] }
 `)
-  const endpoint = (namespace: string, app: string, pod: string) => ({
-    namespace,
-    pod_name: pod,
-    labels: [
-      `k8s:app=${app}`,
-      `k8s:io.cilium.k8s.policy.serviceaccount=${app}`,
-      `k8s:io.kubernetes.pod.namespace=${namespace}`,
-    ],
-  })
-  const coredns = endpoint('kube-system', 'coredns', 'coredns-5d78c9869d-4xk2p')
-  const ledger = endpoint('payments', 'ledger', 'ledger-6b8f7d9c4-q8zlm')
   /** One DNS exchange: ledger asks coredns, coredns answers (the reply, on ledger's ephemeral port). */
   const exchange = (at: number, clientPort: number) =>
-    [
-      {
-        time: new Date(at).toISOString(),
-        verdict: 'FORWARDED',
-        IP: { source: '10.244.3.17', destination: '10.244.0.10', ipVersion: 'IPv4' },
-        l4: { UDP: { source_port: clientPort, destination_port: 53 } },
-        source: ledger,
-        destination: coredns,
-        Type: 'L7',
-        l7: { type: 'REQUEST', dns: { query: 'ledger-db.payments.svc.cluster.local.' } },
-        event_type: { type: 129 },
-        traffic_direction: 'EGRESS',
-        is_reply: false,
-      },
-      {
-        time: new Date(at + 1).toISOString(),
-        verdict: 'FORWARDED',
-        IP: { source: '10.244.0.10', destination: '10.244.3.17', ipVersion: 'IPv4' },
-        l4: { UDP: { source_port: 53, destination_port: clientPort } },
-        source: coredns,
-        destination: ledger,
-        Type: 'L7',
-        l7: { type: 'RESPONSE', dns: { query: 'ledger-db.payments.svc.cluster.local.', rcode: 0 } },
-        event_type: { type: 129 },
-        traffic_direction: 'EGRESS',
-        is_reply: true,
-        reply: true,
-      },
-    ]
-      .map((flow) => JSON.stringify({ flow, node_name: 'node-1', time: flow.time }))
-      .join('\n')
+    [dnsQuery(at, clientPort), dnsAnswer(at + 1, clientPort)].map(hubbleLine).join('\n')
   const start = Date.parse('2026-11-30T09:00:00Z')
   const day = Array.from({ length: 200 }, (_, i) => exchange(start + i * 7 * 60_000, 59057 + i)).join('\n')
 
@@ -189,7 +158,7 @@ spec: { sensitive: [payments/ledger] }
       flow: {
         time: new Date(start + 3_600_000).toISOString(),
         verdict: 'FORWARDED',
-        IP: { source: '10.244.0.10', destination: '10.244.3.17', ipVersion: 'IPv4' },
+        IP: { source: corednsIp, destination: ledgerIp, ipVersion: 'IPv4' },
         l4: { TCP: { source_port: 41822, destination_port: 8443, flags: { SYN: true } } },
         source: coredns,
         destination: ledger,

@@ -5,6 +5,7 @@
 // - cilium-docs-export-fieldmask-dropped.json: cilium/cilium,
 //   Documentation/observability/hubble/configuration/export.rst @ 4e656fa4fabc (Apache-2.0).
 import { describe, expect, it } from 'vitest'
+import { dnsAnswer as answer } from '../testing/hubble-records.ts'
 import { readSharedFixture, sharedFixturesAvailable } from '../testing/shared-fixtures.ts'
 import { hubbleFlowParser } from './hubble-flow.ts'
 import { expectStableIds } from './testing/expect-stable-ids.ts'
@@ -241,30 +242,7 @@ describe('hubble-flow > edge cases', () => {
 // Issue 15, cause 1: a SYN-ACK or a DNS answer (`is_reply: true`) read as the server reaching the
 // client on its ephemeral port paged 14,797 times ("kube-system/coredns reached payments/ledger:59057").
 describe('hubble-flow > the side of the connection a flow shows', () => {
-  const endpoint = (namespace: string, app: string, pod: string) => ({
-    namespace,
-    pod_name: pod,
-    labels: [
-      `k8s:app=${app}`,
-      `k8s:io.cilium.k8s.policy.serviceaccount=${app}`,
-      `k8s:io.kubernetes.pod.namespace=${namespace}`,
-    ],
-  })
-  const coredns = endpoint('kube-system', 'coredns', 'coredns-5d78c9869d-4xk2p')
-  const ledger = endpoint('payments', 'ledger', 'ledger-6b8f7d9c4-q8zlm')
-  const dnsAnswer = {
-    time: '2026-11-30T09:14:03.512345678Z',
-    verdict: 'FORWARDED',
-    IP: { source: '10.96.0.10', destination: '10.244.3.17', ipVersion: 'IPv4' },
-    l4: { UDP: { source_port: 53, destination_port: 59057 } },
-    source: coredns,
-    destination: ledger,
-    Type: 'L7',
-    l7: { type: 'RESPONSE', dns: { query: 'ledger-db.payments.svc.cluster.local.', rcode: 0 } },
-    event_type: { type: 129 },
-    traffic_direction: 'EGRESS',
-    is_reply: true,
-  }
+  const dnsAnswer = answer(Date.parse('2026-11-30T09:14:03.512Z'), 59057)
 
   it('reads a DNS answer (is_reply) as the reply of the connection ledger opened to coredns:53', () => {
     const event = parse(JSON.stringify({ flow: dnsAnswer })).records[0]!.event
@@ -302,14 +280,15 @@ describe('hubble-flow > the side of the connection a flow shows', () => {
 
   it('reads the deprecated reply field when is_reply is absent', () => {
     const { is_reply: _, ...old } = dnsAnswer
-    expect(parse(JSON.stringify({ flow: { ...old, reply: true } })).records[0]!.event).toMatchObject({
+    expect(old.reply).toBe(true)
+    expect(parse(JSON.stringify({ flow: old })).records[0]!.event).toMatchObject({
       is_reply: true,
       server_port: 53,
     })
   })
 
   it('decides by the ports when the flow does not say (a TO_OVERLAY trace)', () => {
-    const { is_reply: _, ...unsaid } = dnsAnswer
+    const { is_reply: _, reply: __, ...unsaid } = dnsAnswer
     expect(parse(JSON.stringify({ flow: unsaid })).records[0]!.event).toMatchObject({
       is_reply: true,
       server_port: 53,
