@@ -25,6 +25,19 @@ describe('incident change', () => {
     expect(escalationReasons(told, now)).toEqual([])
   })
 
+  it('finds no news in the pod, address or SPIFFE ID of a workload it already names (its other names)', () => {
+    const now = incidentFacts([
+      alert({
+        src_workload: 'frontend/web',
+        dst_workload: 'shop/api',
+        src_pod: 'frontend/web-7c9d8b6f5d-x2x4k',
+        src_ip: '10.244.1.7',
+        dst_spiffe_id: 'spiffe://cluster.local/ns/shop/sa/api',
+      }),
+    ])
+    expect(escalationReasons(told, now)).toEqual([])
+  })
+
   it('names a new rule, a higher severity and a new kind of evidence', () => {
     const now = incidentFacts([
       alert({ src_workload: 'frontend/web', dst_workload: 'shop/api' }),

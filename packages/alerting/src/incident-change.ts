@@ -9,8 +9,20 @@ export interface IncidentFacts {
 }
 
 const SEVERITY_RANK: Record<Severity, number> = { info: 0, ticket: 1, page: 2 }
-// Labels every alert has, or that repeat another label: never evidence of their own.
-const NOT_EVIDENCE = new Set(['alertname', 'severity', 'incident'])
+// Labels every alert has, or that repeat another label: never evidence of their own. The pod,
+// address and SPIFFE ID of a workload are its other names (findings carry them for pivoting, when
+// the record gave them): an alert naming a pod is no new kind of evidence.
+const NOT_EVIDENCE = new Set([
+  'alertname',
+  'severity',
+  'incident',
+  'src_pod',
+  'dst_pod',
+  'src_ip',
+  'dst_ip',
+  'src_spiffe_id',
+  'dst_spiffe_id',
+])
 
 /** The facts of a set of alerts. */
 export function incidentFacts(alerts: Iterable<Alert>): IncidentFacts {

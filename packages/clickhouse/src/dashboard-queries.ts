@@ -68,20 +68,31 @@ const EVENT_RANGE = `tenant = {tenant:String}
  * events, findings and the alert ledger.
  */
 export const dashboardQueries = {
-  /** Edges `src → dst:port` seen in flows (identity, else IP), with counts, blocked counts and first/last seen. */
+  /**
+   * Edges `client → server:port` seen in flows (identity, else IP), with counts, blocked counts and
+   * first/last seen. A reply (`is_reply`, as the format decided) counts for the connection it
+   * answers: its destination is the client, its source the server, `server_port` the port.
+   */
   service_graph: (client, params) =>
     rows(
       client,
-      `SELECT if(src_identity != '', src_identity, src_ip) AS src,
-              if(dst_identity != '', dst_identity, dst_ip) AS dst,
-              dst_port,
+      `SELECT src, dst, port AS dst_port,
               count() AS flows,
               countIf(verdict IN ('dropped', 'denied')) AS blocked,
-              sum(bytes_sent + bytes_received) AS bytes,
+              sum(bytes) AS bytes,
               toUnixTimestamp64Milli(min(ts)) AS first_seen_ms,
               toUnixTimestamp64Milli(max(ts)) AS last_seen_ms
-       FROM flow_events
-       WHERE ${EVENT_RANGE}
+       FROM (
+         SELECT if(src_identity != '', src_identity, src_ip) AS sender,
+                if(dst_identity != '', dst_identity, dst_ip) AS receiver,
+                ifNull(is_reply, false) AS reply,
+                if(reply, receiver, sender) AS src,
+                if(reply, sender, receiver) AS dst,
+                ifNull(server_port, dst_port) AS port,
+                verdict, bytes_sent + bytes_received AS bytes, ts
+         FROM flow_events
+         WHERE ${EVENT_RANGE}
+       )
        GROUP BY src, dst, dst_port
        HAVING src != '' AND dst != ''
        ORDER BY flows DESC, src, dst, dst_port

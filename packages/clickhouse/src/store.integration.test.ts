@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { type AnyEvent, defaultRetentionDays, validateEvent } from '@palisade/schema'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createCheckpointStore } from './checkpoint-store.ts'
+import { dashboardQueries } from './dashboard-queries.ts'
 import { applyEventRetention } from './event-retention.ts'
 import { createEventWriter } from './event-writer.ts'
 import { createFindingStore } from './finding-store.ts'
@@ -25,7 +26,7 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true })
 })
 
-function event(kind: 'auth', record: Record<string, unknown>): AnyEvent {
+function event(kind: 'auth' | 'flow', record: Record<string, unknown>): AnyEvent {
   const result = validateEvent(kind, record, { tenant: 'acme', observedAt: Date.now() })
   if (!result.ok) throw new Error(result.reason)
   return result.event
@@ -95,6 +96,56 @@ describe('event writer', () => {
       writer.write('auth', batch),
     ])
     expect(results.map((r) => r.stored.length).sort()).toEqual([0, 0, 1])
+  })
+})
+
+describe('service graph', () => {
+  it('folds a reply into the connection it answers: client → server:server_port', async () => {
+    const writer = createEventWriter(client)
+    const at = minute + 3_600_000
+    const common = { service: 'dns', protocol: 'udp' as const }
+    await writer.write('flow', [
+      event('flow', {
+        ...common,
+        ts: at,
+        src_identity: 'payments/ledger',
+        dst_identity: 'kube-system/coredns',
+        src_port: 59057,
+        dst_port: 53,
+        is_reply: false,
+        server_port: 53,
+      }),
+      event('flow', {
+        ...common,
+        ts: at + 1,
+        src_identity: 'kube-system/coredns',
+        dst_identity: 'payments/ledger',
+        src_port: 53,
+        dst_port: 59057,
+        is_reply: true,
+        server_port: 53,
+      }),
+      event('flow', {
+        ...common,
+        ts: at + 2,
+        src_identity: 'kube-system/coredns',
+        dst_identity: 'payments/ledger',
+        src_port: 53,
+        dst_port: 59058,
+        is_reply: true,
+        server_port: 53,
+      }),
+    ])
+    const edges = await dashboardQueries.service_graph(client, {
+      tenant: 'acme',
+      from: at,
+      to: at + 10,
+      stepMs: 60_000,
+      limit: 10,
+    })
+    expect(edges.map(({ src, dst, dst_port, flows }) => ({ src, dst, dst_port, flows }))).toEqual([
+      { src: 'payments/ledger', dst: 'kube-system/coredns', dst_port: 53, flows: 3 },
+    ])
   })
 })
 

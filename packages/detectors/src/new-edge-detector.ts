@@ -1,7 +1,15 @@
 import type { DeclaredIntent } from '@palisade/intent'
 import { type AnyEvent, deriveEventId, type FlowEvent, partitionKey, type Severity } from '@palisade/schema'
 import type { DetectedFinding, Detector } from './detector.ts'
-import { destinationOf, formatTarget, plural, sourceOf } from './lateral/endpoint.ts'
+import {
+  destinationOf,
+  formatTarget,
+  isReply,
+  pivotEntities,
+  plural,
+  serverPortOf,
+  sourceOf,
+} from './lateral/endpoint.ts'
 
 /** Settings of the new-edge detector. */
 export interface NewEdgeOptions {
@@ -64,19 +72,21 @@ export function newEdgeDetector(options: NewEdgeOptions = {}): Detector<NewEdgeS
   return {
     id,
     kinds: ['flow'],
-    accepts: (event) => (event as FlowEvent).verdict === 'allowed',
+    // A reply is the server answering a connection it did not open: no edge of its own.
+    accepts: (event) => (event as FlowEvent).verdict === 'allowed' && !isReply(event as FlowEvent),
     partitioning: 'event',
     keyOf: (event) => partitionKey('flow', event as FlowEvent),
     initialState: () => ({ learningSince: null, edges: {}, edgeCount: 0, overflow: 0 }),
     step(state, event: AnyEvent): DetectedFinding[] {
       const flow = event as FlowEvent
-      if (flow.verdict !== 'allowed') return []
+      if (flow.verdict !== 'allowed' || isReply(flow)) return []
+      const port = serverPortOf(flow)
       const src = sourceOf(flow)
       const dst = destinationOf(flow)
       if (!src || !dst || dst.external) return []
       if (src.workload && intent?.isMonitoring(src.workload)) return []
       if (state.learningSince === null || flow.ts < state.learningSince) state.learningSince = flow.ts
-      const destination = `${dst.key}:${flow.dst_port}`
+      const destination = `${dst.key}:${port}`
       const known = state.edges[destination]
       if (known !== undefined) {
         // Out-of-order delivery: keep the earliest time the edge was seen.
@@ -93,18 +103,14 @@ export function newEdgeDetector(options: NewEdgeOptions = {}): Detector<NewEdgeS
       const learnedFor = flow.ts - state.learningSince
       if (learnedFor < learningPeriodMs) return []
       // A change declared to add this edge, running now: expected, learned without a word.
-      if (
-        src.workload &&
-        dst.workload &&
-        intent?.isDeclaredEdge(flow.ts, src.workload, dst.workload, flow.dst_port)
-      )
+      if (src.workload && dst.workload && intent?.isDeclaredEdge(flow.ts, src.workload, dst.workload, port))
         return []
-      const sensitivePort = sensitivePorts.has(flow.dst_port)
+      const sensitivePort = sensitivePorts.has(port)
       const sensitiveService = dst.workload !== undefined && intent?.isSensitive(dst.workload) === true
       const severity: Severity = sensitivePort || sensitiveService ? 'page' : (options.severity ?? 'ticket')
       const hours = (learnedFor / 3_600_000).toFixed(1)
       const why = [
-        ...(sensitivePort ? [`port ${flow.dst_port} is a sensitive service`] : []),
+        ...(sensitivePort ? [`port ${port} is a sensitive service`] : []),
         ...(sensitiveService ? [`${dst.name} is declared sensitive`] : []),
       ]
       const edge = `${src.key} → ${destination}`
@@ -115,9 +121,9 @@ export function newEdgeDetector(options: NewEdgeOptions = {}): Detector<NewEdgeS
           ts: flow.ts,
           rule: id,
           severity,
-          title: `New service edge ${shortName(src.name)} → ${shortName(dst.name)}:${flow.dst_port}`,
+          title: `New service edge ${shortName(src.name)} → ${shortName(dst.name)}:${port}`,
           summary:
-            `${src.name} connected to ${dst.name} on port ${flow.dst_port} for the first time at ` +
+            `${src.name} connected to ${dst.name} on port ${port} for the first time at ` +
             `${new Date(flow.ts).toISOString()}; this edge is not among the ${plural(baselineSize, 'edge')} ` +
             `${src.name} was seen using over the previous ${hours} h` +
             (why.length > 0 ? ` and ${why.join(' and ')}.` : '.') +
@@ -126,12 +132,14 @@ export function newEdgeDetector(options: NewEdgeOptions = {}): Detector<NewEdgeS
             src_identity: src.name,
             src_workload: src.key,
             dst_identity: dst.name,
-            dst_port: String(flow.dst_port),
+            dst_port: String(port),
+            ...pivotEntities('src', src),
+            ...pivotEntities('dst', dst),
             service: flow.service,
           },
           evidence: {
             event_ids: [flow.event_id],
-            edge: `${src.name} → ${formatTarget(dst.name, flow.dst_port)}`,
+            edge: `${src.name} → ${formatTarget(dst.name, port)}`,
             first_seen: flow.ts,
             baseline_edges: baselineSize,
             baseline_since: state.learningSince,

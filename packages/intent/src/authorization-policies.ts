@@ -1,4 +1,4 @@
-import type { IntentVerdict, WorkloadRef } from './declared-intent.ts'
+import { goesBy, type IntentVerdict, type WorkloadRef, workloadNames } from './declared-intent.ts'
 import type { DocumentContext, DocumentPath } from './document-context.ts'
 import type {
   AuthorizationOperation,
@@ -37,11 +37,13 @@ function principalMatches(pattern: string, src: WorkloadRef): boolean {
   const written = pattern.startsWith('spiffe://') ? pattern.slice('spiffe://'.length) : pattern
   const at = written.indexOf('/ns/')
   const domain = at > 0 && !written.slice(0, at).includes('*') ? written.slice(0, at) : 'cluster.local'
-  return istioMatch(written, `${domain}/ns/${src.namespace}/sa/${src.name}`)
+  return workloadNames(src).some((name) => istioMatch(written, `${domain}/ns/${src.namespace}/sa/${name}`))
 }
 
 function serviceAccountMatches(value: string, src: WorkloadRef): boolean {
-  return value.includes('/') ? value === `${src.namespace}/${src.name}` : value === src.name
+  if (!value.includes('/')) return goesBy(src, value)
+  const slash = value.indexOf('/')
+  return value.slice(0, slash) === src.namespace && goesBy(src, value.slice(slash + 1))
 }
 
 const notKnown: RequestTest = () => 'unknown'

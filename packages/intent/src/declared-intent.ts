@@ -12,6 +12,24 @@ export interface WorkloadRef {
   namespace: string
   /** Service account / workload name; matched against pod selectors' `app` (or `app.kubernetes.io/name`) label. */
   name: string
+  /**
+   * Other names of the same workload in its namespace: the app label a record carries beside the
+   * service account (Hubble), names declared the same workload in intent (`workloadAliases`).
+   * Intent matches a declaration naming any of them.
+   */
+  aliases?: readonly string[]
+}
+
+/** Every name a workload goes by in its namespace: its name first, then its aliases. */
+export function workloadNames(workload: WorkloadRef): readonly string[] {
+  return workload.aliases === undefined || workload.aliases.length === 0
+    ? [workload.name]
+    : [workload.name, ...workload.aliases]
+}
+
+/** Whether a workload goes by `name` in its namespace. */
+export function goesBy(workload: WorkloadRef, name: string): boolean {
+  return workload.name === name || (workload.aliases?.includes(name) ?? false)
 }
 
 /** The answer to "may this happen?", naming the declaration that decided. */

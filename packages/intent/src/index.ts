@@ -2,10 +2,12 @@ export type { AuthorizationRequest } from './authorization-policies.ts'
 export {
   type DeclaredChange,
   type DeclaredIntent,
+  goesBy,
   type IntentVerdict,
   type MtlsIntent,
   parseWorkload,
   type WorkloadRef,
+  workloadNames,
 } from './declared-intent.ts'
 export { IntentError } from './errors.ts'
 export {

@@ -7,12 +7,14 @@ import {
 } from './authorization-policies.ts'
 import { BoundedMemo } from './bounded-memo.ts'
 import { AddressSet, parseCidr } from './cidr.ts'
-import type {
-  DeclaredChange,
-  DeclaredIntent,
-  IntentVerdict,
-  MtlsIntent,
-  WorkloadRef,
+import {
+  type DeclaredChange,
+  type DeclaredIntent,
+  goesBy,
+  type IntentVerdict,
+  type MtlsIntent,
+  type WorkloadRef,
+  workloadNames,
 } from './declared-intent.ts'
 import { DocumentContext, type Locate, reportSchemaIssues } from './document-context.ts'
 import { type EgressDeclaration, findEgressDeclaration } from './egress-declarations.ts'
@@ -335,23 +337,52 @@ export function buildIntent(
   const egressMemo = new BoundedMemo<{ declared: boolean; by?: string }>(memoLimit)
   const unrestricted: IntentVerdict = Object.freeze({ verdict: 'unrestricted' })
   const key = (workload: WorkloadRef | undefined) =>
-    workload ? `${workload.namespace}/${workload.name}` : ''
+    workload ? `${workload.namespace}/${workloadNames(workload).join(',')}` : ''
+  // Declared aliases: `namespace/name` → the other names of the same workload.
+  const aliasesOf = new Map<string, string[]>()
+  for (const group of palisade.flatMap(({ declared }) => declared.aliases)) {
+    for (const member of group) {
+      const names = aliasesOf.get(member) ?? []
+      for (const other of group) {
+        const name = other.slice(other.indexOf('/') + 1)
+        if (other !== member && !names.includes(name)) names.push(name)
+      }
+      aliasesOf.set(member, names)
+    }
+  }
+  /** The workload with the names intent declares it also goes by. */
+  const withAliases = <W extends WorkloadRef | undefined>(workload: W): W => {
+    if (workload === undefined || aliasesOf.size === 0) return workload
+    const declared = workloadNames(workload).flatMap(
+      (name) => aliasesOf.get(`${workload.namespace}/${name}`) ?? [],
+    )
+    if (declared.length === 0) return workload
+    const aliases = [...new Set([...(workload.aliases ?? []), ...declared])].filter(
+      (name) => name !== workload.name,
+    )
+    return { ...workload, aliases } as W
+  }
 
   const intent: DeclaredIntent = {
     sources: compiled.map((document) => document.context.source),
-    networkVerdict(src, dst, port, protocol, addresses) {
+    networkVerdict(rawSrc, rawDst, port, protocol, addresses) {
       if (!hasNetworkPolicy) return unrestricted
+      const src = withAliases(rawSrc)
+      const dst = withAliases(rawDst)
       const normalised = protocol?.toUpperCase()
       const memoKey = `${key(src)}|${key(dst)}|${port}|${normalised ?? ''}|${addresses?.srcIp ?? ''}|${addresses?.dstIp ?? ''}`
       return networkMemo.get(memoKey, () =>
         Object.freeze(networkVerdict(ingress, egress, src, dst, port, normalised, addresses)),
       )
     },
-    authorizationVerdict(src, dst, request: AuthorizationRequest = {}) {
+    authorizationVerdict(rawSrc, rawDst, request: AuthorizationRequest = {}) {
+      const src = withAliases(rawSrc)
+      const dst = withAliases(rawDst)
       const memoKey = `${key(src)}|${key(dst)}|${request.port ?? ''}|${request.method ?? ''}|${request.path ?? ''}`
       return authorizationMemo.get(memoKey, () => Object.freeze(authorization.verdict(src, dst, request)))
     },
-    mtlsMode(dst, port) {
+    mtlsMode(rawDst, port) {
+      const dst = withAliases(rawDst)
       return mtlsMemo.get(`${key(dst)}|${port ?? ''}`, () =>
         Object.freeze(peerAuthentication.mode(dst, port)),
       )
@@ -370,11 +401,11 @@ export function buildIntent(
     changesAt(ts, target) {
       return changes.filter((change) => {
         if (ts < change.from || ts > change.to) return false
-        const workload = target?.workload
+        const workload = withAliases(target?.workload)
         if (
           workload &&
           change.workloads.length > 0 &&
-          !change.workloads.some((w) => w.namespace === workload.namespace && w.name === workload.name)
+          !change.workloads.some((w) => w.namespace === workload.namespace && goesBy(workload, w.name))
         )
           return false
         if (
@@ -386,25 +417,29 @@ export function buildIntent(
         return true
       })
     },
-    isDeclaredEdge(ts, from, to, port) {
+    isDeclaredEdge(ts, rawFrom, rawTo, port) {
+      const from = withAliases(rawFrom)
+      const to = withAliases(rawTo)
       for (const change of changes) {
         if (change.from > ts) break
         if (ts > change.to) continue
         const edge = change.addsEdges.find(
           (e) =>
             e.from.namespace === from.namespace &&
-            e.from.name === from.name &&
+            goesBy(from, e.from.name) &&
             e.to.namespace === to.namespace &&
-            e.to.name === to.name &&
+            goesBy(to, e.to.name) &&
             (e.port === undefined || port === undefined || e.port === port),
         )
         if (edge) return change
       }
       return undefined
     },
-    isSensitive: (workload) => sensitive.has(workload),
-    isMonitoring: (workload) => monitoring.has(workload),
-    isKnownDrop(src, dst, port) {
+    isSensitive: (workload) => sensitive.has(withAliases(workload)),
+    isMonitoring: (workload) => monitoring.has(withAliases(workload)),
+    isKnownDrop(rawSrc, rawDst, port) {
+      const src = withAliases(rawSrc)
+      const dst = withAliases(rawDst)
       return knownDrops.some(
         (drop) =>
           (drop.from === undefined || (src !== undefined && workloadPatternMatches(drop.from, src))) &&

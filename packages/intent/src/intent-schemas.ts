@@ -367,6 +367,19 @@ export const palisadeIntentSchema = z.strictObject({
       )
       .optional(),
     changes: z.array(changeSchema).optional(),
+    /**
+     * Names the records give one workload that they cannot join themselves (a Deployment's app
+     * label in one source, its service account in another): each entry's names are one workload.
+     */
+    workloadAliases: z
+      .array(
+        z.strictObject({
+          workload: workloadRefSchema,
+          aliases: z.array(workloadRefSchema).min(1),
+          description: z.string().optional(),
+        }),
+      )
+      .optional(),
   }),
 })
 export type PalisadeIntentDocument = z.infer<typeof palisadeIntentSchema>

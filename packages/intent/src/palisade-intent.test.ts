@@ -158,7 +158,7 @@ spec:
         line: 6,
         message:
           'spec.egres: unknown field (did you mean egress?); known fields: egress, corporateEgress, sensitive, ' +
-          'monitoring, knownDrops, namespaceTenants, changes',
+          'monitoring, knownDrops, namespaceTenants, changes, workloadAliases',
       },
       {
         source,

@@ -1,5 +1,5 @@
 import { AddressSet, parseCidr } from './cidr.ts'
-import type { DeclaredChange, WorkloadRef } from './declared-intent.ts'
+import { type DeclaredChange, goesBy, type WorkloadRef, workloadNames } from './declared-intent.ts'
 import type { DocumentContext } from './document-context.ts'
 import type { EgressDeclaration } from './egress-declarations.ts'
 import type { PalisadeIntentDocument } from './intent-schemas.ts'
@@ -22,6 +22,8 @@ export interface PalisadeDeclarations {
   knownDrops: KnownDrop[]
   tenants: [namespace: string, tenant: string][]
   changes: DeclaredChange[]
+  /** Groups of `namespace/name`s that are one workload (same namespace). */
+  aliases: string[][]
 }
 
 function workloadRef(text: string): WorkloadRef {
@@ -34,7 +36,7 @@ export function workloadPatternMatches(pattern: string, workload: WorkloadRef): 
   const slash = pattern.indexOf('/')
   if (pattern.slice(0, slash) !== workload.namespace) return false
   const name = pattern.slice(slash + 1)
-  return name === '*' || name === workload.name
+  return name === '*' || goesBy(workload, name)
 }
 
 /** A set of `namespace/name` and `namespace/*` patterns with constant-time lookups. */
@@ -50,7 +52,8 @@ export class WorkloadPatternSet {
   }
 
   has(workload: WorkloadRef): boolean {
-    return this.namespaces.has(workload.namespace) || this.exact.has(`${workload.namespace}/${workload.name}`)
+    if (this.namespaces.has(workload.namespace)) return true
+    return workloadNames(workload).some((name) => this.exact.has(`${workload.namespace}/${name}`))
   }
 }
 
@@ -104,7 +107,21 @@ export function compilePalisadeIntent(
     if (change.description !== undefined) declared.description = change.description
     changes.push(declared)
   }
+  const aliases: string[][] = []
+  for (const [index, entry] of (spec.workloadAliases ?? []).entries()) {
+    const namespace = entry.workload.slice(0, entry.workload.indexOf('/'))
+    const elsewhere = entry.aliases.findIndex((alias) => !alias.startsWith(`${namespace}/`))
+    if (elsewhere >= 0) {
+      context.report(
+        ['spec', 'workloadAliases', index, 'aliases', elsewhere],
+        `${entry.aliases[elsewhere]} is not in namespace ${namespace}: one workload lives in one namespace`,
+      )
+      continue
+    }
+    aliases.push([entry.workload, ...entry.aliases])
+  }
   return {
+    aliases,
     egress,
     corporateCidrs: spec.corporateEgress?.cidrs ?? [],
     corporateAsns: spec.corporateEgress?.asns ?? [],

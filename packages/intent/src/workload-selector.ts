@@ -1,4 +1,4 @@
-import type { WorkloadRef } from './declared-intent.ts'
+import { type WorkloadRef, workloadNames } from './declared-intent.ts'
 
 /** A Kubernetes label selector as manifests write it (Istio's has `matchLabels` only). */
 export interface LabelSelectorInput {
@@ -85,9 +85,11 @@ export function compileSelector(
     matches(workload) {
       if (unknownLabels.length > 0) return false
       for (const { attribute, operator, values } of constraints) {
-        const value = workload[attribute]
-        if (operator === 'In' && !values.includes(value)) return false
-        if (operator === 'NotIn' && values.includes(value)) return false
+        // A workload answers to each of its names (service account, app label, declared aliases).
+        const names = attribute === 'namespace' ? [workload.namespace] : workloadNames(workload)
+        const selected = names.some((name) => values.includes(name))
+        if (operator === 'In' && !selected) return false
+        if (operator === 'NotIn' && selected) return false
         if (operator === 'DoesNotExist') return false
       }
       return true

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { commonFields, ipAddress, label, port, workloadIdentity } from './fields.ts'
+import { commonFields, ipAddress, label, mtlsMode, port, workloadIdentity } from './fields.ts'
 
 /** A network flow between two endpoints, as a flow log or a mesh proxy reports it. */
 export const flowEvent = z.strictObject({
@@ -23,6 +23,30 @@ export const flowEvent = z.strictObject({
     .boolean()
     .optional()
     .describe('Whether the flow was encrypted (Azure VNet encryption status, mTLS)'),
+  is_reply: z
+    .boolean()
+    .optional()
+    .describe(
+      "The record shows the server's answer (src is the responder, dst the initiator): decided by the format (Hubble is_reply, TCP flags, ports); absent when the source cannot tell",
+    ),
+  server_port: port
+    .optional()
+    .describe(
+      'The port the connection was opened to (dst_port of a request, src_port of a reply), decided by the format; absent when the source cannot tell',
+    ),
+  mtls: mtlsMode
+    .optional()
+    .describe(
+      'How the connection was secured, as the record shows it (Istio connection_security_policy, peer SAN, SNI, Hubble auth_type)',
+    ),
+  src_pod: label.optional().describe('Source pod (`namespace/pod`), when the record names it'),
+  dst_pod: label.optional().describe('Destination pod (`namespace/pod`), when the record names it'),
+  src_app: label
+    .optional()
+    .describe("Source workload's app label (app, app.kubernetes.io/name), when the record carries it"),
+  dst_app: label
+    .optional()
+    .describe("Destination workload's app label (app, app.kubernetes.io/name), when the record carries it"),
 })
 
 /** One authentication attempt at an identity provider or gateway. */
@@ -66,10 +90,7 @@ export const mtlsEvent = z.strictObject({
   src_identity: workloadIdentity.optional().describe('Client workload identity (SPIFFE ID)'),
   dst_identity: workloadIdentity.optional().describe('Server workload identity (SPIFFE ID)'),
   dst_port: port.optional().describe('Server port'),
-  mode: z
-    .enum(['mutual', 'tls', 'plaintext'])
-    .default('mutual')
-    .describe('mutual TLS, server-only TLS, or plaintext'),
+  mode: mtlsMode.default('mutual').describe('mutual TLS, server-only TLS, or plaintext'),
   outcome: z.enum(['success', 'failure']).describe('Whether the handshake succeeded'),
   reason: z.string().max(1024).optional().describe('Failure reason: expired_cert, unknown_ca, ...'),
   tls_version: z.string().max(32).optional().describe('TLS version negotiated'),

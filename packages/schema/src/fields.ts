@@ -33,6 +33,9 @@ export const ipAddress = z.union([z.ipv4(), z.ipv6()])
 
 export const port = z.number().int().min(0).max(65535)
 
+/** How a connection was secured: mutual TLS, server-only TLS, or plaintext. */
+export const mtlsMode = z.enum(['mutual', 'tls', 'plaintext'])
+
 /** A short label such as a service or namespace name. */
 export const label = z.string().min(1).max(256)
 

@@ -13,8 +13,9 @@ export function canonicalWorkload(identity: string): string {
 
 /**
  * The bus key of an event: the identity whose behaviour detectors follow, so that all of one
- * identity's events land in one partition, in order, whichever source reported them. Falls back to
- * the tenant.
+ * identity's events land in one partition, in order, whichever source reported them. For flows it
+ * is the connection's initiator, so a reply (`is_reply`) goes with the request it answers. Falls
+ * back to the tenant.
  */
 export function partitionKey<K extends EventKind>(kind: K, event: EventByKind[K]): string {
   const e = event as AnyEvent & Record<string, unknown>
@@ -25,6 +26,9 @@ export function partitionKey<K extends EventKind>(kind: K, event: EventByKind[K]
         ? e.policy_id
         : kind === 'decision'
           ? (e.src_identity ?? e.subject)
-          : (e.src_identity ?? e.src_ip)
+          : kind === 'flow' && e.is_reply === true
+            ? // A reply belongs to the connection its initiator (the record's destination) opened.
+              (e.dst_identity ?? e.dst_ip)
+            : (e.src_identity ?? e.src_ip)
   return `${event.tenant}/${typeof identity === 'string' && identity !== '' ? canonicalWorkload(identity) : '-'}`
 }

@@ -98,6 +98,9 @@ describe('exfiltration_volume', () => {
           src_port: 443,
           dst_ip: '203.0.113.5',
           dst_port: 50000,
+          // As the format decided it: the workload's HTTPS server answering an internet client.
+          is_reply: true,
+          server_port: 443,
           bytes_sent: 50 * MB,
         }),
       ),

@@ -6,7 +6,8 @@ import {
   formatBytes,
   formatTarget,
   formatTime,
-  looksLikeReply,
+  isReply,
+  pivotEntities,
   sourceOf,
 } from '../lateral/endpoint.ts'
 import { buildFinding, defineDetectorType, evidenceIds, type RuleContext } from '../rules/detector-type.ts'
@@ -129,7 +130,7 @@ export function exfiltrationVolumeDetector(context: RuleContext<Params>): Detect
       if (state.learningSince < 0 || flow.ts < state.learningSince) state.learningSince = flow.ts
       if (flow.bytes_sent === 0 || flow.dst_ip === undefined || flow.verdict !== 'allowed') return []
       const dst = destinationOf(flow)
-      if (!dst?.external || looksLikeReply(flow)) return []
+      if (!dst?.external || isReply(flow)) return []
       const src = sourceOf(flow)
       if (!src || src.external) return []
 
@@ -251,6 +252,8 @@ export function exfiltrationVolumeDetector(context: RuleContext<Params>): Detect
       entities: {
         src_identity: source,
         src_workload: sourceKey,
+        // The pod and address of the flow that crossed the threshold, as its record names them.
+        ...pivotEntities('src', sourceOf(flow)),
         ...(top[0] ? { dst_ip: top[0].ip } : {}),
       },
       evidence: {

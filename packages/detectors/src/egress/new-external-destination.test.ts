@@ -77,7 +77,15 @@ describe('new_external_destination', () => {
         dst_port: 443,
       }),
       flow({ ts: later, src_identity: checkout, dst_ip: 'fd00::12', dst_port: 443 }),
-      flow({ ts: later, src_identity: checkout, src_port: 8443, dst_ip: '203.0.113.77', dst_port: 51234 }),
+      flow({
+        ts: later,
+        src_identity: checkout,
+        src_port: 8443,
+        dst_ip: '203.0.113.77',
+        dst_port: 51234,
+        is_reply: true,
+        server_port: 8443,
+      }),
       flow({ ts: later, src_identity: checkout, dst_ip: '203.0.113.78', dst_port: 443, verdict: 'dropped' }),
       flow({
         ts: later,

@@ -6,7 +6,8 @@ import {
   formatBytes,
   formatTarget,
   formatTime,
-  looksLikeReply,
+  isReply,
+  pivotEntities,
   plural,
   sourceOf,
 } from '../lateral/endpoint.ts'
@@ -61,7 +62,7 @@ export function newExternalDestinationDetector(
       if (state.learningSince < 0 || flow.ts < state.learningSince) state.learningSince = flow.ts
       if (flow.verdict !== 'allowed' || flow.dst_ip === undefined) return []
       const dst = destinationOf(flow)
-      if (!dst?.external || looksLikeReply(flow)) return []
+      if (!dst?.external || isReply(flow)) return []
       const src = sourceOf(flow)
       if (!src || src.external) return []
       const ip = flow.dst_ip
@@ -96,6 +97,7 @@ export function newExternalDestinationDetector(
           entities: {
             src_identity: src.name,
             src_workload: src.key,
+            ...pivotEntities('src', src),
             dst_ip: ip,
             dst_port: String(flow.dst_port),
             service: flow.service,

@@ -4,7 +4,15 @@ import { z } from 'zod'
 import type { DetectedFinding, Detector } from '../detector.ts'
 import { buildFinding, defineDetectorType, type RuleContext } from '../rules/detector-type.ts'
 import { duration, formatSpan } from '../rules/duration.ts'
-import { destinationOf, formatTarget, formatTime, sourceOf } from './endpoint.ts'
+import {
+  destinationOf,
+  formatTarget,
+  formatTime,
+  isReply,
+  pivotEntities,
+  serverPortOf,
+  sourceOf,
+} from './endpoint.ts'
 
 const params = z.strictObject({
   /** After a finding for a (destination, port), the next one for it waits this long (default 1h). */
@@ -62,12 +70,13 @@ export function crossNamespaceDetector(context: RuleContext<Params>): Detector<C
     key: string,
     from: WorkloadRef,
     to: WorkloadRef,
-    flow: FlowEvent,
+    port: number,
+    protocol: string,
   ): { network: IntentVerdict; authorization: IntentVerdict | undefined } | undefined {
     if (allowedPairs.has(key)) return undefined
-    const network = intent.networkVerdict(from, to, flow.dst_port, flow.protocol)
+    const network = intent.networkVerdict(from, to, port, protocol)
     if (network.verdict === 'denied') return { network, authorization: undefined }
-    const authorization = intent.authorizationVerdict(from, to, { port: flow.dst_port })
+    const authorization = intent.authorizationVerdict(from, to, { port })
     if (authorization.verdict === 'denied') return { network, authorization }
     if (allowedPairs.size >= 50_000) allowedPairs.clear()
     allowedPairs.add(key)
@@ -77,13 +86,15 @@ export function crossNamespaceDetector(context: RuleContext<Params>): Detector<C
   return {
     id: context.id,
     kinds: ['flow'],
-    accepts: (event) => (event as FlowEvent).verdict === 'allowed',
+    // A reply (a SYN-ACK, a DNS answer) is the server answering, not reaching the client's port.
+    accepts: (event) => (event as FlowEvent).verdict === 'allowed' && !isReply(event as FlowEvent),
     partitioning: 'event',
     keyOf: (event) => partitionKey('flow', event as FlowEvent),
     initialState: () => ({ fired: {}, count: 0, declared: {}, declaredCount: 0 }),
     step(state, event: AnyEvent): DetectedFinding[] {
       const flow = event as FlowEvent
-      if (flow.verdict !== 'allowed') return []
+      if (flow.verdict !== 'allowed' || isReply(flow)) return []
+      const port = serverPortOf(flow)
       const src = sourceOf(flow)
       const from = src?.workload
       if (!src || !from) return []
@@ -93,16 +104,16 @@ export function crossNamespaceDetector(context: RuleContext<Params>): Detector<C
       const fromTenant = intent.tenantOfNamespace(from.namespace)
       const toTenant = intent.tenantOfNamespace(to.namespace)
       if (from.namespace === to.namespace && fromTenant === toTenant) return []
-      const pair = `${dst.key}:${flow.dst_port}`
+      const pair = `${dst.key}:${port}`
       const last = state.fired[pair]
       if (last !== undefined && Math.abs(flow.ts - last) < rearmAfter) return []
       if (state.declared[pair] !== undefined || intent.isMonitoring(from)) return []
-      const verdicts = verdictsOf(`${src.key}>${pair}/${flow.protocol}`, from, to, flow)
+      const verdicts = verdictsOf(`${src.key}>${pair}/${flow.protocol}`, from, to, port, flow.protocol)
       if (!verdicts) return []
       const { network, authorization } = verdicts
       const denying = network.verdict === 'denied' ? network : authorization
       if (!denying) return []
-      if (intent.isDeclaredEdge(flow.ts, from, to, flow.dst_port)) {
+      if (intent.isDeclaredEdge(flow.ts, from, to, port)) {
         if (state.declaredCount < maxPairs) {
           state.declared[pair] = flow.ts
           state.declaredCount++
@@ -122,12 +133,12 @@ export function crossNamespaceDetector(context: RuleContext<Params>): Detector<C
       const crossing = crossTenant
         ? `from tenant ${fromTenant} (namespace ${from.namespace}) into tenant ${toTenant} (namespace ${to.namespace})`
         : `from namespace ${from.namespace} into namespace ${to.namespace}`
-      const target = formatTarget(dst.name, flow.dst_port)
+      const target = formatTarget(dst.name, port)
       return [
         buildFinding(context, {
           tenant: flow.tenant,
           ts: flow.ts,
-          identity: { source: src.key, destination: dst.key, port: flow.dst_port, at: flow.ts },
+          identity: { source: src.key, destination: dst.key, port, at: flow.ts },
           severity,
           title: `${src.name} reached ${target} across namespaces, against declared intent`,
           summary:
@@ -142,7 +153,9 @@ export function crossNamespaceDetector(context: RuleContext<Params>): Detector<C
             src_workload: src.key,
             dst_identity: dst.name,
             dst_workload: dst.key,
-            dst_port: String(flow.dst_port),
+            dst_port: String(port),
+            ...pivotEntities('src', src),
+            ...pivotEntities('dst', dst),
             src_namespace: from.namespace,
             dst_namespace: to.namespace,
             ...(fromTenant !== undefined ? { src_tenant: fromTenant } : {}),

@@ -15,6 +15,47 @@ export interface Endpoint {
   workload: WorkloadRef | undefined
   /** Outside the cluster and the private networks: egress's business, not lateral movement's. */
   external: boolean
+  /** The pod (`namespace/pod`), when the record names it. */
+  pod?: string | undefined
+  /** The address, when the record gives one. */
+  ip?: string | undefined
+}
+
+/** The workload with the app label its record carries beside it as another name (intent matches either). */
+export function withApp(workload: WorkloadRef | undefined, app: string | undefined): WorkloadRef | undefined {
+  return workload === undefined || app === undefined || app === workload.name
+    ? workload
+    : { ...workload, aliases: [app] }
+}
+
+function workloadOf(identity: string, app: string | undefined): WorkloadRef | undefined {
+  return withApp(parseWorkload(identity), app)
+}
+
+/**
+ * Whether a flow is the server's answer in a connection someone else opened (a SYN-ACK, a DNS
+ * answer): the format decided it (`is_reply`). Detectors of who reaches whom skip replies.
+ */
+export function isReply(flow: FlowEvent): boolean {
+  return flow.is_reply === true
+}
+
+/** The port the flow's connection was opened to, as the format decided it; else the destination port. */
+export function serverPortOf(flow: FlowEvent): number {
+  return flow.server_port ?? flow.dst_port
+}
+
+/**
+ * The names analysts pivot on, as the records give them, beside the workload: `<role>_pod`,
+ * `<role>_ip` and `<role>_spiffe_id` (when the identity is one), each only when known.
+ */
+export function pivotEntities(role: 'src' | 'dst', endpoint: Endpoint | undefined): Record<string, string> {
+  if (endpoint === undefined) return {}
+  const entities: Record<string, string> = {}
+  if (endpoint.pod !== undefined) entities[`${role}_pod`] = endpoint.pod
+  if (endpoint.ip !== undefined) entities[`${role}_ip`] = endpoint.ip
+  if (endpoint.name.startsWith('spiffe://')) entities[`${role}_spiffe_id`] = endpoint.name
+  return entities
 }
 
 /** Cilium's identity for anything outside the cluster: `reserved:world` (`-ipv4`/`-ipv6` since 1.15), or `world`. */
@@ -61,18 +102,21 @@ export function isInternalAddress(ip: string): boolean {
  */
 export function sourceOf(event: FlowEvent | DecisionEvent): Endpoint | undefined {
   const identity = event.src_identity ?? ('subject' in event ? event.subject : undefined)
+  const flow = 'src_ip' in event || 'dst_port' in event ? (event as FlowEvent) : undefined
+  const ip = flow?.src_ip
   if (identity !== undefined) {
     if (identity.startsWith('reserved:') || isWorldIdentity(identity)) return undefined
     return {
       name: identity,
       key: canonicalWorkload(identity),
-      workload: parseWorkload(identity),
+      workload: workloadOf(identity, flow?.src_app),
       external: false,
+      pod: flow?.src_pod,
+      ip,
     }
   }
-  const ip = 'src_ip' in event ? event.src_ip : undefined
   if (ip === undefined) return undefined
-  return { name: ip, key: ip, workload: undefined, external: !isInternalAddress(ip) }
+  return { name: ip, key: ip, workload: undefined, external: !isInternalAddress(ip), ip }
 }
 
 /**
@@ -81,16 +125,19 @@ export function sourceOf(event: FlowEvent | DecisionEvent): Endpoint | undefined
  */
 export function destinationOf(flow: FlowEvent): Endpoint | undefined {
   const identity = flow.dst_identity
+  const ip = flow.dst_ip
   if (identity !== undefined && !isWorldIdentity(identity)) {
     return {
       name: identity,
       key: canonicalWorkload(identity),
-      workload: parseWorkload(identity),
+      workload: workloadOf(identity, flow.dst_app),
       external: false,
+      pod: flow.dst_pod,
+      ip,
     }
   }
-  const ip = flow.dst_ip
-  if (ip !== undefined) return { name: ip, key: ip, workload: undefined, external: !isInternalAddress(ip) }
+  if (ip !== undefined)
+    return { name: ip, key: ip, workload: undefined, external: !isInternalAddress(ip), ip }
   return identity === undefined
     ? undefined
     : { name: identity, key: identity, workload: undefined, external: true }
@@ -106,15 +153,6 @@ export function decisionDestinationOf(decision: DecisionEvent): Endpoint | undef
     workload: parseWorkload(identity),
     external: false,
   }
-}
-
-/**
- * Whether a flow looks like the reply half of a connection someone else opened (flow sources that
- * report both directions): from a well-known or service port to an ephemeral one (32768 and up).
- * A workload answering internet clients is not reaching out to them.
- */
-export function looksLikeReply(flow: FlowEvent): boolean {
-  return flow.src_port !== undefined && flow.src_port < 32768 && flow.dst_port >= 32768
 }
 
 /** `1 port`, `3 ports`, `2 addresses` (with the plural given). */

@@ -3,7 +3,17 @@ import { z } from 'zod'
 import type { DetectedFinding, Detector } from '../detector.ts'
 import { buildFinding, defineDetectorType, evidenceIds, type RuleContext } from '../rules/detector-type.ts'
 import { duration, formatSpan } from '../rules/duration.ts'
-import { destinationOf, type Endpoint, formatTarget, formatTime, plural, sourceOf } from './endpoint.ts'
+import {
+  destinationOf,
+  type Endpoint,
+  formatTarget,
+  formatTime,
+  isReply,
+  pivotEntities,
+  plural,
+  serverPortOf,
+  sourceOf,
+} from './endpoint.ts'
 
 const params = z.strictObject({
   /** Sliding window the distinct targets are counted over (default 5m). */
@@ -153,18 +163,22 @@ export function fanOutScanDetector(context: RuleContext<Params>): Detector<FanOu
   return {
     id: context.id,
     kinds: ['flow'],
+    // A server answering its many clients is no scan: replies are not attempts.
+    accepts: (event) => !isReply(event as FlowEvent),
     partitioning: 'event',
     keyOf: (event) => partitionKey('flow', event as FlowEvent),
     initialState,
     step(state, event: AnyEvent): DetectedFinding[] {
       const flow = event as FlowEvent
+      if (isReply(flow)) return []
+      const serverPort = serverPortOf(flow)
       const src = sourceOf(flow)
       if (!src) return []
       if (src.workload && intent.isMonitoring(src.workload)) return []
       const dst = destinationOf(flow)
       if (!dst || (dst.external && !context.params.include_external)) return []
       const failed = flow.verdict !== 'allowed'
-      if (failed && intent.isKnownDrop(src.workload, dst.workload, flow.dst_port)) return []
+      if (failed && intent.isKnownDrop(src.workload, dst.workload, serverPort)) return []
 
       if (flow.ts > state.watermark) state.watermark = flow.ts
       let cutoff = state.watermark - window
@@ -176,7 +190,7 @@ export function fanOutScanDetector(context: RuleContext<Params>): Detector<FanOu
         rearmAndLearn(state, cutoff)
       }
 
-      const targetKey = `${dst.key}|${flow.dst_port}`
+      const targetKey = `${dst.key}|${serverPort}`
       const target = state.targets[targetKey]
       if (target === undefined) {
         if (state.targetCount >= context.params.max_targets) {
@@ -202,7 +216,7 @@ export function fanOutScanDetector(context: RuleContext<Params>): Detector<FanOu
           if (flow.ts > target[2]) target[2] = flow.ts
         }
       }
-      const port = String(flow.dst_port)
+      const port = String(serverPort)
       if (state.destinations[dst.key] === undefined) state.destinationCount++
       state.destinations[dst.key] = Math.max(state.destinations[dst.key] ?? 0, flow.ts)
       if (state.ports[port] === undefined) state.portCount++
@@ -274,7 +288,7 @@ export function fanOutScanDetector(context: RuleContext<Params>): Detector<FanOu
       entities: {
         src_identity: source,
         src_workload: src.key,
-        ...(flow.src_ip !== undefined && flow.src_ip !== source ? { src_ip: flow.src_ip } : {}),
+        ...pivotEntities('src', src),
       },
       evidence: {
         event_ids: evidenceIds(state.recentFailed.filter(([ts]) => ts > cutoff).map(([, id]) => id)),

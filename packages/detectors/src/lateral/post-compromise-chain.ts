@@ -9,6 +9,9 @@ import {
   type Endpoint,
   formatTarget,
   formatTime,
+  isReply,
+  pivotEntities,
+  serverPortOf,
   sourceOf,
 } from './endpoint.ts'
 
@@ -162,7 +165,8 @@ export function postCompromiseChainDetector(
   return {
     id: context.id,
     kinds: ['flow', 'decision'],
-    accepts: (event) => !isDecision(event) || (!event.dry_run && event.decision !== 'error'),
+    accepts: (event) =>
+      isDecision(event) ? !event.dry_run && event.decision !== 'error' : !isReply(event as FlowEvent),
     partitioning: 'event',
     keyOf: (event) =>
       isDecision(event) ? partitionKey('decision', event) : partitionKey('flow', event as FlowEvent),
@@ -191,11 +195,12 @@ export function postCompromiseChainDetector(
         deniedAttempt = event.decision === 'deny'
       } else {
         const flow = event as FlowEvent
+        if (isReply(flow)) return []
         src = sourceOf(flow)
         dst = destinationOf(flow)
         allowed = flow.verdict === 'allowed'
         deniedAttempt = flow.verdict === 'denied' || flow.verdict === 'dropped'
-        port = flow.dst_port
+        port = serverPortOf(flow)
       }
       if (!src || !dst || dst.external) return []
       if (src.workload && intent.isMonitoring(src.workload)) return []
@@ -312,6 +317,7 @@ export function postCompromiseChainDetector(
       entities: {
         src_identity: src.name,
         src_workload: src.key,
+        ...pivotEntities('src', src),
         dst_identity: success[2],
         ...(success[3] >= 0 ? { dst_port: String(success[3]) } : {}),
       },

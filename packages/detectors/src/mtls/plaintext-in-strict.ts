@@ -2,6 +2,7 @@ import { parseWorkload } from '@palisade/intent'
 import { type AnyEvent, type FlowEvent, type MtlsEvent, partitionKey } from '@palisade/schema'
 import { z } from 'zod'
 import type { DetectedFinding, Detector } from '../detector.ts'
+import { isReply, serverPortOf, withApp } from '../lateral/endpoint.ts'
 import { buildFinding, defineDetectorType, evidenceIds } from '../rules/detector-type.ts'
 import { duration, formatSpan } from '../rules/duration.ts'
 
@@ -19,12 +20,21 @@ function isMtls(event: AnyEvent): event is MtlsEvent {
   return 'mode' in event
 }
 
-/** Plaintext that got through: an mTLS record in plaintext mode, or an allowed flow marked unencrypted. */
+/**
+ * Plaintext that got through: an mTLS record in plaintext mode, or an allowed flow whose format
+ * found it plaintext (`mtls`, from access logs within seconds) or unencrypted (`encrypted`); replies
+ * are the same connection again.
+ */
 function isPlaintext(event: AnyEvent): boolean {
   if (isMtls(event))
     return event.mode === 'plaintext' && event.outcome === 'success' && event.dst_identity !== undefined
   const flow = event as FlowEvent
-  return flow.encrypted === false && flow.verdict === 'allowed' && flow.dst_identity !== undefined
+  return (
+    (flow.mtls === 'plaintext' || (flow.mtls === undefined && flow.encrypted === false)) &&
+    flow.verdict === 'allowed' &&
+    !isReply(flow) &&
+    flow.dst_identity !== undefined
+  )
 }
 
 function forget(state: PlaintextInStrictState, before: number): void {
@@ -74,16 +84,17 @@ export const plaintextInStrictType = defineDetectorType({
       step(state, event): DetectedFinding[] {
         const record = event as MtlsEvent | FlowEvent
         const dstIdentity = record.dst_identity
-        const dst = parseWorkload(dstIdentity)
+        const flow = isMtls(event) ? undefined : (event as FlowEvent)
+        const dst = withApp(parseWorkload(dstIdentity), flow?.dst_app)
         if (!dstIdentity || !dst) return []
-        const port = record.dst_port
+        const port = flow ? serverPortOf(flow) : record.dst_port
         const srcIdentity = record.src_identity
-        const src = parseWorkload(srcIdentity)
+        const src = withApp(parseWorkload(srcIdentity), flow?.src_app)
         if (port === undefined && src && intent.isMonitoring(src)) return []
         const mtls = intent.mtlsMode(dst, port)
         if (mtls.mode !== 'STRICT') return []
         const count = isMtls(event) ? event.count : 1
-        const srcIp = isMtls(event) ? undefined : (event as FlowEvent).src_ip
+        const srcIp = flow?.src_ip
         const tuple = `${dstIdentity}|${port ?? '-'}`
         const last = state.fired[tuple]
         if (last && Math.abs(event.ts - last.at) < rearm) {
@@ -101,7 +112,9 @@ export const plaintextInStrictType = defineDetectorType({
           port === undefined ? `${dstIdentity} (the record names no port)` : `${dstIdentity} on port ${port}`
         const what = isMtls(event)
           ? `${count} plaintext ${count === 1 ? 'connection/request' : 'connections/requests'} (mTLS record from ${event.source}, mode plaintext)`
-          : `an unencrypted flow (reported by ${event.source})`
+          : flow?.mtls === 'plaintext'
+            ? `a plaintext connection (reported by ${event.source})`
+            : `an unencrypted flow (reported by ${event.source})`
         return [
           buildFinding(context, {
             tenant: event.tenant,
@@ -114,8 +127,13 @@ export const plaintextInStrictType = defineDetectorType({
               'encryption (a workload without a sidecar, or a mesh bypass), so identity-based policy does not ' +
               `apply to it. Repeats are counted for ${formatSpan(rearm)}.`,
             entities: {
-              ...(srcIdentity ? { src_identity: srcIdentity } : srcIp ? { src_ip: srcIp } : {}),
+              ...(srcIdentity ? { src_identity: srcIdentity } : {}),
+              ...(srcIp ? { src_ip: srcIp } : {}),
+              ...(flow?.src_pod ? { src_pod: flow.src_pod } : {}),
+              ...(srcIdentity?.startsWith('spiffe://') ? { src_spiffe_id: srcIdentity } : {}),
               dst_identity: dstIdentity,
+              ...(flow?.dst_pod ? { dst_pod: flow.dst_pod } : {}),
+              ...(flow?.dst_ip ? { dst_ip: flow.dst_ip } : {}),
               ...(port !== undefined ? { dst_port: String(port) } : {}),
               peer_authentication: by,
               ...(event.service !== 'unknown' ? { service: event.service } : {}),

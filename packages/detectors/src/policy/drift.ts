@@ -1,4 +1,4 @@
-import { type IntentVerdict, parseWorkload, type WorkloadRef } from '@palisade/intent'
+import { type IntentVerdict, parseWorkload } from '@palisade/intent'
 import {
   type AnyEvent,
   canonicalWorkload,
@@ -8,6 +8,7 @@ import {
 } from '@palisade/schema'
 import { z } from 'zod'
 import type { DetectedFinding, Detector } from '../detector.ts'
+import { isReply, serverPortOf, withApp } from '../lateral/endpoint.ts'
 import { buildFinding, defineDetectorType, evidenceIds } from '../rules/detector-type.ts'
 import { duration, formatSpan } from '../rules/duration.ts'
 import { memoize } from './memo.ts'
@@ -123,20 +124,21 @@ export const driftType = defineDetectorType({
       }
       const flow = event as FlowEvent
       if (!flow.src_identity || !flow.dst_identity) return undefined
-      const src: WorkloadRef | undefined = workloadOf(flow.src_identity)
-      const dst = workloadOf(flow.dst_identity)
+      const src = withApp(workloadOf(flow.src_identity), flow.src_app)
+      const dst = withApp(workloadOf(flow.dst_identity), flow.dst_app)
       if (!src || !dst) return undefined
       if (src.namespace !== dst.namespace) return undefined
-      if (intent.isDeclaredEdge(flow.ts, src, dst, flow.dst_port)) return undefined
-      const verdict = intent.networkVerdict(src, dst, flow.dst_port, flow.protocol)
+      const port = serverPortOf(flow)
+      if (intent.isDeclaredEdge(flow.ts, src, dst, port)) return undefined
+      const verdict = intent.networkVerdict(src, dst, port, flow.protocol)
       if (verdict.verdict !== 'denied') return undefined
       return {
-        key: `n|${canonicalName(flow.dst_identity)}|${flow.dst_port}`,
+        key: `n|${canonicalName(flow.dst_identity)}|${port}`,
         layer: 'network',
         verdict,
         src: flow.src_identity,
         dst: flow.dst_identity,
-        port: flow.dst_port,
+        port,
       }
     }
 
@@ -150,6 +152,7 @@ export const driftType = defineDetectorType({
             event.src_identity !== undefined &&
             event.dst_identity !== undefined
           : (event as FlowEvent).verdict === 'allowed' &&
+            !isReply(event as FlowEvent) &&
             (event as FlowEvent).src_identity !== undefined &&
             (event as FlowEvent).dst_identity !== undefined,
       partitioning: 'event',

@@ -41,6 +41,9 @@ describe.skipIf(!sharedFixturesAvailable(process.env.CI === 'true'))('aws-vpc-fl
       src_port: 20641,
       dst_port: 22,
       protocol: 'tcp',
+      // No tcp-flags in v2: the ports decide (an ephemeral port to ssh's).
+      is_reply: false,
+      server_port: 22,
       verdict: 'allowed',
       bytes_sent: 4249,
       packets: 20,
@@ -89,6 +92,21 @@ describe.skipIf(!sharedFixturesAvailable(process.env.CI === 'true'))('aws-vpc-fl
     expect(result.records[7]!.event).toMatchObject({ src_port: 5001, dst_port: 43638, bytes_sent: 967 })
     expectValidFlows(result)
     expectStableIds(awsVpcFlowParser, text)
+  })
+
+  it('reads which side each record shows from tcp-flags (SYN: the client, SYN-ACK: the server), else from the ports', () => {
+    const result = parse(readSharedFixture('aws-vpc-flow/awsdocs-custom-v3-tcp-flags.log'))
+    // Flags per line: 2, 18, 2, 18, 1, 1, 3, 19. FIN-only records (1) say nothing: the ports decide.
+    expect(result.records.map((record) => [record.event.is_reply, record.event.server_port])).toEqual([
+      [false, 5001],
+      [true, 5001],
+      [false, 5001],
+      [true, 5001],
+      [true, 5001],
+      [false, 5001],
+      [false, 5001],
+      [true, 5001],
+    ])
   })
 
   it('reads a v5 custom format whose fields are in a non-default order', () => {

@@ -139,6 +139,7 @@ function mapRecord(tokens: string[], fields: string[], fieldsFrom: string): Flow
   const srcport = value('srcport')
   const bytes = value('bytes')
   const packets = value('packets')
+  const tcpFlags = value('tcp-flags')
   return {
     event_id: deriveEventId('aws-vpc-flow', record),
     ts: Math.floor(start ?? end!),
@@ -148,6 +149,7 @@ function mapRecord(tokens: string[], fields: string[], fieldsFrom: string): Flow
     src_port: srcport === undefined ? undefined : readField.port(srcport, 'srcport'),
     dst_port: dstPort,
     protocol,
+    ...sideByTcpFlags(protocol, tcpFlags),
     verdict,
     // A record counts one direction of one 5-tuple on one interface: its bytes are the source's.
     bytes_sent: bytes === undefined ? undefined : readField.count(bytes, 'bytes'),
@@ -155,6 +157,20 @@ function mapRecord(tokens: string[], fields: string[], fieldsFrom: string): Flow
     duration_ms:
       start !== undefined && end !== undefined ? readField.durationMs(start, end, 'end') : undefined,
   }
+}
+
+/**
+ * The side a TCP record shows when its `tcp-flags` (v3+) say: AWS reports only FIN (1), SYN (2),
+ * RST (4) and SYN-ACK (18), OR-ed over the capture window, so the ACK bit appears only with a
+ * SYN-ACK, which only the server sends; a SYN without it is the client opening. Otherwise the
+ * ports decide (`sideByPorts`, in collectFlow).
+ */
+function sideByTcpFlags(protocol: FlowFields['protocol'], text: string | undefined): { is_reply?: boolean } {
+  if (protocol !== 'tcp' || text === undefined) return {}
+  const flags = readField.count(text, 'tcp-flags')
+  if ((flags & 16) !== 0) return { is_reply: true }
+  if ((flags & 2) !== 0) return { is_reply: false }
+  return {}
 }
 
 function parse(input: string, options?: ParseOptions): ParseResult {

@@ -30,6 +30,9 @@ describe.skipIf(!sharedFixturesAvailable(process.env.CI === 'true'))(
         dst_port: 443,
         protocol: 'udp',
         verdict: 'denied',
+        // A flow tuple is the connection as its initiator opened it.
+        is_reply: false,
+        server_port: 443,
       })
       expect(result.records[5]!.event).toMatchObject({
         ts: 1542110379000,

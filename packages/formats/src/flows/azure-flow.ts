@@ -59,6 +59,8 @@ function endpoints(fields: string[]) {
     dst_ip: readField.ip(fields[2], 'flowTuple destination IP (field 3)'),
     src_port: readField.port(fields[3], 'flowTuple source port (field 4)'),
     dst_port: readField.port(fields[4], 'flowTuple destination port (field 5)'),
+    // A flow tuple is one connection as its initiator opened it, with both directions' counters.
+    is_reply: false,
   }
 }
 

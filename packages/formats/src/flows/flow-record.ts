@@ -1,5 +1,6 @@
 import type { ParseResult } from '../format-parser.ts'
 import { splitJsonRecords } from '../native-ndjson.ts'
+import { completeSide } from './connection-side.ts'
 import { FlowRecordUnreadableError } from './flow-record-error.ts'
 
 /**
@@ -25,6 +26,14 @@ export interface FlowFields {
   packets?: number | undefined
   duration_ms?: number | undefined
   encrypted?: boolean | undefined
+  /** Set when the source says which side the record shows; else read from the ports (`sideByPorts`). */
+  is_reply?: boolean | undefined
+  server_port?: number | undefined
+  mtls?: 'mutual' | 'tls' | 'plaintext' | undefined
+  src_pod?: string | undefined
+  dst_pod?: string | undefined
+  src_app?: string | undefined
+  dst_app?: string | undefined
 }
 
 /**
@@ -41,9 +50,12 @@ export function collectFlow(result: ParseResult, line: number, raw: string, map:
     result.rejected.push({ line, raw, reason: error.message })
     return
   }
+  // The connection's side is decided here, once, for every flow format.
+  const side = completeSide(fields, fields.src_port, fields.dst_port, fields.protocol)
   // Undefined members would reach the validator as present-but-wrong fields.
   const event: Record<string, unknown> = {}
-  for (const [key, value] of Object.entries(fields)) if (value !== undefined) event[key] = value
+  for (const [key, value] of Object.entries({ ...fields, ...side }))
+    if (value !== undefined) event[key] = value
   // Event time is whole milliseconds; sources with micro- or nanoseconds keep them in `raw`.
   event.ts = Math.floor(fields.ts)
   result.records.push({ line, raw, kind: 'flow', event })

@@ -35,6 +35,9 @@ describe.skipIf(!sharedFixturesAvailable(process.env.CI === 'true'))('gcp-vpc-fl
       src_port: 5601,
       dst_port: 33478,
       protocol: 'tcp',
+      // Kibana's port to the client's ephemeral one: Kibana answering, not reaching out.
+      is_reply: true,
+      server_port: 5601,
       bytes_sent: 1776,
       packets: 7,
       // 37.301953198 - 37.186193305 s, to the microsecond.

@@ -5,6 +5,7 @@
 // - cilium-docs-export-fieldmask-dropped.json: cilium/cilium,
 //   Documentation/observability/hubble/configuration/export.rst @ 4e656fa4fabc (Apache-2.0).
 import { describe, expect, it } from 'vitest'
+import { dnsAnswer as answer } from '../testing/hubble-records.ts'
 import { readSharedFixture, sharedFixturesAvailable } from '../testing/shared-fixtures.ts'
 import { hubbleFlowParser } from './hubble-flow.ts'
 import { expectStableIds } from './testing/expect-stable-ids.ts'
@@ -35,7 +36,11 @@ describe.skipIf(!sharedFixturesAvailable(process.env.CI === 'true'))('hubble-flo
       event_id: expect.stringMatching(/^[0-9a-f]{32}$/),
       ts: Date.parse('2021-06-16T16:52:13.136Z'),
       source: 'hubble-flow',
-      src_identity: 'bookinfo/reviews-v1-545db77b95-s6jb8',
+      // The workload by its service account (Cilium's label), the name Istio's SPIFFE IDs give it;
+      // the pod and the app label beside it.
+      src_identity: 'bookinfo/bookinfo-reviews',
+      src_pod: 'bookinfo/reviews-v1-545db77b95-s6jb8',
+      src_app: 'reviews',
       dst_identity: 'reserved:host',
       src_ip: '10.0.2.16',
       dst_ip: '10.0.2.1',
@@ -43,6 +48,9 @@ describe.skipIf(!sharedFixturesAvailable(process.env.CI === 'true'))('hubble-flo
       dst_port: 42044,
       protocol: 'tcp',
       verdict: 'allowed',
+      // The deprecated `reply: true` of older Hubble: the sidecar's health port answering the kubelet.
+      is_reply: true,
+      server_port: 15020,
     })
   })
 
@@ -59,7 +67,9 @@ describe.skipIf(!sharedFixturesAvailable(process.env.CI === 'true'))('hubble-flo
     expect(result.records[0]!.event.src_identity).toBeUndefined()
     expect(result.records[1]!.event).toMatchObject({
       src_identity: 'default/xwing',
-      dst_identity: 'default/deathstar-7848d6c4d5-th9v2',
+      // The Deployment its pod name encodes (no labels in this field-masked export).
+      dst_identity: 'default/deathstar',
+      dst_pod: 'default/deathstar-7848d6c4d5-th9v2',
       src_port: 44916,
       dst_port: 80,
       verdict: 'denied',
@@ -105,9 +115,54 @@ describe('hubble-flow > edge cases', () => {
     expect(result.records[0]!.event.event_id).toBe('5f2b5b1e-0000-4000-8000-000000000001')
   })
 
-  it('names a workload namespace/workload, else namespace/pod', () => {
+  it('names a workload namespace/workload, else by the StatefulSet or Deployment its pod name encodes', () => {
     const event = parse(wrapped()).records[0]!.event
-    expect(event).toMatchObject({ src_identity: 'shop/web', dst_identity: 'shop/db-0' })
+    expect(event).toMatchObject({ src_identity: 'shop/web', dst_identity: 'shop/db', dst_pod: 'shop/db-0' })
+    const bare = { namespace: 'shop', pod_name: 'cart-7c9d8b6f5d-x2x4k' }
+    expect(parse(wrapped({ source: bare })).records[0]!.event.src_identity).toBe('shop/cart')
+    // Not a generated name (1 and 0 are not in Kubernetes' suffix alphabet): the pod it is.
+    const named = { namespace: 'shop', pod_name: 'cart-1000000-x2x4k' }
+    expect(parse(wrapped({ source: named })).records[0]!.event.src_identity).toBe('shop/cart-1000000-x2x4k')
+  })
+
+  it('names a workload by its service account, keeping the pod and app label beside it', () => {
+    const endpoint = {
+      namespace: 'istio-system',
+      pod_name: 'istio-ingressgateway-7d8f9c6b5-x2x4k',
+      workloads: [{ name: 'istio-ingressgateway', kind: 'Deployment' }],
+      labels: [
+        'k8s:app=istio-ingressgateway',
+        'k8s:io.cilium.k8s.policy.serviceaccount=istio-ingressgateway-service-account',
+        'k8s:io.kubernetes.pod.namespace=istio-system',
+      ],
+    }
+    const event = parse(wrapped({ source: endpoint })).records[0]!.event
+    // Istio's SAN for it is spiffe://cluster.local/ns/istio-system/sa/istio-ingressgateway-service-account.
+    expect(event).toMatchObject({
+      src_identity: 'istio-system/istio-ingressgateway-service-account',
+      src_pod: 'istio-system/istio-ingressgateway-7d8f9c6b5-x2x4k',
+      src_app: 'istio-ingressgateway',
+    })
+  })
+
+  it("passes over a namespace's shared default service account, which names no one workload", () => {
+    const source = {
+      namespace: 'shop',
+      labels: ['k8s:io.cilium.k8s.policy.serviceaccount=default'],
+      pod_name: 'web-1',
+      workloads: [{ name: 'web' }],
+    }
+    expect(parse(wrapped({ source })).records[0]!.event.src_identity).toBe('shop/web')
+  })
+
+  it('reads a mutually authenticated (SPIRE) and transparently encrypted flow as such', () => {
+    const event = parse(
+      wrapped({ auth_type: 'SPIRE', IP: { source: '10.0.0.1', destination: '10.0.0.2', encrypted: true } }),
+    ).records[0]!.event
+    expect(event).toMatchObject({ mtls: 'mutual', encrypted: true })
+    const plain = parse(wrapped({ auth_type: 'DISABLED' })).records[0]!.event
+    expect(plain.mtls).toBeUndefined()
+    expect(plain.encrypted).toBeUndefined()
   })
 
   it.each([
@@ -182,4 +237,81 @@ describe('hubble-flow > edge cases', () => {
   it('makes nothing of an empty input', () => {
     expect(parse('')).toEqual({ records: [], rejected: [] })
   })
+})
+
+// Issue 15, cause 1: a SYN-ACK or a DNS answer (`is_reply: true`) read as the server reaching the
+// client on its ephemeral port paged 14,797 times ("kube-system/coredns reached payments/ledger:59057").
+describe('hubble-flow > the side of the connection a flow shows', () => {
+  const dnsAnswer = answer(Date.parse('2026-11-30T09:14:03.512Z'), 59057)
+
+  it('reads a DNS answer (is_reply) as the reply of the connection ledger opened to coredns:53', () => {
+    const event = parse(JSON.stringify({ flow: dnsAnswer })).records[0]!.event
+    expect(event).toMatchObject({
+      src_identity: 'kube-system/coredns',
+      dst_identity: 'payments/ledger',
+      dst_port: 59057,
+      is_reply: true,
+      server_port: 53,
+    })
+  })
+
+  it('reads a SYN-ACK trace at TO_ENDPOINT (is_reply) as a reply, its server port the source port', () => {
+    const synAck = {
+      ...dnsAnswer,
+      l4: { TCP: { source_port: 5432, destination_port: 41822, flags: { SYN: true, ACK: true } } },
+      Type: 'L3_L4',
+      l7: undefined,
+      event_type: { type: 4 },
+      trace_observation_point: 'TO_ENDPOINT',
+    }
+    expect(parse(JSON.stringify({ flow: synAck })).records[0]!.event).toMatchObject({
+      is_reply: true,
+      server_port: 5432,
+    })
+  })
+
+  it('believes is_reply: false even where the ports look the other way round', () => {
+    const odd = { ...dnsAnswer, is_reply: false, l4: { TCP: { source_port: 8080, destination_port: 40000 } } }
+    expect(parse(JSON.stringify({ flow: odd })).records[0]!.event).toMatchObject({
+      is_reply: false,
+      server_port: 40000,
+    })
+  })
+
+  it('reads the deprecated reply field when is_reply is absent', () => {
+    const { is_reply: _, ...old } = dnsAnswer
+    expect(old.reply).toBe(true)
+    expect(parse(JSON.stringify({ flow: old })).records[0]!.event).toMatchObject({
+      is_reply: true,
+      server_port: 53,
+    })
+  })
+
+  it('decides by the ports when the flow does not say (a TO_OVERLAY trace)', () => {
+    const { is_reply: _, reply: __, ...unsaid } = dnsAnswer
+    expect(parse(JSON.stringify({ flow: unsaid })).records[0]!.event).toMatchObject({
+      is_reply: true,
+      server_port: 53,
+    })
+  })
+
+  it.skipIf(!sharedFixturesAvailable(process.env.CI === 'true'))(
+    'marks every is_reply line of the real TCP capture a reply, its server the source port',
+    () => {
+      const text = readSharedFixture('hubble-flow/hubble-otel-basic-sample-400-tcp-flows.first120.json')
+      const lines = text.split('\n').filter((line) => line.trim() !== '')
+      const said = lines.map((line) => (JSON.parse(line) as { flow: { is_reply?: boolean } }).flow.is_reply)
+      expect(said.filter((value) => value !== undefined)).toHaveLength(109)
+      const events = parse(text).records.map((record) => record.event)
+      expect(events).toHaveLength(120)
+      events.forEach((event, index) => {
+        if (said[index] === undefined) return
+        expect(event.is_reply).toBe(said[index])
+        expect(event.server_port).toBe(said[index] ? event.src_port : event.dst_port)
+      })
+      expect(events.filter((event) => event.is_reply === true)).toHaveLength(43)
+      // Every connection's server is bookinfo's 9080, a health or Hubble port: never an ephemeral one.
+      expect(new Set(events.map((event) => event.server_port))).toEqual(new Set([9080, 4240, 4244]))
+    },
+  )
 })

@@ -34,6 +34,9 @@ describe.skipIf(!sharedFixturesAvailable(process.env.CI === 'true'))('zeek-conn 
       src_port: 39681,
       dst_port: 3389,
       protocol: 'tcp',
+      // conn.log reads from the originator: the request side, to the responder's port.
+      is_reply: false,
+      server_port: 3389,
       bytes_sent: 97,
       bytes_received: 19,
       packets: 16,
@@ -175,6 +178,8 @@ describe('zeek-conn > edge cases', () => {
       src_port: 40000,
       dst_port: 443,
       protocol: 'tcp',
+      is_reply: false,
+      server_port: 443,
     })
     expectValidFlows(result)
   })

@@ -81,6 +81,9 @@ function mapConn(
     dst_ip: readField.ip(get('id.resp_h'), 'id.resp_h'),
     src_port: protocol === 'icmp' ? undefined : readField.port(get('id.orig_p'), 'id.orig_p'),
     dst_port: protocol === 'icmp' ? 0 : readField.port(get('id.resp_p'), 'id.resp_p'),
+    // conn.log summarises a whole connection from its originator (Zeek flips it, `^` in history,
+    // when it saw the responder first): never a reply, and the responder's port is the server's.
+    is_reply: false,
     protocol,
     verdict,
     bytes_sent: origBytes === undefined ? undefined : readField.count(origBytes, 'orig_bytes'),

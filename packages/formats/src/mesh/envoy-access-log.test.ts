@@ -114,6 +114,10 @@ describe.skipIf(!sharedFixturesAvailable(process.env.CI === 'true'))(
           bytes_sent: 0,
           bytes_received: 178,
           duration_ms: 2,
+          is_reply: false,
+          server_port: 9080,
+          // Inbound, with Istio's mTLS SNI: only a sidecar's mTLS client sets it.
+          mtls: 'mutual',
         },
       })
     })
@@ -206,6 +210,9 @@ describe.skipIf(!sharedFixturesAvailable(process.env.CI === 'true'))(
         bytes_sent: 0,
         bytes_received: 358,
         duration_ms: 15,
+        is_reply: false,
+        server_port: 9080,
+        mtls: 'mutual',
       })
       expect(result.records[1]!.event).toMatchObject({ src_ip: '2a02:cf40::4e36', src_port: 5000 })
       // The DPE codec error: method and path "-", upstream null, so the flow ends at the listener.
@@ -528,4 +535,104 @@ describe('envoy-access-log > input shapes', () => {
     expect(istioAccessLogParser.name).toBe('istio-access-log')
     expect(istioAccessLogParser.parse(istioLine())).toEqual(envoyAccessLogParser.parse(istioLine()))
   })
+})
+
+// Issue 15, cause 2: a sidecar-less pod sent plaintext into STRICT namespaces and no access log said
+// so. Istio's Telemetry API log adds connection_security_policy, the peer SAN and the pod's own
+// name, namespace and service account (%ENVIRONMENT(...)%) to the default JSON keys.
+describe('envoy-access-log > mutual TLS and the logging pod', () => {
+  const inbound = {
+    start_time: '2026-11-30T14:02:11.480Z',
+    method: null,
+    path: null,
+    protocol: null,
+    response_code: 0,
+    response_flags: '-',
+    response_code_details: null,
+    bytes_received: 5210,
+    bytes_sent: 48133,
+    duration: 912,
+    authority: null,
+    upstream_host: '10.244.2.31:5432',
+    upstream_cluster: 'inbound|5432||',
+    downstream_local_address: '10.244.2.31:5432',
+    downstream_remote_address: '10.244.7.12:51544',
+    requested_server_name: null,
+    connection_security_policy: 'none',
+    downstream_peer_uri_san: null,
+    pod_name: 'postgres-0',
+    pod_namespace: 'data',
+  }
+  const event = (record: Record<string, unknown>) =>
+    envoyAccessLogParser.parse(JSON.stringify(record)).records[0]!.event
+
+  it('reads a plaintext TCP connection into an inbound sidecar: no policy, no peer SAN, no SNI', () => {
+    expect(event(inbound)).toMatchObject({
+      src_ip: '10.244.7.12',
+      dst_ip: '10.244.2.31',
+      dst_port: 5432,
+      server_port: 5432,
+      is_reply: false,
+      mtls: 'plaintext',
+      // The inbound proxy runs in the server's pod: the StatefulSet its pod name encodes.
+      dst_identity: 'data/postgres',
+      dst_pod: 'data/postgres-0',
+    })
+    expect(event(inbound).src_identity).toBeUndefined()
+  })
+
+  it('reads plaintext from the missing peer SAN and SNI alone when the policy is not logged', () => {
+    const { connection_security_policy: _, ...withoutPolicy } = inbound
+    expect(event(withoutPolicy).mtls).toBe('plaintext')
+  })
+
+  it('reads mutual TLS from the policy, the peer SAN or Istio mTLS SNI', () => {
+    expect(event({ ...inbound, connection_security_policy: 'mutual_tls' }).mtls).toBe('mutual')
+    const { connection_security_policy: _, ...withoutPolicy } = inbound
+    expect(
+      event({ ...withoutPolicy, downstream_peer_uri_san: 'spiffe://cluster.local/ns/api/sa/orders' }),
+    ).toMatchObject({ mtls: 'mutual', src_identity: 'spiffe://cluster.local/ns/api/sa/orders' })
+    expect(
+      event({ ...withoutPolicy, requested_server_name: 'outbound_.5432_._.postgres.data.svc.cluster.local' })
+        .mtls,
+    ).toBe('mutual')
+  })
+
+  it('says nothing of mTLS for an outbound record (the app talking to its own sidecar), naming the pod as the client', () => {
+    const outbound = {
+      ...inbound,
+      connection_security_policy: undefined,
+      upstream_cluster: 'outbound|5432||postgres.data.svc.cluster.local',
+      pod_name: 'orders-7c9d8b6f5d-x2x4k',
+      pod_namespace: 'api',
+      service_account: 'orders-sa',
+    }
+    const flow = event(outbound)
+    expect(flow.mtls).toBeUndefined()
+    expect(flow).toMatchObject({ src_identity: 'api/orders-sa', src_pod: 'api/orders-7c9d8b6f5d-x2x4k' })
+  })
+
+  it('names the Deployment a pod name encodes when no service account is logged', () => {
+    const outbound = {
+      ...inbound,
+      upstream_cluster: 'outbound|5432||x',
+      pod_name: 'orders-7c9d8b6f5d-x2x4k',
+      pod_namespace: 'api',
+    }
+    expect(event(outbound).src_identity).toBe('api/orders')
+  })
+
+  it.skipIf(!sharedFixturesAvailable(process.env.CI === 'true'))(
+    'reads the real inbound TEXT rows (Istio mTLS SNI) as mutual and the outbound ones as unknown',
+    () => {
+      const result = envoyAccessLogParser.parse(
+        readSharedFixture('istio-access-log/elastic-test-access-logs.log'),
+      )
+      for (const record of result.records) {
+        const inboundRow = record.raw.includes(' inbound|')
+        expect(record.event.mtls, record.raw).toBe(inboundRow ? 'mutual' : undefined)
+      }
+      expect(result.records.filter((record) => record.event.mtls === 'mutual').length).toBeGreaterThan(0)
+    },
+  )
 })

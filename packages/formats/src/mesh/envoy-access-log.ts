@@ -36,7 +36,13 @@
 //     downstream peer or upstream local URI SAN; server: upstream peer or downstream local URI SAN),
 //     each SPIFFE ID validated (an invalid one rejects the record, naming it). Verdict: denied or
 //     error when an authorization filter said so, else allowed: a 503 UH or a DC is an availability
-//     failure, not an enforcement one. Bytes from the client are BYTES_RECEIVED.
+//     failure, not an enforcement one. Bytes from the client are BYTES_RECEIVED. Always the request
+//     side (is_reply false, server_port the upstream's). The pod the proxy runs in (pod_namespace,
+//     pod_name, service_account / workload / app keys from %ENVIRONMENT(...)%) is the server of an
+//     inbound record (`inbound|` cluster) and the client of an outbound one, named when no
+//     certificate did. `mtls`: Istio's connection_security_policy (mutual_tls / none) when logged;
+//     else, inbound, a peer SAN or Istio's mTLS SNI is mutual and neither (the SNI logged, unset)
+//     plaintext; an outbound record says nothing (the app talks to its own sidecar in plaintext).
 //   - a decision only when an authorization filter clearly decided (nothing else is invented):
 //       RESPONSE_CODE_DETAILS or CONNECTION_TERMINATION_DETAILS `rbac_access_denied_matched_policy[<id>]`
 //         (HTTP and network RBAC filters) → deny, policy_id <id> (`none`: no ALLOW policy matched),
@@ -67,6 +73,7 @@ import type {
   RejectedRecord,
 } from '../format-parser.ts'
 import { splitAtLines, splitJsonRecords } from '../native-ndjson.ts'
+import { workloadOfPod } from './pod-workload.ts'
 import { identityFromUriSans } from './spiffe-id.ts'
 
 const formatName = 'envoy-access-log'
@@ -98,6 +105,10 @@ const fieldNames = [
   'downstream_peer_subject',
   'pod_name',
   'pod_namespace',
+  'service_account',
+  'workload',
+  'app',
+  'connection_security_policy',
 ] as const
 type Field = (typeof fieldNames)[number]
 type AccessLogFields = Partial<Record<Field, string>>
@@ -107,6 +118,9 @@ const jsonAliases: Partial<Record<Field, readonly string[]>> = {
   path: ['x-envoy-origin-path'],
   request_id: ['x-request-id'],
   authority: [':authority'],
+  // The sidecar's own environment (`%ENVIRONMENT(SERVICE_ACCOUNT)%`, ISTIO_META_WORKLOAD_NAME).
+  service_account: ['pod_service_account', 'serviceaccount'],
+  workload: ['workload_name', 'istio_meta_workload_name'],
 }
 
 /** A TEXT layout: the field each position holds (undefined: read but not used) and which are quoted. */
@@ -263,7 +277,9 @@ function readJson(record: Record<string, unknown>): AccessLogFields {
   const fields: AccessLogFields = {}
   for (const field of fieldNames) {
     for (const key of [field, ...(jsonAliases[field] ?? [])]) {
-      const text = jsonText(record[key])
+      // null is how the JSON encoding writes "not set": kept as "-", so that a field the format logs
+      // but the request lacked (no SNI) differs from one the format does not log at all.
+      const text = record[key] === null ? '-' : jsonText(record[key])
       if (text !== undefined) {
         fields[field] = text
         break
@@ -467,6 +483,67 @@ function outcomesOf(fields: AccessLogFields, rbac: readonly RbacResult[]): Outco
   return outcomes
 }
 
+/** Which listener logged the record: `inbound` (the pod is the server) or `outbound` (the pod is the client). */
+function listenerSide(cluster: string | undefined): 'inbound' | 'outbound' | undefined {
+  if (unset(cluster)) return undefined
+  if (cluster!.startsWith('inbound|')) return 'inbound'
+  if (cluster!.startsWith('outbound|') || cluster === 'PassthroughCluster') return 'outbound'
+  return undefined
+}
+
+/**
+ * The workload of the pod whose proxy wrote the record, from what the log format adds
+ * (`%ENVIRONMENT(POD_NAMESPACE)%`, `%ENVIRONMENT(POD_NAME)%`, the service account, the workload or
+ * app name): `namespace/<service account>` (the name its SPIFFE ID and Hubble give it), else the
+ * workload name, else the Deployment or StatefulSet a pod name encodes, else the pod.
+ */
+function ownWorkload(fields: AccessLogFields): { identity?: string; pod?: string; app?: string } {
+  if (unset(fields.pod_namespace)) return {}
+  const namespace = fields.pod_namespace!
+  const pod = unset(fields.pod_name) ? undefined : fields.pod_name!
+  const app = unset(fields.app) ? undefined : fields.app
+  const serviceAccount =
+    unset(fields.service_account) || fields.service_account === 'default' ? undefined : fields.service_account
+  const name =
+    serviceAccount ??
+    (unset(fields.workload) ? undefined : fields.workload) ??
+    app ??
+    (pod === undefined ? undefined : workloadOfPod(pod))
+  return {
+    ...optional('identity', name === undefined ? undefined : `${namespace}/${name}`),
+    ...optional('pod', pod === undefined ? undefined : `${namespace}/${pod}`),
+    ...optional('app', app),
+  }
+}
+
+/** Istio's connection_security_policy label values. */
+const securityPolicies: Readonly<Record<string, 'mutual' | 'plaintext'>> = {
+  mutual_tls: 'mutual',
+  none: 'plaintext',
+}
+
+/**
+ * Whether the connection was mutual TLS, as the record shows it: Istio's
+ * `connection_security_policy` when logged; else, at an inbound listener (where the mesh's mTLS
+ * ends), a peer certificate (`downstream_peer_uri_san`) or Istio's mTLS SNI
+ * (`outbound_.<port>_.<subset>_.<host>`, set only by a sidecar's mTLS client) is mutual, and neither
+ * is plaintext. An outbound record shows the app talking to its own sidecar: nothing to tell.
+ */
+function mtlsOf(
+  fields: AccessLogFields,
+  side: 'inbound' | 'outbound' | undefined,
+): 'mutual' | 'plaintext' | undefined {
+  const policy = fields.connection_security_policy
+  if (!unset(policy) && securityPolicies[policy!] !== undefined) return securityPolicies[policy!]
+  if (side !== 'inbound') return undefined
+  if (!unset(fields.downstream_peer_uri_san)) return 'mutual'
+  if (!unset(fields.requested_server_name) && istioSni.test(fields.requested_server_name!)) return 'mutual'
+  // Neither: plaintext, but only when the format logs the SNI at all.
+  return fields.requested_server_name !== undefined && unset(fields.requested_server_name)
+    ? 'plaintext'
+    : undefined
+}
+
 /** Map one access log record (read into fields) to its events. */
 function mapRecord(
   fields: AccessLogFields,
@@ -485,6 +562,8 @@ function mapRecord(
   const dstIdentity =
     identity(fields.upstream_peer_uri_san, 'upstream_peer_uri_san') ??
     identity(fields.downstream_local_uri_san, 'downstream_local_uri_san')
+  const side = listenerSide(fields.upstream_cluster)
+  const own = ownWorkload(fields)
   const bytesIn = readCount(fields.bytes_received, 'bytes_received')
   const bytesOut = readCount(fields.bytes_sent, 'bytes_sent')
   const duration = readCount(fields.duration, 'duration')
@@ -507,14 +586,24 @@ function mapRecord(
       event: {
         event_id: deriveEventId(`${formatName}/flow`, canonical),
         ...common,
-        ...optional('src_identity', srcIdentity),
-        ...optional('dst_identity', dstIdentity),
+        // The proxy logs the pod it runs in: the server of an inbound record, the client of an
+        // outbound one; named so when the certificates did not name it.
+        ...optional('src_identity', srcIdentity ?? (side === 'outbound' ? own.identity : undefined)),
+        ...optional('dst_identity', dstIdentity ?? (side === 'inbound' ? own.identity : undefined)),
+        ...optional('src_pod', side === 'outbound' ? own.pod : undefined),
+        ...optional('dst_pod', side === 'inbound' ? own.pod : undefined),
+        ...optional('src_app', side === 'outbound' ? own.app : undefined),
+        ...optional('dst_app', side === 'inbound' ? own.app : undefined),
         ...optional('src_ip', client?.ip),
         ...optional('src_port', client?.port),
         ...optional('dst_ip', server.ip),
         dst_port: server.port,
         protocol: fields.protocol?.startsWith('HTTP/3') ? 'udp' : 'tcp',
         verdict,
+        // A proxy logs a request (or a TCP connection) from the client that opened it.
+        is_reply: false,
+        server_port: server.port,
+        ...optional('mtls', mtlsOf(fields, side)),
         ...optional('bytes_sent', bytesIn),
         ...optional('bytes_received', bytesOut),
         ...optional('duration_ms', duration),
