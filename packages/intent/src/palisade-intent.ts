@@ -22,6 +22,7 @@ export interface PalisadeDeclarations {
   knownDrops: KnownDrop[]
   tenants: [namespace: string, tenant: string][]
   changes: DeclaredChange[]
+  privileged: string[]
 }
 
 function workloadRef(text: string): WorkloadRef {
@@ -113,5 +114,6 @@ export function compilePalisadeIntent(
     knownDrops: spec.knownDrops ?? [],
     tenants: Object.entries(spec.namespaceTenants ?? {}),
     changes,
+    privileged: spec.privileged ?? [],
   }
 }

@@ -76,6 +76,7 @@ export function generateScenario(options: ScenarioOptions): Scenario {
       workload.ref === windows.handshakeFailures.workload &&
       ts >= windows.handshakeFailures.from &&
       ts < windows.handshakeFailures.to,
+    authenticatedPairs: new Map(),
   }
   declareRunningCounters(sink, random)
   const incidentEmails = new Set(Object.values(incidentUsers).map((user) => user.email))
