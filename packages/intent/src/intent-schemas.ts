@@ -374,9 +374,13 @@ export const palisadeIntentSchema = z.strictObject({
      */
     privileged: z
       .array(
-        z.string().regex(/^[^\s@]*(@[^\s@]+)?$/, {
-          error: (issue) => `expected a login such as admin@acme.example or *@domain, got ${quoted(issue.input)}`,
-        }).min(1),
+        z
+          .string()
+          .regex(/^[^\s@]*(@[^\s@]+)?$/, {
+            error: (issue) =>
+              `expected a login such as admin@acme.example or *@domain, got ${quoted(issue.input)}`,
+          })
+          .min(1),
       )
       .optional(),
   }),

@@ -9,14 +9,7 @@ import {
   tlsStatSeries,
   workloadConnection,
 } from './mesh-traffic.ts'
-import {
-  accountLock,
-  type ClientOrigin,
-  oktaStep,
-  sessionId,
-  signIn,
-  userOrigin,
-} from './okta-traffic.ts'
+import { accountLock, type ClientOrigin, oktaStep, sessionId, signIn, userOrigin } from './okta-traffic.ts'
 import { rolloutTimes } from './policy-timeline.ts'
 import type { Random } from './random.ts'
 import type { ScenarioLabel } from './scenario.ts'
@@ -339,7 +332,12 @@ function guessesUntilLocked(
       sessionId: session,
     })
     if (n === lockAfter - 1)
-      accountLock(context.sink, random, { ts: ts + random.int(5, 60), user, origin: client, sessionId: session })
+      accountLock(context.sink, random, {
+        ts: ts + random.int(5, 60),
+        user,
+        origin: client,
+        sessionId: session,
+      })
   })
 }
 

@@ -6,10 +6,10 @@
 import type { PolicyTimeline } from './policy-timeline.ts'
 import type { Random } from './random.ts'
 import {
+  clusterDns,
   type ExternalDestination,
   enforcementPoint,
   type MeshWorkload,
-  clusterDns,
   meshNodes,
   nodeOf,
   serviceHost,
@@ -156,7 +156,12 @@ function hubbleEvent(
   context.sink.add(
     hubbleTarget(node),
     ts,
-    hubbleFlowRecord({ time: isoNanos(ts, random), uuid: uuid(random), nodeName: hubbleNodeName(node), ...input }),
+    hubbleFlowRecord({
+      time: isoNanos(ts, random),
+      uuid: uuid(random),
+      nodeName: hubbleNodeName(node),
+      ...input,
+    }),
   )
 }
 
@@ -241,7 +246,13 @@ export function hubbleConnection(
     hubbleEvent(context, to.node, ts, {
       ...forward,
       interfaceIndex: 20 + (to.ciliumIdentity % 40),
-      observation: { type: 'trace', point: 'TO_ENDPOINT', direction: 'INGRESS', reply: false, flags: ['SYN'] },
+      observation: {
+        type: 'trace',
+        point: 'TO_ENDPOINT',
+        direction: 'INGRESS',
+        reply: false,
+        flags: ['SYN'],
+      },
     })
   }
   // The answer: the server's SYN-ACK, delivered to the client's pod.
@@ -253,7 +264,13 @@ export function hubbleConnection(
     source: input.destination,
     destination: source,
     interfaceIndex: 20 + (input.from.ciliumIdentity % 40),
-    observation: { type: 'trace', point: 'TO_ENDPOINT', direction: 'EGRESS', reply: true, flags: ['SYN', 'ACK'] },
+    observation: {
+      type: 'trace',
+      point: 'TO_ENDPOINT',
+      direction: 'EGRESS',
+      reply: true,
+      flags: ['SYN', 'ACK'],
+    },
   })
 }
 
@@ -340,7 +357,10 @@ export function workloadConnection(
   srcPort?: number,
 ): void {
   if (context.random.chance(dnsLookupShare))
-    dnsLookup(context, ts - context.random.int(2, 15), from, serviceHost(to), { ips: [serviceIp(to)], ttl: 30 })
+    dnsLookup(context, ts - context.random.int(2, 15), from, serviceHost(to), {
+      ips: [serviceIp(to)],
+      ttl: 30,
+    })
   hubbleConnection(context, {
     ts,
     from,

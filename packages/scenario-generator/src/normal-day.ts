@@ -156,7 +156,11 @@ function monitoringDay(context: TrafficContext, dayStart: number): void {
   }
   // Every node drops a pod's router solicitation now and then (datapath noise, not policy).
   for (const node of meshNodes) {
-    for (let at = dayStart + random.int(0, 20 * minuteMs); at < dayStart + 24 * hourMs; at += random.int(15, 45) * minuteMs)
+    for (
+      let at = dayStart + random.int(0, 20 * minuteMs);
+      at < dayStart + 24 * hourMs;
+      at += random.int(15, 45) * minuteMs
+    )
       routerSolicitationDrop(context, at, node.id)
   }
   // 02:00: the nightly sweep probes every service port, metrics port and Istio health port.
@@ -199,7 +203,9 @@ function analyticsUploads(context: TrafficContext, dayStart: number): void {
 function mistyped(email: string, random: Random): string {
   const [name, domain] = email.split('@') as [string, string]
   const at = random.int(1, name.length - 2)
-  const typo = random.chance(0.5) ? name.slice(0, at) + name.slice(at + 1) : name.slice(0, at) + name[at] + name.slice(at)
+  const typo = random.chance(0.5)
+    ? name.slice(0, at) + name.slice(at + 1)
+    : name.slice(0, at) + name[at] + name.slice(at)
   return `${typo}@${domain}`
 }
 

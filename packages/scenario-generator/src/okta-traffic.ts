@@ -65,7 +65,11 @@ function assessment(history: SignInHistory, origin: ClientOrigin) {
     ...(origin.isProxy ? ['Anonymizing Proxy'] : []),
   ]
   const level: 'LOW' | 'MEDIUM' | 'HIGH' =
-    reasons.length >= 2 || origin.isProxy ? 'HIGH' : reasons.length === 1 || behaviors.newIp ? 'MEDIUM' : 'LOW'
+    reasons.length >= 2 || origin.isProxy
+      ? 'HIGH'
+      : reasons.length === 1 || behaviors.newIp
+        ? 'MEDIUM'
+        : 'LOW'
   return { behaviors, risk: level === 'LOW' ? { level } : { level, reasons } }
 }
 
@@ -157,7 +161,10 @@ export function oktaStep(
       sessionId: input.sessionId,
       requestId: requestId(random),
       ...(input.factor ? { factor: input.factor } : {}),
-      ...(judged ? { ...judged, deviceFingerprint: fingerprint(input.origin.userAgent) } : {}),
+      ...(judged ? judged : {}),
+      ...(judged || input.eventType === 'policy.evaluate_sign_on'
+        ? { deviceFingerprint: fingerprint(input.origin.userAgent) }
+        : {}),
     }),
   )
 }

@@ -175,7 +175,9 @@ export function hubbleFlowRecord(input: HubbleFlowInput): string {
     uuid: input.uuid,
     verdict: dropped ? 'DROPPED' : 'FORWARDED',
     ...(dropped ? { drop_reason: dropReasons[o.reason] } : {}),
-    ...(o.type === 'dns' ? {} : { ethernet: { source: macOf(input.srcIp), destination: macOf(input.dstIp) } }),
+    ...(o.type === 'dns'
+      ? {}
+      : { ethernet: { source: macOf(input.srcIp), destination: macOf(input.dstIp) } }),
     IP: {
       source: input.srcIp,
       destination: input.dstIp,
@@ -197,9 +199,18 @@ export function hubbleFlowRecord(input: HubbleFlowInput): string {
     ...(dropped ? { drop_reason_desc: o.reason } : {}),
     ...(knowsReply ? { is_reply: reply } : {}),
     ...(o.type === 'trace' && o.point === 'TO_ENDPOINT' && input.interfaceIndex !== undefined
-      ? { interface: { index: input.interfaceIndex, name: `lxc${input.uuid.replaceAll('-', '').slice(0, 12)}` } }
+      ? {
+          interface: {
+            index: input.interfaceIndex,
+            name: `lxc${input.uuid.replaceAll('-', '').slice(0, 12)}`,
+          },
+        }
       : {}),
-    Summary: dns ? dns.summary : input.transport === 'ICMPv6' ? 'ICMPv6 RouterSolicitation' : flagsText(flags ?? []),
+    Summary: dns
+      ? dns.summary
+      : input.transport === 'ICMPv6'
+        ? 'ICMPv6 RouterSolicitation'
+        : flagsText(flags ?? []),
   }
   return JSON.stringify({ flow, node_name: input.nodeName, time: input.time })
 }

@@ -61,7 +61,9 @@ function behaviorsText(b: NonNullable<OktaEventInput['behaviors']>): string {
 }
 
 function riskText(risk: NonNullable<OktaEventInput['risk']>): string {
-  return risk.reasons?.length ? `{reasons=${risk.reasons.join(', ')}, level=${risk.level}}` : `{level=${risk.level}}`
+  return risk.reasons?.length
+    ? `{reasons=${risk.reasons.join(', ')}, level=${risk.level}}`
+    : `{level=${risk.level}}`
 }
 
 const legacyTypes: Record<string, string | null> = {
@@ -129,7 +131,9 @@ export function oktaEventRecord(input: OktaEventInput): string {
     },
     debugContext: {
       debugData: {
-        ...(signIn ? { authnRequestId: input.requestId.slice(0, 20) } : {}),
+        ...(signIn || input.eventType === 'user.session.end'
+          ? { authnRequestId: input.requestId.slice(0, 20) }
+          : {}),
         ...(input.behaviors ? { behaviors: behaviorsText(input.behaviors) } : {}),
         ...(input.deviceFingerprint ? { deviceFingerprint: input.deviceFingerprint } : {}),
         ...(mfa && input.factor ? { factor: input.factor } : {}),
@@ -140,13 +144,17 @@ export function oktaEventRecord(input: OktaEventInput): string {
         url: mfa ? '/api/v1/authn/factors/verify?rememberDevice=false' : '/api/v1/authn?',
       },
     },
+    // Okta's device context (Okta Verify on a managed device); none for a browser sign-in.
+    device: null,
     displayMessage: displayMessages[input.eventType],
     eventType: input.eventType,
     legacyEventType: legacy,
     outcome: {
       reason:
         input.reason ??
-        (input.eventType === 'policy.evaluate_sign_on' ? 'Sign-on policy evaluation resulted in ALLOW' : null),
+        (input.eventType === 'policy.evaluate_sign_on'
+          ? 'Sign-on policy evaluation resulted in ALLOW'
+          : null),
       result: input.result,
     },
     published: input.published,
@@ -156,8 +164,20 @@ export function oktaEventRecord(input: OktaEventInput): string {
     target:
       input.eventType === 'policy.evaluate_sign_on'
         ? [
-            { alternateId: 'unknown', detailEntry: null, displayName: 'Default Policy', id: '00p1abvweGGDW10Ur4x5', type: 'PolicyEntity' },
-            { alternateId: '00p1abvweGGDW10Ur4x6', detailEntry: null, displayName: 'Default Rule', id: '0pr1abvweGGDW10Ur4x7', type: 'PolicyRule' },
+            {
+              alternateId: 'unknown',
+              detailEntry: null,
+              displayName: 'Default Policy',
+              id: '00p1abvweGGDW10Ur4x5',
+              type: 'PolicyEntity',
+            },
+            {
+              alternateId: '00p1abvweGGDW10Ur4x6',
+              detailEntry: null,
+              displayName: 'Default Rule',
+              id: '0pr1abvweGGDW10Ur4x7',
+              type: 'PolicyRule',
+            },
           ]
         : null,
     transaction: { detail: {}, id: input.requestId, type: 'WEB' },
