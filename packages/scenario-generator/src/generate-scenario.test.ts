@@ -421,6 +421,29 @@ describe('generateScenario > a two-day scenario at a fifth of the traffic', () =
   })
 })
 
+describe('generateScenario > a benign soak', () => {
+  const scenario = generateScenario({ seed: 4, days: 3, scale: 0.05, incidents: false })
+  const { events, rejected } = parseScenario(scenario)
+
+  it('labels only benign confounders, with the VPN journey every day', () => {
+    expect(rejected).toEqual([])
+    expect(scenario.labels.every((label) => label.severity === 'none')).toBe(true)
+    const journeys = scenario.labels.filter((label) => label.id.startsWith('benign-vpn-travel'))
+    expect(new Set(journeys.map((label) => Math.floor((label.from - scenario.start) / dayMs)))).toEqual(
+      new Set([0, 1, 2]),
+    )
+  })
+
+  it('writes no incident: no lockout, no spray address, no regression, a clean rollout each day', () => {
+    expect(events.auth.some((a) => a.reason === 'LOCKED_OUT' || a.client_ip === '45.155.205.233')).toBe(false)
+    // Now and then a request is denied (0.2%), as every day: no spike under any revision.
+    const opa = events.decision.filter((d) => d.source === 'opa')
+    expect(opa.filter((d) => d.decision === 'deny').length / opa.length).toBeLessThan(0.01)
+    expect(new Set(events.policy_change.map((c) => c.revision))).toEqual(new Set(['rev-41', 'rev-42']))
+    expect(events.flow.some((f) => f.src_identity === 'analytics/legacy-export')).toBe(false)
+  })
+})
+
 describe('writeScenario', () => {
   it('writes the streams, labels and intent, and the intent is valid YAML with the declared change', async () => {
     const scenario = generateScenario({ seed: 2, days: 1, scale: 0.05 })
