@@ -480,30 +480,34 @@ export function httpRequest(
   const rbacDenied = !opaDenied && input.rbacDeny === true
   const denied = opaDenied || rbacDenied
   const status = denied ? 403 : (input.status ?? 200)
+  // What both sidecars see of the request: the request line and the bytes each way.
+  const exchange = {
+    startTime: isoMillis(ts),
+    http: {
+      method: input.method,
+      path: input.path,
+      protocol: 'HTTP/1.1',
+      authority: `${to.name}.${to.namespace}:${port}`,
+      userAgent,
+    },
+    requestId,
+    responseCode: status,
+    bytesReceived: input.method === 'GET' ? 0 : random.int(120, 2_400),
+    bytesSent: denied ? 19 : (input.responseBytes ?? Math.round(random.logNormal(1_800, 0.9))),
+  }
   if (to.sidecar) {
     const duration = denied ? random.int(0, 2) : Math.max(1, Math.round(random.logNormal(9, 0.7)))
     sink.add(
       envoyTarget(to.node),
       ts,
       envoyAccessLogRecord({
-        startTime: isoMillis(ts),
-        http: {
-          method: input.method,
-          path: input.path,
-          protocol: 'HTTP/1.1',
-          authority: `${to.name}.${to.namespace}:${port}`,
-          userAgent,
-        },
-        requestId,
-        responseCode: status,
+        ...exchange,
         responseFlags: opaDenied ? 'UAEX' : '-',
         responseCodeDetails: opaDenied
           ? 'ext_authz_denied'
           : rbacDenied
             ? 'rbac_access_denied_matched_policy[none]'
             : 'via_upstream',
-        bytesReceived: input.method === 'GET' ? 0 : random.int(120, 2_400),
-        bytesSent: denied ? 19 : (input.responseBytes ?? Math.round(random.logNormal(1_800, 0.9))),
         duration,
         ...(denied ? {} : { upstreamServiceTime: Math.max(0, duration - 1) }),
         ...(denied
@@ -532,20 +536,9 @@ export function httpRequest(
       envoyTarget(from.node),
       ts,
       envoyAccessLogRecord({
-        startTime: isoMillis(ts),
-        http: {
-          method: input.method,
-          path: input.path,
-          protocol: 'HTTP/1.1',
-          authority: `${to.name}.${to.namespace}:${port}`,
-          userAgent,
-        },
-        requestId,
-        responseCode: status,
+        ...exchange,
         responseFlags: '-',
         responseCodeDetails: 'via_upstream',
-        bytesReceived: input.method === 'GET' ? 0 : random.int(120, 2_400),
-        bytesSent: denied ? 19 : (input.responseBytes ?? Math.round(random.logNormal(1_800, 0.9))),
         duration: random.int(1, 4) + (denied ? 0 : Math.round(random.logNormal(9, 0.7))),
         upstreamServiceTime: random.int(1, 12),
         upstreamHost: `${to.ip}:${port}`,
