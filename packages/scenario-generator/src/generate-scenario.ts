@@ -92,7 +92,8 @@ export function generateScenario(options: ScenarioOptions): Scenario {
     lastDayBursts = generateNormalDay(context, {
       dayStart,
       scale,
-      excludedUsers: dayStart === lastDay && incidents ? incidentEmails : new Set(),
+      // The last day's incidents and journeys write these people's sign-ins themselves.
+      excludedUsers: dayStart === lastDay ? incidentEmails : new Set(),
     })
     // A soak has the travellers' habits every day, not only on the last.
     if (!incidents && dayStart !== lastDay)
