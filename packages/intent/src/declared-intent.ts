@@ -101,6 +101,8 @@ export interface DeclaredIntent {
   isMonitoring(workload: WorkloadRef): boolean
   /** Known noisy drops, declared so that they never raise findings. */
   isKnownDrop(src: WorkloadRef | undefined, dst: WorkloadRef | undefined, port?: number): boolean
+  /** Whether a principal (as sign-in records name it) is a declared privileged account (case-insensitive). */
+  isPrivileged(principal: string): boolean
   /** Tenant owning a namespace, when declared (cross-tenant access); undefined when not declared. */
   tenantOfNamespace(namespace: string): string | undefined
 }

@@ -317,6 +317,9 @@ export function buildIntent(
   const sensitive = new WorkloadPatternSet(sensitiveList)
   const monitoring = new WorkloadPatternSet(monitoringList)
   const knownDrops: KnownDrop[] = palisade.flatMap(({ declared }) => declared.knownDrops)
+  const privilegedList = palisade.flatMap(({ declared }) => declared.privileged).map((p) => p.toLowerCase())
+  const privileged = new Set(privilegedList.filter((p) => !p.startsWith('*@')))
+  const privilegedDomains = privilegedList.filter((p) => p.startsWith('*@')).map((p) => p.slice(1))
   const changes = palisade.flatMap(({ declared }) => declared.changes).sort((a, b) => a.from - b.from)
   const tenants = new Map<string, { tenant: string; by: string }>()
   for (const { document, declared } of palisade) {
@@ -446,6 +449,10 @@ export function buildIntent(
           (drop.to === undefined || (dst !== undefined && workloadPatternMatches(drop.to, dst))) &&
           (drop.port === undefined || drop.port === port),
       )
+    },
+    isPrivileged(principal) {
+      const login = principal.toLowerCase()
+      return privileged.has(login) || privilegedDomains.some((domain) => login.endsWith(domain))
     },
     tenantOfNamespace: (namespace) => tenants.get(namespace)?.tenant,
   }

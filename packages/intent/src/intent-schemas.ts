@@ -380,6 +380,22 @@ export const palisadeIntentSchema = z.strictObject({
         }),
       )
       .optional(),
+    /**
+     * Privileged accounts (identity-provider administrators, break-glass accounts): as the sign-in
+     * records name them (e-mail / login), `*@domain` for a whole domain. Identity rules page sooner
+     * for them: sign-in records carry no groups or admin roles to tell them apart.
+     */
+    privileged: z
+      .array(
+        z
+          .string()
+          .regex(/^[^\s@]*(@[^\s@]+)?$/, {
+            error: (issue) =>
+              `expected a login such as admin@acme.example or *@domain, got ${quoted(issue.input)}`,
+          })
+          .min(1),
+      )
+      .optional(),
   }),
 })
 export type PalisadeIntentDocument = z.infer<typeof palisadeIntentSchema>

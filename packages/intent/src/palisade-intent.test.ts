@@ -25,6 +25,7 @@ spec:
   namespaceTenants:
     team-a: tenant-a
     team-b: tenant-b
+  privileged: [Root.Admin@acme.example, "*@admins.acme.example"]
   changes:
     - id: CHG-1042
       from: 2026-01-07T14:00:00Z
@@ -95,6 +96,13 @@ describe('PalisadeIntent', () => {
     expect(intent.isKnownDrop(undefined, ref('shop/legacy'))).toBe(true)
   })
 
+  it('knows the declared privileged accounts, by login or whole domain, whatever the case', () => {
+    expect(intent.isPrivileged('root.admin@acme.example')).toBe(true)
+    expect(intent.isPrivileged('ops@ADMINS.acme.example')).toBe(true)
+    expect(intent.isPrivileged('jdoe@acme.example')).toBe(false)
+    expect(intent.isPrivileged('ops@notadmins.acme.example.evil')).toBe(false)
+  })
+
   it('maps namespaces to tenants', () => {
     expect(intent.tenantOfNamespace('team-a')).toBe('tenant-a')
     expect(intent.tenantOfNamespace('team-c')).toBeUndefined()
@@ -158,7 +166,7 @@ spec:
         line: 6,
         message:
           'spec.egres: unknown field (did you mean egress?); known fields: egress, corporateEgress, sensitive, ' +
-          'monitoring, knownDrops, namespaceTenants, changes, workloadAliases',
+          'monitoring, knownDrops, namespaceTenants, changes, workloadAliases, privileged',
       },
       {
         source,

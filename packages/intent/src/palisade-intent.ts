@@ -24,6 +24,8 @@ export interface PalisadeDeclarations {
   changes: DeclaredChange[]
   /** Groups of `namespace/name`s that are one workload (same namespace). */
   aliases: string[][]
+  /** Privileged logins (or `*@domain`) as sign-in records name them. */
+  privileged: string[]
 }
 
 function workloadRef(text: string): WorkloadRef {
@@ -130,5 +132,6 @@ export function compilePalisadeIntent(
     knownDrops: spec.knownDrops ?? [],
     tenants: Object.entries(spec.namespaceTenants ?? {}),
     changes,
+    privileged: spec.privileged ?? [],
   }
 }

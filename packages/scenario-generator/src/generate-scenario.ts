@@ -1,11 +1,11 @@
-import { lastDayConfounders } from './last-day-confounders.ts'
+import { lastDayConfounders, vpnJourney } from './last-day-confounders.ts'
 import { incidentUsers, incidentWindows, lastDayIncidents } from './last-day-incidents.ts'
 import { istioSeries, type TrafficContext, tlsStatSeries, tlsStats } from './mesh-traffic.ts'
 import { writeCertificateProbes, writePolicyChanges } from './native-records.ts'
 import { generateNormalDay, type TypoBurst } from './normal-day.ts'
 import { createPolicyTimeline } from './policy-timeline.ts'
 import { createRandom } from './random.ts'
-import type { Scenario, ScenarioOptions } from './scenario.ts'
+import type { Scenario, ScenarioLabel, ScenarioOptions } from './scenario.ts'
 import { scenarioIntent } from './scenario-intent.ts'
 import { meshEdges, meshWorkload, meshWorkloads, scenarioTenant } from './scenario-mesh.ts'
 import { createScenarioSink, type ScenarioSink } from './scenario-sink.ts'
@@ -18,6 +18,7 @@ function resolveOptions(options: ScenarioOptions): {
   days: number
   start: number
   scale: number
+  incidents: boolean
 } {
   const days = options.days ?? 3
   const start = options.start ?? Date.UTC(2026, 0, 5)
@@ -27,7 +28,7 @@ function resolveOptions(options: ScenarioOptions): {
   if (!Number.isInteger(start) || start % dayMs !== 0)
     throw new RangeError('start must be 00:00 UTC of a day (epoch ms)')
   if (!(scale > 0)) throw new RangeError(`scale must be > 0, not ${scale}`)
-  return { seed: options.seed, days, start, scale }
+  return { seed: options.seed, days, start, scale, incidents: options.incidents ?? true }
 }
 
 /**
@@ -59,41 +60,52 @@ function declareRunningCounters(sink: ScenarioSink, random: TrafficContext['rand
  * with its label), and the mesh's declared intent. Deterministic for a seed.
  */
 export function generateScenario(options: ScenarioOptions): Scenario {
-  const { seed, days, start, scale } = resolveOptions(options)
+  const { seed, days, start, scale, incidents } = resolveOptions(options)
   const end = start + days * dayMs
   const lastDay = end - dayMs
   const random = createRandom(seed)
   const sink = createScenarioSink(start, end)
-  const policy = createPolicyTimeline(start, days)
+  const policy = createPolicyTimeline(start, days, incidents)
   const windows = incidentWindows(lastDay)
   const context: TrafficContext = {
     random,
     sink,
     policy,
     opaSilent: (ep, ts) =>
-      ep === windows.opaGap.enforcementPoint && ts >= windows.opaGap.from && ts < windows.opaGap.to,
+      incidents &&
+      ep === windows.opaGap.enforcementPoint &&
+      ts >= windows.opaGap.from &&
+      ts < windows.opaGap.to,
     handshakesFail: (workload, ts) =>
+      incidents &&
       workload.ref === windows.handshakeFailures.workload &&
       ts >= windows.handshakeFailures.from &&
       ts < windows.handshakeFailures.to,
+    authenticatedPairs: new Map(),
   }
   declareRunningCounters(sink, random)
   const incidentEmails = new Set(Object.values(incidentUsers).map((user) => user.email))
   let lastDayBursts: TypoBurst[] = []
+  const soakLabels: ScenarioLabel[] = []
   for (let day = 0; day < days; day++) {
     const dayStart = start + day * dayMs
     lastDayBursts = generateNormalDay(context, {
       dayStart,
       scale,
+      // The last day's incidents and journeys write these people's sign-ins themselves.
       excludedUsers: dayStart === lastDay ? incidentEmails : new Set(),
     })
+    // A soak has the travellers' habits every day, not only on the last.
+    if (!incidents && dayStart !== lastDay)
+      soakLabels.push(vpnJourney(context, dayStart, `benign-vpn-travel-day-${day + 1}`))
   }
   const labels = [
-    ...lastDayIncidents(context, lastDay),
+    ...(incidents ? lastDayIncidents(context, lastDay) : []),
     ...lastDayConfounders(context, lastDay, lastDayBursts),
+    ...soakLabels,
   ].sort((a, b) => a.from - b.from)
   writePolicyChanges(sink, policy)
-  writeCertificateProbes(sink, start, end, windows.shortCertificate)
+  writeCertificateProbes(sink, start, end, incidents ? windows.shortCertificate : Number.POSITIVE_INFINITY)
   return {
     start,
     end,

@@ -42,15 +42,15 @@ function declaredDeployment(context: TrafficContext, lastDay: number): ScenarioL
   }
 }
 
-/** A Berlin sign-in, then 20 minutes later one through the corporate VPN (GeoIP: Ashburn, US). */
-function vpnJourney(context: TrafficContext, lastDay: number): ScenarioLabel {
+/** A Berlin sign-in, then 20 minutes later one through the corporate VPN (GeoIP: Ashburn, US), on `day`. */
+export function vpnJourney(context: TrafficContext, day: number, id = 'benign-vpn-travel'): ScenarioLabel {
   const { random, sink } = context
   const user = incidentUsers.vpnTraveller
-  const from = lastDay + 9 * hourMs
+  const from = day + 9 * hourMs
   signIn(sink, random, { ts: from, user, origin: userOrigin(user, 'office', random) })
   const to = signIn(sink, random, { ts: from + 20 * minuteMs, user, origin: userOrigin(user, 'vpn', random) })
   return {
-    id: 'benign-vpn-travel',
+    id,
     category: 'benign',
     rules: ['identity.impossible_travel'],
     severity: 'none',

@@ -9,7 +9,7 @@ import {
   tlsStatSeries,
   workloadConnection,
 } from './mesh-traffic.ts'
-import { type ClientOrigin, oktaStep, sessionId, signIn, userOrigin } from './okta-traffic.ts'
+import { accountLock, type ClientOrigin, oktaStep, sessionId, signIn, userOrigin } from './okta-traffic.ts'
 import { rolloutTimes } from './policy-timeline.ts'
 import type { Random } from './random.ts'
 import type { ScenarioLabel } from './scenario.ts'
@@ -37,6 +37,8 @@ export const incidentUsers = {
   vpnTraveller: scenarioUsers[7]!,
   flyer: scenarioUsers[20]!,
   sprayVictim: scenarioUsers[44]!,
+  /** An Okta administrator (declared privileged in the PalisadeIntent file). */
+  administrator: scenarioUsers[50]!,
 }
 
 /** Windows of the last day that also shape normal traffic (a lost decision log, failing handshakes). */
@@ -305,23 +307,47 @@ function successAfterSpray(kit: IncidentKit): ScenarioLabel {
   }
 }
 
-/** 6. Brute force: 25 wrong passwords for one person from one address in 10 minutes, then LOCKED_OUT. */
-function bruteForce({ context, random, at }: IncidentKit): ScenarioLabel {
-  const user = incidentUsers.bruteForced
-  const client = origin('103.151.124.9', places.hanoi, networks.vnpt, false, scriptAgent)
-  const from = at(13, 0)
+/**
+ * Failed passwords of one person, as Okta records them: INVALID_CREDENTIALS until the account locks
+ * (`user.account.lock` after `lockAfter` failures), LOCKED_OUT for every attempt after.
+ */
+function guessesUntilLocked(
+  kit: IncidentKit,
+  user: ScenarioUser,
+  times: readonly number[],
+  clients: readonly ClientOrigin[],
+  lockAfter: number,
+): void {
+  const { context, random } = kit
   const session = sessionId(random)
-  for (let n = 0; n <= 25; n++) {
+  times.forEach((ts, n) => {
+    const client = clients[n % clients.length]!
     oktaStep(context.sink, random, {
-      ts: from + n * 22_000 + random.int(0, 3_000),
+      ts,
       eventType: 'user.session.start',
       result: 'FAILURE',
-      reason: n < 25 ? 'INVALID_CREDENTIALS' : 'LOCKED_OUT',
+      reason: n < lockAfter ? 'INVALID_CREDENTIALS' : 'LOCKED_OUT',
       actor: user,
       origin: client,
       sessionId: session,
     })
-  }
+    if (n === lockAfter - 1)
+      accountLock(context.sink, random, {
+        ts: ts + random.int(5, 60),
+        user,
+        origin: client,
+        sessionId: session,
+      })
+  })
+}
+
+/** 6. Brute force: 10 wrong passwords for one person from one address, the lockout, 15 more tries: 10 minutes. */
+function bruteForce(kit: IncidentKit): ScenarioLabel {
+  const user = incidentUsers.bruteForced
+  const client = origin('103.151.124.9', places.hanoi, networks.vnpt, false, scriptAgent)
+  const from = kit.at(13, 0)
+  const times = Array.from({ length: 25 }, (_, n) => from + n * 23_000 + kit.random.int(0, 3_000))
+  guessesUntilLocked(kit, user, times, [client], 10)
   return {
     id: 'identity-brute-force',
     category: 'identity',
@@ -330,7 +356,29 @@ function bruteForce({ context, random, at }: IncidentKit): ScenarioLabel {
     from,
     to: from + 10 * minuteMs,
     entity: user.email,
-    description: `${user.email}: 25 INVALID_CREDENTIALS from 103.151.124.9 in 10 minutes, then LOCKED_OUT`,
+    description: `${user.email}: 10 INVALID_CREDENTIALS from 103.151.124.9, locked out, then 15 LOCKED_OUT attempts, in 10 minutes`,
+  }
+}
+
+/** 6b. An administrator brute-forced from two hosting-provider addresses: 34 tries in 4.6 minutes, locked after 10. */
+function administratorBruteForce(kit: IncidentKit): ScenarioLabel {
+  const user = incidentUsers.administrator
+  const clients = [
+    origin('45.155.205.99', places.amsterdam, networks.hosting, false, scriptAgent),
+    origin('193.32.162.41', places.bucharest, networks.m247, false, scriptAgent),
+  ]
+  const from = kit.at(15, 40)
+  const times = Array.from({ length: 34 }, (_, n) => from + n * 8_000 + kit.random.int(0, 1_500))
+  guessesUntilLocked(kit, user, times, clients, 10)
+  return {
+    id: 'identity-privileged-brute-force',
+    category: 'identity',
+    rules: ['identity.privileged_account_attack', 'identity.brute_force'],
+    severity: 'page',
+    from,
+    to: from + 5 * minuteMs,
+    entity: user.email,
+    description: `${user.email} (an Okta administrator, declared privileged): 34 failed sign-ins in 4.6 minutes from two hosting-provider addresses (AS206728, AS9009), locked out after 10`,
   }
 }
 
@@ -355,7 +403,8 @@ function credentialStuffing({ context, random, at }: IncidentKit): ScenarioLabel
       ts: from + Math.floor((index / attempts.length) * 29 * minuteMs) + random.int(0, 10_000),
       eventType: 'user.session.start',
       result: 'FAILURE',
-      reason: 'UNKNOWN_USER',
+      // What Okta logs for a name it does not know (the actor is `unknown`).
+      reason: 'VERIFICATION_ERROR',
       actor: { unknown: unknownUserEmail(userIndex) },
       origin: proxies[index % proxies.length]!,
       sessionId: sessionId(random),
@@ -371,7 +420,7 @@ function credentialStuffing({ context, random, at }: IncidentKit): ScenarioLabel
     // Many sources, many users: the incident is the tenant's identity provider as a whole.
     entity: scenarioTenant,
     description:
-      '104 sign-ins for 80 names not in the directory (UNKNOWN_USER) from 60 addresses Okta flags as proxies, in 30 minutes',
+      '104 sign-ins for 80 names not in the directory (VERIFICATION_ERROR) from 60 addresses Okta flags as proxies, in 30 minutes',
   }
 }
 
@@ -667,6 +716,7 @@ export function lastDayIncidents(context: TrafficContext, lastDay: number): Scen
     passwordSpray(kit),
     successAfterSpray(kit),
     bruteForce(kit),
+    administratorBruteForce(kit),
     credentialStuffing(kit),
     impossibleTravel(kit),
     mfaFatigue(kit),

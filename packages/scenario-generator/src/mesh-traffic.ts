@@ -6,12 +6,14 @@
 import type { PolicyTimeline } from './policy-timeline.ts'
 import type { Random } from './random.ts'
 import {
+  clusterDns,
   type ExternalDestination,
   enforcementPoint,
   type MeshWorkload,
   meshNodes,
   nodeOf,
   serviceHost,
+  serviceIp,
   spiffeId,
 } from './scenario-mesh.ts'
 import type { CounterSeries, ScenarioSink, StreamTarget } from './scenario-sink.ts'
@@ -34,6 +36,8 @@ export interface TrafficContext {
   opaSilent(enforcementPoint: string, ts: number): boolean
   /** Whether mTLS handshakes to a workload fail at `ts` (a bad certificate rotation). */
   handshakesFail(workload: MeshWorkload, ts: number): boolean
+  /** When each `from>to` pair last authenticated (Cilium mutual authentication), epoch ms. */
+  authenticatedPairs: Map<string, number>
 }
 
 const nodeOffsetMs: Record<string, number> = { 'node-a': 7_000, 'node-b': 19_000, 'node-c': 41_000 }
@@ -133,7 +137,43 @@ export function istioSeries(
 
 const ephemeralPort = (random: Random) => random.int(32768, 60999)
 
-/** A connection seen by Hubble only (a SYN; nothing answered at L7), forwarded or dropped by policy. */
+/** Namespaces whose CiliumNetworkPolicies require mutual authentication (Cilium's `authentication.mode: required`). */
+const authRequiredNamespaces = new Set(['data'])
+/** How long Cilium's auth map keeps a pair's authentication (its entries expire with the certificates' rotation), ms. */
+const authLifetimeMs = 3_600_000
+
+/** Hubble's node name of a node id. */
+const hubbleNodeName = (node: string) => meshNodes.find((candidate) => candidate.id === node)!.hubbleName
+
+/** Write one Hubble event at `ts` to the file of `node`. */
+function hubbleEvent(
+  context: TrafficContext,
+  node: string,
+  ts: number,
+  input: Omit<Parameters<typeof hubbleFlowRecord>[0], 'time' | 'uuid' | 'nodeName'>,
+): void {
+  const { random } = context
+  context.sink.add(
+    hubbleTarget(node),
+    ts,
+    hubbleFlowRecord({
+      time: isoNanos(ts, random),
+      uuid: uuid(random),
+      nodeName: hubbleNodeName(node),
+      ...input,
+    }),
+  )
+}
+
+/**
+ * A TCP connection as Hubble sees it, event by event: dropped by policy (the SYN and its two
+ * retransmissions, 1 s and 3 s later), or forwarded: the SYN leaving the source (TO_STACK), the
+ * policy verdict and the SYN delivered at a destination pod (TO_ENDPOINT), and the SYN-ACK reply
+ * delivered back to the source (TO_ENDPOINT, `is_reply`), which names the server as source and the
+ * client's ephemeral port as destination port. Into a namespace that requires Cilium's mutual
+ * authentication, the first SYN of a pair after its auth entry expired is dropped AUTH_REQUIRED and
+ * the retransmission a second later gets through.
+ */
 export function hubbleConnection(
   context: TrafficContext,
   input: {
@@ -142,6 +182,8 @@ export function hubbleConnection(
     dstIp: string
     dstPort: number
     destination: HubbleEndpoint
+    /** The destination workload (its node observes the ingress side), undefined outside the cluster. */
+    to?: MeshWorkload
     /** The destination workload's node for a drop at its ingress; the source's node otherwise. */
     dropNode?: string
     verdict: 'FORWARDED' | 'DROPPED'
@@ -151,31 +193,160 @@ export function hubbleConnection(
   },
 ): void {
   const { random } = context
-  const dropped = input.verdict === 'DROPPED' && input.dropNode !== undefined
-  const node = dropped ? input.dropNode! : input.from.node
-  const hubbleName = meshNodes.find((candidate) => candidate.id === node)!.hubbleName
-  context.sink.add(
-    hubbleTarget(node),
-    input.ts,
-    hubbleFlowRecord({
-      time: isoNanos(input.ts, random),
-      uuid: uuid(random),
-      nodeName: hubbleName,
-      srcIp: input.from.ip,
-      dstIp: input.dstIp,
-      srcPort: input.srcPort ?? ephemeralPort(random),
-      dstPort: input.dstPort,
-      source: workloadEndpoint(input.from),
-      destination: input.destination,
-      verdict: input.verdict,
-      direction: dropped ? 'INGRESS' : 'EGRESS',
-      ...(input.destinationService ? { destinationService: input.destinationService } : {}),
-      ...(input.destinationNames ? { destinationNames: input.destinationNames } : {}),
-    }),
-  )
+  const srcPort = input.srcPort ?? ephemeralPort(random)
+  const source = workloadEndpoint(input.from)
+  const forward = {
+    srcIp: input.from.ip,
+    dstIp: input.dstIp,
+    srcPort,
+    dstPort: input.dstPort,
+    source,
+    destination: input.destination,
+    ...(input.destinationService ? { destinationService: input.destinationService } : {}),
+    ...(input.destinationNames ? { destinationNames: input.destinationNames } : {}),
+  }
+  if (input.verdict === 'DROPPED') {
+    const atDestination = input.dropNode !== undefined
+    for (const retry of [0, 1_000, 3_000]) {
+      hubbleEvent(context, atDestination ? input.dropNode! : input.from.node, input.ts + retry, {
+        ...forward,
+        observation: {
+          type: 'drop',
+          reason: 'POLICY_DENIED',
+          direction: atDestination ? 'INGRESS' : 'EGRESS',
+          flags: ['SYN'],
+        },
+      })
+    }
+    return
+  }
+  let ts = input.ts
+  const to = input.to
+  if (to !== undefined && authRequiredNamespaces.has(to.namespace)) {
+    const pair = `${input.from.ref}>${to.ref}`
+    const authenticated = context.authenticatedPairs.get(pair)
+    if (authenticated === undefined || ts - authenticated > authLifetimeMs) {
+      context.authenticatedPairs.set(pair, ts)
+      hubbleEvent(context, to.node, ts, {
+        ...forward,
+        observation: { type: 'drop', reason: 'AUTH_REQUIRED', direction: 'INGRESS', flags: ['SYN'] },
+      })
+      ts += 1_000
+    }
+  }
+  hubbleEvent(context, input.from.node, ts, {
+    ...forward,
+    observation: { type: 'trace', point: 'TO_STACK', direction: 'EGRESS', reply: false, flags: ['SYN'] },
+  })
+  if (to !== undefined) {
+    hubbleEvent(context, to.node, ts, {
+      ...forward,
+      observation: { type: 'policy-verdict', direction: 'INGRESS', flags: ['SYN'] },
+    })
+    hubbleEvent(context, to.node, ts, {
+      ...forward,
+      interfaceIndex: 20 + (to.ciliumIdentity % 40),
+      observation: {
+        type: 'trace',
+        point: 'TO_ENDPOINT',
+        direction: 'INGRESS',
+        reply: false,
+        flags: ['SYN'],
+      },
+    })
+  }
+  // The answer: the server's SYN-ACK, delivered to the client's pod.
+  hubbleEvent(context, input.from.node, ts + (to !== undefined ? random.int(0, 2) : random.int(8, 40)), {
+    srcIp: input.dstIp,
+    dstIp: input.from.ip,
+    srcPort: input.dstPort,
+    dstPort: srcPort,
+    source: input.destination,
+    destination: source,
+    interfaceIndex: 20 + (input.from.ciliumIdentity % 40),
+    observation: {
+      type: 'trace',
+      point: 'TO_ENDPOINT',
+      direction: 'EGRESS',
+      reply: true,
+      flags: ['SYN', 'ACK'],
+    },
+  })
 }
 
-/** A Hubble connection between two workloads of the mesh. */
+/**
+ * A DNS lookup through Cilium's DNS proxy, seen on the client's node: the query to kube-dns and its
+ * answer (`is_reply`, from port 53 to the client's ephemeral port). A name of another namespace
+ * goes through the resolver's search path first (`<name>.<namespace>.<own namespace>.svc...`:
+ * NXDOMAIN), as `ndots:5` makes it.
+ */
+export function dnsLookup(
+  context: TrafficContext,
+  ts: number,
+  from: MeshWorkload,
+  name: string,
+  answer: { ips: string[]; ttl: number },
+): void {
+  const { random } = context
+  const client = workloadEndpoint(from)
+  const server = workloadEndpoint(clusterDns)
+  const names = name.endsWith('.svc.cluster.local')
+    ? [
+        ...(name.split('.')[1] === from.namespace
+          ? []
+          : [`${name.split('.').slice(0, 2).join('.')}.${from.namespace}.svc.cluster.local.`]),
+        `${name}.`,
+      ]
+    : [`${name}.${from.namespace}.svc.cluster.local.`, `${name}.`]
+  let at = ts
+  names.forEach((query, index) => {
+    const last = index === names.length - 1
+    const port = random.int(32768, 60999)
+    const ends = { srcIp: from.ip, dstIp: clusterDns.ip, srcPort: port, dstPort: 53 }
+    hubbleEvent(context, from.node, at, {
+      ...ends,
+      transport: 'UDP',
+      source: client,
+      destination: server,
+      destinationService: { name: 'kube-dns', namespace: 'kube-system' },
+      observation: { type: 'dns', reply: false, query },
+    })
+    at += random.int(0, 2)
+    hubbleEvent(context, from.node, at, {
+      srcIp: clusterDns.ip,
+      dstIp: from.ip,
+      srcPort: 53,
+      dstPort: port,
+      transport: 'UDP',
+      source: server,
+      destination: client,
+      observation: { type: 'dns', reply: true, query, answer: last ? answer : { nxdomain: true } },
+    })
+  })
+}
+
+/**
+ * Datapath noise of a node: a pod's IPv6 router solicitation from its link-local address, dropped
+ * INVALID_SOURCE_IP with no endpoint known on either side (the Cilium docs' exporter sample).
+ */
+export function routerSolicitationDrop(context: TrafficContext, ts: number, node: string): void {
+  const { random } = context
+  hubbleEvent(context, node, ts, {
+    srcIp: `fe80::${random.int(0x1000, 0xffff).toString(16)}:${random.int(0x1000, 0xffff).toString(16)}:fe72:fc14`,
+    dstIp: 'ff02::2',
+    srcPort: 0,
+    dstPort: 0,
+    transport: 'ICMPv6',
+    source: {},
+    destination: {},
+    observation: { type: 'drop', reason: 'INVALID_SOURCE_IP' },
+  })
+}
+
+/** Share of new connections that start with a DNS lookup (the rest hit a cache on the node). */
+const dnsLookupShare = 0.2
+
+/** A Hubble connection between two workloads of the mesh (a DNS lookup of its service first, now and then). */
 export function workloadConnection(
   context: TrafficContext,
   ts: number,
@@ -185,12 +356,18 @@ export function workloadConnection(
   verdict: 'FORWARDED' | 'DROPPED',
   srcPort?: number,
 ): void {
+  if (context.random.chance(dnsLookupShare))
+    dnsLookup(context, ts - context.random.int(2, 15), from, serviceHost(to), {
+      ips: [serviceIp(to)],
+      ttl: 30,
+    })
   hubbleConnection(context, {
     ts,
     from,
     dstIp: to.ip,
     dstPort: port,
     destination: workloadEndpoint(to),
+    to,
     dropNode: to.node,
     verdict,
     destinationService: { name: to.name, namespace: to.namespace },
@@ -303,30 +480,34 @@ export function httpRequest(
   const rbacDenied = !opaDenied && input.rbacDeny === true
   const denied = opaDenied || rbacDenied
   const status = denied ? 403 : (input.status ?? 200)
+  // What both sidecars see of the request: the request line and the bytes each way.
+  const exchange = {
+    startTime: isoMillis(ts),
+    http: {
+      method: input.method,
+      path: input.path,
+      protocol: 'HTTP/1.1',
+      authority: `${to.name}.${to.namespace}:${port}`,
+      userAgent,
+    },
+    requestId,
+    responseCode: status,
+    bytesReceived: input.method === 'GET' ? 0 : random.int(120, 2_400),
+    bytesSent: denied ? 19 : (input.responseBytes ?? Math.round(random.logNormal(1_800, 0.9))),
+  }
   if (to.sidecar) {
     const duration = denied ? random.int(0, 2) : Math.max(1, Math.round(random.logNormal(9, 0.7)))
     sink.add(
       envoyTarget(to.node),
       ts,
       envoyAccessLogRecord({
-        startTime: isoMillis(ts),
-        http: {
-          method: input.method,
-          path: input.path,
-          protocol: 'HTTP/1.1',
-          authority: `${to.name}.${to.namespace}:${port}`,
-          userAgent,
-        },
-        requestId,
-        responseCode: status,
+        ...exchange,
         responseFlags: opaDenied ? 'UAEX' : '-',
         responseCodeDetails: opaDenied
           ? 'ext_authz_denied'
           : rbacDenied
             ? 'rbac_access_denied_matched_policy[none]'
             : 'via_upstream',
-        bytesReceived: input.method === 'GET' ? 0 : random.int(120, 2_400),
-        bytesSent: denied ? 19 : (input.responseBytes ?? Math.round(random.logNormal(1_800, 0.9))),
         duration,
         ...(denied ? {} : { upstreamServiceTime: Math.max(0, duration - 1) }),
         ...(denied
@@ -342,11 +523,40 @@ export function httpRequest(
               downstreamLocalUriSan: spiffeId(to.namespace, to.name),
             }
           : {}),
+        connectionSecurityPolicy: mtls ? 'mutual_tls' : 'none',
         podName: to.pod,
         podNamespace: to.namespace,
       }),
     )
     if (input.metrics !== false) sink.increment(istioSeries(from, to, status), ts)
+  }
+  if (from.sidecar) {
+    // The client's sidecar logs the same request (same x-request-id) in its outbound view.
+    sink.add(
+      envoyTarget(from.node),
+      ts,
+      envoyAccessLogRecord({
+        ...exchange,
+        responseFlags: '-',
+        responseCodeDetails: 'via_upstream',
+        duration: random.int(1, 4) + (denied ? 0 : Math.round(random.logNormal(9, 0.7))),
+        upstreamServiceTime: random.int(1, 12),
+        upstreamHost: `${to.ip}:${port}`,
+        upstreamLocalAddress: `${from.ip}:${srcPort}`,
+        upstreamCluster: `outbound|${port}||${host}`,
+        downstreamLocalAddress: `${serviceIp(to)}:${port}`,
+        downstreamRemoteAddress: `${from.ip}:${ephemeralPort(random)}`,
+        ...(mtls
+          ? {
+              upstreamPeerUriSan: spiffeId(to.namespace, to.name),
+              upstreamLocalUriSan: spiffeId(from.namespace, from.name),
+            }
+          : {}),
+        connectionSecurityPolicy: 'unknown',
+        podName: from.pod,
+        podNamespace: from.namespace,
+      }),
+    )
   }
   return { denied, failed: false }
 }
@@ -393,11 +603,38 @@ export function tcpConnection(
             downstreamLocalUriSan: spiffeId(to.namespace, to.name),
           }
         : {}),
+      connectionSecurityPolicy: mtls ? 'mutual_tls' : 'none',
       podName: to.pod,
       podNamespace: to.namespace,
     }),
   )
   sink.increment(istioSeries(from, to, undefined), ts)
+  if (!from.sidecar) return
+  // The client's sidecar proxies the same connection: its outbound TCP line (response_code 0).
+  sink.add(
+    envoyTarget(from.node),
+    ts,
+    envoyAccessLogRecord({
+      startTime: isoMillis(ts),
+      responseCode: 0,
+      responseFlags: '-',
+      responseCodeDetails: '-',
+      connectionTerminationDetails: '-',
+      bytesReceived: input.bytesUp,
+      bytesSent: input.bytesDown,
+      duration: input.durationMs + random.int(0, 3),
+      upstreamHost: `${to.ip}:${to.port}`,
+      upstreamLocalAddress: `${from.ip}:${srcPort}`,
+      upstreamCluster: `outbound|${to.port}||${serviceHost(to)}`,
+      downstreamLocalAddress: `${serviceIp(to)}:${to.port}`,
+      downstreamRemoteAddress: `${from.ip}:${ephemeralPort(random)}`,
+      upstreamPeerUriSan: spiffeId(to.namespace, to.name),
+      upstreamLocalUriSan: spiffeId(from.namespace, from.name),
+      connectionSecurityPolicy: 'unknown',
+      podName: from.pod,
+      podNamespace: from.namespace,
+    }),
+  )
 }
 
 /**
@@ -419,6 +656,8 @@ export function egressConnection(
   const { random, sink } = context
   const { ts, from, to } = input
   const srcPort = ephemeralPort(random)
+  if (to.host !== undefined && random.chance(dnsLookupShare))
+    dnsLookup(context, ts - random.int(2, 15), from, to.host, { ips: [to.ip], ttl: 60 })
   hubbleConnection(context, {
     ts,
     from,
@@ -447,6 +686,7 @@ export function egressConnection(
       downstreamLocalAddress: `${to.ip}:${to.port}`,
       downstreamRemoteAddress: `${from.ip}:${srcPort}`,
       ...(to.host ? { requestedServerName: to.host } : {}),
+      connectionSecurityPolicy: 'unknown',
       podName: from.pod,
       podNamespace: from.namespace,
     }),

@@ -7,15 +7,17 @@ import {
   egressConnection,
   httpRequest,
   hubbleConnection,
+  routerSolicitationDrop,
   type TrafficContext,
   tcpConnection,
   workloadConnection,
 } from './mesh-traffic.ts'
-import { type ClientOrigin, signIn, userOrigin } from './okta-traffic.ts'
+import { type ClientOrigin, oktaStep, sessionId, signIn, userOrigin } from './okta-traffic.ts'
 import type { Random } from './random.ts'
 import {
   type EdgeRequest,
   meshEdges,
+  meshNodes,
   meshWorkload,
   meshWorkloads,
   partnerIngest,
@@ -152,6 +154,15 @@ function monitoringDay(context: TrafficContext, dayStart: number): void {
       workloadConnection(context, at + 11_000 + index * 900, blackbox, target, 9999, 'DROPPED')
     })
   }
+  // Every node drops a pod's router solicitation now and then (datapath noise, not policy).
+  for (const node of meshNodes) {
+    for (
+      let at = dayStart + random.int(0, 20 * minuteMs);
+      at < dayStart + 24 * hourMs;
+      at += random.int(15, 45) * minuteMs
+    )
+      routerSolicitationDrop(context, at, node.id)
+  }
   // 02:00: the nightly sweep probes every service port, metrics port and Istio health port.
   let at = dayStart + 2 * hourMs + 30_000
   for (const target of sweptWorkloads) {
@@ -163,6 +174,7 @@ function monitoringDay(context: TrafficContext, dayStart: number): void {
         dstIp: target.ip,
         dstPort: port,
         destination: workloadEndpoint(target),
+        to: target,
         verdict: 'FORWARDED',
         destinationService: { name: target.name, namespace: target.namespace },
       })
@@ -187,6 +199,16 @@ function analyticsUploads(context: TrafficContext, dayStart: number): void {
   }
 }
 
+/** An e-mail address with one letter of its name dropped or doubled (a typo). */
+function mistyped(email: string, random: Random): string {
+  const [name, domain] = email.split('@') as [string, string]
+  const at = random.int(1, name.length - 2)
+  const typo = random.chance(0.5)
+    ? name.slice(0, at) + name.slice(at + 1)
+    : name.slice(0, at) + name[at] + name.slice(at)
+  return `${typo}@${domain}`
+}
+
 /** A time within a person's working hours on the day. */
 function workTime(random: Random, user: ScenarioUser, dayStart: number): number {
   const from = dayStart + user.office.workStartHour * hourMs
@@ -207,12 +229,20 @@ function signInsOfDay(context: TrafficContext, options: NormalDayOptions, weeken
         roll < 0.72 ? 'office' : roll < 0.94 ? 'home' : 'vpn',
         random,
       )
-      signIn(sink, random, {
-        ts: workTime(random, user, options.dayStart),
-        user,
-        origin,
-        failures: random.chance(0.02) ? 1 : 0,
-      })
+      const ts = workTime(random, user, options.dayStart)
+      if (random.chance(0.015)) {
+        // A mistyped user name: Okta knows nobody by it (VERIFICATION_ERROR, actor `unknown`).
+        oktaStep(sink, random, {
+          ts: ts - random.int(8_000, 30_000),
+          eventType: 'user.session.start',
+          result: 'FAILURE',
+          reason: 'VERIFICATION_ERROR',
+          actor: { unknown: mistyped(user.email, random) },
+          origin,
+          sessionId: sessionId(random),
+        })
+      }
+      signIn(sink, random, { ts, user, origin, failures: random.chance(0.02) ? 1 : 0 })
     }
   }
   const bursts: TypoBurst[] = []

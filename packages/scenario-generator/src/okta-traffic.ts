@@ -1,10 +1,13 @@
-// Sign-ins as Okta's System Log records them: the password step (`user.session.start`), then for
-// most people an Okta Verify push or a security key (`user.authentication.auth_via_mfa`), each with
-// the client's address, geolocation and network.
+// Sign-ins as Okta's System Log records them: the password step (`user.session.start`) with the
+// sign-on policy's evaluation (`policy.evaluate_sign_on`), then an Okta Verify push or a security
+// key (`user.authentication.auth_via_mfa`), each with the client's address, geolocation and
+// network, and Okta's behaviour detection and risk against the person's earlier sign-ins; many
+// sessions end with a logout (`user.session.end`). The System Log holds every event type: the
+// stream is read with `skip_other_events=true`, as a whole System Log export would be.
 import type { Random } from './random.ts'
 import { corporateVpn, type Network, type Place, type ScenarioUser } from './scenario-mesh.ts'
 import type { ScenarioSink, StreamTarget } from './scenario-sink.ts'
-import { type OktaActor, oktaEventRecord } from './wire/okta-event-record.ts'
+import { type OktaActor, type OktaEventType, oktaEventRecord } from './wire/okta-event-record.ts'
 import { isoDate, isoMillis, uuid } from './wire/time-text.ts'
 
 /** Where a sign-in comes from. */
@@ -20,7 +23,62 @@ const oktaTarget = (ts: number): StreamTarget => ({
   format: 'okta-system-log',
   path: `okta/${isoDate(ts)}.jsonl`,
   join: 'lines',
+  options: { skip_other_events: 'true' },
 })
+
+/** Where a person signed in from before, per scenario: what Okta's behaviour detection compares with. */
+interface SignInHistory {
+  ips: Set<string>
+  cities: Set<string>
+  countries: Set<string>
+  agents: Set<string>
+}
+const histories = new WeakMap<ScenarioSink, Map<string, SignInHistory>>()
+
+function historyOf(sink: ScenarioSink, email: string): SignInHistory {
+  let byUser = histories.get(sink)
+  if (byUser === undefined) {
+    byUser = new Map()
+    histories.set(sink, byUser)
+  }
+  let history = byUser.get(email)
+  if (history === undefined) {
+    history = { ips: new Set(), cities: new Set(), countries: new Set(), agents: new Set() }
+    byUser.set(email, history)
+  }
+  return history
+}
+
+/** Okta's behaviours and risk for a sign-in step of a directory user, from the history. */
+function assessment(history: SignInHistory, origin: ClientOrigin) {
+  // Someone with no history yet (the scenario's first days) is judged as Okta would after weeks: familiar.
+  const fresh = history.ips.size === 0
+  const behaviors = {
+    newIp: !fresh && !history.ips.has(origin.ip),
+    newCity: !fresh && !history.cities.has(origin.place.city),
+    newCountry: !fresh && !history.countries.has(origin.place.country),
+    newDevice: !fresh && !history.agents.has(origin.userAgent),
+  }
+  const reasons = [
+    ...(behaviors.newCountry ? ['Anomalous Location'] : []),
+    ...(behaviors.newDevice ? ['Anomalous Device'] : []),
+    ...(origin.isProxy ? ['Anonymizing Proxy'] : []),
+  ]
+  const level: 'LOW' | 'MEDIUM' | 'HIGH' =
+    reasons.length >= 2 || origin.isProxy
+      ? 'HIGH'
+      : reasons.length === 1 || behaviors.newIp
+        ? 'MEDIUM'
+        : 'LOW'
+  return { behaviors, risk: level === 'LOW' ? { level } : { level, reasons } }
+}
+
+function remember(history: SignInHistory, origin: ClientOrigin): void {
+  history.ips.add(origin.ip)
+  history.cities.add(origin.place.city)
+  history.countries.add(origin.place.country)
+  history.agents.add(origin.userAgent)
+}
 
 const browsers = [
   'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36',
@@ -64,8 +122,8 @@ export function oktaStep(
   random: Random,
   input: {
     ts: number
-    eventType: 'user.session.start' | 'user.authentication.auth_via_mfa'
-    result: 'SUCCESS' | 'FAILURE'
+    eventType: OktaEventType
+    result: 'SUCCESS' | 'FAILURE' | 'ALLOW'
     reason?: string
     actor: ScenarioUser | { unknown: string }
     origin: ClientOrigin
@@ -77,6 +135,14 @@ export function oktaStep(
     'unknown' in input.actor
       ? input.actor
       : { id: input.actor.oktaId, alternateId: input.actor.email, displayName: input.actor.displayName }
+  const assessed =
+    'unknown' in input.actor ||
+    (input.eventType !== 'user.session.start' && input.eventType !== 'user.authentication.auth_via_mfa')
+      ? undefined
+      : historyOf(sink, input.actor.email)
+  const judged = assessed ? assessment(assessed, input.origin) : undefined
+  if (assessed && input.result === 'SUCCESS' && input.eventType === 'user.authentication.auth_via_mfa')
+    remember(assessed, input.origin)
   sink.add(
     oktaTarget(input.ts),
     input.ts,
@@ -95,8 +161,39 @@ export function oktaStep(
       sessionId: input.sessionId,
       requestId: requestId(random),
       ...(input.factor ? { factor: input.factor } : {}),
+      ...(judged ? judged : {}),
+      ...(judged || input.eventType === 'policy.evaluate_sign_on'
+        ? { deviceFingerprint: fingerprint(input.origin.userAgent) }
+        : {}),
     }),
   )
+}
+
+/** A stable device fingerprint per browser (32 hex digits). */
+function fingerprint(userAgent: string): string {
+  let hash = 2166136261
+  let out = ''
+  for (let n = 0; n < 4; n++) {
+    for (const char of `${userAgent}#${n}`) hash = Math.imul(hash ^ char.charCodeAt(0), 16777619) >>> 0
+    out += hash.toString(16).padStart(8, '0')
+  }
+  return out
+}
+
+/** Okta locks the account after too many failures: `user.account.lock`, then attempts fail LOCKED_OUT. */
+export function accountLock(
+  sink: ScenarioSink,
+  random: Random,
+  input: { ts: number; user: ScenarioUser; origin: ClientOrigin; sessionId: string },
+): void {
+  oktaStep(sink, random, {
+    ts: input.ts,
+    eventType: 'user.account.lock',
+    result: 'SUCCESS',
+    actor: input.user,
+    origin: input.origin,
+    sessionId: input.sessionId,
+  })
 }
 
 /** An Okta request id (`XkccyyMli2Uay2I93ZgRzQAAB0c`-like). */
@@ -143,6 +240,14 @@ export function signIn(
     origin: input.origin,
     sessionId: session,
   })
+  oktaStep(sink, random, {
+    ts: ts + random.int(20, 200),
+    eventType: 'policy.evaluate_sign_on',
+    result: 'ALLOW',
+    actor: input.user,
+    origin: input.origin,
+    sessionId: session,
+  })
   ts += random.int(3_000, 12_000)
   oktaStep(sink, random, {
     ts,
@@ -153,5 +258,15 @@ export function signIn(
     sessionId: session,
     factor: input.user.factor,
   })
+  if (random.chance(0.4)) {
+    oktaStep(sink, random, {
+      ts: ts + random.int(20 * 60_000, 8 * 3_600_000),
+      eventType: 'user.session.end',
+      result: 'SUCCESS',
+      actor: input.user,
+      origin: input.origin,
+      sessionId: session,
+    })
+  }
   return ts
 }

@@ -41,8 +41,9 @@ export const rolloutTimes = (lastDay: number) => ({
  * The bundle revisions of every enforcement point over the scenario: rev-40 at the start, a
  * harmless rollout to rev-41 on day 2 (the first day when the scenario has two), and on the last day
  * rev-42 (a regression), rev-43 (its fix), with cart-envoy stuck on rev-41 for two hours.
+ * Without `incidents`, one clean rollout a day instead.
  */
-export function createPolicyTimeline(start: number, days: number) {
+export function createPolicyTimeline(start: number, days: number, incidents = true) {
   const lastDay = start + (days - 1) * dayMs
   const initial = days >= 2 ? 'rev-40' : 'rev-41'
   const changes: RevisionChange[] = []
@@ -53,12 +54,18 @@ export function createPolicyTimeline(start: number, days: number) {
       current.set(ep, revision)
     })
   }
-  if (days >= 2) roll(start + Math.min(1, days - 2) * dayMs + 11 * hourMs, 'rev-41', opaEnforcementPoints)
-  const times = rolloutTimes(lastDay)
-  const withoutCart = opaEnforcementPoints.filter((ep) => ep !== 'cart-envoy')
-  roll(times.regression, 'rev-42', withoutCart)
-  roll(times.fix, 'rev-43', withoutCart)
-  roll(times.skewEnd, 'rev-43', ['cart-envoy'])
+  if (!incidents) {
+    // Without incidents (a soak): a clean rollout to every enforcement point each working morning.
+    for (let day = 1; day < days; day++)
+      roll(start + day * dayMs + 11 * hourMs, `rev-${40 + day}`, opaEnforcementPoints)
+  } else {
+    if (days >= 2) roll(start + Math.min(1, days - 2) * dayMs + 11 * hourMs, 'rev-41', opaEnforcementPoints)
+    const times = rolloutTimes(lastDay)
+    const withoutCart = opaEnforcementPoints.filter((ep) => ep !== 'cart-envoy')
+    roll(times.regression, 'rev-42', withoutCart)
+    roll(times.fix, 'rev-43', withoutCart)
+    roll(times.skewEnd, 'rev-43', ['cart-envoy'])
+  }
   changes.sort((a, b) => a.ts - b.ts)
   const byPoint = new Map<string, RevisionChange[]>()
   for (const change of changes) {
@@ -81,6 +88,7 @@ export function createPolicyTimeline(start: number, days: number) {
     /** Whether a revision's rules deny a request that every other revision allows (the rev-42 regression). */
     regressionDenies(revision: string, enforcementPoint: string, from: string, method: string, path: string) {
       return (
+        incidents &&
         revision === 'rev-42' &&
         enforcementPoint === 'payments-envoy' &&
         from === 'shop/checkout' &&

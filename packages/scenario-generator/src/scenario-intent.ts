@@ -3,11 +3,11 @@
 // monitoring), Istio PeerAuthentication (mesh-wide STRICT, the metrics port 9090 PERMISSIVE),
 // AuthorizationPolicy (payments from checkout; ledger from payments and checkout; vault from the
 // workloads that use it) and the PalisadeIntent file (egress, VPN, sensitive services, monitoring,
-// known drops, the change calendar). Pods are selected by `app: <workload>`, namespaces by
+// known drops, the change calendar, the privileged accounts). Pods are selected by `app: <workload>`, namespaces by
 // `kubernetes.io/metadata.name`.
 import { stringify } from 'yaml'
 import { declaredChangeId } from './last-day-confounders.ts'
-import { incidentWindows } from './last-day-incidents.ts'
+import { incidentUsers, incidentWindows } from './last-day-incidents.ts'
 import {
   corporateVpn,
   type MeshWorkload,
@@ -15,6 +15,7 @@ import {
   meshWorkload,
   meshWorkloads,
   partnerIngest,
+  scenarioUsers,
 } from './scenario-mesh.ts'
 
 const namespaces = ['shop', 'payments', 'data', 'identity', 'monitoring', 'analytics']
@@ -175,6 +176,8 @@ function palisadeIntent(lastDay: number): Record<string, unknown> {
       monitoring: ['monitoring/prometheus', 'monitoring/blackbox'],
       knownDrops: [{ from: 'monitoring/blackbox', to: 'shop/*', port: 9999 }],
       namespaceTenants: {},
+      // The Okta administrators: sign-in records carry no groups or roles, so they are declared.
+      privileged: [incidentUsers.administrator.email, scenarioUsers[5]!.email],
       changes: [
         {
           id: declaredChangeId,

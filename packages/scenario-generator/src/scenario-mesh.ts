@@ -52,6 +52,11 @@ export interface MeshWorkload {
   metrics: boolean
   /** Cilium security identity (numeric), stable per label set. */
   ciliumIdentity: number
+  /** The pod label naming the workload, when not `app` (kube-dns pods carry `k8s-app=kube-dns`). */
+  appLabel?: string
+  appLabelValue?: string
+  /** Service account, when not the workload's name. */
+  serviceAccount?: string
 }
 
 /** A pod name the way ReplicaSets name pods: `<name>-<10 chars>-<5 chars>`, stable per workload. */
@@ -282,6 +287,32 @@ export function meshWorkload(ref: string): MeshWorkload {
   const workload = byRef.get(ref)
   if (workload === undefined) throw new ScenarioMeshUnknownError(`workload ${ref}`)
   return workload
+}
+
+/** The cluster's DNS (CoreDNS behind the kube-dns service): not one of the mesh's workloads, no sidecar. */
+export const clusterDns: MeshWorkload = {
+  namespace: 'kube-system',
+  name: 'coredns',
+  ref: 'kube-system/coredns',
+  kind: 'Deployment',
+  pod: deploymentPod('coredns'),
+  ip: '10.244.1.3',
+  node: 'node-a',
+  port: 53,
+  protocol: 'tcp',
+  sidecar: false,
+  opa: false,
+  metrics: false,
+  ciliumIdentity: 102,
+  appLabel: 'k8s-app',
+  appLabelValue: 'kube-dns',
+  serviceAccount: 'coredns',
+}
+
+/** The ClusterIP of a workload's service (what DNS answers; the socket load balancer picks the pod). */
+export function serviceIp(workload: MeshWorkload): string {
+  const index = meshWorkloads.indexOf(workload)
+  return `10.96.${10 + Math.max(0, index)}.${(index * 37 + 11) % 250}`
 }
 
 /** The node a workload runs on. */

@@ -59,4 +59,11 @@ export interface ScenarioOptions {
    * their magnitudes, except the deny spike, which is checkout's own (scaled) charges being denied.
    */
   scale?: number
+  /**
+   * Write the last day's incidents (default true). Without them the scenario is a benign soak:
+   * normal days with every habit and confounder (typo bursts, VPN sign-ins every day, the nightly
+   * sweep, known drops, a clean policy rollout each day, the declared deployment on the last day),
+   * labelled `none` only, so every page is a false one.
+   */
+  incidents?: boolean
 }

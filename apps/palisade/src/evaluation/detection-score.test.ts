@@ -88,6 +88,34 @@ describe('detection score', () => {
     expect(report).toContain('identity.impossible_travel')
   })
 
+  it('counts pages per day, benign days apart, and per rule', () => {
+    const dayMs = 86_400_000
+    const score = scoreDetection(
+      [
+        finding('lateral.cross_namespace', 30 * minute, { incident: 'kube-system/coredns' }),
+        finding('lateral.cross_namespace', 40 * minute, { incident: 'kube-system/coredns' }),
+        finding('lateral.new_edge', 50 * minute, { incident: 'shop/cart' }),
+        finding('lateral.fan_out_scan', dayMs + 100 * minute, { incident: 'shop/catalog' }),
+      ],
+      labels.map((l) => ({ ...l, from: l.from + dayMs, to: l.to + dayMs })),
+      { days: 2, start: 0 },
+    )
+    expect(score.days).toEqual([
+      { day: '1970-01-01', benign: true, pages: 2, falsePages: 2 },
+      { day: '1970-01-02', benign: false, pages: 1, falsePages: 0 },
+    ])
+    expect(score.rules[0]).toEqual({
+      rule: 'lateral.cross_namespace',
+      pages: 1,
+      falsePages: 1,
+      pageFindings: 2,
+      benignDayPages: 1,
+    })
+    const report = scoreReport(score)
+    expect(report).toContain('pages per benign day                   2.00 mean, 2 worst over 1 days')
+    expect(report).toMatch(/lateral\.cross_namespace\s+1\s+1\s+1\s+2/)
+  })
+
   it('does not credit a finding of the right rule about another entity or another time', () => {
     const score = scoreDetection(
       [

@@ -74,6 +74,31 @@ export interface DetectionScore {
   benignPagesPerDay: number
   falsePages: Page[]
   medianTimeToDetectMs: number | undefined
+  /** Pages per day of the scenario (UTC days from its start); benign days are those no threat touches. */
+  days: DayPages[]
+  /** Pages and page findings per rule (a page counts for the rule of its first finding), most first. */
+  rules: RulePages[]
+}
+
+/** One day's pages. */
+export interface DayPages {
+  /** `YYYY-MM-DD` (UTC). */
+  day: string
+  /** No threat label overlaps the day: every page of it is a false one. */
+  benign: boolean
+  pages: number
+  falsePages: number
+}
+
+/** One rule's pages. */
+export interface RulePages {
+  rule: string
+  pages: number
+  falsePages: number
+  /** Page-severity findings of the rule (many findings can make one page). */
+  pageFindings: number
+  /** False pages on benign days. */
+  benignDayPages: number
 }
 
 function median(values: number[]): number | undefined {
@@ -87,7 +112,11 @@ function median(values: number[]): number | undefined {
 export function scoreDetection(
   findings: readonly Finding[],
   labels: readonly ScenarioLabel[],
-  options: { days: number; repeatMs?: number },
+  options: {
+    days: number
+    repeatMs?: number /** First day, epoch ms (default: the first page's day). */
+    start?: number
+  },
 ): DetectionScore {
   const pages = pagesOf(findings, options.repeatMs ?? 4 * 3_600_000)
   const threats = labels.filter((label) => label.severity !== 'none')
@@ -107,7 +136,41 @@ export function scoreDetection(
   const falsePages = pages.filter(
     (page) => !page.findings.some((finding) => threats.some((label) => findingMatches(finding, label))),
   )
+  const dayMs = 86_400_000
+  const start = options.start ?? Math.floor((pages[0]?.ts ?? 0) / dayMs) * dayMs
+  const falseSet = new Set(falsePages)
+  const days: DayPages[] = Array.from({ length: options.days }, (_, index) => {
+    const from = start + index * dayMs
+    const within = pages.filter((page) => page.ts >= from && page.ts < from + dayMs)
+    return {
+      day: new Date(from).toISOString().slice(0, 10),
+      benign: !threats.some((label) => label.to >= from && label.from < from + dayMs),
+      pages: within.length,
+      falsePages: within.filter((page) => falseSet.has(page)).length,
+    }
+  })
+  const benignDay = (ts: number) => days[Math.floor((ts - start) / dayMs)]?.benign === true
+  const byRule = new Map<string, RulePages>()
+  const ruleOf = (rule: string) => {
+    let entry = byRule.get(rule)
+    if (entry === undefined) {
+      entry = { rule, pages: 0, falsePages: 0, pageFindings: 0, benignDayPages: 0 }
+      byRule.set(rule, entry)
+    }
+    return entry
+  }
+  for (const finding of findings) if (finding.severity === 'page') ruleOf(finding.rule).pageFindings++
+  for (const page of pages) {
+    const entry = ruleOf(page.findings[0]!.rule)
+    entry.pages++
+    if (falseSet.has(page)) {
+      entry.falsePages++
+      if (benignDay(page.ts)) entry.benignDayPages++
+    }
+  }
   return {
+    days,
+    rules: [...byRule.values()].sort((a, b) => b.pages - a.pages || a.rule.localeCompare(b.rule)),
     outcomes,
     pages,
     recall: pageWorthy.length ? pageWorthy.filter((o) => o.paged).length / pageWorthy.length : 1,
@@ -143,6 +206,26 @@ export function scoreReport(score: DetectionScore): string {
       lines.push(
         `  ${new Date(page.ts).toISOString()} ${page.incident}: ${page.findings[0]!.rule} — ${page.findings[0]!.summary}`,
       )
+  }
+  lines.push('', 'pages per day                           pages  false   aim ≤ 1 a benign day')
+  for (const day of score.days)
+    lines.push(
+      `  ${day.day} ${day.benign ? '(benign)  ' : '(incidents)'}          ${String(day.pages).padStart(5)}  ${String(day.falsePages).padStart(5)}`,
+    )
+  if (score.rules.length > 0) {
+    lines.push('', 'pages per rule                          pages  false  on benign days  page findings')
+    for (const rule of score.rules)
+      lines.push(
+        `  ${rule.rule.padEnd(38)}${String(rule.pages).padStart(5)}  ${String(rule.falsePages).padStart(5)}  ${String(rule.benignDayPages).padStart(14)}  ${String(rule.pageFindings).padStart(13)}`,
+      )
+  }
+  const benignDays = score.days.filter((day) => day.benign)
+  if (benignDays.length > 0) {
+    const worst = Math.max(...benignDays.map((day) => day.falsePages))
+    lines.push(
+      '',
+      `pages per benign day                   ${(benignDays.reduce((sum, day) => sum + day.falsePages, 0) / benignDays.length).toFixed(2)} mean, ${worst} worst over ${benignDays.length} days   aim ≤ 1`,
+    )
   }
   lines.push(
     '',

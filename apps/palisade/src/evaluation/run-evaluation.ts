@@ -13,6 +13,8 @@ export interface EvaluationOptions {
   seed: number
   days: number
   scale?: number
+  /** Write the incidents (default true); false: a benign soak, where every page is a false one. */
+  incidents?: boolean
   /** Keep the scenario, data and findings folder (printed) instead of removing it. */
   keep?: boolean
   onProgress?: (progress: ScenarioReplayProgress, scenario: Scenario) => void
@@ -43,11 +45,12 @@ export async function runDetectionEvaluation(options: EvaluationOptions): Promis
     seed: options.seed,
     days: options.days,
     ...(options.scale ? { scale: options.scale } : {}),
+    ...(options.incidents === false ? { incidents: false } : {}),
   })
   await writeScenario(join(workDir, 'scenario'), scenario)
   const records = scenario.streams.reduce((sum, stream) => sum + stream.items.length, 0)
   log(
-    `scenario: ${options.days} days, ${records.toLocaleString()} records in ${scenario.streams.length} streams, ${scenario.labels.length} labels (seed ${options.seed})`,
+    `scenario${options.incidents === false ? ' (benign soak)' : ''}: ${options.days} days, ${records.toLocaleString()} records in ${scenario.streams.length} streams, ${scenario.labels.length} labels (seed ${options.seed})`,
   )
   const token = `eval-token-${options.seed}-0123456789abcdef`
   const palisade = await startPalisadeProcess({
@@ -91,7 +94,7 @@ export async function runDetectionEvaluation(options: EvaluationOptions): Promis
       .split('\n')
       .filter(Boolean)
       .map((line) => JSON.parse(line) as Finding)
-    const score = scoreDetection(findings, scenario.labels, { days: options.days })
+    const score = scoreDetection(findings, scenario.labels, { days: options.days, start: scenario.start })
     return {
       score,
       findings,

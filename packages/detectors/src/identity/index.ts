@@ -4,9 +4,10 @@ import { credentialStuffingType } from './credential-stuffing.ts'
 import { impossibleTravelType } from './impossible-travel.ts'
 import { mfaFatigueType } from './mfa-fatigue.ts'
 import { passwordSprayType } from './password-spray.ts'
+import { privilegedAccountAttackType } from './privileged-account-attack.ts'
 import { successAfterSprayType } from './success-after-spray.ts'
 
-/** Identity attacks: spray, brute force, stuffing, success after spray, impossible travel, MFA fatigue. */
+/** Identity attacks: spray, brute force, stuffing, success after spray, impossible travel, MFA fatigue, attacks on privileged accounts. */
 export const identityDetectorTypes: DetectorType[] = [
   passwordSprayType,
   successAfterSprayType,
@@ -14,4 +15,5 @@ export const identityDetectorTypes: DetectorType[] = [
   credentialStuffingType,
   impossibleTravelType,
   mfaFatigueType,
+  privilegedAccountAttackType,
 ]

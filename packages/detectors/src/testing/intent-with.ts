@@ -17,6 +17,7 @@ export function intentWith(answers: Partial<DeclaredIntent> = {}): DeclaredInten
     isSensitive: () => false,
     isMonitoring: () => false,
     isKnownDrop: () => false,
+    isPrivileged: () => false,
     tenantOfNamespace: () => undefined,
     ...answers,
   }

@@ -1,8 +1,14 @@
 // Istio sidecar access logs in Istio's JSON encoding (meshConfig.accessLogEncoding: JSON) with the
-// default keys, plus the TLS operators a mesh adds to see identities
-// (`downstream_peer_uri_san: %DOWNSTREAM_PEER_URI_SAN%`, ...) and the pod's own name and namespace
-// (`%ENVIRONMENT(POD_NAME)%`, `%ENVIRONMENT(POD_NAMESPACE)%`). Keys sorted, as Istio writes them;
-// unset values are null or "-" as Envoy leaves them.
+// default keys (../shared/fixtures/istio-access-log/elastic-test-access-json-logs.log), plus what a
+// mesh adds to see identities: the TLS operators (`downstream_peer_uri_san:
+// %DOWNSTREAM_PEER_URI_SAN%`, `upstream_peer_uri_san`, ...), Istio's connection label
+// `connection_security_policy` (`mutual_tls` / `none` where the server's sidecar logs, `unknown`
+// on the client's side, which cannot know the server's policy: Istio's own definition) and the pod's
+// name and namespace (`%ENVIRONMENT(POD_NAME)%`, `%ENVIRONMENT(POD_NAMESPACE)%`). Keys sorted, as
+// Istio writes them; unset values are null or "-" as Envoy leaves them.
+// Both sidecars of a request log it: the client's outbound view (`outbound|<port>||<host>`, from the
+// app's ephemeral port to the service address, upstream the server pod) and the server's inbound
+// view (`inbound|<port>||`, from the client sidecar's port, SNI `outbound_.<port>_._.<host>`).
 
 /** The fields of one access log record. */
 export interface EnvoyAccessLogInput {
@@ -26,6 +32,9 @@ export interface EnvoyAccessLogInput {
   requestedServerName?: string
   downstreamPeerUriSan?: string
   downstreamLocalUriSan?: string
+  upstreamPeerUriSan?: string
+  upstreamLocalUriSan?: string
+  connectionSecurityPolicy?: 'mutual_tls' | 'none' | 'unknown'
   podName: string
   podNamespace: string
 }
@@ -37,6 +46,7 @@ export function envoyAccessLogRecord(input: EnvoyAccessLogInput): string {
     authority: http?.authority ?? null,
     bytes_received: input.bytesReceived,
     bytes_sent: input.bytesSent,
+    connection_security_policy: input.connectionSecurityPolicy ?? null,
     connection_termination_details: input.connectionTerminationDetails ?? null,
     downstream_local_address: input.downstreamLocalAddress,
     downstream_local_uri_san: input.downstreamLocalUriSan ?? null,
@@ -58,6 +68,8 @@ export function envoyAccessLogRecord(input: EnvoyAccessLogInput): string {
     upstream_cluster: input.upstreamCluster,
     upstream_host: input.upstreamHost ?? null,
     upstream_local_address: input.upstreamLocalAddress ?? null,
+    upstream_local_uri_san: input.upstreamLocalUriSan ?? null,
+    upstream_peer_uri_san: input.upstreamPeerUriSan ?? null,
     upstream_service_time: input.upstreamServiceTime === undefined ? null : String(input.upstreamServiceTime),
     upstream_transport_failure_reason: null,
     user_agent: http?.userAgent ?? null,
