@@ -30,6 +30,7 @@ await runService('alert-router', log, async () => {
     log,
   })
   const health = await startHealthServer({
+    portSetting: 'PALISADE_ALERT_ROUTER_PORT',
     authenticator: createTokenAuthenticator({ [config.tenant]: config.token }),
     metrics: registry,
     ready: () => bus.connected(),

@@ -29,7 +29,10 @@ await runService('collector', log, async () => {
   const app = createServiceApp({ authenticator, metrics: registry, ready: () => bus.connected() })
   mountCollectorRoutes(app, { bus, authenticator, metrics: registry, config: config.collector })
   finishServiceApp(app, (error) => log.error('request failed', error))
-  const server = await listen(app, config.collector.port, config.collector.host)
+  const server = await listen(app, config.collector.port, config.collector.host, {
+    headersTimeoutMs: config.collector.headersTimeoutMs,
+    portSetting: 'PALISADE_COLLECTOR_PORT',
+  })
   const { port } = server.address() as AddressInfo
   return {
     banner: `collector listening on http://${config.collector.host}:${port} (Kafka: ${config.brokers.join(',')})`,

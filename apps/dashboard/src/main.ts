@@ -46,7 +46,7 @@ await runService('dashboard', log, async () => {
     }),
   )
   finishServiceApp(app, (error) => log.error('request failed', error))
-  const server = await listen(app, config.port, config.host)
+  const server = await listen(app, config.port, config.host, { portSetting: 'PALISADE_DASHBOARD_PORT' })
   const { port } = server.address() as AddressInfo
   return {
     banner: `dashboard on http://${config.host}:${port}`,

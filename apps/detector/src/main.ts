@@ -22,6 +22,7 @@ await runService('detector', log, async () => {
   const bus = createKafkaBus({ brokers: config.brokers, clientId: 'palisade-detector', registry, log })
   const detector = await startDetectorService({ bus, client, config, declarations, registry, log })
   const health = await startHealthServer({
+    portSetting: 'PALISADE_DETECTOR_PORT',
     authenticator: createTokenAuthenticator({ [config.tenant]: config.token }),
     metrics: registry,
     ready: () => bus.connected(),

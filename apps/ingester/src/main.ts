@@ -41,6 +41,7 @@ await runService('ingester', log, async () => {
     registry,
   )
   const health = await startHealthServer({
+    portSetting: 'PALISADE_INGESTER_PORT',
     authenticator: createTokenAuthenticator({ [config.tenant]: config.token }),
     metrics: registry,
     ready: () => bus.connected(),

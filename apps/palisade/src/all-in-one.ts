@@ -109,8 +109,13 @@ export async function startAllInOne(
   )
   finishServiceApp(dashboardApp, (error) => log.error('dashboard request failed', error))
 
-  const collectorServer = await listen(collectorApp, config.collector.port, config.collector.host)
-  const dashboardServer = await listen(dashboardApp, config.dashboardPort, config.dashboardHost)
+  const collectorServer = await listen(collectorApp, config.collector.port, config.collector.host, {
+    headersTimeoutMs: config.collector.headersTimeoutMs,
+    portSetting: 'PALISADE_COLLECTOR_PORT',
+  })
+  const dashboardServer = await listen(dashboardApp, config.dashboardPort, config.dashboardHost, {
+    portSetting: 'PALISADE_DASHBOARD_PORT',
+  })
   ready = true
 
   let stopping: Promise<void> | undefined

@@ -5,6 +5,7 @@ export {
   closeServer,
   createServiceApp,
   finishServiceApp,
+  type ListenOptions,
   listen,
   type ReadinessCheck,
   requireToken,
