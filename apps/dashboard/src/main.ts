@@ -43,6 +43,7 @@ await runService('dashboard', log, async () => {
       findings: createFindingStore(client),
       slos,
       dashboards: declarations.dashboards,
+      metrics: registry,
     }),
   )
   finishServiceApp(app, (error) => log.error('request failed', error))

@@ -105,6 +105,7 @@ export async function startAllInOne(
       findings: findingStore,
       slos: detector.sloEvaluator,
       dashboards: declarations.dashboards,
+      metrics: registry,
     }),
   )
   finishServiceApp(dashboardApp, (error) => log.error('dashboard request failed', error))
