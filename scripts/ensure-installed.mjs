@@ -15,16 +15,15 @@ const lockHash = createHash('sha256').update(readFileSync(lockFile)).digest('hex
 
 const installed = existsSync(stampFile) && readFileSync(stampFile, 'utf8') === lockHash
 if (!installed) {
-  // `npm install`, not `npm ci`: the lock file holds only the optional platform packages (chDB,
-  // Biome, Turbo binaries) that the registry served for this platform, and `npm ci` refuses a
-  // lock without the others. With a lock present, `npm install` installs exactly what it pins.
-  process.stderr.write('palisade: installing npm dependencies (npm install)...\n')
+  // `npm ci`, not `npm install`: it installs exactly what the lock pins and never rewrites it, so
+  // a fresh clone stays clean after its first `npm start`. The lock lists every platform's optional
+  // binaries (chDB, Biome, esbuild, Turbo), as npm 11 writes it, so `npm ci` accepts it anywhere.
+  process.stderr.write('palisade: installing npm dependencies (npm ci)...\n')
   const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm'
-  const result = spawnSync(npm, ['install', '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit' })
+  const result = spawnSync(npm, ['ci', '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit' })
   if (result.status !== 0) {
-    process.stderr.write('palisade: npm install failed; see the output above\n')
+    process.stderr.write('palisade: npm ci failed; see the output above\n')
     process.exit(result.status ?? 1)
   }
-  // npm may have normalised the lock file: stamp what is there now.
-  writeFileSync(stampFile, createHash('sha256').update(readFileSync(lockFile)).digest('hex'))
+  writeFileSync(stampFile, lockHash)
 }

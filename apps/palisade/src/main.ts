@@ -9,6 +9,7 @@ import { createConsoleLog, runService } from '@palisade/runtime'
 import { ConfigInvalidError, createEnvReader, readClickHouse, readDeclarationDirs } from '@palisade/settings'
 import { startAllInOne } from './all-in-one.ts'
 import { CliUsageError, parseReplayArgs } from './cli-args.ts'
+import { asksForHelp, commandHelp } from './command-help.ts'
 import { loadConfig, loadReceivers } from './config.ts'
 import { startDemoFeed } from './demo.ts'
 import { exportFindings, parseFindingsExportArgs } from './findings-export.ts'
@@ -199,6 +200,16 @@ async function runMigrate(): Promise<void> {
 }
 
 const command = process.argv[2]
+const commandArgs = process.argv.slice(3)
+if (command === 'help' || command === '--help' || command === '-h' || command === undefined) {
+  const topic = command !== 'help' ? undefined : asksForHelp(commandArgs) ? 'help' : commandArgs[0]
+  process.stdout.write(topic && topic in commandHelp ? `${commandHelp[topic]}\n` : usage)
+  process.exit(0)
+}
+if (command in commandHelp && asksForHelp(commandArgs)) {
+  process.stdout.write(`${commandHelp[command]}\n`)
+  process.exit(0)
+}
 try {
   if (command === 'start' || command === 'demo') await runStart(command === 'demo')
   else if (command === 'replay') await runReplay(process.argv.slice(3))
@@ -208,13 +219,15 @@ try {
   else if (command === 'findings') await runFindings(process.argv.slice(3))
   else if (command !== undefined && command in apps) await apps[command]!()
   else {
-    process.stderr.write(usage)
-    process.exit(command === undefined || command === '--help' ? 0 : 2)
+    process.stderr.write(`palisade: unknown command "${command}"; "palisade help" lists the commands\n`)
+    process.exit(2)
   }
 } catch (error) {
   // Configuration errors list every problem; a stack trace would only hide them.
   if (error instanceof CliUsageError) {
-    process.stderr.write(`${error.message}\n\n${usage}`)
+    process.stderr.write(
+      `palisade ${command}: ${error.message} ("palisade ${command} --help" shows the usage)\n`,
+    )
     process.exit(2)
   }
   // A Palisade error a retry cannot help (invalid configuration or declarations, a refused

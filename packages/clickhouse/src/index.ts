@@ -9,7 +9,7 @@ export {
   dashboardQueries,
   isDashboardQueryName,
 } from './dashboard-queries.ts'
-export { InsertFailedError, MigrationFailedError, StoreError } from './errors.ts'
+export { DataDirectoryInUseError, InsertFailedError, MigrationFailedError, StoreError } from './errors.ts'
 export {
   createEventWriter,
   type EventWriteResult,
