@@ -15,15 +15,21 @@ const lockHash = createHash('sha256').update(readFileSync(lockFile)).digest('hex
 
 const installed = existsSync(stampFile) && readFileSync(stampFile, 'utf8') === lockHash
 if (!installed) {
-  // `npm ci`, not `npm install`: it installs exactly what the lock pins and never rewrites it, so
-  // a fresh clone stays clean after its first `npm start`. The lock lists every platform's optional
-  // binaries (chDB, Biome, esbuild, Turbo), as npm 11 writes it, so `npm ci` accepts it anywhere.
+  // `npm ci` installs exactly what the lock pins and never rewrites it, so a fresh clone stays
+  // clean after its first `npm start`. It refuses a lock that lacks another platform's optional
+  // binaries (chDB's, when the registry did not list them); then `npm install --no-save` installs
+  // from the same lock, also without writing it.
   process.stderr.write('palisade: installing npm dependencies (npm ci)...\n')
   const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm'
-  const result = spawnSync(npm, ['ci', '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit' })
-  if (result.status !== 0) {
-    process.stderr.write('palisade: npm ci failed; see the output above\n')
-    process.exit(result.status ?? 1)
+  const flags = ['--no-audit', '--no-fund']
+  const clean = spawnSync(npm, ['ci', ...flags], { cwd: root, stdio: ['ignore', 'inherit', 'pipe'] })
+  if (clean.status !== 0) {
+    process.stderr.write('palisade: npm ci refused the lock file; installing from it with npm install --no-save\n')
+    const result = spawnSync(npm, ['install', '--no-save', ...flags], { cwd: root, stdio: 'inherit' })
+    if (result.status !== 0) {
+      process.stderr.write(`${clean.stderr}\npalisade: npm ci and npm install failed; see the output above\n`)
+      process.exit(result.status ?? 1)
+    }
   }
   writeFileSync(stampFile, lockHash)
 }
