@@ -97,7 +97,13 @@ export async function startAllInOne(
   mountCollectorRoutes(collectorApp, { bus, authenticator, metrics: registry, config: config.collector })
   finishServiceApp(collectorApp, (error) => log.error('collector request failed', error))
 
-  const dashboardApp = createServiceApp({ authenticator, metrics: registry, ready: () => ready })
+  // One registry, one /metrics (on the collector's port): two would double every sum().
+  const dashboardApp = createServiceApp({
+    authenticator,
+    metrics: registry,
+    ready: () => ready,
+    serveMetrics: false,
+  })
   dashboardApp.use(
     createDashboardRoutes({
       authenticator,

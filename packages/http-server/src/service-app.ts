@@ -4,6 +4,7 @@ import { StartupError } from '@palisade/errors'
 import express, { type Express, type NextFunction, type Request, type Response } from 'express'
 import type { Registry } from 'prom-client'
 import { type Authenticator, bearerToken, type Principal } from './authenticator.ts'
+import { httpMetrics } from './http-metrics.ts'
 
 /** Reports whether the process can do its work now (store open, migrations applied, ...). */
 export type ReadinessCheck = () => boolean
@@ -11,8 +12,14 @@ export type ReadinessCheck = () => boolean
 /** Options for {@link createServiceApp}. */
 export interface ServiceAppOptions {
   authenticator: Authenticator
+  /** The process's one registry: requests are counted on it, and `/metrics` renders it. */
   metrics: Registry
   ready: ReadinessCheck
+  /**
+   * Serve `/metrics` here (default true). A process with several servers on one registry serves it
+   * on one of them only, so that a scrape of every port does not count each series twice.
+   */
+  serveMetrics?: boolean
 }
 
 declare module 'express-serve-static-core' {
@@ -29,6 +36,9 @@ export function sendError(response: Response, status: number, code: string, mess
 
 /** A `401` that tells the client how to authenticate (`WWW-Authenticate: Bearer`). */
 export function sendUnauthenticated(response: Response, message: string): void {
+  // Refused by a gate before any route matched: count it under the gate's mount point.
+  if (response.req.route === undefined && response.req.baseUrl)
+    response.locals.route ??= `${response.req.baseUrl}/*`
   response.setHeader('WWW-Authenticate', 'Bearer realm="palisade"')
   sendError(response, 401, 'UNAUTHENTICATED', message)
 }
@@ -55,6 +65,7 @@ export function createServiceApp(options: ServiceAppOptions): Express {
   const app = express()
   app.disable('x-powered-by')
   app.set('etag', false)
+  app.use(httpMetrics(options.metrics))
   app.get('/healthz', (_request, response) => {
     response.json({ status: 'ok' })
   })
@@ -62,10 +73,12 @@ export function createServiceApp(options: ServiceAppOptions): Express {
     const ready = options.ready()
     response.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready' })
   })
-  app.get('/metrics', requireToken(options.authenticator), async (_request, response) => {
-    response.setHeader('Content-Type', options.metrics.contentType)
-    response.send(await options.metrics.metrics())
-  })
+  if (options.serveMetrics !== false) {
+    app.get('/metrics', requireToken(options.authenticator), async (_request, response) => {
+      response.setHeader('Content-Type', options.metrics.contentType)
+      response.send(await options.metrics.metrics())
+    })
+  }
   return app
 }
 
