@@ -8,6 +8,7 @@ import {
   createTokenAuthenticator,
   finishServiceApp,
   listen,
+  reportDependencyUp,
 } from '@palisade/http-server'
 import { createKafkaBus } from '@palisade/kafka'
 import { createConsoleLog, runService } from '@palisade/runtime'
@@ -26,6 +27,7 @@ await runService('collector', log, async () => {
   const registry = createMetricsRegistry({ app: 'collector' })
   const authenticator = createTokenAuthenticator({ [config.tenant]: config.token })
   const bus = createKafkaBus({ brokers: config.brokers, clientId: 'palisade-collector', registry, log })
+  reportDependencyUp(registry, 'kafka', () => bus.connected())
   const app = createServiceApp({ authenticator, metrics: registry, ready: () => bus.connected() })
   mountCollectorRoutes(app, { bus, authenticator, metrics: registry, config: config.collector })
   finishServiceApp(app, (error) => log.error('request failed', error))

@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import {
+  clickHouseAnswers,
   createFindingStore,
   createSloRollupReader,
   migrate,
@@ -15,6 +16,7 @@ import {
   createTokenAuthenticator,
   finishServiceApp,
   listen,
+  reportDependencyUp,
 } from '@palisade/http-server'
 import { createConsoleLog, runService } from '@palisade/runtime'
 import { createSloStatusReader } from '@palisade/slo'
@@ -31,6 +33,7 @@ await runService('dashboard', log, async () => {
   const declarations = await loadDeclarations(config.declarationDirs)
   const registry = createMetricsRegistry({ app: 'dashboard' })
   const client = await openClickHouse(config.clickhouse)
+  reportDependencyUp(registry, 'clickhouse', () => clickHouseAnswers(client))
   await migrate(client, { dir: migrationsDir })
   const authenticator = createTokenAuthenticator({ [config.tenant]: config.token })
   // SLO status is computed on request from the rollups; alerts are the detector's job, not ours.

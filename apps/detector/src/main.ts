@@ -1,7 +1,12 @@
 import { fileURLToPath } from 'node:url'
-import { migrate, migrationsDir, openClickHouse } from '@palisade/clickhouse'
+import { clickHouseAnswers, migrate, migrationsDir, openClickHouse } from '@palisade/clickhouse'
 import { loadDeclarations } from '@palisade/declarations'
-import { createMetricsRegistry, createTokenAuthenticator, startHealthServer } from '@palisade/http-server'
+import {
+  createMetricsRegistry,
+  createTokenAuthenticator,
+  reportDependencyUp,
+  startHealthServer,
+} from '@palisade/http-server'
 import { createKafkaBus } from '@palisade/kafka'
 import { createConsoleLog, runService } from '@palisade/runtime'
 import { loadConfig } from './config.ts'
@@ -20,6 +25,8 @@ await runService('detector', log, async () => {
   const client = await openClickHouse(config.clickhouse)
   await migrate(client, { dir: migrationsDir })
   const bus = createKafkaBus({ brokers: config.brokers, clientId: 'palisade-detector', registry, log })
+  reportDependencyUp(registry, 'kafka', () => bus.connected())
+  reportDependencyUp(registry, 'clickhouse', () => clickHouseAnswers(client))
   const detector = await startDetectorService({ bus, client, config, declarations, registry, log })
   const health = await startHealthServer({
     portSetting: 'PALISADE_DETECTOR_PORT',

@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url'
 import {
+  clickHouseAnswers,
   createEventWriter,
   createFindingStore,
   createQuarantineWriter,
@@ -8,7 +9,12 @@ import {
   openClickHouse,
 } from '@palisade/clickhouse'
 import { loadDeclarations } from '@palisade/declarations'
-import { createMetricsRegistry, createTokenAuthenticator, startHealthServer } from '@palisade/http-server'
+import {
+  createMetricsRegistry,
+  createTokenAuthenticator,
+  reportDependencyUp,
+  startHealthServer,
+} from '@palisade/http-server'
 import { createKafkaBus } from '@palisade/kafka'
 import { createConsoleLog, runService } from '@palisade/runtime'
 import { loadConfig } from './config.ts'
@@ -31,6 +37,8 @@ await runService('ingester', log, async () => {
     onApplied: (migration) => log.info(`applied migration ${migration.name}`),
   })
   const bus = createKafkaBus({ brokers: config.brokers, clientId: 'palisade-ingester', registry, log })
+  reportDependencyUp(registry, 'kafka', () => bus.connected())
+  reportDependencyUp(registry, 'clickhouse', () => clickHouseAnswers(client))
   const subscription = await subscribeIngester(
     bus,
     {

@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { type AlertRouterConfig, startAlertRouterService } from '@palisade/alert-router'
 import { type Bus, createInProcessBus } from '@palisade/bus'
 import {
+  clickHouseAnswers,
   createEventWriter,
   createFindingStore,
   createQuarantineWriter,
@@ -22,9 +23,11 @@ import {
   createTokenAuthenticator,
   finishServiceApp,
   listen,
+  reportDependencyUp,
 } from '@palisade/http-server'
 import { ingesterGroup, subscribeIngester } from '@palisade/ingester'
 import type { Log } from '@palisade/runtime'
+import { Gauge } from 'prom-client'
 import type { AllInOneConfig } from './config.ts'
 import { resolveToken } from './token-file.ts'
 
@@ -74,6 +77,16 @@ export async function startAllInOne(
   const bus = createInProcessBus({
     acknowledgingGroups: [ingesterGroup],
     onBehindFailure: (failure) => log.error('a consumer behind the ingester failed on a batch', failure),
+  })
+  reportDependencyUp(registry, 'clickhouse', () => clickHouseAnswers(client))
+  new Gauge({
+    name: 'palisade_bus_queue_depth_batches',
+    help: 'Batches a consumer group behind the ingester has taken and not yet handled, by group',
+    labelNames: ['group'] as const,
+    registers: [registry],
+    collect() {
+      for (const [group, batches] of bus.queuedBatches()) this.set({ group }, batches)
+    },
   })
   const findingStore = createFindingStore(client)
 

@@ -62,3 +62,10 @@ export async function openClickHouse(target: ClickHouseTarget): Promise<ClickHou
   }
   return client
 }
+
+/** Whether the store answers a trivial query now (for `palisade_dependency_up`). */
+export async function clickHouseAnswers(client: ClickHouseClient): Promise<boolean> {
+  const result = await client.query({ query: 'SELECT 1', format: 'JSONEachRow' })
+  await result.json()
+  return true
+}

@@ -1,6 +1,6 @@
 export type { ClickHouseClient } from '@clickhouse/client'
 export { type Checkpoint, type CheckpointStore, createCheckpointStore } from './checkpoint-store.ts'
-export { type ClickHouseTarget, openClickHouse } from './clickhouse-connection.ts'
+export { type ClickHouseTarget, clickHouseAnswers, openClickHouse } from './clickhouse-connection.ts'
 export {
   type DashboardQuery,
   type DashboardQueryName,

@@ -1,4 +1,5 @@
 export { type Authenticator, bearerToken, createTokenAuthenticator, type Principal } from './authenticator.ts'
+export { type DependencyCheck, reportDependencyUp } from './dependency-up.ts'
 export { HttpServerError, TokensMissingError } from './errors.ts'
 export { createMetricsRegistry } from './metrics.ts'
 export {
