@@ -28,7 +28,7 @@ export function createCollectorMetrics(registry: Registry, admission: AdmissionC
     }),
     records: new Counter({
       name: 'palisade_collector_records_total',
-      help: 'Records received by event kind and outcome (accepted, rejected, duplicate)',
+      help: 'Records received by event kind and outcome (accepted, rejected); duplicates are found at the store: palisade_ingester_rows_total',
       labelNames: ['kind', 'outcome'] as const,
       registers: [registry],
     }),

@@ -11,6 +11,7 @@ import {
   migrationsDir,
   openClickHouse,
 } from '@palisade/clickhouse'
+import { Registry } from 'prom-client'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { subscribeIngester } from './ingester.ts'
 
@@ -21,6 +22,7 @@ let client: ClickHouseClient
 const dataDir = mkdtempSync(join(tmpdir(), 'palisade-ingester-'))
 const bus = createInProcessBus()
 const parked: BusMessage[] = []
+const registry = new Registry()
 const t0 = Date.UTC(2026, 10, 23, 8)
 const event = (i: number) => ({
   tenant: 'acme',
@@ -42,11 +44,15 @@ beforeAll(async () => {
     [topics.deadLetter],
     async (batch) => void parked.push(...batch.messages),
   )
-  await subscribeIngester(bus, {
-    events: createEventWriter(client),
-    quarantine: createQuarantineWriter(client),
-    findings: createFindingStore(client),
-  })
+  await subscribeIngester(
+    bus,
+    {
+      events: createEventWriter(client),
+      quarantine: createQuarantineWriter(client),
+      findings: createFindingStore(client),
+    },
+    registry,
+  )
 })
 afterAll(async () => {
   await client.close()
@@ -133,5 +139,18 @@ describe('ingester', () => {
       { tenant: 'acme', raw: '{"tenant":"acme","ts":1}', reason: 'event_id missing' },
       { tenant: '', raw: 'not json at all', reason: 'not JSON: Unexpected token' },
     ])
+  })
+
+  it('counts the duplicates it dropped, times its writes and reports the newest event time per kind and source', async () => {
+    const text = await registry.metrics()
+    // The batch delivered twice above: its second delivery is three duplicates.
+    expect(text).toMatch(/^palisade_ingester_rows_total\{kind="flow",outcome="duplicate"\} 3$/m)
+    expect(text).toMatch(/^palisade_store_insert_duration_seconds_count\{kind="flow"\} [1-9]\d*$/m)
+    expect(text).toMatch(
+      new RegExp(
+        `^palisade_ingester_newest_event_timestamp_seconds\\{kind="flow",source="test"\\} ${(t0 + 5) / 1000}$`,
+        'm',
+      ),
+    )
   })
 })
