@@ -8,7 +8,7 @@ import {
   startHealthServer,
 } from '@palisade/http-server'
 import { createKafkaBus } from '@palisade/kafka'
-import { createConsoleLog, runService } from '@palisade/runtime'
+import { createConsoleLog, runService, startTraceExport } from '@palisade/runtime'
 import { startAlertRouterService } from './alert-router-service.ts'
 import { loadConfig, loadReceivers } from './config.ts'
 
@@ -18,6 +18,8 @@ import { loadConfig, loadReceivers } from './config.ts'
 const log = createConsoleLog('alert-router')
 const repoRoot = fileURLToPath(new URL('../../..', import.meta.url))
 
+// Spans go to OTLP only when the standard OTEL_* variables name an endpoint.
+startTraceExport('palisade-alert-router', process.env)
 await runService('alert-router', log, async () => {
   const config = loadConfig(process.env, repoRoot)
   const declarations = await loadDeclarations(config.declarationDirs)

@@ -11,7 +11,7 @@ import {
   reportDependencyUp,
 } from '@palisade/http-server'
 import { createKafkaBus } from '@palisade/kafka'
-import { createConsoleLog, runService } from '@palisade/runtime'
+import { createConsoleLog, runService, startTraceExport } from '@palisade/runtime'
 import { mountCollectorRoutes } from './collector-routes.ts'
 import { loadConfig } from './config.ts'
 
@@ -20,6 +20,8 @@ import { loadConfig } from './config.ts'
 const log = createConsoleLog('collector')
 const repoRoot = fileURLToPath(new URL('../../..', import.meta.url))
 
+// Spans go to OTLP only when the standard OTEL_* variables name an endpoint.
+startTraceExport('palisade-collector', process.env)
 await runService('collector', log, async () => {
   const config = loadConfig(process.env, repoRoot)
   // Validated, not used: a broken declaration stops every app, so a rollout fails at its first process.

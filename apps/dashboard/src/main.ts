@@ -18,7 +18,7 @@ import {
   listen,
   reportDependencyUp,
 } from '@palisade/http-server'
-import { createConsoleLog, runService } from '@palisade/runtime'
+import { createConsoleLog, runService, startTraceExport } from '@palisade/runtime'
 import { createSloStatusReader } from '@palisade/slo'
 import { loadConfig } from './config.ts'
 import { createDashboardRoutes } from './dashboard-app.ts'
@@ -28,6 +28,8 @@ import { createDashboardRoutes } from './dashboard-app.ts'
 const log = createConsoleLog('dashboard')
 const repoRoot = fileURLToPath(new URL('../../..', import.meta.url))
 
+// Spans go to OTLP only when the standard OTEL_* variables name an endpoint.
+startTraceExport('palisade-dashboard', process.env)
 await runService('dashboard', log, async () => {
   const config = loadConfig(process.env, repoRoot)
   const declarations = await loadDeclarations(config.declarationDirs)

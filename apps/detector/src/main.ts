@@ -8,7 +8,7 @@ import {
   startHealthServer,
 } from '@palisade/http-server'
 import { createKafkaBus } from '@palisade/kafka'
-import { createConsoleLog, runService } from '@palisade/runtime'
+import { createConsoleLog, runService, startTraceExport } from '@palisade/runtime'
 import { loadConfig } from './config.ts'
 import { startDetectorService } from './detector-service.ts'
 
@@ -18,6 +18,8 @@ import { startDetectorService } from './detector-service.ts'
 const log = createConsoleLog('detector')
 const repoRoot = fileURLToPath(new URL('../../..', import.meta.url))
 
+// Spans go to OTLP only when the standard OTEL_* variables name an endpoint.
+startTraceExport('palisade-detector', process.env)
 await runService('detector', log, async () => {
   const config = loadConfig(process.env, repoRoot)
   const declarations = await loadDeclarations(config.declarationDirs)

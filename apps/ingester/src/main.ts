@@ -16,7 +16,7 @@ import {
   startHealthServer,
 } from '@palisade/http-server'
 import { createKafkaBus } from '@palisade/kafka'
-import { createConsoleLog, runService } from '@palisade/runtime'
+import { createConsoleLog, runService, startTraceExport } from '@palisade/runtime'
 import { loadConfig } from './config.ts'
 import { subscribeIngester } from './ingester.ts'
 
@@ -26,6 +26,8 @@ import { subscribeIngester } from './ingester.ts'
 const log = createConsoleLog('ingester')
 const repoRoot = fileURLToPath(new URL('../../..', import.meta.url))
 
+// Spans go to OTLP only when the standard OTEL_* variables name an endpoint.
+startTraceExport('palisade-ingester', process.env)
 await runService('ingester', log, async () => {
   const config = loadConfig(process.env, repoRoot)
   // Validated, not used: a broken declaration stops every app, so a rollout fails at its first process.

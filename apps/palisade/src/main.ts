@@ -5,7 +5,7 @@ import { migrate, migrationsDir, openClickHouse } from '@palisade/clickhouse'
 import { checkIntentDirectory, loadDeclarations } from '@palisade/declarations'
 import { PalisadeError } from '@palisade/errors'
 import { formatParsers } from '@palisade/formats'
-import { createConsoleLog, runService } from '@palisade/runtime'
+import { createConsoleLog, runService, startTraceExport } from '@palisade/runtime'
 import { ConfigInvalidError, createEnvReader, readClickHouse, readDeclarationDirs } from '@palisade/settings'
 import { startAllInOne } from './all-in-one.ts'
 import { CliUsageError, parseReplayArgs } from './cli-args.ts'
@@ -47,6 +47,8 @@ formats: ${[...formatParsers.keys()].join(', ')}
 `
 
 function runStart(withDemo: boolean): Promise<void> {
+  // Spans go to OTLP only when the standard OTEL_* variables name an endpoint.
+  startTraceExport('palisade', process.env)
   return runService('palisade', log, async () => {
     const config = loadConfig(process.env, repoRoot)
     const declarations = await loadDeclarations(config.declarationDirs)
