@@ -1,9 +1,13 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { type OtlpTraceReceiver, startOtlpTraceReceiver } from '@palisade/runtime/testing'
+import {
+  type OtlpTraceReceiver,
+  type PalisadeProcess,
+  startOtlpTraceReceiver,
+  startPalisadeProcess,
+} from '@palisade/testing'
 import { afterAll, describe, expect, it } from 'vitest'
-import { type PalisadeProcess, startPalisadeProcess } from './testing/palisade-process.ts'
 
 // `palisade start` with the standard OpenTelemetry variables set: its own spans reach a local
 // OTLP/HTTP receiver (a real server that decodes what arrives), flushed when it stops.

@@ -1,6 +1,6 @@
 import { trace } from '@opentelemetry/api'
+import { startOtlpTraceReceiver } from '@palisade/testing'
 import { describe, expect, it } from 'vitest'
-import { startOtlpTraceReceiver } from './testing/otlp-trace-receiver.ts'
 import { startTraceExport, traceExportUrl } from './trace-export.ts'
 
 describe('traceExportUrl', () => {
