@@ -60,10 +60,24 @@ Print the commands, or one command's usage.`,
 }
 
 /** Pure: whether a command's arguments ask for its usage (`--help` or `-h` anywhere before `--`). */
-export function asksForHelp(argv: readonly string[]): boolean {
+function asksForHelp(argv: readonly string[]): boolean {
   for (const arg of argv) {
     if (arg === '--') return false
     if (arg === '--help' || arg === '-h') return true
   }
   return false
+}
+
+/**
+ * Pure: what `palisade <argv>` asks to be shown instead of run: a command's usage (its name),
+ * the list of commands (`commands`: no command, `help`, `--help`), or nothing (undefined).
+ */
+export function helpAsked(argv: readonly string[]): string | undefined {
+  const [command, ...rest] = argv
+  if (command === undefined || command === '--help' || command === '-h') return 'commands'
+  if (command === 'help') {
+    const topic = asksForHelp(rest) ? 'help' : rest[0]
+    return topic !== undefined && topic in commandHelp ? topic : 'commands'
+  }
+  return command in commandHelp && asksForHelp(rest) ? command : undefined
 }

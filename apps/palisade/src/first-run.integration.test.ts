@@ -6,7 +6,6 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { openClickHouse } from '@palisade/clickhouse'
 import { afterAll, describe, expect, it } from 'vitest'
-import { commandHelp } from './command-help.ts'
 
 // What a new user meets first, through the real launcher: each mistake answered by one line that
 // names what to change, with the right exit code, and no stack trace.
@@ -31,20 +30,6 @@ function palisade(args: string[], extra: Record<string, string> = {}) {
   return { code: run.status, stdout: run.stdout, stderr: run.stderr }
 }
 
-/** As {@link palisade}, without blocking, so that several runs share the wait. */
-function palisadeAsync(args: string[]): Promise<{ code: number | null; stdout: string }> {
-  const child = spawn(process.execPath, [launcher, ...args], {
-    cwd: repoRoot,
-    env: env({ PALISADE_DATA_DIR: join(dir, 'unused') }),
-    stdio: ['ignore', 'pipe', 'ignore'],
-  })
-  let stdout = ''
-  child.stdout?.on('data', (chunk) => {
-    stdout += String(chunk)
-  })
-  return exited(child).then((code) => ({ code, stdout }))
-}
-
 const stackFrame = /^\s+at /m
 
 describe('palisade help', () => {
@@ -54,20 +39,15 @@ describe('palisade help', () => {
     expect(run.stdout).toContain('usage: palisade <command>')
   })
 
-  it('every command answers --help with its usage, exit 0, and does nothing else', async () => {
-    const runs = await Promise.all(
-      Object.keys(commandHelp).map(async (command) => ({
-        command,
-        ...(await palisadeAsync([command, '--help'])),
-      })),
-    )
-    for (const run of runs) {
-      expect(run.code, run.command).toBe(0)
-      expect(run.stdout, run.command).toContain(`usage: palisade ${run.command}`)
+  it('start --help and migrate --help print their usage, exit 0, and neither start nor migrate', () => {
+    // helpAsked's unit test covers every command; these two are the ones that used to do harm.
+    for (const command of ['start', 'migrate']) {
+      const run = palisade([command, '--help'])
+      expect(run.code, command).toBe(0)
+      expect(run.stdout, command).toContain(`usage: palisade ${command}`)
     }
-    // Neither started nor migrated anything: the data directory was never created.
     expect(existsSync(join(dir, 'unused'))).toBe(false)
-  }, 180_000)
+  })
 
   it('an unknown option in replay is one line and exit 2', () => {
     const run = palisade(['replay', 'flow', 'events.ndjson', '--bogus'])

@@ -9,7 +9,7 @@ import { createConsoleLog, runService, startTraceExport } from '@palisade/runtim
 import { ConfigInvalidError, createEnvReader, readClickHouse, readDeclarationDirs } from '@palisade/settings'
 import { startAllInOne } from './all-in-one.ts'
 import { CliUsageError, parseReplayArgs } from './cli-args.ts'
-import { asksForHelp, commandHelp } from './command-help.ts'
+import { commandHelp, helpAsked } from './command-help.ts'
 import { loadConfig, loadReceivers } from './config.ts'
 import { startDemoFeed } from './demo.ts'
 import { exportFindings, parseFindingsExportArgs } from './findings-export.ts'
@@ -202,14 +202,9 @@ async function runMigrate(): Promise<void> {
 }
 
 const command = process.argv[2]
-const commandArgs = process.argv.slice(3)
-if (command === 'help' || command === '--help' || command === '-h' || command === undefined) {
-  const topic = command !== 'help' ? undefined : asksForHelp(commandArgs) ? 'help' : commandArgs[0]
-  process.stdout.write(topic && topic in commandHelp ? `${commandHelp[topic]}\n` : usage)
-  process.exit(0)
-}
-if (command in commandHelp && asksForHelp(commandArgs)) {
-  process.stdout.write(`${commandHelp[command]}\n`)
+const help = helpAsked(process.argv.slice(2))
+if (help !== undefined) {
+  process.stdout.write(help === 'commands' ? usage : `${commandHelp[help]}\n`)
   process.exit(0)
 }
 try {
