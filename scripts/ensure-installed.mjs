@@ -24,7 +24,9 @@ if (!installed) {
   const flags = ['--no-audit', '--no-fund']
   const clean = spawnSync(npm, ['ci', ...flags], { cwd: root, stdio: ['ignore', 'inherit', 'pipe'] })
   if (clean.status !== 0) {
-    process.stderr.write('palisade: npm ci refused the lock file; installing from it with npm install --no-save\n')
+    process.stderr.write(
+      'palisade: npm ci refused the lock file; installing from it with npm install --no-save\n',
+    )
     const result = spawnSync(npm, ['install', '--no-save', ...flags], { cwd: root, stdio: 'inherit' })
     if (result.status !== 0) {
       process.stderr.write(`${clean.stderr}\npalisade: npm ci and npm install failed; see the output above\n`)
