@@ -15,16 +15,23 @@ const lockHash = createHash('sha256').update(readFileSync(lockFile)).digest('hex
 
 const installed = existsSync(stampFile) && readFileSync(stampFile, 'utf8') === lockHash
 if (!installed) {
-  // `npm install`, not `npm ci`: the lock file holds only the optional platform packages (chDB,
-  // Biome, Turbo binaries) that the registry served for this platform, and `npm ci` refuses a
-  // lock without the others. With a lock present, `npm install` installs exactly what it pins.
-  process.stderr.write('palisade: installing npm dependencies (npm install)...\n')
+  // `npm ci` installs exactly what the lock pins and never rewrites it, so a fresh clone stays
+  // clean after its first `npm start`. It refuses a lock that lacks another platform's optional
+  // binaries (chDB's, when the registry did not list them); then `npm install --no-save` installs
+  // from the same lock, also without writing it.
+  process.stderr.write('palisade: installing npm dependencies (npm ci)...\n')
   const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm'
-  const result = spawnSync(npm, ['install', '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit' })
-  if (result.status !== 0) {
-    process.stderr.write('palisade: npm install failed; see the output above\n')
-    process.exit(result.status ?? 1)
+  const flags = ['--no-audit', '--no-fund']
+  const clean = spawnSync(npm, ['ci', ...flags], { cwd: root, stdio: ['ignore', 'inherit', 'pipe'] })
+  if (clean.status !== 0) {
+    process.stderr.write(
+      'palisade: npm ci refused the lock file; installing from it with npm install --no-save\n',
+    )
+    const result = spawnSync(npm, ['install', '--no-save', ...flags], { cwd: root, stdio: 'inherit' })
+    if (result.status !== 0) {
+      process.stderr.write(`${clean.stderr}\npalisade: npm ci and npm install failed; see the output above\n`)
+      process.exit(result.status ?? 1)
+    }
   }
-  // npm may have normalised the lock file: stamp what is there now.
-  writeFileSync(stampFile, createHash('sha256').update(readFileSync(lockFile)).digest('hex'))
+  writeFileSync(stampFile, lockHash)
 }

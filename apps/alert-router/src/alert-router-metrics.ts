@@ -1,4 +1,4 @@
-import { Counter, Gauge, type Registry } from 'prom-client'
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client'
 
 /**
  * The alert router's Prometheus metrics. Labels are bounded: receiver names come from the routing
@@ -31,6 +31,13 @@ export function createAlertRouterMetrics(
       name: 'palisade_alert_router_notifications_failed_total',
       help: 'Delivery rounds that failed, by receiver, action and outcome (will_retry or rejected)',
       labelNames: ['receiver', 'action', 'outcome'] as const,
+      registers: [registry],
+    }),
+    deliverySeconds: new Histogram({
+      name: 'palisade_alert_router_delivery_seconds',
+      help: 'Time a receiver took to take or refuse a notification, its own retries included, by receiver and outcome, seconds',
+      labelNames: ['receiver', 'outcome'] as const,
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300],
       registers: [registry],
     }),
     incidentsActive: new Gauge({

@@ -254,7 +254,8 @@ describe('alert router over a real ledger and a real HTTP receiver', () => {
 
   it('honours Retry-After on 429, then delivers once', async () => {
     sink.script.push({ status: 429, headers: { 'Retry-After': '1' } })
-    const { router, advance } = routerAt(Date.UTC(2026, 10, 23, 11))
+    const metrics = new Registry()
+    const { router, advance } = routerAt(Date.UTC(2026, 10, 23, 11), metrics)
     await router.start()
     await router.receive([page('t-429', 'pdp')])
     advance(15 * s)
@@ -262,6 +263,14 @@ describe('alert router over a real ledger and a real HTTP receiver', () => {
     const [first, second] = pd()
     expect(pd()).toHaveLength(2)
     expect(second!.at - first!.at).toBeGreaterThanOrEqual(950)
+    // The delivery's latency includes the wait the receiver asked for.
+    const text = await metrics.metrics()
+    expect(text).toMatch(
+      /^palisade_alert_router_delivery_seconds_count\{receiver="pagerduty",outcome="delivered"\} 1$/m,
+    )
+    expect(text).toMatch(
+      /^palisade_alert_router_delivery_seconds_bucket\{le="0.5",receiver="pagerduty",outcome="delivered"\} 0$/m,
+    )
     expect(sink.invalid).toEqual([])
     const [incident] = await router.incidents('t-429')
     expect(incident).toMatchObject({ action: 'trigger', status: 'delivered', delivered: true })

@@ -1,9 +1,14 @@
 import { fileURLToPath } from 'node:url'
-import { migrate, migrationsDir, openClickHouse } from '@palisade/clickhouse'
+import { clickHouseAnswers, migrate, migrationsDir, openClickHouse } from '@palisade/clickhouse'
 import { loadDeclarations } from '@palisade/declarations'
-import { createMetricsRegistry, createTokenAuthenticator, startHealthServer } from '@palisade/http-server'
+import {
+  createMetricsRegistry,
+  createTokenAuthenticator,
+  reportDependencyUp,
+  startHealthServer,
+} from '@palisade/http-server'
 import { createKafkaBus } from '@palisade/kafka'
-import { createConsoleLog, runService } from '@palisade/runtime'
+import { createConsoleLog, runService, startTraceExport } from '@palisade/runtime'
 import { startAlertRouterService } from './alert-router-service.ts'
 import { loadConfig, loadReceivers } from './config.ts'
 
@@ -13,6 +18,8 @@ import { loadConfig, loadReceivers } from './config.ts'
 const log = createConsoleLog('alert-router')
 const repoRoot = fileURLToPath(new URL('../../..', import.meta.url))
 
+// Spans go to OTLP only when the standard OTEL_* variables name an endpoint.
+startTraceExport('palisade-alert-router', process.env)
 await runService('alert-router', log, async () => {
   const config = loadConfig(process.env, repoRoot)
   const declarations = await loadDeclarations(config.declarationDirs)
@@ -21,6 +28,8 @@ await runService('alert-router', log, async () => {
   const client = await openClickHouse(config.clickhouse)
   await migrate(client, { dir: migrationsDir })
   const bus = createKafkaBus({ brokers: config.brokers, clientId: 'palisade-alert-router', registry, log })
+  reportDependencyUp(registry, 'kafka', () => bus.connected())
+  reportDependencyUp(registry, 'clickhouse', () => clickHouseAnswers(client))
   const service = await startAlertRouterService({
     bus,
     client,
@@ -30,6 +39,7 @@ await runService('alert-router', log, async () => {
     log,
   })
   const health = await startHealthServer({
+    portSetting: 'PALISADE_ALERT_ROUTER_PORT',
     authenticator: createTokenAuthenticator({ [config.tenant]: config.token }),
     metrics: registry,
     ready: () => bus.connected(),

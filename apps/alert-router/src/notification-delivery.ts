@@ -122,9 +122,16 @@ export function createNotificationDelivery(deps: {
     if (latest.get(key) !== n || abandoned) return
     if (recordPending) await recordOne(n, 'pending', attemptsBefore)
     const receiver = receivers.get(n.receiver)
+    const started = performance.now()
     const result: DeliveryResult = receiver
       ? await receiver.send(n)
       : { ok: false, attempts: 0, error: new ReceiverNotConfiguredError([n.receiver]) }
+    if (receiver) {
+      metrics.deliverySeconds.observe(
+        { receiver: n.receiver, outcome: result.ok ? 'delivered' : 'failed' },
+        (performance.now() - started) / 1000,
+      )
+    }
     if (abandoned) return
     const attempts = attemptsBefore + result.attempts
     if (result.ok) {

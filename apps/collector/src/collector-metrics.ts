@@ -1,7 +1,24 @@
-import { Counter, Histogram, type Registry } from 'prom-client'
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client'
+import type { AdmissionControl } from './admission-control.ts'
 
 /** The collector's Prometheus metrics; labels are bounded (kind and status only, never tenant). */
-export function createCollectorMetrics(registry: Registry) {
+export function createCollectorMetrics(registry: Registry, admission: AdmissionControl) {
+  new Gauge({
+    name: 'palisade_collector_requests_in_flight',
+    help: 'Ingest requests admitted and not yet answered',
+    registers: [registry],
+    collect() {
+      this.set(admission.inFlight().requests)
+    },
+  })
+  new Gauge({
+    name: 'palisade_collector_bytes_in_flight',
+    help: 'Body bytes held by admitted requests, as received plus once inflated, bytes',
+    registers: [registry],
+    collect() {
+      this.set(admission.inFlight().bytes)
+    },
+  })
   return {
     requests: new Counter({
       name: 'palisade_collector_requests_total',
@@ -11,7 +28,7 @@ export function createCollectorMetrics(registry: Registry) {
     }),
     records: new Counter({
       name: 'palisade_collector_records_total',
-      help: 'Records received by event kind and outcome (accepted, rejected, duplicate)',
+      help: 'Records received by event kind and outcome (accepted, rejected); duplicates are found at the store: palisade_ingester_rows_total',
       labelNames: ['kind', 'outcome'] as const,
       registers: [registry],
     }),

@@ -26,18 +26,21 @@ export function mountCollectorRoutes(
   },
 ): void {
   // One set of limits, one admission control and one set of metrics for every ingest route.
+  const admission = createAdmissionControl({
+    maxConcurrentRequests: deps.config.maxConcurrentRequests,
+    maxBytesInFlight: deps.config.maxBytesInFlight,
+    retryAfterSeconds: 1,
+  })
   const options: IngestOptions = {
     bus: deps.bus,
     limits: {
       maxBodyBytes: deps.config.maxBodyBytes,
       maxDecompressedBytes: deps.config.maxDecompressedBytes,
+      bodyIdleTimeoutMs: deps.config.bodyIdleTimeoutMs,
+      minBodyBytesPerSecond: deps.config.minBodyBytesPerSecond,
     },
-    admission: createAdmissionControl({
-      maxConcurrentRequests: deps.config.maxConcurrentRequests,
-      maxBytesInFlight: deps.config.maxBytesInFlight,
-      retryAfterSeconds: 1,
-    }),
-    metrics: createCollectorMetrics(deps.metrics),
+    admission,
+    metrics: createCollectorMetrics(deps.metrics, admission),
     now: deps.now ?? Date.now,
     retention: deps.config.retentionDays,
     onStoreFailure: deps.onStoreFailure,

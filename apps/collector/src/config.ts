@@ -22,10 +22,16 @@ export interface CollectorConfig {
   maxDecompressedBytes: number
   /** Requests processed at once before 429 (default 16). */
   maxConcurrentRequests: number
-  /** Declared body bytes in flight before 429 (default 256 MiB). */
+  /** Body bytes held at once (as received plus inflated) before 429 (default 256 MiB). */
   maxBytesInFlight: number
   /** Days each kind is kept (`PALISADE_RETENTION_DAYS_<KIND>`): older events are refused, not acknowledged. */
   retentionDays: RetentionDays
+  /** Longest a client may take to send its request headers, ms (default 10 s); then 408. */
+  headersTimeoutMs: number
+  /** Longest pause in a body, and the grace before the minimum rate applies, ms (default 10 s); then 408. */
+  bodyIdleTimeoutMs: number
+  /** Slowest average body rate accepted after the grace, bytes/s (default 4096); then 408. */
+  minBodyBytesPerSecond: number
 }
 
 /** Pure: the collector's settings from the environment; problems go to the reader. */
@@ -38,6 +44,9 @@ export function readCollectorConfig(env: EnvReader): CollectorConfig {
     maxConcurrentRequests: env.positiveInt('PALISADE_MAX_CONCURRENT_REQUESTS', 16),
     maxBytesInFlight: env.positiveInt('PALISADE_MAX_BYTES_IN_FLIGHT', 256 * 1024 * 1024),
     retentionDays: readRetention(env),
+    headersTimeoutMs: env.positiveInt('PALISADE_HEADERS_TIMEOUT_MS', 10_000),
+    bodyIdleTimeoutMs: env.positiveInt('PALISADE_BODY_IDLE_TIMEOUT_MS', 10_000),
+    minBodyBytesPerSecond: env.positiveInt('PALISADE_MIN_BODY_BYTES_PER_SECOND', 4096),
   }
 }
 

@@ -39,3 +39,10 @@ export class OverloadedError extends IngestRequestError {
     })
   }
 }
+
+/** The body came too slowly (a stall, or a trickle under the minimum rate): 408, the slot is freed. */
+export class BodyTimeoutError extends IngestRequestError {
+  constructor(what: string) {
+    super(408, 'REQUEST_TIMEOUT', `${what}; send the body without pauses`, { retriable: true })
+  }
+}

@@ -1,8 +1,10 @@
 import { SpanStatusCode, trace } from '@opentelemetry/api'
 import { sendError } from '@palisade/http-server'
 import type { Request, Response } from 'express'
-import { BodyUnreadableError, IngestRequestError, OverloadedError } from './errors.ts'
+import type { Admission } from './admission-control.ts'
+import { BodyUnreadableError, IngestRequestError } from './errors.ts'
 import type { IngestOptions } from './ingest-body.ts'
+import { sendIngestError } from './ingest-error-answer.ts'
 import { readBody } from './read-body.ts'
 
 const tracer = trace.getTracer('palisade-collector')
@@ -36,21 +38,12 @@ export function createIngestEndpoint(
       options.metrics.requests.inc({ kind: name, status: String(response.statusCode) })
       stopTimer()
     }
-    const declared = Number(request.headers['content-length'])
-    let release: () => void
+    let admission: Admission
     try {
-      const wire = Number.isFinite(declared) ? declared : options.limits.maxBodyBytes
-      // What a request holds in memory is its body decompressed: a gzip body counts at an assumed
-      // 16x ratio (JSON telemetry compresses about 10x), capped by the decompressed-size limit.
-      const gzip = (request.headers['content-encoding'] ?? '').toLowerCase().includes('gzip')
-      release = options.admission.admit(
-        gzip ? Math.min(wire * 16, options.limits.maxDecompressedBytes) : wire,
-      )
+      admission = options.admission.admit()
     } catch (error) {
       request.resume()
-      if (error instanceof OverloadedError) response.setHeader('Retry-After', String(error.retryAfterSeconds))
-      const failure = error as IngestRequestError
-      sendError(response, failure.status, failure.code, failure.message)
+      sendIngestError(request, response, error as IngestRequestError)
       return finish()
     }
     await tracer.startActiveSpan(
@@ -60,7 +53,7 @@ export function createIngestEndpoint(
         try {
           let body: Buffer
           try {
-            body = await readBody(request, options.limits)
+            body = await readBody(request, options.limits, admission)
           } catch (error) {
             if (!(onUnreadable && error instanceof BodyUnreadableError)) throw error
             await onUnreadable(request, response, error)
@@ -71,12 +64,12 @@ export function createIngestEndpoint(
           span.recordException(error as Error)
           span.setStatus({ code: SpanStatusCode.ERROR })
           if (error instanceof IngestRequestError) {
-            sendError(response, error.status, error.code, error.message)
+            sendIngestError(request, response, error)
           } else {
             answerNotStored(options, response, error)
           }
         } finally {
-          release()
+          admission.release()
           span.end()
           finish()
         }

@@ -8,9 +8,10 @@ import {
   createTokenAuthenticator,
   finishServiceApp,
   listen,
+  reportDependencyUp,
 } from '@palisade/http-server'
 import { createKafkaBus } from '@palisade/kafka'
-import { createConsoleLog, runService } from '@palisade/runtime'
+import { createConsoleLog, runService, startTraceExport } from '@palisade/runtime'
 import { mountCollectorRoutes } from './collector-routes.ts'
 import { loadConfig } from './config.ts'
 
@@ -19,6 +20,8 @@ import { loadConfig } from './config.ts'
 const log = createConsoleLog('collector')
 const repoRoot = fileURLToPath(new URL('../../..', import.meta.url))
 
+// Spans go to OTLP only when the standard OTEL_* variables name an endpoint.
+startTraceExport('palisade-collector', process.env)
 await runService('collector', log, async () => {
   const config = loadConfig(process.env, repoRoot)
   // Validated, not used: a broken declaration stops every app, so a rollout fails at its first process.
@@ -26,6 +29,7 @@ await runService('collector', log, async () => {
   const registry = createMetricsRegistry({ app: 'collector' })
   const authenticator = createTokenAuthenticator({ [config.tenant]: config.token })
   const bus = createKafkaBus({ brokers: config.brokers, clientId: 'palisade-collector', registry, log })
+  reportDependencyUp(registry, 'kafka', () => bus.connected())
   const app = createServiceApp({ authenticator, metrics: registry, ready: () => bus.connected() })
   mountCollectorRoutes(app, {
     bus,
@@ -35,7 +39,10 @@ await runService('collector', log, async () => {
     onStoreFailure: (error) => log.error('events not stored', error),
   })
   finishServiceApp(app, (error) => log.error('request failed', error))
-  const server = await listen(app, config.collector.port, config.collector.host)
+  const server = await listen(app, config.collector.port, config.collector.host, {
+    headersTimeoutMs: config.collector.headersTimeoutMs,
+    portSetting: 'PALISADE_COLLECTOR_PORT',
+  })
   const { port } = server.address() as AddressInfo
   return {
     banner: `collector listening on http://${config.collector.host}:${port} (Kafka: ${config.brokers.join(',')})`,

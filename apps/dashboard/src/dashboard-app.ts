@@ -17,9 +17,11 @@ import {
 } from '@palisade/http-server'
 import type { SloStatusSource } from '@palisade/slo'
 import express, { type NextFunction, type Request, type Response, type Router } from 'express'
+import { Counter, type Registry } from 'prom-client'
 import { RequestInvalidError } from './errors.ts'
 import { parseBurnRateParams, parseFindingsParams, parsePanelParams } from './request-params.ts'
 import { createSessionStore, type SessionStore } from './session-store.ts'
+import { createSignInLimiter, type SignInLimiter } from './sign-in-limiter.ts'
 
 /** The repository's `dashboards/` folder, where the declarations live. */
 export const defaultDashboardsDir = fileURLToPath(new URL('../../../dashboards', import.meta.url))
@@ -42,6 +44,10 @@ export interface DashboardRoutesOptions {
   now?: () => number
   /** Browser sessions (default: in memory, 12 h, at most 10,000). */
   sessions?: SessionStore
+  /** Brake on failed sign-ins per client address (default: 10 a minute). */
+  signInLimiter?: SignInLimiter
+  /** Where the dashboard's counters go (the process's one registry). */
+  metrics: Registry
 }
 
 const COOKIE = 'palisade_session'
@@ -100,6 +106,13 @@ export function createDashboardRoutes(options: DashboardRoutesOptions): Router {
   const now = options.now ?? Date.now
   const sessions = options.sessions ?? createSessionStore({ now })
   const { dashboards } = options
+  const signInLimiter = options.signInLimiter ?? createSignInLimiter({ now })
+  const signInFailures = new Counter({
+    name: 'palisade_dashboard_sign_in_failures_total',
+    help: 'Sign-ins refused, by reason (wrong_token, rate_limited)',
+    labelNames: ['reason'] as const,
+    registers: [options.metrics],
+  })
   // d3's package exports do not include package.json; its entry point sits in dist/ beside d3.min.js.
   const d3Dir = dirname(createRequire(import.meta.url).resolve('d3'))
   const router = express.Router()
@@ -147,11 +160,24 @@ export function createDashboardRoutes(options: DashboardRoutesOptions): Router {
       sendError(response, 400, 'BAD_REQUEST', 'send {"token": "<your API token>"}')
       return
     }
+    // Per address: behind a proxy every client shares one, which brakes them together (fail safe).
+    const client = request.socket.remoteAddress ?? 'unknown'
+    const wait = signInLimiter.retryAfterSeconds(client)
+    if (wait > 0) {
+      // Refused before the token is checked, so a guesser learns nothing while braked.
+      signInFailures.inc({ reason: 'rate_limited' })
+      response.setHeader('Retry-After', String(wait))
+      sendError(response, 429, 'TOO_MANY_SIGN_INS', `too many failed sign-ins; retry in ${wait} s`)
+      return
+    }
     const principal = options.authenticator.authenticate(token)
     if (!principal) {
+      signInLimiter.failed(client)
+      signInFailures.inc({ reason: 'wrong_token' })
       sendError(response, 401, 'UNAUTHENTICATED', 'unknown token')
       return
     }
+    signInLimiter.succeeded(client)
     const previous = sessionId(request.headers.cookie)
     if (previous) sessions.delete(previous)
     const id = sessions.create(principal)

@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import {
+  clickHouseAnswers,
   createFindingStore,
   createSloRollupReader,
   migrate,
@@ -15,8 +16,9 @@ import {
   createTokenAuthenticator,
   finishServiceApp,
   listen,
+  reportDependencyUp,
 } from '@palisade/http-server'
-import { createConsoleLog, runService } from '@palisade/runtime'
+import { createConsoleLog, runService, startTraceExport } from '@palisade/runtime'
 import { createSloStatusReader } from '@palisade/slo'
 import { loadConfig } from './config.ts'
 import { createDashboardRoutes } from './dashboard-app.ts'
@@ -26,11 +28,14 @@ import { createDashboardRoutes } from './dashboard-app.ts'
 const log = createConsoleLog('dashboard')
 const repoRoot = fileURLToPath(new URL('../../..', import.meta.url))
 
+// Spans go to OTLP only when the standard OTEL_* variables name an endpoint.
+startTraceExport('palisade-dashboard', process.env)
 await runService('dashboard', log, async () => {
   const config = loadConfig(process.env, repoRoot)
   const declarations = await loadDeclarations(config.declarationDirs)
   const registry = createMetricsRegistry({ app: 'dashboard' })
   const client = await openClickHouse(config.clickhouse)
+  reportDependencyUp(registry, 'clickhouse', () => clickHouseAnswers(client))
   await migrate(client, { dir: migrationsDir })
   const authenticator = createTokenAuthenticator({ [config.tenant]: config.token })
   // SLO status is computed on request from the rollups; alerts are the detector's job, not ours.
@@ -43,10 +48,11 @@ await runService('dashboard', log, async () => {
       findings: createFindingStore(client),
       slos,
       dashboards: declarations.dashboards,
+      metrics: registry,
     }),
   )
   finishServiceApp(app, (error) => log.error('request failed', error))
-  const server = await listen(app, config.port, config.host)
+  const server = await listen(app, config.port, config.host, { portSetting: 'PALISADE_DASHBOARD_PORT' })
   const { port } = server.address() as AddressInfo
   return {
     banner: `dashboard on http://${config.host}:${port}`,

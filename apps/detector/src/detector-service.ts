@@ -4,6 +4,7 @@ import { type Declarations, formatDeclarationProblem } from '@palisade/declarati
 import { createRiskScorer, riskIdentityOf } from '@palisade/detectors'
 import type { Finding } from '@palisade/schema'
 import type { Registry } from 'prom-client'
+import { reportCheckpointAge } from './checkpoint-age.ts'
 import { createDetectorRuntime } from './detector-runtime.ts'
 import { subscribeDetectors } from './detector-subscription.ts'
 import { createRiskRuntime } from './risk-runtime.ts'
@@ -94,9 +95,18 @@ export async function startDetectorService(deps: {
   const subscription: Subscription = await subscribeDetectors(bus, runtime, detectors, (error) =>
     log.error('reloading detector state after a rebalance failed', error),
   )
+  const checkpointAge = reportCheckpointAge(registry)
   const checkpointTimer = setInterval(() => {
-    runtime.checkpoint().catch((error) => log.error('detector checkpoint failed; will retry', error))
-    riskRuntime.checkpoint().catch((error) => log.error('risk checkpoint failed; will retry', error))
+    Promise.all([
+      runtime.checkpoint().catch((error) => {
+        log.error('detector checkpoint failed; will retry', error)
+        throw error
+      }),
+      riskRuntime.checkpoint().catch((error) => {
+        log.error('risk checkpoint failed; will retry', error)
+        throw error
+      }),
+    ]).then(checkpointAge.saved, () => {})
   }, config.checkpointIntervalMs)
   checkpointTimer.unref()
 
@@ -111,6 +121,7 @@ export async function startDetectorService(deps: {
   })
   const stopSloSchedule = startSloSchedule(sloEvaluator, {
     onError: (error) => log.error('SLO evaluation failed; next run in a minute', error),
+    registry,
   })
   log.info(`evaluating ${slos.length} SLOs every minute: ${slos.map((slo) => slo.name).join(', ')}`)
 

@@ -1,9 +1,14 @@
 import { fileURLToPath } from 'node:url'
-import { migrate, migrationsDir, openClickHouse } from '@palisade/clickhouse'
+import { clickHouseAnswers, migrate, migrationsDir, openClickHouse } from '@palisade/clickhouse'
 import { loadDeclarations } from '@palisade/declarations'
-import { createMetricsRegistry, createTokenAuthenticator, startHealthServer } from '@palisade/http-server'
+import {
+  createMetricsRegistry,
+  createTokenAuthenticator,
+  reportDependencyUp,
+  startHealthServer,
+} from '@palisade/http-server'
 import { createKafkaBus } from '@palisade/kafka'
-import { createConsoleLog, runService } from '@palisade/runtime'
+import { createConsoleLog, runService, startTraceExport } from '@palisade/runtime'
 import { loadConfig } from './config.ts'
 import { startDetectorService } from './detector-service.ts'
 
@@ -13,6 +18,8 @@ import { startDetectorService } from './detector-service.ts'
 const log = createConsoleLog('detector')
 const repoRoot = fileURLToPath(new URL('../../..', import.meta.url))
 
+// Spans go to OTLP only when the standard OTEL_* variables name an endpoint.
+startTraceExport('palisade-detector', process.env)
 await runService('detector', log, async () => {
   const config = loadConfig(process.env, repoRoot)
   const declarations = await loadDeclarations(config.declarationDirs)
@@ -20,8 +27,11 @@ await runService('detector', log, async () => {
   const client = await openClickHouse(config.clickhouse)
   await migrate(client, { dir: migrationsDir })
   const bus = createKafkaBus({ brokers: config.brokers, clientId: 'palisade-detector', registry, log })
+  reportDependencyUp(registry, 'kafka', () => bus.connected())
+  reportDependencyUp(registry, 'clickhouse', () => clickHouseAnswers(client))
   const detector = await startDetectorService({ bus, client, config, declarations, registry, log })
   const health = await startHealthServer({
+    portSetting: 'PALISADE_DETECTOR_PORT',
     authenticator: createTokenAuthenticator({ [config.tenant]: config.token }),
     metrics: registry,
     ready: () => bus.connected(),

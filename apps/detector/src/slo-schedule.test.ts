@@ -1,3 +1,4 @@
+import { Registry } from 'prom-client'
 import { describe, expect, it } from 'vitest'
 import { startSloSchedule } from './slo-schedule.ts'
 
@@ -24,20 +25,25 @@ describe('startSloSchedule', () => {
     expect(runs).toBe(atStop)
   })
 
-  it('reports a failed evaluation to onError and keeps ticking', async () => {
+  it('reports a failed evaluation to onError, counts it, and keeps ticking', async () => {
     const errors: unknown[] = []
+    const registry = new Registry()
     const stop = startSloSchedule(
       {
         evaluateAll: async () => {
           throw new Error('store down')
         },
       },
-      { schedule: EVERY_SECOND, onError: (error) => errors.push(error) },
+      { schedule: EVERY_SECOND, onError: (error) => errors.push(error), registry },
     )
     await sleep(2_300)
     await stop()
     expect(errors.length).toBeGreaterThanOrEqual(2)
     expect(errors[0]).toBeInstanceOf(Error)
+    // Each failure counted, so that an operator sees SLO alerting has stopped.
+    expect(await registry.metrics()).toMatch(
+      new RegExp(`^palisade_slo_evaluations_total\\{outcome="failed"\\} ${errors.length}$`, 'm'),
+    )
   })
 
   it('waits for the evaluation in flight when stopped', async () => {

@@ -12,6 +12,7 @@ import {
   openClickHouse,
 } from '@palisade/clickhouse'
 import { defaultRetentionDays } from '@palisade/schema'
+import { Registry } from 'prom-client'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { subscribeIngester } from './ingester.ts'
 
@@ -22,6 +23,7 @@ let client: ClickHouseClient
 const dataDir = mkdtempSync(join(tmpdir(), 'palisade-ingester-'))
 const bus = createInProcessBus()
 const parked: BusMessage[] = []
+const registry = new Registry()
 const t0 = Date.UTC(2026, 10, 23, 8)
 const event = (i: number) => ({
   tenant: 'acme',
@@ -43,11 +45,15 @@ beforeAll(async () => {
     [topics.deadLetter],
     async (batch) => void parked.push(...batch.messages),
   )
-  await subscribeIngester(bus, {
-    events: createEventWriter(client),
-    quarantine: createQuarantineWriter(client),
-    findings: createFindingStore(client),
-  })
+  await subscribeIngester(
+    bus,
+    {
+      events: createEventWriter(client),
+      quarantine: createQuarantineWriter(client),
+      findings: createFindingStore(client),
+    },
+    registry,
+  )
 })
 afterAll(async () => {
   await client.close()
@@ -134,6 +140,19 @@ describe('ingester', () => {
       { tenant: 'acme', raw: '{"tenant":"acme","ts":1}', reason: 'event_id missing' },
       { tenant: '', raw: 'not json at all', reason: 'not JSON: Unexpected token' },
     ])
+  })
+
+  it('counts the duplicates it dropped, times its writes and reports the newest event time per kind and source', async () => {
+    const text = await registry.metrics()
+    // The batch delivered twice above: its second delivery is three duplicates.
+    expect(text).toMatch(/^palisade_ingester_rows_total\{kind="flow",outcome="duplicate"\} 3$/m)
+    expect(text).toMatch(/^palisade_store_insert_duration_seconds_count\{kind="flow"\} [1-9]\d*$/m)
+    expect(text).toMatch(
+      new RegExp(
+        `^palisade_ingester_newest_event_timestamp_seconds\\{kind="flow",source="test"\\} ${(t0 + 5) / 1000}$`,
+        'm',
+      ),
+    )
   })
 })
 

@@ -10,7 +10,7 @@ import {
   type QuarantinedRecord,
   type RetentionDays,
 } from '@palisade/schema'
-import { Counter, type Registry } from 'prom-client'
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client'
 
 /** Where the ingester stores what it consumes. */
 export interface IngesterStores {
@@ -24,6 +24,64 @@ export const ingesterGroup = 'ingester'
 
 const tracer = trace.getTracer('palisade-ingester')
 const kindByTopic = new Map<string, EventKind>(eventKinds.map((kind) => [topics.events(kind), kind]))
+
+/** Store writes timed, and counted when they fail, by table kind. */
+function storeTiming(registry: Registry | undefined) {
+  const seconds = new Histogram({
+    name: 'palisade_store_insert_duration_seconds',
+    help: 'Store writes from call to acknowledgement (look-up included), by table kind, seconds',
+    labelNames: ['kind'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: registry ? [registry] : [],
+  })
+  const errors = new Counter({
+    name: 'palisade_store_insert_errors_total',
+    help: 'Store writes that failed (the batch is not committed and comes again), by table kind',
+    labelNames: ['kind'] as const,
+    registers: registry ? [registry] : [],
+  })
+  return async <T>(kind: string, write: () => Promise<T>): Promise<T> => {
+    const stop = seconds.startTimer({ kind })
+    try {
+      return await write()
+    } catch (error) {
+      errors.inc({ kind })
+      throw error
+    } finally {
+      stop()
+    }
+  }
+}
+
+/** Sources tracked per kind; past it, the rest share `other` (a source label comes from clients). */
+const maxSourcesPerKind = 50
+
+/** Newest event time stored, per kind and source: how fresh the data the analytics read is. */
+function createFreshnessGauge(registry: Registry | undefined) {
+  const gauge = new Gauge({
+    name: 'palisade_ingester_newest_event_timestamp_seconds',
+    help: 'Event time of the newest event stored, by kind and source, Unix seconds',
+    labelNames: ['kind', 'source'] as const,
+    registers: registry ? [registry] : [],
+  })
+  const newest = new Map<string, Map<string, number>>()
+  return {
+    saw(kind: EventKind, events: AnyEvent[]): void {
+      let bySource = newest.get(kind)
+      if (!bySource) {
+        bySource = new Map()
+        newest.set(kind, bySource)
+      }
+      for (const event of events) {
+        const source =
+          bySource.has(event.source) || bySource.size < maxSourcesPerKind ? event.source : 'other'
+        if (event.ts <= (bySource.get(source) ?? Number.NEGATIVE_INFINITY)) continue
+        bySource.set(source, event.ts)
+        gauge.set({ kind, source }, event.ts / 1000)
+      }
+    },
+  }
+}
 
 /** The topics the ingester consumes: every event kind, quarantine, both findings topics and dead letters. */
 export const ingesterTopics = [
@@ -103,6 +161,8 @@ export function subscribeIngester(
     labelNames: ['kind', 'outcome'] as const,
     registers: registry ? [registry] : [],
   })
+  const timed = storeTiming(registry)
+  const freshness = createFreshnessGauge(registry)
   return bus.subscribe(ingesterGroup, ingesterTopics, async (batch: BusBatch) => {
     await tracer.startActiveSpan(
       'ingester.store',
@@ -126,21 +186,24 @@ export function subscribeIngester(
             // Named after its log position, a batch that a crash makes us insert twice is dropped by
             // ClickHouse; the id look-up catches the rest (a redelivery cut at other offsets).
             const position = batch.position
-            const result = await stores.events.write(kind, events, {
-              dedupToken: position
-                ? `${batch.topic}/${position.partition}/${position.firstOffset}-${position.lastOffset}`
-                : undefined,
-            })
+            const result = await timed(kind, () =>
+              stores.events.write(kind, events, {
+                dedupToken: position
+                  ? `${batch.topic}/${position.partition}/${position.firstOffset}-${position.lastOffset}`
+                  : undefined,
+              }),
+            )
+            freshness.saw(kind, result.stored)
             stored.inc({ kind, outcome: 'stored' }, result.stored.length)
             stored.inc({ kind, outcome: 'duplicate' }, result.duplicates)
           } else if (batch.topic === topics.quarantine) {
             const records = batch.messages.map((message) => message.value as QuarantinedRecord)
             // Each record is kept once, by its content, whichever request or batch brought it.
-            await stores.quarantine.write(records)
+            await timed('quarantine', () => stores.quarantine.write(records))
             stored.inc({ kind: 'quarantine', outcome: 'stored' }, records.length)
           } else if (batch.topic === topics.findings || batch.topic === topics.riskFindings) {
-            const fresh = await stores.findings.write(
-              batch.messages.map((message) => message.value as Finding),
+            const fresh = await timed('finding', () =>
+              stores.findings.write(batch.messages.map((message) => message.value as Finding)),
             )
             stored.inc({ kind: 'finding', outcome: 'stored' }, fresh.length)
           } else if (batch.topic === topics.deadLetter) {

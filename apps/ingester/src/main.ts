@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url'
 import {
   applyEventRetention,
+  clickHouseAnswers,
   createEventWriter,
   createFindingStore,
   createQuarantineWriter,
@@ -9,9 +10,14 @@ import {
   openClickHouse,
 } from '@palisade/clickhouse'
 import { loadDeclarations } from '@palisade/declarations'
-import { createMetricsRegistry, createTokenAuthenticator, startHealthServer } from '@palisade/http-server'
+import {
+  createMetricsRegistry,
+  createTokenAuthenticator,
+  reportDependencyUp,
+  startHealthServer,
+} from '@palisade/http-server'
 import { createKafkaBus } from '@palisade/kafka'
-import { createConsoleLog, runService } from '@palisade/runtime'
+import { createConsoleLog, runService, startTraceExport } from '@palisade/runtime'
 import { loadConfig } from './config.ts'
 import { subscribeIngester } from './ingester.ts'
 
@@ -21,6 +27,8 @@ import { subscribeIngester } from './ingester.ts'
 const log = createConsoleLog('ingester')
 const repoRoot = fileURLToPath(new URL('../../..', import.meta.url))
 
+// Spans go to OTLP only when the standard OTEL_* variables name an endpoint.
+startTraceExport('palisade-ingester', process.env)
 await runService('ingester', log, async () => {
   const config = loadConfig(process.env, repoRoot)
   // Validated, not used: a broken declaration stops every app, so a rollout fails at its first process.
@@ -35,6 +43,8 @@ await runService('ingester', log, async () => {
     log.info(`retention of ${table} set from PALISADE_RETENTION_DAYS_*`)
   }
   const bus = createKafkaBus({ brokers: config.brokers, clientId: 'palisade-ingester', registry, log })
+  reportDependencyUp(registry, 'kafka', () => bus.connected())
+  reportDependencyUp(registry, 'clickhouse', () => clickHouseAnswers(client))
   const subscription = await subscribeIngester(
     bus,
     {
@@ -46,6 +56,7 @@ await runService('ingester', log, async () => {
     config.retentionDays,
   )
   const health = await startHealthServer({
+    portSetting: 'PALISADE_INGESTER_PORT',
     authenticator: createTokenAuthenticator({ [config.tenant]: config.token }),
     metrics: registry,
     ready: () => bus.connected(),

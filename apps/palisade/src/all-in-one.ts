@@ -5,6 +5,7 @@ import { type AlertRouterConfig, startAlertRouterService } from '@palisade/alert
 import { type Bus, createInProcessBus } from '@palisade/bus'
 import {
   applyEventRetention,
+  clickHouseAnswers,
   createEventWriter,
   createFindingStore,
   createQuarantineWriter,
@@ -23,9 +24,11 @@ import {
   createTokenAuthenticator,
   finishServiceApp,
   listen,
+  reportDependencyUp,
 } from '@palisade/http-server'
 import { ingesterGroup, subscribeIngester } from '@palisade/ingester'
 import type { Log } from '@palisade/runtime'
+import { Gauge } from 'prom-client'
 import type { AllInOneConfig } from './config.ts'
 import { resolveToken } from './token-file.ts'
 
@@ -79,6 +82,16 @@ export async function startAllInOne(
     acknowledgingGroups: [ingesterGroup],
     onBehindFailure: (failure) => log.error('a consumer behind the ingester failed on a batch', failure),
   })
+  reportDependencyUp(registry, 'clickhouse', () => clickHouseAnswers(client))
+  new Gauge({
+    name: 'palisade_bus_queue_depth_batches',
+    help: 'Batches a consumer group behind the ingester has taken and not yet handled, by group',
+    labelNames: ['group'] as const,
+    registers: [registry],
+    collect() {
+      for (const [group, batches] of bus.queuedBatches()) this.set({ group }, batches)
+    },
+  })
   const findingStore = createFindingStore(client)
 
   // The router first: findings and SLO alerts published from here on reach it.
@@ -108,7 +121,13 @@ export async function startAllInOne(
   })
   finishServiceApp(collectorApp, (error) => log.error('collector request failed', error))
 
-  const dashboardApp = createServiceApp({ authenticator, metrics: registry, ready: () => ready })
+  // One registry, one /metrics (on the collector's port): two would double every sum().
+  const dashboardApp = createServiceApp({
+    authenticator,
+    metrics: registry,
+    ready: () => ready,
+    serveMetrics: false,
+  })
   dashboardApp.use(
     createDashboardRoutes({
       authenticator,
@@ -116,12 +135,18 @@ export async function startAllInOne(
       findings: findingStore,
       slos: detector.sloEvaluator,
       dashboards: declarations.dashboards,
+      metrics: registry,
     }),
   )
   finishServiceApp(dashboardApp, (error) => log.error('dashboard request failed', error))
 
-  const collectorServer = await listen(collectorApp, config.collector.port, config.collector.host)
-  const dashboardServer = await listen(dashboardApp, config.dashboardPort, config.dashboardHost)
+  const collectorServer = await listen(collectorApp, config.collector.port, config.collector.host, {
+    headersTimeoutMs: config.collector.headersTimeoutMs,
+    portSetting: 'PALISADE_COLLECTOR_PORT',
+  })
+  const dashboardServer = await listen(dashboardApp, config.dashboardPort, config.dashboardHost, {
+    portSetting: 'PALISADE_DASHBOARD_PORT',
+  })
   ready = true
 
   let stopping: Promise<void> | undefined

@@ -29,3 +29,9 @@ describe('parseReplayArgs', () => {
     expect(() => parseReplayArgs(['flow', 'f', '--option', 'novalue'])).toThrow('key=value')
   })
 })
+
+describe('parseReplayArgs > unknown options', () => {
+  it('names an unknown option in a few words', () => {
+    expect(() => parseReplayArgs(['flow', 'f', '--bogus'])).toThrow(/^unknown option --bogus$/)
+  })
+})

@@ -6,6 +6,13 @@ export class CliUsageError extends Error {
   readonly retriable = false
 }
 
+/** Pure: node:util parseArgs' complaint in a few words (its own text runs to three sentences). */
+export function parseArgsProblem(error: Error & { code?: string }): string {
+  const option = /'(-[^']*)'/.exec(error.message)?.[1]
+  if (error.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && option) return `unknown option ${option}`
+  return error.message
+}
+
 /** Arguments of `palisade replay <format> <file...>`. */
 export interface ReplayArgs {
   format: string
@@ -25,7 +32,7 @@ export function parseReplayArgs(argv: string[]): ReplayArgs {
   try {
     parsed = parseReplayOptions(argv)
   } catch (error) {
-    throw new CliUsageError((error as Error).message)
+    throw new CliUsageError(parseArgsProblem(error as Error & { code?: string }))
   }
   const { values, positionals } = parsed
   const [format, ...files] = positionals

@@ -5,7 +5,7 @@ import { applyEventRetention, migrate, migrationsDir, openClickHouse } from '@pa
 import { checkIntentDirectory, loadDeclarations } from '@palisade/declarations'
 import { PalisadeError } from '@palisade/errors'
 import { formatParsers } from '@palisade/formats'
-import { createConsoleLog, runService } from '@palisade/runtime'
+import { createConsoleLog, runService, startTraceExport } from '@palisade/runtime'
 import {
   ConfigInvalidError,
   createEnvReader,
@@ -15,6 +15,7 @@ import {
 } from '@palisade/settings'
 import { startAllInOne } from './all-in-one.ts'
 import { CliUsageError, parseReplayArgs } from './cli-args.ts'
+import { commandHelp, helpAsked } from './command-help.ts'
 import { loadConfig, loadReceivers } from './config.ts'
 import { startDemoFeed } from './demo.ts'
 import { exportFindings, parseFindingsExportArgs } from './findings-export.ts'
@@ -52,6 +53,8 @@ formats: ${[...formatParsers.keys()].join(', ')}
 `
 
 function runStart(withDemo: boolean): Promise<void> {
+  // Spans go to OTLP only when the standard OTEL_* variables name an endpoint.
+  startTraceExport('palisade', process.env)
   return runService('palisade', log, async () => {
     const config = loadConfig(process.env, repoRoot)
     const declarations = await loadDeclarations(config.declarationDirs)
@@ -209,6 +212,11 @@ async function runMigrate(): Promise<void> {
 }
 
 const command = process.argv[2]
+const help = helpAsked(process.argv.slice(2))
+if (help !== undefined) {
+  process.stdout.write(help === 'commands' ? usage : `${commandHelp[help]}\n`)
+  process.exit(0)
+}
 try {
   if (command === 'start' || command === 'demo') await runStart(command === 'demo')
   else if (command === 'replay') await runReplay(process.argv.slice(3))
@@ -218,13 +226,15 @@ try {
   else if (command === 'findings') await runFindings(process.argv.slice(3))
   else if (command !== undefined && command in apps) await apps[command]!()
   else {
-    process.stderr.write(usage)
-    process.exit(command === undefined || command === '--help' ? 0 : 2)
+    process.stderr.write(`palisade: unknown command "${command}"; "palisade help" lists the commands\n`)
+    process.exit(2)
   }
 } catch (error) {
   // Configuration errors list every problem; a stack trace would only hide them.
   if (error instanceof CliUsageError) {
-    process.stderr.write(`${error.message}\n\n${usage}`)
+    process.stderr.write(
+      `palisade ${command}: ${error.message} ("palisade ${command} --help" shows the usage)\n`,
+    )
     process.exit(2)
   }
   // A Palisade error a retry cannot help (invalid configuration or declarations, a refused

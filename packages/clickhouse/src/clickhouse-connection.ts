@@ -1,5 +1,7 @@
 import { mkdirSync } from 'node:fs'
 import { type ClickHouseClient, createClient } from '@clickhouse/client'
+import { lockDataDirectory } from './data-dir-lock.ts'
+import { DataDirectoryInUseError } from './errors.ts'
 
 /** Where the data lives: an embedded chDB engine in a directory, or a ClickHouse server. */
 export type ClickHouseTarget =
@@ -22,9 +24,20 @@ export async function openClickHouse(target: ClickHouseTarget): Promise<ClickHou
     })
   }
   mkdirSync(target.dataDir, { recursive: true })
+  const unlock = lockDataDirectory(target.dataDir)
   // Loaded lazily: a server deployment never loads the native engine.
   const { createChdbConnection } = await import('chdb/connection')
-  const connection = createChdbConnection({ path: target.dataDir })
+  let connection: ReturnType<typeof createChdbConnection>
+  try {
+    connection = createChdbConnection({ path: target.dataDir })
+  } catch (error) {
+    unlock()
+    // Held by a process that is not Palisade (a ClickHouse server, a script on chDB).
+    if (/Cannot lock file/.test(String((error as Error).cause ?? error))) {
+      throw new DataDirectoryInUseError(target.dataDir, 'another process', error)
+    }
+    throw error
+  }
   // The `connection` option is chDB's hook into @clickhouse/client; its type is not public yet.
   const client = createClient({
     connection,
@@ -39,5 +52,20 @@ export async function openClickHouse(target: ClickHouseTarget): Promise<ClickHou
       ...params,
       clickhouse_settings: { insert_deduplication_token: '', ...params.clickhouse_settings },
     })) as typeof client.insert
+  const close = client.close.bind(client)
+  client.close = async () => {
+    try {
+      await close()
+    } finally {
+      unlock()
+    }
+  }
   return client
+}
+
+/** Whether the store answers a trivial query now (for `palisade_dependency_up`). */
+export async function clickHouseAnswers(client: ClickHouseClient): Promise<boolean> {
+  const result = await client.query({ query: 'SELECT 1', format: 'JSONEachRow' })
+  await result.json()
+  return true
 }

@@ -1,4 +1,4 @@
-import { PalisadeError } from '@palisade/errors'
+import { PalisadeError, StartupError } from '@palisade/errors'
 
 /** Base of the store's errors: a stable `code`, whether a retry could help, and the cause. */
 export class StoreError extends PalisadeError {}
@@ -17,5 +17,16 @@ export class InsertFailedError extends StoreError {
       retriable: true,
       cause,
     })
+  }
+}
+
+/** The embedded engine's data directory is open in another process (chDB allows one per directory). */
+export class DataDirectoryInUseError extends StartupError {
+  constructor(dataDir: string, holder: string, cause?: unknown) {
+    super(
+      'DATA_DIR_IN_USE',
+      `the data directory ${dataDir} is in use by ${holder}; stop it, or set PALISADE_DATA_DIR to another directory`,
+      cause,
+    )
   }
 }

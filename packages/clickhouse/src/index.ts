@@ -1,6 +1,6 @@
 export type { ClickHouseClient } from '@clickhouse/client'
 export { type Checkpoint, type CheckpointStore, createCheckpointStore } from './checkpoint-store.ts'
-export { type ClickHouseTarget, openClickHouse } from './clickhouse-connection.ts'
+export { type ClickHouseTarget, clickHouseAnswers, openClickHouse } from './clickhouse-connection.ts'
 export {
   type DashboardQuery,
   type DashboardQueryName,
@@ -9,7 +9,7 @@ export {
   dashboardQueries,
   isDashboardQueryName,
 } from './dashboard-queries.ts'
-export { InsertFailedError, MigrationFailedError, StoreError } from './errors.ts'
+export { DataDirectoryInUseError, InsertFailedError, MigrationFailedError, StoreError } from './errors.ts'
 export { applyEventRetention } from './event-retention.ts'
 export {
   createEventWriter,

@@ -1,1 +1,2 @@
 export { PalisadeError } from './palisade-error.ts'
+export { StartupError } from './startup-error.ts'

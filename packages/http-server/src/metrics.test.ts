@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process'
 import { describe, expect, it } from 'vitest'
+import { reportDependencyUp } from './dependency-up.ts'
 import { createMetricsRegistry } from './metrics.ts'
 
 describe('createMetricsRegistry', () => {
@@ -17,5 +18,23 @@ describe('createMetricsRegistry', () => {
     expect(result.error, 'promtool is missing: apt-get install prometheus').toBeUndefined()
     expect(`${result.stdout}${result.stderr}`).toBe('')
     expect(result.status).toBe(0)
+  })
+})
+
+describe('createMetricsRegistry > what runs here', () => {
+  it('says which version and Node.js run, and whether each dependency answered at the scrape', async () => {
+    const registry = createMetricsRegistry({ app: 'test' })
+    let kafkaUp = true
+    reportDependencyUp(registry, 'kafka', () => kafkaUp)
+    reportDependencyUp(registry, 'clickhouse', async () => {
+      throw new Error('connection refused')
+    })
+    let text = await registry.metrics()
+    expect(text).toMatch(/^palisade_build_info\{version="\d+\.\d+\.\d+",nodejs="v\d+[^"]*",app="test"\} 1$/m)
+    expect(text).toMatch(/^palisade_dependency_up\{dependency="kafka",app="test"\} 1$/m)
+    expect(text).toMatch(/^palisade_dependency_up\{dependency="clickhouse",app="test"\} 0$/m)
+    kafkaUp = false
+    text = await registry.metrics()
+    expect(text).toMatch(/^palisade_dependency_up\{dependency="kafka",app="test"\} 0$/m)
   })
 })

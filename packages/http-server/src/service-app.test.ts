@@ -2,17 +2,18 @@ import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTokenAuthenticator } from './authenticator.ts'
 import { createMetricsRegistry } from './metrics.ts'
-import { closeServer, createServiceApp, finishServiceApp, listen } from './service-app.ts'
+import { closeServer, createServiceApp, finishServiceApp, listen, requireToken } from './service-app.ts'
 
 let base: string
 let ready = false
 let close: () => Promise<void>
+const registry = createMetricsRegistry({ app: 'test' })
 
 beforeAll(async () => {
-  const app = createServiceApp({
-    authenticator: createTokenAuthenticator({ acme: 'secret-token' }),
-    metrics: createMetricsRegistry({ app: 'test' }),
-    ready: () => ready,
+  const authenticator = createTokenAuthenticator({ acme: 'secret-token' })
+  const app = createServiceApp({ authenticator, metrics: registry, ready: () => ready })
+  app.post('/v1/ingest/:format', requireToken(authenticator), (_request, response) => {
+    response.json({ accepted: 0 })
   })
   finishServiceApp(app, () => {})
   const server = await listen(app, 0)
@@ -47,5 +48,52 @@ describe('service app', () => {
     const response = await fetch(`${base}/nope`)
     expect(response.status).toBe(404)
     expect(await response.json()).toEqual({ error: { code: 'NOT_FOUND', message: 'no such route' } })
+  })
+})
+
+describe('service app > request metrics', () => {
+  it('counts 401s and every answer by route pattern, never by the path a client chose', async () => {
+    for (const format of ['flow', 'x1', 'x2'])
+      await fetch(`${base}/v1/ingest/${format}`, {
+        method: 'POST',
+        headers: { authorization: 'Bearer stale' },
+      })
+    await fetch(`${base}/v1/ingest/flow`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer secret-token' },
+    })
+    await fetch(`${base}/no/such/${'x'.repeat(20)}`)
+    const text = await registry.metrics()
+    expect(text).toMatch(
+      /^palisade_http_unauthenticated_total\{route="\/v1\/ingest\/:format",app="test"\} 3$/m,
+    )
+    expect(text).toMatch(
+      /^palisade_http_requests_total\{route="\/v1\/ingest\/:format",method="POST",status="200",app="test"\} 1$/m,
+    )
+    expect(text).toMatch(
+      /^palisade_http_requests_total\{route="unmatched",method="GET",status="404",app="test"\} [1-9]\d*$/m,
+    )
+    expect(text).not.toContain('xxxxxxxx')
+  })
+
+  it('serves no /metrics when told another server of the process does', async () => {
+    const metrics = createMetricsRegistry()
+    const app = createServiceApp({
+      authenticator: createTokenAuthenticator({ acme: 'secret-token' }),
+      metrics,
+      ready: () => true,
+      serveMetrics: false,
+    })
+    finishServiceApp(app, () => {})
+    const server = await listen(app, 0)
+    try {
+      const port = (server.address() as AddressInfo).port
+      const response = await fetch(`http://127.0.0.1:${port}/metrics`, {
+        headers: { authorization: 'Bearer secret-token' },
+      })
+      expect(response.status).toBe(404)
+    } finally {
+      await closeServer(server)
+    }
   })
 })

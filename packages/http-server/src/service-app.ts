@@ -1,8 +1,10 @@
-import type { Server } from 'node:http'
+import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { StartupError } from '@palisade/errors'
 import express, { type Express, type NextFunction, type Request, type Response } from 'express'
 import type { Registry } from 'prom-client'
 import { type Authenticator, bearerToken, type Principal } from './authenticator.ts'
+import { httpMetrics } from './http-metrics.ts'
 
 /** Reports whether the process can do its work now (store open, migrations applied, ...). */
 export type ReadinessCheck = () => boolean
@@ -10,8 +12,14 @@ export type ReadinessCheck = () => boolean
 /** Options for {@link createServiceApp}. */
 export interface ServiceAppOptions {
   authenticator: Authenticator
+  /** The process's one registry: requests are counted on it, and `/metrics` renders it. */
   metrics: Registry
   ready: ReadinessCheck
+  /**
+   * Serve `/metrics` here (default true). A process with several servers on one registry serves it
+   * on one of them only, so that a scrape of every port does not count each series twice.
+   */
+  serveMetrics?: boolean
 }
 
 declare module 'express-serve-static-core' {
@@ -28,6 +36,9 @@ export function sendError(response: Response, status: number, code: string, mess
 
 /** A `401` that tells the client how to authenticate (`WWW-Authenticate: Bearer`). */
 export function sendUnauthenticated(response: Response, message: string): void {
+  // Refused by a gate before any route matched: count it under the gate's mount point.
+  if (response.req.route === undefined && response.req.baseUrl)
+    response.locals.route ??= `${response.req.baseUrl}/*`
   response.setHeader('WWW-Authenticate', 'Bearer realm="palisade"')
   sendError(response, 401, 'UNAUTHENTICATED', message)
 }
@@ -54,6 +65,7 @@ export function createServiceApp(options: ServiceAppOptions): Express {
   const app = express()
   app.disable('x-powered-by')
   app.set('etag', false)
+  app.use(httpMetrics(options.metrics))
   app.get('/healthz', (_request, response) => {
     response.json({ status: 'ok' })
   })
@@ -61,10 +73,12 @@ export function createServiceApp(options: ServiceAppOptions): Express {
     const ready = options.ready()
     response.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready' })
   })
-  app.get('/metrics', requireToken(options.authenticator), async (_request, response) => {
-    response.setHeader('Content-Type', options.metrics.contentType)
-    response.send(await options.metrics.metrics())
-  })
+  if (options.serveMetrics !== false) {
+    app.get('/metrics', requireToken(options.authenticator), async (_request, response) => {
+      response.setHeader('Content-Type', options.metrics.contentType)
+      response.send(await options.metrics.metrics())
+    })
+  }
   return app
 }
 
@@ -84,11 +98,41 @@ export function finishServiceApp(app: Express, onError: (error: unknown) => void
   })
 }
 
-/** Listen on `host:port` (host defaults to loopback: exposing a port is the operator's choice). */
-export function listen(app: Express, port: number, host = '127.0.0.1'): Promise<Server> {
+/** Options for {@link listen}. */
+export interface ListenOptions {
+  /** Longest a client may take to send its request headers, ms (default 10 s); Node answers 408. */
+  headersTimeoutMs?: number
+  /** The setting that chooses this port, named when the port is taken (say `PALISADE_COLLECTOR_PORT`). */
+  portSetting?: string
+}
+
+/**
+ * Listen on `host:port` (host defaults to loopback: exposing a port is the operator's choice). A
+ * port in use fails with a {@link StartupError} whose one line names the setting to change.
+ */
+export function listen(
+  app: Express,
+  port: number,
+  host = '127.0.0.1',
+  options: ListenOptions = {},
+): Promise<Server> {
+  const headersTimeout = options.headersTimeoutMs ?? 10_000
+  const server = createServer(
+    {
+      headersTimeout,
+      // Node checks the headers deadline on this period (30 s by default, too coarse for 10 s).
+      connectionsCheckingInterval: Math.max(10, Math.min(1000, headersTimeout / 4)),
+    },
+    app,
+  )
   return new Promise((resolve, reject) => {
-    const server = app.listen(port, host, (error?: Error) => (error ? reject(error) : resolve(server)))
-    server.once('error', reject)
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EADDRINUSE' && error.code !== 'EACCES') return reject(error)
+      const what = error.code === 'EADDRINUSE' ? 'is in use' : 'is not allowed to this user'
+      const change = options.portSetting ? `; set ${options.portSetting} to a free port` : ''
+      reject(new StartupError('PORT_UNAVAILABLE', `port ${port} on ${host} ${what}${change}`, error))
+    })
+    server.listen(port, host, () => resolve(server))
   })
 }
 
@@ -105,11 +149,17 @@ export function closeServer(server: Server): Promise<void> {
  * the detector, the alert router) on `host:port`. Resolves with the URL it listens on.
  */
 export async function startHealthServer(
-  options: ServiceAppOptions & { host: string; port: number; onError: (error: unknown) => void },
+  options: ServiceAppOptions & {
+    host: string
+    port: number
+    /** The setting that chooses the port, named when the port is taken. */
+    portSetting?: string
+    onError: (error: unknown) => void
+  },
 ): Promise<{ url: string; close: () => Promise<void> }> {
   const app = createServiceApp(options)
   finishServiceApp(app, options.onError)
-  const server = await listen(app, options.port, options.host)
+  const server = await listen(app, options.port, options.host, { portSetting: options.portSetting })
   const { port } = server.address() as AddressInfo
   return { url: `http://${options.host}:${port}`, close: () => closeServer(server) }
 }

@@ -50,6 +50,8 @@ export function joinConsumerGroup<T>(kafka: Kafka, options: ConsumerGroupOptions
 
   async function attach(onGivenUp: () => void): Promise<void> {
     await options.topicAdmin.ensure(options.topics)
+    // Closed while the topics were being ensured: do not join after all.
+    if (stopped) return
     const created = kafka.consumer({
       groupId: group,
       sessionTimeout: 6000,
@@ -162,8 +164,11 @@ export function joinConsumerGroup<T>(kafka: Kafka, options: ConsumerGroupOptions
     async close() {
       stopped = true
       // Leaving first also cuts short a join that is still retrying against an absent broker.
+      const wasConnected = connected
       await consumer?.disconnect().catch(() => {})
-      await joined
+      // Not yet joined (brokers unreachable): no batch is in hand, and the join may sit in the
+      // topic admin's connect retries for 20 s; waiting for it would hold a SIGTERM that long.
+      if (wasConnected) await joined
       await consumer?.disconnect()
     },
   }

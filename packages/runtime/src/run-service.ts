@@ -1,5 +1,6 @@
 import { PalisadeError } from '@palisade/errors'
 import type { Log } from './console-log.ts'
+import { stopTraceExport } from './trace-export.ts'
 
 /** A started service: what to print for its user, and how to stop it cleanly. */
 export interface RunningService {
@@ -8,7 +9,8 @@ export interface RunningService {
 }
 
 /**
- * Run a service until SIGINT or SIGTERM, then stop it (finish in-flight work, flush) and exit 0.
+ * Run a service until SIGINT or SIGTERM, then stop it (finish in-flight work, flush, export the
+ * last trace spans when `startTraceExport` registered an export) and exit 0.
  * A Palisade error a retry cannot help (invalid configuration or declarations: every problem is in its
  * message) prints that message and exits 2; any other failure to start is logged and exits 1.
  */
@@ -34,13 +36,17 @@ export async function runService(
     if (signalled) return
     signalled = true
     log.info(`${signal}: finishing in-flight work and stopping`)
-    running.stop().then(
-      () => process.exit(0),
-      (error) => {
-        log.error('shutdown failed', error)
-        process.exit(1)
-      },
-    )
+    running
+      .stop()
+      // Spans of the last requests are still buffered: flush them before the process ends.
+      .then(() => stopTraceExport())
+      .then(
+        () => process.exit(0),
+        (error) => {
+          log.error('shutdown failed', error)
+          process.exit(1)
+        },
+      )
   }
   process.on('SIGINT', () => shutdown('SIGINT'))
   process.on('SIGTERM', () => shutdown('SIGTERM'))

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { defaultRetentionDays, eventKinds, type RetentionDays } from '@palisade/schema'
 import type { EnvReader } from './env-reader.ts'
@@ -70,6 +71,12 @@ export interface DeclarationDirs {
  */
 export function readDeclarationDirs(env: EnvReader, repoRoot: string): DeclarationDirs {
   const alertsDir = resolve(env.string('PALISADE_ALERTS_DIR', resolve(repoRoot, 'alerts')))
+  // One line naming the setting, instead of one "cannot read" per declaration inside it.
+  if (!existsSync(alertsDir)) {
+    env.problem(
+      `PALISADE_ALERTS_DIR: ${alertsDir} does not exist; set it to the folder holding routing.yaml, rules/, intent/, risk.yaml and slos/`,
+    )
+  }
   return {
     alertsDir,
     rulesDir: resolve(env.string('PALISADE_RULES_DIR', join(alertsDir, 'rules'))),

@@ -25,6 +25,7 @@ import {
 import { type AnyEvent, type EventKind, type Finding, validateEvent } from '@palisade/schema'
 import type { BurnRatePoint, SloStatus, SloStatusSource } from '@palisade/slo'
 import type { Router } from 'express'
+import type { Registry } from 'prom-client'
 import { TestHarnessError } from './errors.ts'
 
 /** Tokens of the two tenants the test server knows. */
@@ -36,6 +37,8 @@ export interface SeededDashboardStore {
   client: ClickHouseClient
   findings: FindingStore
   slos: SloStatusSource
+  /** The server's registry, for the routes' counters. */
+  metrics: Registry
 }
 
 /** A running dashboard over an embedded ClickHouse seeded with two tenants' data. */
@@ -44,6 +47,8 @@ export interface DashboardTestServer {
   client: ClickHouseClient
   /** The clock the data was seeded around, epoch ms. */
   now: number
+  /** The registry its routes count on. */
+  metrics: Registry
   close(): Promise<void>
 }
 
@@ -425,18 +430,16 @@ export async function startDashboardTestServer(
     await createNotificationLedger(client).record(notifications(now))
 
     const authenticator = createTokenAuthenticator({ ...testTokens })
-    const app = createServiceApp({
-      authenticator,
-      metrics: createMetricsRegistry({ app: 'dashboard-test' }),
-      ready: () => true,
-    })
-    app.use(routes({ authenticator, client, findings, slos: fixedSloSource(now) }))
+    const metrics = createMetricsRegistry({ app: 'dashboard-test' })
+    const app = createServiceApp({ authenticator, metrics, ready: () => true })
+    app.use(routes({ authenticator, client, findings, slos: fixedSloSource(now), metrics }))
     finishServiceApp(app, (error) => console.error(error))
     const server = await listen(app, 0)
     return {
       base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
       client,
       now,
+      metrics,
       async close() {
         await closeServer(server)
         await client.close()

@@ -11,6 +11,12 @@ export { freePort } from './free-port.ts'
 export { type KafkaBroker, type KafkaBrokerOptions, startKafkaBroker } from './kafka/kafka-broker.ts'
 export { type KafkaJarsOptions, kafkaVersion, resolveKafkaJars } from './kafka/kafka-jars.ts'
 export { ensureOpaBinary, findGo, opaAvailable, opaCacheDir, opaVersion } from './opa-binary.ts'
+export {
+  type OtlpSpan,
+  type OtlpTraceReceiver,
+  type OtlpTraces,
+  startOtlpTraceReceiver,
+} from './otlp-trace-receiver.ts'
 export { type ReceivedEvent, startPagerDutySink } from './pagerduty-sink.ts'
 export { type AppProcess, startAppProcess } from './processes/app-process.ts'
 export { type LaunchedProcess, launchPalisade } from './processes/launched-process.ts'

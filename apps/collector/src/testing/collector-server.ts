@@ -9,12 +9,16 @@ import {
   listen,
 } from '@palisade/http-server'
 import { defaultRetentionDays } from '@palisade/schema'
+import type { Registry } from 'prom-client'
 import { mountCollectorRoutes } from '../collector-routes.ts'
 import type { CollectorConfig } from '../config.ts'
 
 /** A collector served for a test: its URL and how to stop it. */
 export interface CollectorServer {
   url: string
+  port: number
+  /** The registry its routes count on. */
+  metrics: Registry
   close(): Promise<void>
 }
 
@@ -45,13 +49,23 @@ export async function serveCollector(
       maxConcurrentRequests: 4,
       maxBytesInFlight: 16 * maxBodyBytes,
       retentionDays: defaultRetentionDays,
+      headersTimeoutMs: 10_000,
+      bodyIdleTimeoutMs: 10_000,
+      minBodyBytesPerSecond: 4096,
       ...limits,
     },
   })
   finishServiceApp(app, () => {})
-  const server = await listen(app, 0)
+  const server = await listen(app, 0, '127.0.0.1', { headersTimeoutMs: limits.headersTimeoutMs })
+  const { port } = server.address() as AddressInfo
   return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: () => closeServer(server),
+    url: `http://127.0.0.1:${port}`,
+    port,
+    metrics,
+    async close() {
+      await closeServer(server)
+      // A test may leave a client stalled mid-request on purpose: do not wait for it.
+      server.closeAllConnections()
+    },
   }
 }
