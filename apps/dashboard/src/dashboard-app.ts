@@ -4,8 +4,14 @@ import { fileURLToPath } from 'node:url'
 import {
   type ClickHouseClient,
   dashboardQueries,
+  entityKinds,
   type FindingStore,
   isDashboardQueryName,
+  MAX_EVIDENCE_IDS,
+  queryEntityPage,
+  queryEventsByIds,
+  queryFindingById,
+  queryIncidentTimeline,
 } from '@palisade/clickhouse'
 import type { Dashboard } from '@palisade/declarations'
 import {
@@ -19,7 +25,14 @@ import type { SloStatusSource } from '@palisade/slo'
 import express, { type NextFunction, type Request, type Response, type Router } from 'express'
 import { Counter, type Registry } from 'prom-client'
 import { RequestInvalidError } from './errors.ts'
-import { parseBurnRateParams, parseFindingsParams, parsePanelParams } from './request-params.ts'
+import {
+  parseBurnRateParams,
+  parseEntity,
+  parseFindingsParams,
+  parseId,
+  parseInvestigationParams,
+  parsePanelParams,
+} from './request-params.ts'
 import { createSessionStore, type SessionStore } from './session-store.ts'
 import { createSignInLimiter, type SignInLimiter } from './sign-in-limiter.ts'
 
@@ -54,6 +67,25 @@ const COOKIE = 'palisade_session'
 const SESSION_ID = /^[A-Za-z0-9_-]{43}$/
 const SLO_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/
 const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
+const HOUR = 3600_000
+/** How far before a finding its cited events may lie (a baseline's first sighting, a slow detector). */
+const EVIDENCE_LOOKBACK_MS = 31 * 24 * HOUR
+const BASELINE_KEY = /^(baseline|learning|before|expected)/
+const INTENT_KEY = /(intent|declared|sensitive|allowed)/
+
+/** A finding's evidence split the way an analyst reads it: what it was compared to, what it contradicts. */
+function splitEvidence(evidence: Record<string, unknown>) {
+  const baseline: Record<string, unknown> = {}
+  const intent: Record<string, unknown> = {}
+  const other: Record<string, unknown> = {}
+  for (const [key, value] of Object.entries(evidence)) {
+    if (key === 'event_ids') continue
+    if (BASELINE_KEY.test(key)) baseline[key] = value
+    else if (INTENT_KEY.test(key)) intent[key] = value
+    else other[key] = value
+  }
+  return { baseline, intent, other }
+}
 
 // `default-src 'self'` is the rule; the rest closes what default-src does not cover.
 const CONTENT_SECURITY_POLICY =
@@ -227,6 +259,78 @@ export function createDashboardRoutes(options: DashboardRoutesOptions): Router {
     }
     const findings = await options.findings.list({ tenant: principalOf(request).tenant, ...params })
     response.json({ findings })
+  })
+
+  router.get('/api/v1/findings/:id', async (request, response) => {
+    let id: string
+    try {
+      id = parseId('id', request.params.id ?? '')
+      if (Object.keys(request.query).length > 0) throw new RequestInvalidError('this route takes no parameters')
+    } catch (error) {
+      if (badRequest(response, error)) return
+      throw error
+    }
+    const tenant = principalOf(request).tenant
+    const finding = await queryFindingById(options.client, { tenant, findingId: id })
+    if (!finding) {
+      sendError(response, 404, 'NOT_FOUND', `no finding "${id}"`)
+      return
+    }
+    const cited = finding.evidence.event_ids
+    const ids = Array.isArray(cited) ? cited.filter((value): value is string => typeof value === 'string') : []
+    const events = await queryEventsByIds(options.client, {
+      tenant,
+      ids,
+      from: finding.ts - EVIDENCE_LOOKBACK_MS,
+      to: finding.detected_at + HOUR,
+    })
+    response.json({
+      finding,
+      evidence: {
+        eventIds: ids.slice(0, MAX_EVIDENCE_IDS),
+        events,
+        // Ids cited but not stored (expired by TTL, or in a table the finding's source does not write).
+        missingEventIds: ids.slice(0, MAX_EVIDENCE_IDS).filter((cid) => !events.some((e) => e.event_id === cid)),
+        ...splitEvidence(finding.evidence),
+      },
+    })
+  })
+
+  router.get('/api/v1/entities/:kind/:value', async (request, response) => {
+    let params: ReturnType<typeof parseInvestigationParams> & ReturnType<typeof parseEntity<(typeof entityKinds)[number]>>
+    try {
+      params = {
+        ...parseEntity(request.params.kind ?? '', request.params.value ?? '', entityKinds),
+        ...parseInvestigationParams(request.query, now()),
+      }
+    } catch (error) {
+      if (badRequest(response, error)) return
+      throw error
+    }
+    const page = await queryEntityPage(options.client, { tenant: principalOf(request).tenant, ...params })
+    response.json({ ...page, from: params.from, to: params.to, limit: params.limit })
+  })
+
+  router.get('/api/v1/incidents/:key', async (request, response) => {
+    let key: string
+    let params: ReturnType<typeof parseInvestigationParams>
+    try {
+      key = parseId('key', request.params.key ?? '')
+      params = parseInvestigationParams(request.query, now())
+    } catch (error) {
+      if (badRequest(response, error)) return
+      throw error
+    }
+    const timeline = await queryIncidentTimeline(options.client, {
+      tenant: principalOf(request).tenant,
+      dedupKey: key,
+      ...params,
+    })
+    if (timeline.notifications.length === 0) {
+      sendError(response, 404, 'NOT_FOUND', `no incident "${key}" in this range`)
+      return
+    }
+    response.json({ ...timeline, from: params.from, to: params.to })
   })
 
   router.get('/api/v1/slos', async (request, response) => {

@@ -142,3 +142,31 @@ export function parseBurnRateParams(query: Query, now: number) {
   if (windowMs > MAX_PANEL_RANGE_MS) throw new RequestInvalidError('window: at most 31 days')
   return { ...window, stepMs: step(query, window.to - window.from, MINUTE), windowMs }
 }
+
+/** Longest range an entity page or incident timeline may ask for (the raw events' 30-day retention plus a day). */
+export const MAX_INVESTIGATION_RANGE_MS = 31 * DAY
+const ENTITY_VALUE = /^[\x21-\x7e]{1,512}$/
+const ID = /^[A-Za-z0-9][A-Za-z0-9._:@/-]{0,255}$/
+
+/** Entity page and incident timeline parameters: range (default the last 24 h), limit (default 200). */
+export function parseInvestigationParams(query: Query, now: number) {
+  refuseUnknown(query, ['from', 'to', 'limit'])
+  return {
+    ...range(query, now, DAY, MAX_INVESTIGATION_RANGE_MS),
+    limit: integer(query, 'limit', 1, 1000, 200),
+  }
+}
+
+/** An entity kind out of `kinds`, and its value: printable ASCII without spaces, at most 512 characters. */
+export function parseEntity<K extends string>(kind: string, value: string, kinds: readonly K[]): { kind: K; value: string } {
+  if (!kinds.includes(kind as K)) throw new RequestInvalidError(`kind: must be one of ${kinds.join(', ')}`)
+  if (!ENTITY_VALUE.test(value))
+    throw new RequestInvalidError('value: 1 to 512 printable characters without spaces')
+  return { kind: kind as K, value }
+}
+
+/** A finding id or an incident's dedup key as a path segment. */
+export function parseId(name: string, value: string): string {
+  if (!ID.test(value)) throw new RequestInvalidError(`${name}: letters, digits and ._:@/- only, at most 256`)
+  return value
+}

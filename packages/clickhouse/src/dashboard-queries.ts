@@ -223,12 +223,16 @@ export const dashboardQueries = {
       },
     ),
 
-  /** The newest enforced denies with their context (who, what, which policy, where), newest first. */
+  /** The newest enforced denies with their context (caller, what, which policy and revision, where, why), newest first. */
   top_denied: (client, params) =>
     rows(
       client,
       `SELECT toUnixTimestamp64Milli(ts) AS ts_ms, service, request_id, subject, src_identity, dst_identity,
-              action, resource, policy_id, policy_revision, pdp, enforcement_point, latency_ms
+              action, resource, policy_id, policy_revision, pdp, enforcement_point, latency_ms,
+              -- Envoy and Istio logs name no subject: the caller is then the workload identity.
+              multiIf(subject != '', subject, src_identity != '', src_identity, '') AS caller,
+              -- No source states a reason beside the policy that denied; say which rule it was.
+              if(policy_id != '', concat('denied by ', policy_id), 'denied') AS reason
        FROM decision_events
        WHERE ${EVENT_RANGE} AND decision = 'deny' AND NOT dry_run
        ORDER BY ts DESC, event_id

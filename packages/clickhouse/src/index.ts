@@ -47,3 +47,17 @@ export {
   type SloWindowRow,
   sloRollupTables,
 } from './slo-window-query.ts'
+export {
+  type EntityKind,
+  type EntityPage,
+  entityKinds,
+  type IncidentTimeline,
+  type InvestigationRange,
+  MAX_EVIDENCE_IDS,
+  queryEntityPage,
+  queryEventsByIds,
+  queryFindingById,
+  queryIncidentTimeline,
+  type StoredEvent,
+  type TimelineRow,
+} from './investigation-queries.ts'

@@ -215,7 +215,8 @@ function seedEvents(now: number): Record<'flow' | 'auth' | 'mtls' | 'decision', 
   return { flow, auth, mtls, decision }
 }
 
-function seedFindings(now: number): Finding[] {
+/** The findings; the new edge cites the stored flow that opened it, as the detector's would. */
+function seedFindings(now: number, newEdgeEventId: string): Finding[] {
   const finding = (
     tenant: string,
     n: string,
@@ -235,7 +236,12 @@ function seedFindings(now: number): Finding[] {
       title: 'New edge frontend → postgres:5432',
       summary: `${acme.frontend} connected to ${acme.postgres} on 5432/tcp; not seen in the 14-day baseline`,
       entities: { src_identity: acme.frontend, dst_identity: acme.postgres, dst_port: '5432' },
-      evidence: { event_ids: ['e-1'], baseline_days: 14 },
+      evidence: {
+        event_ids: [newEdgeEventId],
+        baseline_edges: 10,
+        baseline_since: now - 14 * 24 * 60 * MINUTE,
+        sensitive_service: true,
+      },
     }),
     finding('acme', 'spray', 25, {
       rule: 'auth.password_spray',
@@ -423,10 +429,14 @@ export async function startDashboardTestServer(
   try {
     await migrate(client, { dir: migrationsDir })
     const writer = createEventWriter(client)
-    for (const [kind, events] of Object.entries(seedEvents(now)))
-      await writer.write(kind as EventKind, events)
+    const events = seedEvents(now)
+    for (const [kind, batch] of Object.entries(events)) await writer.write(kind as EventKind, batch)
+    const newEdge = events.flow.find(
+      (flow) => 'src_identity' in flow && flow.src_identity === acme.frontend && flow.dst_identity === acme.postgres,
+    )
+    if (!newEdge) throw new TestHarnessError('HARNESS_MISUSED', 'seed: the new edge has no flow')
     const findings = createFindingStore(client)
-    await findings.write(seedFindings(now))
+    await findings.write(seedFindings(now, newEdge.event_id))
     await createNotificationLedger(client).record(notifications(now))
 
     const authenticator = createTokenAuthenticator({ ...testTokens })
