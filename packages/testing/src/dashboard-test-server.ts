@@ -326,7 +326,8 @@ function notifications(now: number): NotificationRecord[] {
     }),
     row('acme', 'k-spray', 24, {
       ...page,
-      alertname: 'PasswordSpray',
+      // Alerts raised from findings are named after the rule: the incident page finds them by it.
+      alertname: 'auth.password_spray',
       action: 'trigger',
       summary: 'Password spray against sso from 203.0.113.7',
     }),
