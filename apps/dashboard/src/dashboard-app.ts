@@ -25,6 +25,7 @@ import type { SloStatusSource } from '@palisade/slo'
 import express, { type NextFunction, type Request, type Response, type Router } from 'express'
 import { Counter, type Registry } from 'prom-client'
 import { RequestInvalidError } from './errors.ts'
+import { bundleFrontEnd, defaultWebDir } from './front-end-bundle.ts'
 import {
   parseBurnRateParams,
   parseEntity,
@@ -53,6 +54,8 @@ export interface DashboardRoutesOptions {
   dashboards: ReadonlyMap<string, Dashboard>
   /** Folder of the static front end (default: this app's `public/`). */
   publicDir?: string
+  /** Folder of the front end's ES modules, bundled into `/app.js` (default: this app's `web/`). */
+  webDir?: string
   /** Clock for default time ranges and session expiry, epoch ms (default `Date.now`). */
   now?: () => number
   /** Browser sessions (default: in memory, 12 h, at most 10,000). */
@@ -156,6 +159,16 @@ export function createDashboardRoutes(options: DashboardRoutesOptions): Router {
     next()
   })
   router.use('/vendor/d3', express.static(d3Dir, { index: false, maxAge: '1d' }))
+  // Bundled once, when the routes are made; a failed build answers 500 with the reason and is logged.
+  const bundle = bundleFrontEnd(options.webDir ?? defaultWebDir)
+  bundle.catch(() => {
+    // Handled where /app.js is asked for; this keeps a failed build from being an unhandled rejection.
+  })
+  router.get('/app.js', async (_request, response) => {
+    const script = await bundle
+    response.type('text/javascript').setHeader('Cache-Control', 'no-cache')
+    response.send(script)
+  })
   router.use(express.static(options.publicDir ?? defaultPublicDir, { index: 'index.html' }))
 
   router.use('/api', (_request, response, next) => {
@@ -265,7 +278,8 @@ export function createDashboardRoutes(options: DashboardRoutesOptions): Router {
     let id: string
     try {
       id = parseId('id', request.params.id ?? '')
-      if (Object.keys(request.query).length > 0) throw new RequestInvalidError('this route takes no parameters')
+      if (Object.keys(request.query).length > 0)
+        throw new RequestInvalidError('this route takes no parameters')
     } catch (error) {
       if (badRequest(response, error)) return
       throw error
@@ -277,7 +291,9 @@ export function createDashboardRoutes(options: DashboardRoutesOptions): Router {
       return
     }
     const cited = finding.evidence.event_ids
-    const ids = Array.isArray(cited) ? cited.filter((value): value is string => typeof value === 'string') : []
+    const ids = Array.isArray(cited)
+      ? cited.filter((value): value is string => typeof value === 'string')
+      : []
     const events = await queryEventsByIds(options.client, {
       tenant,
       ids,
@@ -290,14 +306,17 @@ export function createDashboardRoutes(options: DashboardRoutesOptions): Router {
         eventIds: ids.slice(0, MAX_EVIDENCE_IDS),
         events,
         // Ids cited but not stored (expired by TTL, or in a table the finding's source does not write).
-        missingEventIds: ids.slice(0, MAX_EVIDENCE_IDS).filter((cid) => !events.some((e) => e.event_id === cid)),
+        missingEventIds: ids
+          .slice(0, MAX_EVIDENCE_IDS)
+          .filter((cid) => !events.some((e) => e.event_id === cid)),
         ...splitEvidence(finding.evidence),
       },
     })
   })
 
   router.get('/api/v1/entities/:kind/:value', async (request, response) => {
-    let params: ReturnType<typeof parseInvestigationParams> & ReturnType<typeof parseEntity<(typeof entityKinds)[number]>>
+    let params: ReturnType<typeof parseInvestigationParams> &
+      ReturnType<typeof parseEntity<(typeof entityKinds)[number]>>
     try {
       params = {
         ...parseEntity(request.params.kind ?? '', request.params.value ?? '', entityKinds),

@@ -11,3 +11,10 @@ export class RequestInvalidError extends DashboardError {
     super('BAD_REQUEST', message, { retriable: false })
   }
 }
+
+/** The front end's modules did not bundle (a syntax error or a missing import in `web/`). */
+export class FrontEndBuildError extends DashboardError {
+  constructor(message: string, cause: unknown) {
+    super('FRONT_END_BUILD_FAILED', message, { retriable: false, cause })
+  }
+}

@@ -85,7 +85,11 @@ describe('GET /api/v1/entities/:kind/:value', () => {
     expect(body.peers).toEqual(
       expect.arrayContaining([
         expect.objectContaining({ peer: POSTGRES, direction: 'out', dst_port: 5432, flows: 2 }),
-        expect.objectContaining({ peer: 'spiffe://acme.io/ns/edge/sa/api-gateway', direction: 'out', flows: 30 }),
+        expect.objectContaining({
+          peer: 'spiffe://acme.io/ns/edge/sa/api-gateway',
+          direction: 'out',
+          flows: 30,
+        }),
       ]),
     )
     expect(body.risk).toEqual({
@@ -104,7 +108,9 @@ describe('GET /api/v1/entities/:kind/:value', () => {
     const { body } = await get(entity('revision', 'r42', `${range}&limit=5`))
     expect(body.timeline).toHaveLength(5)
     expect(body.counts.decision).toBeGreaterThan(5)
-    expect(body.timeline.every((row: Json) => row.kind === 'decision' && row.text.includes('@r42'))).toBe(true)
+    expect(body.timeline.every((row: Json) => row.kind === 'decision' && row.text.includes('@r42'))).toBe(
+      true,
+    )
   })
 
   it("shows nothing of another tenant's entity", async () => {

@@ -158,7 +158,11 @@ export function parseInvestigationParams(query: Query, now: number) {
 }
 
 /** An entity kind out of `kinds`, and its value: printable ASCII without spaces, at most 512 characters. */
-export function parseEntity<K extends string>(kind: string, value: string, kinds: readonly K[]): { kind: K; value: string } {
+export function parseEntity<K extends string>(
+  kind: string,
+  value: string,
+  kinds: readonly K[],
+): { kind: K; value: string } {
   if (!kinds.includes(kind as K)) throw new RequestInvalidError(`kind: must be one of ${kinds.join(', ')}`)
   if (!ENTITY_VALUE.test(value))
     throw new RequestInvalidError('value: 1 to 512 printable characters without spaces')

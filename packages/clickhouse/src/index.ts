@@ -20,6 +20,20 @@ export {
 } from './event-writer.ts'
 export { createFindingStore, type FindingQuery, type FindingStore } from './finding-store.ts'
 export {
+  type EntityKind,
+  type EntityPage,
+  entityKinds,
+  type IncidentTimeline,
+  type InvestigationRange,
+  MAX_EVIDENCE_IDS,
+  queryEntityPage,
+  queryEventsByIds,
+  queryFindingById,
+  queryIncidentTimeline,
+  type StoredEvent,
+  type TimelineRow,
+} from './investigation-queries.ts'
+export {
   type MigrateOptions,
   type Migration,
   migrate,
@@ -47,17 +61,3 @@ export {
   type SloWindowRow,
   sloRollupTables,
 } from './slo-window-query.ts'
-export {
-  type EntityKind,
-  type EntityPage,
-  entityKinds,
-  type IncidentTimeline,
-  type InvestigationRange,
-  MAX_EVIDENCE_IDS,
-  queryEntityPage,
-  queryEventsByIds,
-  queryFindingById,
-  queryIncidentTimeline,
-  type StoredEvent,
-  type TimelineRow,
-} from './investigation-queries.ts'

@@ -103,7 +103,11 @@ const NOTIFICATION_BRANCH = `SELECT 'notification' AS kind, dedup_key AS id, toU
     AND recorded_at <= fromUnixTimestamp64Milli({to:Int64}, 'UTC')
     AND (has(mapValues(labels), {value:String}) OR position(summary, {value:String}) > 0)`
 
-async function select<T>(client: ClickHouseClient, query: string, params: Record<string, unknown>): Promise<T[]> {
+async function select<T>(
+  client: ClickHouseClient,
+  query: string,
+  params: Record<string, unknown>,
+): Promise<T[]> {
   const result = await client.query({
     query,
     query_params: params,
@@ -131,8 +135,12 @@ function entityBranches(kind: EntityKind): string[] {
 /** Who an entity talked to in flows: peers of an identity or IP; a workload's are its identities' peers. */
 function peerMatch(kind: EntityKind): { self: string; where: string } | undefined {
   if (kind === 'spiffe')
-    return { self: 'src_identity = {value:String}', where: 'src_identity = {value:String} OR dst_identity = {value:String}' }
-  if (kind === 'ip') return { self: 'src_ip = {value:String}', where: 'src_ip = {value:String} OR dst_ip = {value:String}' }
+    return {
+      self: 'src_identity = {value:String}',
+      where: 'src_identity = {value:String} OR dst_identity = {value:String}',
+    }
+  if (kind === 'ip')
+    return { self: 'src_ip = {value:String}', where: 'src_ip = {value:String} OR dst_ip = {value:String}' }
   if (kind === 'workload') {
     // A workload named `payments` runs as `spiffe://…/sa/payments`: match on the identity's tail.
     const tail = `concat('/sa/', {value:String})`
@@ -307,7 +315,13 @@ export async function queryIncidentTimeline(
   client: ClickHouseClient,
   params: InvestigationRange & { dedupKey: string },
 ): Promise<IncidentTimeline> {
-  const base = { tenant: params.tenant, from: params.from, to: params.to, key: params.dedupKey, limit: params.limit }
+  const base = {
+    tenant: params.tenant,
+    from: params.from,
+    to: params.to,
+    key: params.dedupKey,
+    limit: params.limit,
+  }
   const notifications = await select<DashboardRow>(
     client,
     `SELECT toUnixTimestamp64Milli(recorded_at) AS ts_ms, alertname, severity, receiver, action, status, summary, labels, attempts, detail

@@ -433,7 +433,8 @@ export async function startDashboardTestServer(
     const events = seedEvents(now)
     for (const [kind, batch] of Object.entries(events)) await writer.write(kind as EventKind, batch)
     const newEdge = events.flow.find(
-      (flow) => 'src_identity' in flow && flow.src_identity === acme.frontend && flow.dst_identity === acme.postgres,
+      (flow) =>
+        'src_identity' in flow && flow.src_identity === acme.frontend && flow.dst_identity === acme.postgres,
     )
     if (!newEdge) throw new TestHarnessError('HARNESS_MISUSED', 'seed: the new edge has no flow')
     const findings = createFindingStore(client)

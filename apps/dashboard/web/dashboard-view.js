@@ -1,0 +1,110 @@
+import { api, Unauthenticated } from './api.js'
+import { $, el, empty } from './dom.js'
+import { utcSeconds } from './format.js'
+import { drawers, loaders } from './panels/registry.js'
+import { showLogin } from './session.js'
+import { RANGES, state } from './state.js'
+
+export function renderTabs() {
+  const tabs = $('#tabs')
+  tabs.replaceChildren(
+    ...state.dashboards.map((d) => {
+      const link = el('a', d.id === state.dashboard?.id ? 'tab active' : 'tab', d.title)
+      link.href = `#/${d.id}`
+      if (d.description) link.title = d.description
+      return link
+    }),
+  )
+  tabs.hidden = state.dashboards.length === 0
+}
+
+export function renderRanges() {
+  const box = $('#ranges')
+  box.replaceChildren(
+    ...RANGES.map(([name]) => {
+      const button = el('button', name === state.range ? 'range active' : 'range', name)
+      button.type = 'button'
+      button.addEventListener('click', () => {
+        state.range = name
+        renderRanges()
+        refresh()
+      })
+      return button
+    }),
+  )
+}
+
+export async function openDashboard(id) {
+  const dashboard = await api(`api/v1/dashboards/${encodeURIComponent(id)}`)
+  state.dashboard = dashboard
+  state.range = dashboard.defaultRange
+  document.title = `${dashboard.title} · Palisade`
+  renderTabs()
+  renderRanges()
+  $('#controls').hidden = false
+  const grid = $('#dashboard')
+  grid.hidden = false
+  state.panels.clear()
+  grid.replaceChildren(
+    ...dashboard.panels.map((panel) => {
+      const section = el('section', `panel panel-${panel.type}`)
+      section.dataset.panelId = panel.id
+      section.dataset.state = 'loading'
+      // CSSOM writes are allowed under the CSP; style attributes are not.
+      section.style.gridColumn = `span ${panel.layout.columns}`
+      section.style.gridRow = `span ${panel.layout.rows}`
+      const header = el('header', 'panel-header')
+      const titles = el('div', 'panel-titles')
+      titles.append(el('h2', '', panel.title))
+      if (panel.description) titles.append(el('p', 'panel-description', panel.description))
+      const legend = el('div', 'legend')
+      header.append(titles, legend)
+      const body = el('div', 'panel-body')
+      body.append(el('div', 'loading', 'loading…'))
+      section.append(header, body)
+      state.panels.set(panel.id, { panel, section, body, legend, data: undefined })
+      return section
+    }),
+  )
+  clearInterval(state.timer)
+  state.timer = setInterval(refresh, dashboard.refreshSeconds * 1000)
+  await refresh()
+}
+
+export function currentRange() {
+  const to = Date.now()
+  const span = RANGES.find(([name]) => name === state.range)?.[1] ?? 6 * 3600e3
+  return { from: to - span, to }
+}
+
+export async function refresh() {
+  if (!state.dashboard) return
+  const range = currentRange()
+  state.lastRange = range
+  const results = await Promise.allSettled(
+    [...state.panels.values()].map(async (entry) => {
+      try {
+        entry.data = await loaders[entry.panel.type](entry.panel, range)
+        draw(entry, range)
+      } catch (error) {
+        if (error instanceof Unauthenticated) throw error
+        entry.data = undefined
+        entry.section.dataset.state = 'error'
+        entry.legend.replaceChildren()
+        empty(entry.body, `could not load: ${error.message}`)
+        entry.body.firstChild.classList.add('error')
+      }
+    }),
+  )
+  if (results.some((r) => r.status === 'rejected' && r.reason instanceof Unauthenticated)) {
+    showLogin('Your session ended. Sign in again.')
+    return
+  }
+  $('#updated').textContent = `updated ${utcSeconds(new Date())} UTC`
+  document.body.dataset.state = 'ready'
+}
+
+export function draw(entry, range) {
+  const drawn = drawers[entry.panel.type](entry, entry.data, range)
+  entry.section.dataset.state = drawn === false ? 'empty' : 'ready'
+}

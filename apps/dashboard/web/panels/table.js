@@ -1,0 +1,33 @@
+import { el, empty } from '../dom.js'
+import { formatValue, time } from '../format.js'
+
+export function drawTable(entry, rows, range) {
+  entry.legend.replaceChildren()
+  if (rows.length === 0) {
+    empty(entry.body)
+    return false
+  }
+  entry.legend.append(el('span', 'muted', `${rows.length} rows`))
+  const table = el('table', 'data-table')
+  const head = el('tr')
+  for (const column of entry.panel.columns)
+    head.append(el('th', column.format === 'count' || column.format === 'ratio' ? 'num' : '', column.label))
+  table.append(el('thead'), el('tbody'))
+  table.tHead.append(head)
+  for (const row of rows) {
+    const tr = el('tr')
+    for (const column of entry.panel.columns) {
+      const raw = row[column.field]
+      const text =
+        column.format === 'time'
+          ? time(raw, range)
+          : formatValue(raw, column.format === 'text' ? undefined : column.format)
+      const td = el('td', column.format === 'count' || column.format === 'ratio' ? 'num' : '', text)
+      if (typeof raw === 'string' && raw.length > 0) td.title = raw
+      tr.append(td)
+    }
+    table.tBodies[0].append(tr)
+  }
+  entry.body.replaceChildren(table)
+  return true
+}

@@ -1,0 +1,17 @@
+export const RANGES = [
+  ['15m', 15 * 60e3],
+  ['1h', 3600e3],
+  ['6h', 6 * 3600e3],
+  ['24h', 24 * 3600e3],
+  ['7d', 7 * 24 * 3600e3],
+]
+
+export const state = {
+  dashboards: [],
+  dashboard: undefined,
+  range: undefined,
+  timer: undefined,
+  /** panel id → { panel, body, data } so a resize redraws without refetching. */
+  panels: new Map(),
+  lastRange: undefined,
+}
