@@ -4,6 +4,7 @@ import { utcSeconds } from './format.js'
 import { drawers, loaders } from './panels/registry.js'
 import { showLogin } from './session.js'
 import { RANGES, state } from './state.js'
+import { setUrlParams, urlParam } from './url-state.js'
 
 export function renderTabs() {
   const tabs = $('#tabs')
@@ -26,8 +27,9 @@ export function renderRanges() {
       button.type = 'button'
       button.addEventListener('click', () => {
         state.range = name
+        setUrlParams({ range: name })
         renderRanges()
-        refresh()
+        state.rerender()
       })
       return button
     }),
@@ -37,13 +39,17 @@ export function renderRanges() {
 export async function openDashboard(id) {
   const dashboard = await api(`api/v1/dashboards/${encodeURIComponent(id)}`)
   state.dashboard = dashboard
-  state.range = dashboard.defaultRange
+  // The URL's range wins over the dashboard's default: a reload or a shared link keeps the view.
+  const wanted = urlParam('range')
+  state.range = RANGES.some(([name]) => name === wanted) ? wanted : dashboard.defaultRange
   document.title = `${dashboard.title} · Palisade`
   renderTabs()
   renderRanges()
   $('#controls').hidden = false
   const grid = $('#dashboard')
   grid.hidden = false
+  $('#detail').hidden = true
+  document.body.dataset.view = 'dashboard'
   state.panels.clear()
   grid.replaceChildren(
     ...dashboard.panels.map((panel) => {
@@ -78,7 +84,8 @@ export function currentRange() {
 }
 
 export async function refresh() {
-  if (!state.dashboard) return
+  // A detail view is open: the grid is refreshed again when the analyst comes back to it.
+  if (!state.dashboard || $('#dashboard').hidden) return
   const range = currentRange()
   state.lastRange = range
   const results = await Promise.allSettled(

@@ -1,8 +1,68 @@
 import { api, Unauthenticated } from './api.js'
-import { draw, openDashboard } from './dashboard-view.js'
-import { $, empty } from './dom.js'
+import { currentRange, draw, openDashboard, refresh, renderRanges } from './dashboard-view.js'
+import { $, el, empty } from './dom.js'
 import { login, logout, showLogin, whenSignedIn } from './session.js'
 import { state } from './state.js'
+import { setUrlParams, urlParam } from './url-state.js'
+import { showEntity } from './views/entity-view.js'
+import { showFinding } from './views/finding-view.js'
+import { showIncident } from './views/incident-view.js'
+
+// The view is the hash: `#/<dashboard>`, `#/finding/<id>`, `#/entity/<kind>/<value>`,
+// `#/incident/<dedup key>`; values are URI-encoded, so a SPIFFE ID stays one segment.
+function parseHash() {
+  const [head = '', ...rest] = location.hash.replace(/^#\/?/, '').split('/')
+  const part = (index) => decodeURIComponent(rest[index] ?? '')
+  if (head === 'finding' && rest.length === 1) return { view: 'finding', id: part(0) }
+  if (head === 'entity' && rest.length === 2) return { view: 'entity', kind: part(0), value: part(1) }
+  if (head === 'incident' && rest.length === 1) return { view: 'incident', key: part(0) }
+  return { view: 'dashboard', id: head }
+}
+
+async function route() {
+  const target = parseHash()
+  document.body.dataset.view = target.view
+  try {
+    if (target.view === 'dashboard') {
+      const wanted = target.id || 'oncall'
+      const id = state.dashboards.some((d) => d.id === wanted) ? wanted : state.dashboards[0]?.id
+      if (!id) {
+        $('#dashboard').hidden = false
+        empty($('#dashboard'), 'no dashboards are declared')
+        return
+      }
+      if (state.dashboard?.id === id && !$('#detail').hidden) {
+        // Back from a detail view to the same dashboard: show the grid again and bring it up to date.
+        $('#detail').hidden = true
+        $('#dashboard').hidden = false
+        document.title = `${state.dashboard.title} · Palisade`
+        await refresh()
+      } else if (state.dashboard?.id !== id || $('#dashboard').hidden) await openDashboard(id)
+      else await refresh()
+      return
+    }
+    clearInterval(state.timer)
+    if (!state.range) state.range = urlParam('range') ?? '6h'
+    renderRanges()
+    $('#controls').hidden = false
+    const range = currentRange()
+    if (target.view === 'finding') await showFinding(target.id)
+    else if (target.view === 'entity') await showEntity(target.kind, target.value, range)
+    else await showIncident(target.key, range)
+    document.body.dataset.state = 'ready'
+  } catch (error) {
+    if (error instanceof Unauthenticated) return showLogin('Your session ended. Sign in again.')
+    const detail = $('#detail')
+    if (!detail.hidden) {
+      detail.dataset.state = 'error'
+      detail
+        .querySelector('.detail-body')
+        ?.replaceChildren(el('div', 'empty error', `could not load: ${error.message}`))
+      document.body.dataset.state = 'ready'
+    } else throw error
+  }
+}
+state.rerender = route
 
 async function start() {
   let session
@@ -16,31 +76,27 @@ async function start() {
   $('#tenant').textContent = session.tenant
   const { dashboards } = await api('api/v1/dashboards')
   state.dashboards = dashboards
-  const wanted = location.hash.replace(/^#\/?/, '') || 'oncall'
-  const id = dashboards.some((d) => d.id === wanted) ? wanted : dashboards[0]?.id
-  if (!id) {
-    $('#dashboard').hidden = false
-    empty($('#dashboard'), 'no dashboards are declared')
-    return
-  }
-  await openDashboard(id)
+  state.dashboard = undefined
+  const severity = $('#severity-filter')
+  severity.value = urlParam('severity') ?? ''
+  await route()
 }
-
-// ---------------------------------------------------------------------------------------------
-// Wiring
 
 whenSignedIn(start)
 $('#login-form').addEventListener('submit', login)
 $('#logout').addEventListener('click', logout)
+$('#severity-filter').addEventListener('change', (event) => {
+  setUrlParams({ severity: event.target.value || undefined })
+  route()
+})
 window.addEventListener('hashchange', () => {
-  const id = location.hash.replace(/^#\/?/, '')
-  if (state.dashboard && id && id !== state.dashboard.id && state.dashboards.some((d) => d.id === id))
-    openDashboard(id)
+  if (state.dashboards.length > 0) route()
 })
 let resizeTimer
 window.addEventListener('resize', () => {
   clearTimeout(resizeTimer)
   resizeTimer = setTimeout(() => {
+    if ($('#dashboard').hidden) return
     for (const entry of state.panels.values())
       if (entry.data !== undefined && state.lastRange) draw(entry, state.lastRange)
   }, 150)

@@ -14,6 +14,7 @@ export function showLogin(message) {
   clearInterval(state.timer)
   state.timer = undefined
   $('#dashboard').hidden = true
+  $('#detail').hidden = true
   $('#controls').hidden = true
   $('#tabs').hidden = true
   $('#login').hidden = false

@@ -14,4 +14,6 @@ export const state = {
   /** panel id → { panel, body, data } so a resize redraws without refetching. */
   panels: new Map(),
   lastRange: undefined,
+  /** Draws the current view again (a range or filter changed); set by main.js's router. */
+  rerender: () => {},
 }

@@ -1,5 +1,6 @@
 import { badge, el, empty } from '../dom.js'
 import { time } from '../format.js'
+import { incidentHref } from '../links.js'
 
 export function drawIncidents(entry, incidents, range) {
   entry.legend.replaceChildren()
@@ -12,10 +13,7 @@ export function drawIncidents(entry, incidents, range) {
   for (const incident of incidents) {
     const item = el('li', `incident incident-${incident.last_severity}`)
     const title = el('div', 'incident-title')
-    title.append(
-      badge(incident.last_severity),
-      el('span', 'incident-name', incident.alert || incident.dedup_key),
-    )
+    title.append(badge(incident.last_severity), incidentLink(incident))
     const meta = el(
       'div',
       'incident-meta',
@@ -26,4 +24,11 @@ export function drawIncidents(entry, incidents, range) {
   }
   entry.body.replaceChildren(list)
   return true
+}
+
+function incidentLink(incident) {
+  const link = el('a', 'incident-name', incident.alert || incident.dedup_key)
+  link.href = incidentHref(incident.dedup_key)
+  link.title = 'open the timeline'
+  return link
 }

@@ -1,5 +1,5 @@
 import { api, qs, Unauthenticated } from '../api.js'
-import { burn } from '../format.js'
+import { urlParam } from '../url-state.js'
 import { drawFindings } from './findings.js'
 import { drawIncidents } from './incidents.js'
 import { drawServiceGraph } from './service-graph.js'
@@ -34,7 +34,8 @@ export const loaders = {
       from: Math.round(range.from),
       to: Math.round(range.to),
       limit: panel.limit,
-      severity: panel.severity,
+      // A declared severity is the panel's own; otherwise the page's filter (kept in the URL).
+      severity: panel.severity ?? urlParam('severity'),
       rule: panel.rule,
     })
     return (await api(`api/v1/findings?${query}`)).findings

@@ -1,6 +1,7 @@
 import { d3 } from '../d3.js'
 import { el, empty } from '../dom.js'
 import { count, shortName } from '../format.js'
+import { entityHref, entityKindOf } from '../links.js'
 import { COLORS } from '../theme.js'
 
 export function drawServiceGraph(entry, { edges, fresh }) {
@@ -174,6 +175,14 @@ export function drawServiceGraph(entry, { edges, fresh }) {
     .join('g')
     .attr('class', (n) => (freshNodes.has(n.id) ? 'node fresh' : 'node'))
     .attr('transform', (n) => `translate(${n.x},${n.y})`)
+  // A node opens its entity page (an identity, else an IP).
+  node
+    .attr('role', 'link')
+    .attr('data-entity', (n) => n.id)
+    .on('click', (_event, n) => {
+      const kind = entityKindOf('identity', n.id)
+      if (kind) location.hash = entityHref(kind, n.id)
+    })
   node.append('circle').attr('r', radius)
   node
     .append('text')

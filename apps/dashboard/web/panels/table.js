@@ -1,5 +1,6 @@
 import { el, empty } from '../dom.js'
 import { formatValue, time } from '../format.js'
+import { entityLink } from '../links.js'
 
 export function drawTable(entry, rows, range) {
   entry.legend.replaceChildren()
@@ -22,7 +23,11 @@ export function drawTable(entry, rows, range) {
         column.format === 'time'
           ? time(raw, range)
           : formatValue(raw, column.format === 'text' ? undefined : column.format)
-      const td = el('td', column.format === 'count' || column.format === 'ratio' ? 'num' : '', text)
+      const td = el('td', column.format === 'count' || column.format === 'ratio' ? 'num' : '')
+      // A cell holding an entity (caller, identity, revision) opens its page.
+      if (column.format === 'text' || column.format === undefined)
+        td.append(entityLink(column.field, raw, text))
+      else td.textContent = text
       if (typeof raw === 'string' && raw.length > 0) td.title = raw
       tr.append(td)
     }
