@@ -133,6 +133,170 @@ describe('dashboard in a browser', () => {
     await page.close()
   })
 
+  it('walks finding → evidence → entity page → back, each view showing what its link promised', async () => {
+    const { page, problems } = await signIn(testTokens.acme)
+    mkdirSync(artifactsDir, { recursive: true })
+    const detail = page.locator('#detail')
+    const detailReady = (view: string) =>
+      page.waitForFunction(
+        (wanted) => {
+          const node = document.querySelector<HTMLElement>('#detail')
+          return node?.dataset.view === wanted && node.dataset.state === 'ready' && !node.hidden
+        },
+        view,
+        { timeout: 20_000 },
+      )
+
+    // Findings: pages first, then tickets, then info; newest first within a severity.
+    const findings = panel(page, 'findings').locator('.finding')
+    const severities = await findings.evaluateAll((items) =>
+      items.map((item) => item.querySelector('.badge')?.textContent),
+    )
+    expect(severities).toEqual(['page', 'page', 'ticket', 'ticket', 'info'])
+
+    // The finding opens its evidence: the stored flow it cites, the baseline, the intent.
+    await findings.first().locator('a.finding-name').click()
+    await detailReady('finding')
+    expect(page.url()).toContain('#/finding/acme-new-edge')
+    expect(await detail.locator('.detail-title').textContent()).toContain('New edge frontend → postgres:5432')
+    const events = detail.locator('[data-section="events"] .evidence-event')
+    expect(await events.count()).toBe(1)
+    const eventText = await events.first().textContent()
+    expect(eventText).toContain('spiffe://acme.io/ns/shop/sa/frontend')
+    expect(eventText).toContain('spiffe://acme.io/ns/data/sa/postgres')
+    expect(eventText).toContain('5432')
+    expect(await detail.locator('[data-section="baseline"]').textContent()).toContain('baseline edges10')
+    expect(await detail.locator('[data-section="intent"]').textContent()).toContain('sensitive service')
+    await page.screenshot({ path: join(artifactsDir, 'dashboard-finding.png'), fullPage: true })
+
+    // The event's source identity opens the entity page: timeline across kinds, peers, risk.
+    await events.first().locator('a.entity-link', { hasText: 'spiffe://acme.io/ns/shop/sa/frontend' }).click()
+    await detailReady('entity')
+    expect(decodeURIComponent(page.url())).toContain('#/entity/spiffe/spiffe://acme.io/ns/shop/sa/frontend')
+    expect(await detail.locator('.entity-value').textContent()).toBe('spiffe://acme.io/ns/shop/sa/frontend')
+    expect(await detail.locator('[data-stat="risk"] .stat-value').textContent()).toBe('10')
+    const peers = detail.locator('[data-section="peers"] tbody tr')
+    expect(await peers.count()).toBe(2)
+    expect(await detail.locator('[data-section="peers"]').textContent()).toContain(
+      'spiffe://acme.io/ns/data/sa/postgres',
+    )
+    const kinds = await detail
+      .locator('[data-section="timeline"] .timeline-row')
+      .evaluateAll((rows) => [...new Set(rows.map((row) => (row as HTMLElement).dataset.kind))].sort())
+    expect(kinds).toEqual(['decision', 'finding', 'flow'])
+    const contribution = detail.locator('[data-section="risk"] a')
+    expect(await contribution.textContent()).toBe('New edge frontend → postgres:5432')
+    expect(await contribution.getAttribute('href')).toBe('#/finding/acme-new-edge')
+    await page.screenshot({ path: join(artifactsDir, 'dashboard-entity.png') })
+
+    // Back: the finding again, then the dashboard with its panels.
+    await page.goBack()
+    await detailReady('finding')
+    expect(await detail.locator('.detail-title').textContent()).toContain('New edge frontend → postgres:5432')
+    await page.goBack()
+    await page.locator('#dashboard').waitFor({ state: 'visible' })
+    expect(await detail.isHidden()).toBe(true)
+    await expect.poll(() => panel(page, 'findings').locator('.finding').count()).toBe(5)
+
+    // A chip on the dashboard leads to its entity page too: the sprayer's IP.
+    await panel(page, 'findings').locator('a.chip-link[data-entity-kind="ip"]').first().click()
+    await detailReady('entity')
+    expect(await detail.locator('.entity-value').textContent()).toBe('203.0.113.7')
+    expect(await detail.locator('[data-section="timeline"]').textContent()).toContain(
+      'Password spray against sso',
+    )
+    await page.goBack()
+    await page.locator('#dashboard').waitFor({ state: 'visible' })
+
+    // An incident opens its timeline: the notification and the finding of its rule.
+    await panel(page, 'incidents').locator('a.incident-name', { hasText: 'auth.password_spray' }).click()
+    await detailReady('incident')
+    expect(await detail.locator('[data-section="notifications"] tbody tr').count()).toBe(1)
+    expect(await detail.locator('[data-section="notifications"]').textContent()).toContain('pagerduty')
+    expect(await detail.locator('[data-section="findings"] a').getAttribute('href')).toBe(
+      '#/finding/acme-spray',
+    )
+    await page.goBack()
+    await page.locator('#dashboard').waitFor({ state: 'visible' })
+
+    // A graph node opens its entity page.
+    await panel(page, 'service-graph')
+      .locator('g.node[data-entity="spiffe://acme.io/ns/data/sa/postgres"]')
+      .click()
+    await detailReady('entity')
+    expect(await detail.locator('.entity-value').textContent()).toBe('spiffe://acme.io/ns/data/sa/postgres')
+    expect(problems).toEqual([])
+    await page.close()
+  })
+
+  it('shows caller, enforcement point, revision and reason for every denied request', async () => {
+    const { page } = await signIn(testTokens.acme)
+    const table = panel(page, 'live-denies')
+    expect(await table.locator('th').allTextContents()).toEqual([
+      'time',
+      'service',
+      'caller',
+      'action',
+      'resource',
+      'enforced by',
+      'revision',
+      'reason',
+      'request',
+    ])
+    const rows = await table
+      .locator('tbody tr')
+      .evaluateAll((trs) =>
+        trs.map((tr) => Array.from(tr.querySelectorAll('td'), (td) => td.textContent ?? '')),
+      )
+    expect(rows.length).toBeGreaterThan(10)
+    for (const row of rows) {
+      expect(row[2]).toMatch(/^user:/)
+      expect(row[5]).toBe('envoy-sidecar')
+      expect(row[6]).toMatch(/^r4[12]$/)
+      expect(row[7]).toMatch(/^denied by [a-z-]+\.requires_mfa$/)
+    }
+    // The caller opens the user's entity page.
+    await table.locator('tbody tr').first().locator('td:nth-child(3) a.entity-link').click()
+    await page.waitForFunction(
+      () => document.querySelector<HTMLElement>('#detail')?.dataset.state === 'ready',
+    )
+    expect(await page.locator('#detail .entity-kind').textContent()).toBe('user')
+    await page.close()
+  })
+
+  it('keeps the range and the severity filter in the URL across a reload', async () => {
+    const { page } = await signIn(testTokens.acme)
+    await page.locator('#ranges button', { hasText: '24h' }).click()
+    await page.locator('#severity-filter').selectOption('page')
+    await expect.poll(() => panel(page, 'findings').locator('.finding').count()).toBe(2)
+    expect(new URL(page.url()).searchParams.get('range')).toBe('24h')
+    expect(new URL(page.url()).searchParams.get('severity')).toBe('page')
+
+    const spans: number[] = []
+    page.on('request', (request) => {
+      const url = new URL(request.url())
+      if (url.pathname.endsWith('/api/v1/panels/decision_latency'))
+        spans.push(Number(url.searchParams.get('to')) - Number(url.searchParams.get('from')))
+    })
+    await page.reload()
+    await page.waitForFunction(
+      () =>
+        document.body.dataset.state === 'ready' &&
+        Array.from(document.querySelectorAll<HTMLElement>('.panel')).every(
+          (p) => p.dataset.state !== 'loading',
+        ),
+      undefined,
+      { timeout: 20_000 },
+    )
+    expect(await page.locator('#ranges button.active').textContent()).toBe('24h')
+    expect(await page.locator('#severity-filter').inputValue()).toBe('page')
+    expect(await panel(page, 'findings').locator('.finding').count()).toBe(2)
+    // The panels asked for the day, not the dashboard's default 6 h.
+    expect(spans.at(-1)).toBe(24 * 3600_000)
+    await page.screenshot({ path: join(artifactsDir, 'dashboard-url-state.png') })
+    await page.close()
+  })
+
   it('says "no data in this window" for a tenant without data instead of blank boxes', async () => {
     const { page, problems } = await signIn(testTokens.globex)
     expect(await panel(page, 'decision-latency').textContent()).toContain('no data in this window')

@@ -88,13 +88,18 @@ export async function refresh() {
   if (!state.dashboard || $('#dashboard').hidden) return
   const range = currentRange()
   state.lastRange = range
+  // A newer refresh (a range click while this one loads) wins: an older answer never overdraws it.
+  const generation = ++state.generation
   const results = await Promise.allSettled(
     [...state.panels.values()].map(async (entry) => {
       try {
-        entry.data = await loaders[entry.panel.type](entry.panel, range)
+        const data = await loaders[entry.panel.type](entry.panel, range)
+        if (generation !== state.generation) return
+        entry.data = data
         draw(entry, range)
       } catch (error) {
         if (error instanceof Unauthenticated) throw error
+        if (generation !== state.generation) return
         entry.data = undefined
         entry.section.dataset.state = 'error'
         entry.legend.replaceChildren()

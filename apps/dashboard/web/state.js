@@ -14,6 +14,8 @@ export const state = {
   /** panel id → { panel, body, data } so a resize redraws without refetching. */
   panels: new Map(),
   lastRange: undefined,
+  /** Counts refreshes, so that only the newest one draws. */
+  generation: 0,
   /** Draws the current view again (a range or filter changed); set by main.js's router. */
   rerender: () => {},
 }
