@@ -4,5 +4,6 @@ export {
   defaultDashboardsDir,
   defaultPublicDir,
 } from './dashboard-app.ts'
-export { DashboardError, RequestInvalidError } from './errors.ts'
+export { DashboardError, FrontEndBuildError, RequestInvalidError } from './errors.ts'
+export { bundleFrontEnd, defaultWebDir } from './front-end-bundle.ts'
 export { createSessionStore, type SessionStore, type SessionStoreOptions } from './session-store.ts'

@@ -15,6 +15,7 @@ beforeAll(async () => {
 })
 afterAll(() => server?.close())
 
+// biome-ignore lint/suspicious/noExplicitAny: JSON answers are read field by field by the assertions
 type Json = Record<string, any>
 const FRONTEND = 'spiffe://acme.io/ns/shop/sa/frontend'
 const POSTGRES = 'spiffe://acme.io/ns/data/sa/postgres'
