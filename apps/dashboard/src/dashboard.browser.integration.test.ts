@@ -59,6 +59,12 @@ async function signIn(token: string): Promise<{ page: Page; problems: string[] }
   await page.locator('#token').waitFor({ state: 'visible' })
   await page.locator('#token').fill(token)
   await page.locator('#login-button').click()
+  await panelsLoaded(page)
+  return { page, problems }
+}
+
+/** Wait until the page is drawn and no panel is still loading. */
+async function panelsLoaded(page: Page): Promise<void> {
   await page.waitForFunction(
     () =>
       document.body.dataset.state === 'ready' &&
@@ -68,7 +74,6 @@ async function signIn(token: string): Promise<{ page: Page; problems: string[] }
     undefined,
     { timeout: 20_000 },
   )
-  return { page, problems }
 }
 
 const panel = (page: Page, id: string) => page.locator(`[data-panel-id="${id}"]`)
@@ -188,6 +193,10 @@ describe('dashboard in a browser', () => {
     expect(await contribution.textContent()).toBe('New edge frontend → postgres:5432')
     expect(await contribution.getAttribute('href')).toBe('#/finding/acme-new-edge')
     await page.screenshot({ path: join(artifactsDir, 'dashboard-entity.png') })
+    // The view is in the URL: a reload opens the same entity page.
+    await page.reload()
+    await detailReady('entity')
+    expect(await detail.locator('.entity-value').textContent()).toBe('spiffe://acme.io/ns/shop/sa/frontend')
 
     // Back: the finding again, then the dashboard with its panels.
     await page.goBack()
@@ -196,7 +205,7 @@ describe('dashboard in a browser', () => {
     await page.goBack()
     await page.locator('#dashboard').waitFor({ state: 'visible' })
     expect(await detail.isHidden()).toBe(true)
-    await expect.poll(() => panel(page, 'findings').locator('.finding').count()).toBe(5)
+    await expect.poll(() => panel(page, 'findings').locator('.finding').count(), { timeout: 15_000 }).toBe(5)
 
     // A chip on the dashboard leads to its entity page too: the sprayer's IP.
     await panel(page, 'findings').locator('a.chip-link[data-entity-kind="ip"]').first().click()
@@ -268,7 +277,7 @@ describe('dashboard in a browser', () => {
     const { page } = await signIn(testTokens.acme)
     await page.locator('#ranges button', { hasText: '24h' }).click()
     await page.locator('#severity-filter').selectOption('page')
-    await expect.poll(() => panel(page, 'findings').locator('.finding').count()).toBe(2)
+    await expect.poll(() => panel(page, 'findings').locator('.finding').count(), { timeout: 15_000 }).toBe(2)
     expect(new URL(page.url()).searchParams.get('range')).toBe('24h')
     expect(new URL(page.url()).searchParams.get('severity')).toBe('page')
 
@@ -279,15 +288,7 @@ describe('dashboard in a browser', () => {
         spans.push(Number(url.searchParams.get('to')) - Number(url.searchParams.get('from')))
     })
     await page.reload()
-    await page.waitForFunction(
-      () =>
-        document.body.dataset.state === 'ready' &&
-        Array.from(document.querySelectorAll<HTMLElement>('.panel')).every(
-          (p) => p.dataset.state !== 'loading',
-        ),
-      undefined,
-      { timeout: 20_000 },
-    )
+    await panelsLoaded(page)
     expect(await page.locator('#ranges button.active').textContent()).toBe('24h')
     expect(await page.locator('#severity-filter').inputValue()).toBe('page')
     expect(await panel(page, 'findings').locator('.finding').count()).toBe(2)

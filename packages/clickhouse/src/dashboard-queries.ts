@@ -29,11 +29,12 @@ export type DashboardQuery = (
 // a router that crashed before writing the resolve must not pin an incident on screen forever.
 const INCIDENT_LOOKBACK_MS = 7 * 24 * 3600_000
 
-async function rows(
+/** Run a parameterised read and answer its rows as JSON objects (shared by the investigation reads). */
+export async function rows<T = DashboardRow>(
   client: ClickHouseClient,
   query: string,
   params: Record<string, unknown>,
-): Promise<DashboardRow[]> {
+): Promise<T[]> {
   const result = await client.query({
     query,
     query_params: params,
@@ -41,7 +42,7 @@ async function rows(
     // UInt64 counters as JSON numbers: panel counts stay far below 2^53.
     clickhouse_settings: { output_format_json_quote_64bit_integers: 0 },
   })
-  return result.json<DashboardRow>()
+  return result.json<T>()
 }
 
 function rangeParams(params: DashboardQueryParams) {

@@ -1,6 +1,6 @@
 import type { ClickHouseClient } from '@clickhouse/client'
 import type { Finding } from '@palisade/schema'
-import type { DashboardRow } from './dashboard-queries.ts'
+import { type DashboardRow, rows as select } from './dashboard-queries.ts'
 
 /** Kinds of entity an analyst can open a page for; each maps to the columns that hold it. */
 export const entityKinds = ['workload', 'spiffe', 'ip', 'user', 'revision'] as const
@@ -102,20 +102,6 @@ const NOTIFICATION_BRANCH = `SELECT 'notification' AS kind, dedup_key AS id, toU
     AND recorded_at >= fromUnixTimestamp64Milli({from:Int64}, 'UTC')
     AND recorded_at <= fromUnixTimestamp64Milli({to:Int64}, 'UTC')
     AND (has(mapValues(labels), {value:String}) OR position(summary, {value:String}) > 0)`
-
-async function select<T>(
-  client: ClickHouseClient,
-  query: string,
-  params: Record<string, unknown>,
-): Promise<T[]> {
-  const result = await client.query({
-    query,
-    query_params: params,
-    format: 'JSONEachRow',
-    clickhouse_settings: { output_format_json_quote_64bit_integers: 0 },
-  })
-  return result.json<T>()
-}
 
 function entityBranches(kind: EntityKind): string[] {
   const branches = EVENT_SOURCES.flatMap((source) => {
