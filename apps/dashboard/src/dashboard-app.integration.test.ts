@@ -363,5 +363,10 @@ describe('dashboard static front end', () => {
     const app = await fetch(`${server.base}/app.js`)
     expect(app.status).toBe(200)
     expect(app.headers.get('content-type')).toContain('javascript')
+    expect(app.headers.get('content-security-policy')).toMatch(/^default-src 'self'/)
+    // The bundle of web/: the modules are inlined, none left for the browser to fetch.
+    const script = await app.text()
+    expect(script).toContain('function parseHash')
+    expect(script).not.toMatch(/^\s*import\s/m)
   })
 })
