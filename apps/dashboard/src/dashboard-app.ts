@@ -76,13 +76,26 @@ const EVIDENCE_LOOKBACK_MS = 31 * 24 * HOUR
 const BASELINE_KEY = /^(baseline|learning|before|expected)/
 const INTENT_KEY = /(intent|declared|sensitive|allowed)/
 
+// `event_ids`, and the likes of `rollout_event_ids` (the policy change a deny spike followed).
+const EVENT_IDS_KEY = /(^|_)event_ids$/
+
+/** Every event id the evidence cites, under any `*event_ids` key, once each. */
+function citedEventIds(evidence: Record<string, unknown>): string[] {
+  const ids = new Set<string>()
+  for (const [key, value] of Object.entries(evidence)) {
+    if (!EVENT_IDS_KEY.test(key) || !Array.isArray(value)) continue
+    for (const id of value) if (typeof id === 'string') ids.add(id)
+  }
+  return [...ids]
+}
+
 /** A finding's evidence split the way an analyst reads it: what it was compared to, what it contradicts. */
 function splitEvidence(evidence: Record<string, unknown>) {
   const baseline: Record<string, unknown> = {}
   const intent: Record<string, unknown> = {}
   const other: Record<string, unknown> = {}
   for (const [key, value] of Object.entries(evidence)) {
-    if (key === 'event_ids') continue
+    if (EVENT_IDS_KEY.test(key)) continue
     if (BASELINE_KEY.test(key)) baseline[key] = value
     else if (INTENT_KEY.test(key)) intent[key] = value
     else other[key] = value
@@ -290,10 +303,7 @@ export function createDashboardRoutes(options: DashboardRoutesOptions): Router {
       sendError(response, 404, 'NOT_FOUND', `no finding "${id}"`)
       return
     }
-    const cited = finding.evidence.event_ids
-    const ids = Array.isArray(cited)
-      ? cited.filter((value): value is string => typeof value === 'string')
-      : []
+    const ids = citedEventIds(finding.evidence)
     const events = await queryEventsByIds(options.client, {
       tenant,
       ids,

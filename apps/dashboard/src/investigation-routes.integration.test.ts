@@ -48,7 +48,18 @@ describe('GET /api/v1/findings/:id', () => {
     expect(evidence.intent).toEqual({ sensitive_service: true })
   })
 
-  it('says which cited ids are not stored rather than hiding them', async () => {
+  it('reads ids under any *event_ids key and says which are not stored rather than hiding them', async () => {
+    const { body } = await get('/api/v1/findings/acme-deny-spike')
+    expect(body.evidence).toMatchObject({
+      eventIds: ['rollout-r42-not-stored'],
+      events: [],
+      missingEventIds: ['rollout-r42-not-stored'],
+      baseline: { before: 0.06 },
+      other: { after: 0.5 },
+    })
+  })
+
+  it('answers a finding that cites no events with its other evidence', async () => {
     const { body } = await get('/api/v1/findings/acme-spray')
     expect(body.evidence).toMatchObject({ eventIds: [], events: [], missingEventIds: [] })
     expect(body.evidence.other).toEqual({ failures: 41, users: 37 })

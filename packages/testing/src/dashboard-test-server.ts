@@ -265,7 +265,8 @@ function seedFindings(now: number, newEdgeEventId: string): Finding[] {
       title: 'Deny spike after policy rollout r42',
       summary: 'payments denies rose from 6% to 50% within 2 minutes of rollout r42',
       entities: { service: 'payments', policy_id: 'payments.requires_mfa' },
-      evidence: { before: 0.06, after: 0.5 },
+      // The rollout's event is cited but was never stored here: the evidence view must say so.
+      evidence: { before: 0.06, after: 0.5, rollout_event_ids: ['rollout-r42-not-stored'] },
     }),
     finding('acme', 'drift', 70, {
       rule: 'drift.policy_version',
