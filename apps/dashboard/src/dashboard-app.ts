@@ -12,6 +12,7 @@ import {
   queryEventsByIds,
   queryFindingById,
   queryIncidentTimeline,
+  timelineKinds,
 } from '@palisade/clickhouse'
 import type { Dashboard } from '@palisade/declarations'
 import {
@@ -29,6 +30,7 @@ import { bundleFrontEnd, defaultWebDir } from './front-end-bundle.ts'
 import {
   parseBurnRateParams,
   parseEntity,
+  parseEntityPageParams,
   parseFindingsParams,
   parseId,
   parseInvestigationParams,
@@ -325,19 +327,25 @@ export function createDashboardRoutes(options: DashboardRoutesOptions): Router {
   })
 
   router.get('/api/v1/entities/:kind/:value', async (request, response) => {
-    let params: ReturnType<typeof parseInvestigationParams> &
+    let params: ReturnType<typeof parseEntityPageParams<(typeof timelineKinds)[number]>> &
       ReturnType<typeof parseEntity<(typeof entityKinds)[number]>>
     try {
       params = {
         ...parseEntity(request.params.kind ?? '', request.params.value ?? '', entityKinds),
-        ...parseInvestigationParams(request.query, now()),
+        ...parseEntityPageParams(request.query, now(), timelineKinds),
       }
     } catch (error) {
       if (badRequest(response, error)) return
       throw error
     }
     const page = await queryEntityPage(options.client, { tenant: principalOf(request).tenant, ...params })
-    response.json({ ...page, from: params.from, to: params.to, limit: params.limit })
+    response.json({
+      ...page,
+      from: params.from,
+      to: params.to,
+      limit: params.limit,
+      only: params.only ?? null,
+    })
   })
 
   router.get('/api/v1/incidents/:key', async (request, response) => {

@@ -193,10 +193,19 @@ describe('dashboard in a browser', () => {
     expect(await contribution.textContent()).toBe('New edge frontend → postgres:5432')
     expect(await contribution.getAttribute('href')).toBe('#/finding/acme-new-edge')
     await page.screenshot({ path: join(artifactsDir, 'dashboard-entity.png') })
-    // The view is in the URL: a reload opens the same entity page.
+    // The flow count narrows the timeline to flows; the view and that filter are in the URL, so a
+    // reload opens the same filtered entity page.
+    await detail.locator('button.stat-filter[data-kind="flow"]').click()
+    await page.waitForFunction(() => {
+      const rows = Array.from(document.querySelectorAll<HTMLElement>('#detail .timeline-row'))
+      return rows.length > 0 && rows.every((row) => row.dataset.kind === 'flow')
+    })
+    expect(new URL(page.url()).searchParams.get('only')).toBe('flow')
     await page.reload()
     await detailReady('entity')
     expect(await detail.locator('.entity-value').textContent()).toBe('spiffe://acme.io/ns/shop/sa/frontend')
+    expect(await detail.locator('button.stat-filter.active').getAttribute('data-kind')).toBe('flow')
+    expect(await detail.locator('[data-section="timeline"] .timeline-row').count()).toBe(32)
 
     // Back: the finding again, then the dashboard with its panels.
     await page.goBack()

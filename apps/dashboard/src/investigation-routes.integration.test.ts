@@ -125,6 +125,14 @@ describe('GET /api/v1/entities/:kind/:value', () => {
     )
   })
 
+  it('narrows the timeline to one kind with only=, the counts still covering every kind', async () => {
+    const { body } = await get(entity('spiffe', FRONTEND, `${range}&only=flow`))
+    expect(body.only).toBe('flow')
+    expect(body.timeline).toHaveLength(32)
+    expect(body.timeline.every((row: Json) => row.kind === 'flow')).toBe(true)
+    expect(body.counts).toMatchObject({ flow: 32, finding: 1 })
+  })
+
   it("shows nothing of another tenant's entity", async () => {
     const { status, body } = await get(entity('spiffe', 'spiffe://globex.io/ns/apps/sa/billing'), 'acme')
     expect(status).toBe(200)
@@ -141,6 +149,7 @@ describe('GET /api/v1/entities/:kind/:value', () => {
     ['a reversed range', entity('user', 'ann', 'from=2000&to=1000'), 'before to'],
     ['too many rows', entity('user', 'ann', 'limit=100000'), 'limit:'],
     ['an unknown parameter', entity('user', 'ann', 'tenant=globex'), 'unknown parameter'],
+    ['an unknown timeline kind', entity('user', 'ann', 'only=system.tables'), 'only: must be one of'],
   ])('refuses %s with 400 and a reason', async (_name, path, reason) => {
     const { status, body } = await get(path)
     expect(status).toBe(400)

@@ -148,13 +148,21 @@ export const MAX_INVESTIGATION_RANGE_MS = 31 * DAY
 const ENTITY_VALUE = /^[\x21-\x7e]{1,512}$/
 const ID = /^[A-Za-z0-9][A-Za-z0-9._:@/-]{0,255}$/
 
-/** Entity page and incident timeline parameters: range (default the last 24 h), limit (default 200). */
+/** Incident timeline parameters: range (default the last 24 h), limit (default 200). */
 export function parseInvestigationParams(query: Query, now: number) {
   refuseUnknown(query, ['from', 'to', 'limit'])
   return {
     ...range(query, now, DAY, MAX_INVESTIGATION_RANGE_MS),
     limit: integer(query, 'limit', 1, 1000, 200),
   }
+}
+
+/** Entity page parameters: those of {@link parseInvestigationParams}, and `only`, one timeline kind out of `kinds`. */
+export function parseEntityPageParams<K extends string>(query: Query, now: number, kinds: readonly K[]) {
+  const { only, ...rest } = query
+  if (only !== undefined && (typeof only !== 'string' || !kinds.includes(only as K)))
+    throw new RequestInvalidError(`only: must be one of ${kinds.join(', ')}`)
+  return { ...parseInvestigationParams(rest, now), only: only as K | undefined }
 }
 
 /** An entity kind out of `kinds`, and its value: printable ASCII without spaces, at most 512 characters. */

@@ -21,6 +21,10 @@ function parseHash() {
 
 async function route() {
   const target = parseHash()
+  // The timeline filter belongs to one entity page: another view starts unfiltered.
+  const path = location.hash.split('?')[0]
+  if (state.lastPath !== undefined && state.lastPath !== path) setUrlParams({ only: undefined })
+  state.lastPath = path
   document.body.dataset.view = target.view
   try {
     if (target.view === 'dashboard') {
@@ -89,9 +93,16 @@ $('#severity-filter').addEventListener('change', (event) => {
   setUrlParams({ severity: event.target.value || undefined })
   route()
 })
-window.addEventListener('hashchange', () => {
-  if (state.dashboards.length > 0) route()
-})
+// A hash link fires hashchange; going back to an entry whose query string differs (a filter was
+// set there with replaceState) fires only popstate. Either routes, once per address.
+let routedHref
+const onAddressChange = () => {
+  if (state.dashboards.length === 0 || location.href === routedHref) return
+  routedHref = location.href
+  route()
+}
+window.addEventListener('hashchange', onAddressChange)
+window.addEventListener('popstate', onAddressChange)
 let resizeTimer
 window.addEventListener('resize', () => {
   clearTimeout(resizeTimer)

@@ -16,6 +16,8 @@ export const state = {
   lastRange: undefined,
   /** Counts refreshes, so that only the newest one draws. */
   generation: 0,
+  /** The hash route drawn last, to tell a new view from a redraw of the same one. */
+  lastPath: undefined,
   /** Draws the current view again (a range or filter changed); set by main.js's router. */
   rerender: () => {},
 }

@@ -31,7 +31,9 @@ export {
   queryFindingById,
   queryIncidentTimeline,
   type StoredEvent,
+  type TimelineKind,
   type TimelineRow,
+  timelineKinds,
 } from './investigation-queries.ts'
 export {
   type MigrateOptions,

@@ -17,9 +17,13 @@ export interface InvestigationRange {
   limit: number
 }
 
+/** The kinds of record a timeline holds. */
+export const timelineKinds = ['flow', 'auth', 'decision', 'mtls', 'policy_change', 'finding', 'notification'] as const
+export type TimelineKind = (typeof timelineKinds)[number]
+
 /** One row of an entity's or incident's timeline, whatever table it came from. */
 export interface TimelineRow {
-  kind: 'flow' | 'auth' | 'decision' | 'mtls' | 'policy_change' | 'finding' | 'notification'
+  kind: TimelineKind
   id: string
   ts_ms: number
   service: string
@@ -157,16 +161,19 @@ export interface EntityPage {
 /** Everything stored about one entity over a bounded range, tenant-scoped. */
 export async function queryEntityPage(
   client: ClickHouseClient,
-  params: InvestigationRange & { kind: EntityKind; value: string },
+  params: InvestigationRange & { kind: EntityKind; value: string; only?: TimelineKind },
 ): Promise<EntityPage> {
   const union = entityBranches(params.kind).join('\nUNION ALL\n')
   const base = { tenant: params.tenant, from: params.from, to: params.to, value: params.value }
   const peers = peerMatch(params.kind)
   const [timeline, summary, peerRows, findings] = await Promise.all([
-    select<TimelineRow>(client, `SELECT * FROM (${union}) ORDER BY ts_ms DESC, id LIMIT {limit:UInt32}`, {
-      ...base,
-      limit: params.limit,
-    }),
+    select<TimelineRow>(
+      client,
+      `SELECT * FROM (${union})
+       WHERE {only:String} = '' OR kind = {only:String}
+       ORDER BY ts_ms DESC, id LIMIT {limit:UInt32}`,
+      { ...base, only: params.only ?? '', limit: params.limit },
+    ),
     select<{ kind: string; n: number; first_ms: number; last_ms: number }>(
       client,
       `SELECT kind, count() AS n, min(ts_ms) AS first_ms, max(ts_ms) AS last_ms FROM (${union}) GROUP BY kind`,

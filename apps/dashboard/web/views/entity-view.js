@@ -2,6 +2,8 @@ import { api, qs } from '../api.js'
 import { badge, el } from '../dom.js'
 import { count } from '../format.js'
 import { entityLink, findingHref } from '../links.js'
+import { state } from '../state.js'
+import { setUrlParams, urlParam } from '../url-state.js'
 import { openDetail, section, table, timeCell, timelineList } from './detail-frame.js'
 
 const KIND_LABELS = {
@@ -32,6 +34,7 @@ export async function showEntity(kind, value, range) {
       from: Math.round(range.from),
       to: Math.round(range.to),
       limit: 200,
+      only: urlParam('only'),
     })}`,
   )
   const stats = el('div', 'stats')
@@ -41,7 +44,7 @@ export async function showEntity(kind, value, range) {
     stat('first seen in range', timeCell(page.firstSeenMs)),
     stat('last seen in range', timeCell(page.lastSeenMs)),
     risk,
-    ...Object.entries(page.counts).map(([name, n]) => stat(name.replace('_', ' '), count(n))),
+    ...Object.entries(page.counts).map(([name, n]) => kindFilter(name, n, page.only)),
   )
   const contributions = table(
     page.risk.contributions,
@@ -85,6 +88,21 @@ export async function showEntity(kind, value, range) {
     section('timeline', 'Timeline', timelineList(page.timeline, 'nothing recorded for it in the range')),
   )
   detail.dataset.state = 'ready'
+}
+
+/** A count per kind that, clicked, shows only that kind in the timeline (again: all kinds); kept in the URL. */
+function kindFilter(name, n, only) {
+  const node = stat(name.replace('_', ' '), count(n))
+  const button = el('button', only === name ? 'stat stat-filter active' : 'stat stat-filter')
+  button.type = 'button'
+  button.dataset.kind = name
+  button.title = only === name ? 'show every kind' : `show only ${name.replace('_', ' ')} records`
+  button.append(...node.childNodes)
+  button.addEventListener('click', () => {
+    setUrlParams({ only: only === name ? undefined : name })
+    state.rerender()
+  })
+  return button
 }
 
 function timeRangeText(range) {
