@@ -140,6 +140,9 @@ describe('GET /api/v1/entities/:kind/:value', () => {
     const own = await get(entity('spiffe', 'spiffe://globex.io/ns/apps/sa/billing'), 'globex')
     expect(own.body.timeline.length).toBeGreaterThan(0)
     expect(JSON.stringify((await get(entity('spiffe', FRONTEND), 'globex')).body.timeline)).toBe('[]')
+    // acme's finding and incident name this IP: none of it reaches globex.
+    const ip = await get(entity('ip', '203.0.113.7'), 'globex')
+    expect(ip.body).toMatchObject({ timeline: [], counts: {}, risk: { score: 0, contributions: [] } })
   })
 
   it.each([
