@@ -18,7 +18,15 @@ export interface InvestigationRange {
 }
 
 /** The kinds of record a timeline holds. */
-export const timelineKinds = ['flow', 'auth', 'decision', 'mtls', 'policy_change', 'finding', 'notification'] as const
+export const timelineKinds = [
+  'flow',
+  'auth',
+  'decision',
+  'mtls',
+  'policy_change',
+  'finding',
+  'notification',
+] as const
 export type TimelineKind = (typeof timelineKinds)[number]
 
 /** One row of an entity's or incident's timeline, whatever table it came from. */
