@@ -33,7 +33,8 @@ async function send(records: GeneratedRecord[], options: DemoFeedOptions): Promi
 /**
  * Feed the demo: hours of history up to the current minute (incidents injected 8 minutes ago, the
  * auth burst still going on), then every completed minute live, through the collector's HTTP API
- * like any other source. Returns the incident labels and a stop function.
+ * like any other source. Returns at once, with the incident labels and a stop function that waits
+ * for what is being sent; the history goes out behind it.
  */
 export async function startDemoFeed(
   options: DemoFeedOptions,
@@ -49,13 +50,18 @@ export async function startDemoFeed(
     to: sentUntil,
     incidentAt,
   })
+  // History is sent behind the start-up banner, so the user gets the URLs at once and watches the
+  // incidents arrive; the live minutes queue behind it.
   const started = Date.now()
-  const accepted = await send(history.records, options)
-  log.info(`demo: sent ${accepted} events of history in ${((Date.now() - started) / 1000).toFixed(1)} s`)
-  for (const incident of history.incidents) log.info(`demo: injected ${incident.id}: ${incident.description}`)
+  let running: Promise<unknown> = send(history.records, options)
+    .then((accepted) => {
+      log.info(`demo: sent ${accepted} events of history in ${((Date.now() - started) / 1000).toFixed(1)} s`)
+      for (const incident of history.incidents)
+        log.info(`demo: injected ${incident.id}: ${incident.description}`)
+    })
+    .catch((error) => log.error('demo: sending the history failed', error))
 
   let stopped = false
-  let running: Promise<unknown> = Promise.resolve()
   const timer = setInterval(() => {
     const until = currentMinute()
     if (until <= sentUntil || stopped) return

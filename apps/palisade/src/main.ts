@@ -78,7 +78,9 @@ function runStart(withDemo: boolean): Promise<void> {
         `  dashboard  ${running.dashboardUrl}`,
         `  data       ${config.dataDir}`,
         `Authenticate with "Authorization: Bearer <token>"; ${tokenHelp}.`,
-        demo ? `Demo feed running; open ${running.dashboardUrl} to watch the incidents arrive.` : '',
+        demo
+          ? `Demo feed running: eight hours of history go out first; open ${running.dashboardUrl} to watch the incidents arrive.`
+          : '',
         'Ctrl-C stops it cleanly.',
       ].join('\n'),
       async stop() {
