@@ -178,6 +178,48 @@ describe('SLO evaluator on the rollups', () => {
     expect(acme.budgetRemaining).toBeCloseTo(-12.125, 6)
   })
 
+  it('says how much of the 30-day window the data covers, from the first minute with traffic', async () => {
+    clock = t0 + 30_000
+    const steady = statusOf(await evaluator.statuses('steady'), 'auth-success')
+    expect(steady.coverage).toEqual({
+      windowMs: 30 * DAY,
+      from: t0 - 20 * HOUR,
+      to: t0,
+      coveredMs: 20 * HOUR,
+      covered: '20h',
+      complete: false,
+    })
+    expect(steady.budget).toMatchObject({ over: 'covered', bad: 6, currentBurnWindow: '1h' })
+    // acme's old vpn traffic 10 days ago starts its coverage.
+    const acme = statusOf(await evaluator.statuses('acme'), 'auth-success')
+    expect(acme.coverage).toMatchObject({ from: t0 - 10 * DAY, covered: '10d', complete: false })
+    // Spent already: -1212.5% left.
+    expect(acme.budget.exhaustsInMs).toBe(0)
+    const nobody = statusOf(await evaluator.statuses('nobody'), 'auth-success')
+    expect(nobody.coverage).toMatchObject({ from: null, coveredMs: 0 })
+    clock = t0
+  })
+
+  it('draws the budget burn-down over the 30-day window from cumulated rollup sums', async () => {
+    clock = t0
+    const burnDown = await evaluator.budgetBurnDown('acme', 'auth-success')
+    expect(burnDown).toMatchObject({ slo: 'auth-success', window: '30d', from: t0 - 30 * DAY, to: t0 })
+    expect(burnDown.stepMs).toBe(6 * HOUR)
+    expect(burnDown.points).toHaveLength(121)
+    expect(burnDown.points[0]).toEqual({ ts: t0 - 30 * DAY, bad: 0, total: 0, budgetRemaining: 1 })
+    // The vpn's 10,000 good attempts 10 days ago fall in the step ending 20d + 6h after the start.
+    const vpnStep = burnDown.points.findIndex((p) => p.total > 0)
+    expect(burnDown.points[vpnStep]).toMatchObject({ ts: t0 - 10 * DAY + 6 * HOUR, bad: 0, total: 10_000 })
+    expect(burnDown.points[vpnStep]?.budgetRemaining).toBe(1)
+    // The last point is the budget of the status: 210 bad of 16,000.
+    const last = burnDown.points.at(-1)
+    expect(last).toMatchObject({ ts: t0, bad: 210, total: 16_000 })
+    expect(last?.budgetRemaining).toBeCloseTo(-12.125, 6)
+    await expect(evaluator.budgetBurnDown('acme', 'no-such-slo')).rejects.toMatchObject({
+      code: 'SLO_NOT_FOUND',
+    })
+  })
+
   it('keeps tenants apart: one tenant never sees another tenant’s attempts or failures', async () => {
     clock = t0
     const nobody = await evaluator.statuses('nobody')

@@ -41,7 +41,7 @@ export interface SloWindowQuery extends SloRatioSelector {
 /** Counter sums of one tenant over each requested window, in the order requested. */
 export interface SloWindowRow {
   tenant: string
-  windows: { windowMs: number; bad: number; total: number }[]
+  windows: { windowMs: number; bad: number; total: number; firstMinute?: number }[]
 }
 
 /** Inputs of {@link queryBurnRateSeries}. */
@@ -65,6 +65,8 @@ export interface BurnRateSeriesPoint {
 
 const MINUTE_MS = 60_000
 const MAX_POINTS = 10_000
+/** `first` of a window without traffic: the largest UInt32. */
+const NO_MINUTE = 4_294_967_295
 
 function invalid(message: string): StoreError {
   return new StoreError('SLO_QUERY_INVALID', message, { retriable: false })
@@ -130,15 +132,18 @@ export async function querySloWindows(
   const ratio = resolveRatio(query)
   const endS = Math.floor(query.now / MINUTE_MS) * 60
   const windowsS = query.windowsMs.map((ms) => ms / 1000)
-  const rows = await run<{ tenant: string; bad: number[]; total: number[] }>(
+  const rows = await run<{ tenant: string; bad: number[]; total: number[]; first?: number[] }>(
     client,
     `SELECT tenant,
-            sumForEach(arrayMap(w -> if(minute >= window_end - w, bad, 0), {windows:Array(UInt32)})) AS bad,
-            sumForEach(arrayMap(w -> if(minute >= window_end - w, total, 0), {windows:Array(UInt32)})) AS total
+            sumForEach(arrayMap(w -> if(minute >= window_end - w, row_bad, 0), {windows:Array(UInt32)})) AS bad,
+            sumForEach(arrayMap(w -> if(minute >= window_end - w, row_total, 0), {windows:Array(UInt32)})) AS total,
+            -- The first minute with traffic in each window (4294967295 when none): how much of a
+            -- window the data covers, so a 30-day budget read from 8 hours can say so.
+            minForEach(arrayMap(w -> if(minute >= window_end - w AND row_total != 0, toUInt32(minute), 4294967295), {windows:Array(UInt32)})) AS first
      FROM (
        SELECT tenant, minute, toDateTime({end:Int64}, 'UTC') AS window_end,
-              arraySum(arrayMap((weight, n) -> weight * n, {bad_weights:Array(Int64)}, ${ratio.columns})) AS bad,
-              arraySum(arrayMap((weight, n) -> weight * n, {total_weights:Array(Int64)}, ${ratio.columns})) AS total
+              arraySum(arrayMap((weight, n) -> weight * n, {bad_weights:Array(Int64)}, ${ratio.columns})) AS row_bad,
+              arraySum(arrayMap((weight, n) -> weight * n, {total_weights:Array(Int64)}, ${ratio.columns})) AS row_total
        FROM {table:Identifier}
        WHERE ({all_tenants:Bool} OR tenant = {tenant:String})
          AND ({service:String} = '' OR service = {service:String})
@@ -160,11 +165,15 @@ export async function querySloWindows(
   )
   return rows.map((row) => ({
     tenant: row.tenant,
-    windows: query.windowsMs.map((windowMs, i) => ({
-      windowMs,
-      bad: Number(row.bad[i] ?? 0),
-      total: Number(row.total[i] ?? 0),
-    })),
+    windows: query.windowsMs.map((windowMs, i) => {
+      const first = Number(row.first?.[i] ?? NO_MINUTE)
+      return {
+        windowMs,
+        bad: Number(row.bad[i] ?? 0),
+        total: Number(row.total[i] ?? 0),
+        ...(first < NO_MINUTE ? { firstMinute: first * 1000 } : {}),
+      }
+    }),
   }))
 }
 

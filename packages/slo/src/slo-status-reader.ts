@@ -1,3 +1,4 @@
+import { budgetBurnDown, burnDownStepMs } from './budget-burn-down.ts'
 import type { BurnRateTier } from './burn-rate.ts'
 import { burnRate, defaultBurnRateTiers } from './burn-rate.ts'
 import { SloNotFoundError } from './errors.ts'
@@ -54,6 +55,8 @@ export interface SloStatusReaderOptions {
   tiers?: readonly BurnRateTier[]
 }
 
+const MINUTE_MS = 60_000
+
 /** Default sliding window of the burn-rate chart: 1 hour, in ms. */
 const DEFAULT_SERIES_WINDOW_MS = 3_600_000
 
@@ -64,6 +67,11 @@ export function createSloStatusReader(options: SloStatusReaderOptions): SloStatu
   const tiers = options.tiers ?? defaultBurnRateTiers
   const windows = new Map(slos.map((slo) => [slo.name, sloWindows(slo, tiers)]))
   const byName = new Map(slos.map((slo) => [slo.name, slo]))
+  const sloNamed = (name: string) => {
+    const slo = byName.get(name)
+    if (!slo) throw new SloNotFoundError(name)
+    return slo
+  }
 
   async function statusesByTenant(slo: SloDefinition, tenant: string | null, at: number) {
     const rows = await rollups.windowSums(slo.indicator, {
@@ -91,8 +99,7 @@ export function createSloStatusReader(options: SloStatusReaderOptions): SloStatu
     },
 
     async burnRateSeries(tenant, name, range) {
-      const slo = byName.get(name)
-      if (!slo) throw new SloNotFoundError(name)
+      const slo = sloNamed(name)
       const points = await rollups.burnRateCounts(slo.indicator, {
         tenant,
         from: range.from,
@@ -106,6 +113,22 @@ export function createSloStatusReader(options: SloStatusReaderOptions): SloStatu
           burnRate: burnRate(Math.min(Math.max(0, point.bad), point.total), point.total, slo.objective),
         }),
       )
+    },
+
+    async budgetBurnDown(tenant, name) {
+      const slo = sloNamed(name)
+      const to = Math.floor(now() / MINUTE_MS) * MINUTE_MS
+      const from = to - slo.windowMs
+      const stepMs = burnDownStepMs(slo.windowMs)
+      // A sliding window as long as the step makes each sample one step's own counts.
+      const steps = await rollups.burnRateCounts(slo.indicator, {
+        tenant,
+        from: from + stepMs,
+        to,
+        stepMs,
+        windowMs: stepMs,
+      })
+      return budgetBurnDown(slo, from, stepMs, steps)
     },
   }
 }
