@@ -2,6 +2,8 @@
 // installed package), loaded as a classic script before this one. Every text from the API goes
 // through textContent (d3's .text()), never innerHTML.
 
+import { budgetPercent, budgetWords, drawSloList, loadSloList } from './slo-budget.js'
+
 const d3 = globalThis.d3
 if (!d3) {
   document.body.textContent = 'd3 did not load (vendor/d3/d3.min.js); the dashboard cannot draw.'
@@ -345,6 +347,7 @@ const loaders = {
     )
     return slos.map((slo, index) => ({ slo, points: series[index] ?? [] }))
   },
+  'slo-list': () => loadSloList(api, (error) => error instanceof Unauthenticated),
   async 'findings-table'(panel, range) {
     const query = qs({
       from: Math.round(range.from),
@@ -372,6 +375,7 @@ const loaders = {
 
 const drawers = {
   'slo-status': drawSloStatus,
+  'slo-list': drawSloList,
   'findings-table': drawFindings,
   timeseries: drawTimeseries,
   incidents: drawIncidents,
@@ -427,13 +431,18 @@ function drawSloStatus(entry, items, range) {
     const budgetClass = left <= 0 ? 'bad' : left < 0.5 ? 'warn' : 'good'
     budget.append(
       el('span', 'stat-label', 'budget left'),
-      el('span', `stat-value ${budgetClass}`, percent(left)),
+      el('span', `stat-value ${budgetClass}`, budgetPercent(left)),
     )
     const bar = el('div', 'budget-bar')
     const fill = el('div', `budget-fill ${budgetClass}`)
     fill.style.width = `${Math.max(0, Math.min(1, left)) * 100}%`
     bar.append(fill)
     budget.append(bar)
+    // Say what the figure is over (partial data is labelled as such) and when it runs out.
+    const words = budgetWords(slo)
+    const span = el('span', words.partial ? 'stat-note coverage partial' : 'stat-note coverage', words.span)
+    if (words.partial) span.title = words.coverageNote
+    budget.append(span, el('span', 'stat-note exhaustion', words.exhaustion))
     stats.append(sli, budget)
 
     const windows = el('div', 'burn-windows')

@@ -239,7 +239,7 @@ describe('dashboard API > SLOs and dashboards', () => {
 
   it('lists the declared dashboards and answers each declaration', async () => {
     const list = (await get('/api/v1/dashboards')).body.dashboards as Row[]
-    expect(list.map((d) => d.id)).toEqual(['executive', 'oncall'])
+    expect(list.map((d) => d.id)).toEqual(['executive', 'oncall', 'slos'])
     const oncall = (await get('/api/v1/dashboards/oncall')).body
     expect((oncall.panels as Row[]).map((p) => p.type)).toEqual(
       expect.arrayContaining([
