@@ -14,7 +14,12 @@ export {
   SloNotFoundError,
   type SloProblem,
 } from './errors.ts'
-export { type ParseOpenSloOptions, parseOpenSlo } from './openslo-parser.ts'
+export {
+  type OpenSloFile,
+  type ParseOpenSloOptions,
+  parseOpenSlo,
+  parseOpenSloFiles,
+} from './openslo-parser.ts'
 export { isRollupName, type RollupName, rollupCounters } from './rollup-counters.ts'
 export { type SloAlertInput, type SloAlertState, type SloAlertTransition, sloAlerts } from './slo-alerts.ts'
 export type { CounterWeights, SloDefinition, SloIndicator } from './slo-definition.ts'

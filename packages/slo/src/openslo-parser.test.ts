@@ -175,10 +175,13 @@ describe('parseOpenSlo', () => {
       'unknown rollup "http" (known: auth, mtls, decision, flow)',
     ])
     expect(
-      problemsOf(authSlo.replace('  indicator:', '  alertPolicies: [fast-burn]\n  indicator:'))[0]?.message,
-    ).toBe('is not supported: burn-rate alerting uses the built-in multiwindow tiers')
-    expect(problemsOf(authSlo.replace('kind: SLO', 'kind: SLI'))[0]?.message).toBe(
-      'must be "SLO" (SLIs are defined inline in the SLO), got "SLI"',
+      problemsOf(authSlo.replace('  indicator:', '  alertPolicies: [fast-burn]\n  indicator:')).map((p) => [
+        p.path,
+        p.message,
+      ]),
+    ).toEqual([['spec.alertPolicies[0]', 'must be a mapping']])
+    expect(problemsOf(authSlo.replace('kind: SLO', 'kind: Slo'))[0]?.message).toBe(
+      'unknown kind "Slo" (expected one of: SLO, SLI, Service, AlertPolicy, AlertCondition, AlertNotificationTarget)',
     )
   })
 
@@ -204,7 +207,7 @@ describe('parseOpenSlo', () => {
       ['spec.budgetingMethod', 'is required (good events over all events)', 6],
       ['spec.timeWindow', 'is required', 6],
       ['spec.objectives', 'is required', 6],
-      ['spec.indicator', 'is required', 6],
+      ['spec', 'needs exactly one of "indicator" (an inline SLI) or "indicatorRef" (the name of an SLI)', 6],
     ])
   })
 
@@ -222,7 +225,7 @@ describe('parseOpenSlo', () => {
       expect.objectContaining({
         document: 2,
         path: 'metadata.name',
-        message: 'SLO "auth-success" is already defined in document 1',
+        message: 'SLO "auth-success" is already defined in slos/test.yaml (document 1)',
       }),
     ])
   })

@@ -1,3 +1,4 @@
+import type { BurnRateTier } from './burn-rate.ts'
 import type { RollupName } from './rollup-counters.ts'
 
 /**
@@ -36,6 +37,11 @@ export interface SloDefinition {
   indicator: SloIndicator
   /** `metadata.annotations['palisade.dev/runbook']`, else `https://runbooks.palisade.dev/slo/<name>`. */
   runbookUrl: string
+  /**
+   * Burn-rate tiers from the SLO's `alertPolicies` (one per AlertCondition), replacing the default
+   * tiers for this SLO; absent when it declares none.
+   */
+  tiers?: readonly BurnRateTier[]
   /** Where it was defined, for messages. */
   origin: { source: string; document: number }
 }

@@ -51,7 +51,7 @@ export interface SloStatusReaderOptions {
   slos: readonly SloDefinition[]
   /** Wall clock, epoch ms (default `Date.now`): the end of every window. */
   now?: () => number
-  /** Burn-rate tiers (default: the SRE Workbook's four, `defaultBurnRateTiers`). */
+  /** Burn-rate tiers of SLOs that declare none (default: the SRE Workbook's four, `defaultBurnRateTiers`). */
   tiers?: readonly BurnRateTier[]
 }
 
@@ -64,8 +64,10 @@ const DEFAULT_SERIES_WINDOW_MS = 3_600_000
 export function createSloStatusReader(options: SloStatusReaderOptions): SloStatusReader {
   const { rollups, slos } = options
   const now = options.now ?? Date.now
-  const tiers = options.tiers ?? defaultBurnRateTiers
-  const windows = new Map(slos.map((slo) => [slo.name, sloWindows(slo, tiers)]))
+  const defaultTiers = options.tiers ?? defaultBurnRateTiers
+  // An SLO with alert policies burns against its own tiers (one per AlertCondition).
+  const tiersOf = (slo: SloDefinition) => slo.tiers ?? defaultTiers
+  const windows = new Map(slos.map((slo) => [slo.name, sloWindows(slo, tiersOf(slo))]))
   const byName = new Map(slos.map((slo) => [slo.name, slo]))
   const sloNamed = (name: string) => {
     const slo = byName.get(name)
@@ -79,9 +81,9 @@ export function createSloStatusReader(options: SloStatusReaderOptions): SloStatu
       windowsMs: windows.get(slo.name) ?? [],
       now: at,
     })
-    return new Map(rows.map((row) => [row.tenant, evaluateSlo(slo, row.windows, at, tiers)]))
+    return new Map(rows.map((row) => [row.tenant, evaluateSlo(slo, row.windows, at, tiersOf(slo))]))
   }
-  const statusWithoutTraffic = (slo: SloDefinition, at: number) => evaluateSlo(slo, [], at, tiers)
+  const statusWithoutTraffic = (slo: SloDefinition, at: number) => evaluateSlo(slo, [], at, tiersOf(slo))
 
   return {
     slos,
