@@ -42,8 +42,8 @@ export interface AlertConditionObject {
 /** A validated `AlertPolicy`, its references not yet resolved. */
 export interface AlertPolicyObject {
   name: string
-  /** The inline condition, or the name of one to find and where the reference is. */
-  condition: AlertConditionObject | { ref: string; path: Path }
+  /** The inline condition, or the name of one to find and where the reference is; undefined when invalid. */
+  condition: AlertConditionObject | { ref: string; path: Path } | undefined
   targetRefs: { ref: string; path: Path }[]
 }
 
@@ -209,7 +209,8 @@ export function checkAlertPolicy(
         targetRefs.push(item as { ref: string; path: Path })
       else if (item) checkNotificationTarget(check, item as Mapping, [...targetsPath, i])
     })
-  if (name === undefined || condition === undefined) return undefined
+  // Kept with an invalid condition, so that its target references are still checked.
+  if (name === undefined) return undefined
   return { name, condition, targetRefs }
 }
 

@@ -449,7 +449,10 @@ export interface OpenSloFile {
   text: string
 }
 
-function readObjects(file: OpenSloFile, problems: SloProblem[]): OpenSloObject[] {
+/** Names of objects that are declared but invalid, per kind: a reference to one is not reported again. */
+type InvalidNames = Map<string, Set<string>>
+
+function readObjects(file: OpenSloFile, problems: SloProblem[], invalid: InvalidNames): OpenSloObject[] {
   const lines = new LineCounter()
   const objects: OpenSloObject[] = []
   const documents = parseAllDocuments(file.text, { lineCounter: lines, uniqueKeys: true, prettyErrors: true })
@@ -473,6 +476,12 @@ function readObjects(file: OpenSloFile, problems: SloProblem[]): OpenSloObject[]
     if (value === null || value === undefined) return
     const object = checkObject(new DocumentChecker(doc, lines, file.source, document, problems), value)
     if (object) objects.push(object)
+    else {
+      const { kind, metadata } = (value ?? {}) as { kind?: unknown; metadata?: { name?: unknown } }
+      const name = metadata?.name
+      if (typeof kind === 'string' && typeof name === 'string')
+        invalid.set(kind, (invalid.get(kind) ?? new Set()).add(name))
+    }
   })
   return objects
 }
@@ -500,7 +509,8 @@ function nameOf(object: OpenSloObject): string {
  */
 export function parseOpenSloFiles(files: readonly OpenSloFile[]): SloDefinition[] {
   const problems: SloProblem[] = []
-  const objects = files.flatMap((file) => readObjects(file, problems))
+  const invalid: InvalidNames = new Map()
+  const objects = files.flatMap((file) => readObjects(file, problems, invalid))
   const byKind = new Map<string, Map<string, OpenSloObject>>()
   for (const object of objects) {
     const named = byKind.get(object.kind) ?? new Map<string, OpenSloObject>()
@@ -519,16 +529,17 @@ export function parseOpenSloFiles(files: readonly OpenSloFile[]): SloDefinition[
   const find = <K extends OpenSloObject['kind']>(kind: K, name: string) =>
     byKind.get(kind)?.get(name) as Extract<OpenSloObject, { kind: K }> | undefined
   const known = (kind: string) => [...(byKind.get(kind)?.keys() ?? [])].join(', ') || 'none'
+  /** Report a reference to nothing, unless it names an object whose own problems are reported already. */
+  const dangling = (check: DocumentChecker | undefined, path: Path, kind: string, name: string) => {
+    if (!invalid.get(kind)?.has(name))
+      check?.report(path, `no ${kind} named "${name}" (declared: ${known(kind)})`)
+  }
 
   /** The policy's condition; a missing one is reported through `check`, or not at all without it. */
   const resolveCondition = (policy: AlertPolicyObject, check?: DocumentChecker) => {
-    if (!('ref' in policy.condition)) return policy.condition
+    if (policy.condition === undefined || !('ref' in policy.condition)) return policy.condition
     const condition = find('AlertCondition', policy.condition.ref)?.condition
-    if (!condition)
-      check?.report(
-        policy.condition.path,
-        `no AlertCondition named "${policy.condition.ref}" (declared: ${known('AlertCondition')})`,
-      )
+    if (!condition) dangling(check, policy.condition.path, 'AlertCondition', policy.condition.ref)
     return condition
   }
   for (const object of objects) {
@@ -536,10 +547,7 @@ export function parseOpenSloFiles(files: readonly OpenSloFile[]): SloDefinition[
     resolveCondition(object.policy, object.check)
     for (const target of object.policy.targetRefs)
       if (!find('AlertNotificationTarget', target.ref))
-        object.check.report(
-          target.path,
-          `no AlertNotificationTarget named "${target.ref}" (declared: ${known('AlertNotificationTarget')})`,
-        )
+        dangling(object.check, target.path, 'AlertNotificationTarget', target.ref)
   }
 
   const slos: SloDefinition[] = []
@@ -549,11 +557,7 @@ export function parseOpenSloFiles(files: readonly OpenSloFile[]): SloDefinition[
     let indicator = slo.indicator
     if (object.indicatorRef) {
       indicator = find('SLI', object.indicatorRef.ref)?.indicator
-      if (!indicator)
-        check.report(
-          object.indicatorRef.path,
-          `no SLI named "${object.indicatorRef.ref}" (declared: ${known('SLI')})`,
-        )
+      if (!indicator) dangling(check, object.indicatorRef.path, 'SLI', object.indicatorRef.ref)
     }
     if (byKind.has('Service') && !find('Service', slo.service))
       check.report(object.servicePath, `no Service named "${slo.service}" (declared: ${known('Service')})`)
@@ -563,17 +567,13 @@ export function parseOpenSloFiles(files: readonly OpenSloFile[]): SloDefinition[
       let policy: AlertPolicyObject | undefined
       if ('ref' in item && typeof item.ref === 'string') {
         policy = find('AlertPolicy', item.ref)?.policy
-        if (!policy)
-          check.report(item.path, `no AlertPolicy named "${item.ref}" (declared: ${known('AlertPolicy')})`)
+        if (!policy) dangling(check, item.path, 'AlertPolicy', item.ref)
       } else {
         policy = item as AlertPolicyObject
         // An inline policy's references are the SLO document's to report.
         for (const target of policy.targetRefs)
           if (!find('AlertNotificationTarget', target.ref))
-            check.report(
-              target.path,
-              `no AlertNotificationTarget named "${target.ref}" (declared: ${known('AlertNotificationTarget')})`,
-            )
+            dangling(check, target.path, 'AlertNotificationTarget', target.ref)
       }
       // A referenced policy's own problems were reported at its document above.
       const condition = policy && resolveCondition(policy, 'ref' in item ? undefined : check)
