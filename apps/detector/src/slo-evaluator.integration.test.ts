@@ -12,7 +12,7 @@ import {
 } from '@palisade/clickhouse'
 import { loadSloDirectory } from '@palisade/declarations'
 import { type Alert, type AuthEvent, validateEvent } from '@palisade/schema'
-import type { SloStatus } from '@palisade/slo'
+import { createSloStatusReader, parseOpenSlo, type SloStatus } from '@palisade/slo'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createSloEvaluator, type SloEvaluator } from './slo-evaluator.ts'
 
@@ -218,6 +218,45 @@ describe('SLO evaluator on the rollups', () => {
     await expect(evaluator.budgetBurnDown('acme', 'no-such-slo')).rejects.toMatchObject({
       code: 'SLO_NOT_FOUND',
     })
+  })
+
+  it('budgets by time slices: a slice is bad when its good fraction misses the slice target', async () => {
+    const timeslices = (slice: string, sliceTarget: number) =>
+      parseOpenSlo(`
+apiVersion: openslo/v1
+kind: SLO
+metadata: { name: auth-minutes }
+spec:
+  service: sso
+  budgetingMethod: Timeslices
+  timeWindow: [{ duration: 30d, isRolling: true }]
+  objectives: [{ target: 0.99, timeSliceTarget: ${sliceTarget}, timeSliceWindow: ${slice} }]
+  indicator:
+    spec:
+      ratioMetric:
+        counter: true
+        bad: { metricSource: { type: Palisade, spec: { rollup: auth, column: system_failures } } }
+        total: { metricSource: { type: Palisade, spec: { rollup: auth, column: attempts } } }
+`)
+    const read = async (slice: string, sliceTarget: number, tenant: string) => {
+      const reader = createSloStatusReader({
+        rollups: createSloRollupReader(client),
+        slos: timeslices(slice, sliceTarget),
+        now: () => t0,
+      })
+      return statusOf(await reader.statuses(tenant), 'auth-minutes')
+    }
+    // steady: 1,200 one-minute slices of 10 attempts; the 6 with a system failure are 9/10 < 0.95.
+    expect(await read('1m', 0.95, 'steady')).toMatchObject({ total: 1200, good: 1194 })
+    // The same failures in 5-minute slices are 49/50 ≥ 0.95: no bad slice.
+    expect(await read('5m', 0.95, 'steady')).toMatchObject({ total: 240, good: 240 })
+    // acme's hour misses 0.99 every minute (at best 98 of 100); its 20 vpn minutes do not.
+    const acme = await read('1m', 0.99, 'acme')
+    expect(acme).toMatchObject({ total: 80, good: 20 })
+    expect(acme.burnRates.find((b) => b.window === '1h')?.burnRate).toBeCloseTo(100, 6)
+    // 98 of 100 meets a 0.98 target exactly (100 × 0.98 is 98.00000000000001 in binary floats):
+    // only the 5 burst minutes (80 of 100) are bad.
+    expect(await read('1m', 0.98, 'acme')).toMatchObject({ total: 80, good: 75 })
   })
 
   it('keeps tenants apart: one tenant never sees another tenant’s attempts or failures', async () => {

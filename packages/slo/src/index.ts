@@ -22,7 +22,7 @@ export {
 } from './openslo-parser.ts'
 export { isRollupName, type RollupName, rollupCounters } from './rollup-counters.ts'
 export { type SloAlertInput, type SloAlertState, type SloAlertTransition, sloAlerts } from './slo-alerts.ts'
-export type { CounterWeights, SloDefinition, SloIndicator } from './slo-definition.ts'
+export type { CounterWeights, SloDefinition, SloIndicator, TimeSlice } from './slo-definition.ts'
 export {
   evaluateSlo,
   sloCoverage,

@@ -11,7 +11,7 @@ import {
 } from './openslo-alert-policy.ts'
 import { DocumentChecker, type Mapping, type Path } from './openslo-checker.ts'
 import { isRollupName, type RollupName, rollupCounters } from './rollup-counters.ts'
-import type { CounterWeights, SloDefinition, SloIndicator } from './slo-definition.ts'
+import type { CounterWeights, SloDefinition, SloIndicator, TimeSlice } from './slo-definition.ts'
 import { parseWindow } from './window-duration.ts'
 
 /*
@@ -23,10 +23,13 @@ import { parseWindow } from './window-duration.ts'
  *   spec:
  *     service: <label>                       # the service label of alerts and the API
  *     description?: <text>
- *     budgetingMethod: Occurrences
+ *     budgetingMethod: Occurrences | Timeslices
  *     timeWindow: [{ duration: <window>, isRolling: true }]
- *     objectives: [{ displayName?, target: <0..1> | targetPercent: <0..100> }]
- *     indicator:                             # an inline SLI
+ *     objectives: [{ displayName?, target: <0..1> | targetPercent: <0..100>,
+ *                    timeSliceTarget: <0..1>, timeSliceWindow: <window> | <minutes> }]   # slices: Timeslices only
+ *     indicator:                             # an inline SLI, or
+ *     indicatorRef: <name of a kind: SLI>    # (exactly one of the two)
+ *     alertPolicies?: [{ alertPolicyRef: <name> } | <inline AlertPolicy>]   # see openslo-alert-policy.ts
  *       metadata?: { name, displayName? }
  *       spec:
  *         ratioMetric:
@@ -37,6 +40,13 @@ import { parseWindow } from './window-duration.ts'
  *   <source> = { type: Palisade, spec: { rollup: auth|mtls|decision|flow,
  *                                        column: <counter> | expression: <counter> (+|- <counter>)*,
  *                                        service?: <label> } }
+ *
+ *   kind: SLI      metadata: { name }, spec: { description?, ratioMetric: ... as inline }
+ *   kind: Service  metadata: { name }, spec?: { description? }   (when any is declared, every SLO's
+ *                  spec.service must name one)
+ *   kind: AlertPolicy | AlertCondition | AlertNotificationTarget: see openslo-alert-policy.ts
+ *
+ * Documents of every kind may sit in any file of the folder: references resolve across files.
  *
  * Counters are names from a whitelist (`rollupCounters`); the parser turns them into weights, so
  * no text from a file ever becomes SQL. Both sides of the ratio must read the same rollup and the
@@ -183,14 +193,63 @@ function checkIndicatorSpec(
   }
 }
 
-function checkObjective(check: DocumentChecker, value: unknown, path: Path): number | undefined {
-  const objective = check.mapping(value, path, ['displayName', 'target', 'targetPercent'], {
-    op: 'objectives are ratios (target), not thresholds',
-    value: 'objectives are ratios (target), not thresholds',
-    timeSliceTarget: 'only the Occurrences budgeting method is supported',
-    timeSliceWindow: 'only the Occurrences budgeting method is supported',
-  })
+/**
+ * A `Timeslices` objective's slice: `timeSliceWindow` (a window, or a number of minutes as the spec
+ * allows) and `timeSliceTarget` in (0, 1].
+ */
+function checkTimeSlice(check: DocumentChecker, objective: Mapping, path: Path): TimeSlice | undefined {
+  const rawWindow = objective.timeSliceWindow
+  const windowText = typeof rawWindow === 'number' ? `${rawWindow}m` : rawWindow
+  let windowMs: number | undefined
+  if (typeof windowText !== 'string')
+    check.report(
+      [...path, 'timeSliceWindow'],
+      rawWindow === undefined
+        ? 'is required with Timeslices, e.g. 1m or 5m'
+        : 'must be a window such as 1m or 5m',
+    )
+  else {
+    windowMs = parseWindow(windowText)
+    if (windowMs === undefined)
+      check.report(
+        [...path, 'timeSliceWindow'],
+        `"${windowText}" is not a whole number of minutes such as 1m or 5m`,
+      )
+  }
+  const target = objective.timeSliceTarget
+  const targetOk = typeof target === 'number' && target > 0 && target <= 1
+  if (!targetOk)
+    check.report(
+      [...path, 'timeSliceTarget'],
+      target === undefined
+        ? 'is required with Timeslices: the fraction good a slice needs, e.g. 0.99'
+        : `must be a number in (0, 1], got ${JSON.stringify(target)}`,
+    )
+  if (windowMs === undefined || typeof windowText !== 'string' || !targetOk) return undefined
+  return { window: windowText, windowMs, target: target as number }
+}
+
+function checkObjective(
+  check: DocumentChecker,
+  value: unknown,
+  path: Path,
+  method: 'Occurrences' | 'Timeslices',
+): { objective: number; timeSlice?: TimeSlice } | undefined {
+  const sliceHint = 'only with budgetingMethod: Timeslices'
+  const objective = check.mapping(
+    value,
+    path,
+    method === 'Timeslices'
+      ? ['displayName', 'target', 'targetPercent', 'timeSliceTarget', 'timeSliceWindow']
+      : ['displayName', 'target', 'targetPercent'],
+    {
+      op: 'objectives are ratios (target), not thresholds',
+      value: 'objectives are ratios (target), not thresholds',
+      ...(method === 'Timeslices' ? {} : { timeSliceTarget: sliceHint, timeSliceWindow: sliceHint }),
+    },
+  )
   if (!objective) return undefined
+  const timeSlice = method === 'Timeslices' ? checkTimeSlice(check, objective, path) : undefined
   if (objective.displayName !== undefined)
     check.text(objective.displayName, [...path, 'displayName'], { required: false })
   if (objective.target !== undefined && objective.targetPercent !== undefined) {
@@ -210,7 +269,8 @@ function checkObjective(check: DocumentChecker, value: unknown, path: Path): num
     )
     return undefined
   }
-  return raw / scale
+  if (method === 'Timeslices' && !timeSlice) return undefined
+  return { objective: raw / scale, ...(timeSlice ? { timeSlice } : {}) }
 }
 
 /** An SLO before its references (`indicatorRef`, `alertPolicyRef`) are resolved. */
@@ -327,12 +387,15 @@ function checkSlo(check: DocumentChecker, root: Mapping): PendingSlo | undefined
   if (!spec) return undefined
   const service = check.text(spec.service, ['spec', 'service'], { required: true })
   const description = check.text(spec.description, ['spec', 'description'], { required: false, max: 4096 })
-  const budgetingOk = check.exactly(
-    spec.budgetingMethod,
-    ['spec', 'budgetingMethod'],
-    'Occurrences',
-    'good events over all events',
-  )
+  const method = spec.budgetingMethod
+  const budgetingOk = method === 'Occurrences' || method === 'Timeslices'
+  if (!budgetingOk)
+    check.report(
+      ['spec', 'budgetingMethod'],
+      method === undefined
+        ? 'is required: Occurrences (good events over all events) or Timeslices (good slices over all slices)'
+        : `must be Occurrences or Timeslices, got ${JSON.stringify(method)}${method === 'RatioTimeslices' ? ' (an average of slice ratios is not supported: windows are sums of counters)' : ''}`,
+    )
 
   let window: string | undefined
   let windowMs: number | undefined
@@ -364,10 +427,12 @@ function checkSlo(check: DocumentChecker, root: Mapping): PendingSlo | undefined
     }
   }
   const firstObjective = check.single(spec.objectives, ['spec', 'objectives'], 'objective')
-  const objective =
+  const checked =
     firstObjective === undefined
       ? undefined
-      : checkObjective(check, firstObjective, ['spec', 'objectives', 0])
+      : // With an unknown method the objective is still checked, as an Occurrences one.
+        checkObjective(check, firstObjective, ['spec', 'objectives', 0], budgetingOk ? method : 'Occurrences')
+  const objective = checked?.objective
   let indicator: SloIndicator | undefined
   let indicatorRef: PendingSlo['indicatorRef']
   let indicatorOk = true
@@ -432,6 +497,7 @@ function checkSlo(check: DocumentChecker, root: Mapping): PendingSlo | undefined
       window,
       windowMs,
       ...(indicator === undefined ? {} : { indicator }),
+      ...(checked?.timeSlice ? { timeSlice: checked.timeSlice } : {}),
       runbookUrl: runbookUrl ?? `${RUNBOOK_BASE}${name}`,
       origin: { source: check.source, document: check.index },
     },

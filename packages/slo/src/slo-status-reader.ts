@@ -20,6 +20,22 @@ export interface BurnRateCounts {
 }
 
 /**
+ * With `budgetingMethod: Timeslices`: count slices of `windowMs` (bad when good/total is below
+ * `target`; slices without traffic not at all) instead of events.
+ */
+export interface SliceQuery {
+  windowMs: number
+  target: number
+}
+
+/** The slice query of an SLO, when it budgets by time slices. */
+function sliceOf(slo: SloDefinition): { timeSlice?: SliceQuery } {
+  return slo.timeSlice
+    ? { timeSlice: { windowMs: slo.timeSlice.windowMs, target: slo.timeSlice.target } }
+    : {}
+}
+
+/**
  * What the SLO side reads from the store: sums of an indicator's counters over the 1-minute rollups.
  * Implemented by the store package (`createSloRollupReader`), faked in tests.
  */
@@ -27,12 +43,19 @@ export interface SloRollupReader {
   /** Sums per tenant over each window ending at `now` (epoch ms); `tenant: null` for every tenant with traffic. */
   windowSums(
     indicator: SloIndicator,
-    query: { tenant: string | null; windowsMs: readonly number[]; now: number },
+    query: { tenant: string | null; windowsMs: readonly number[]; now: number; timeSlice?: SliceQuery },
   ): Promise<TenantWindowSums[]>
   /** Sums over a sliding `windowMs`, sampled every `stepMs` between `from` and `to` (epoch ms). */
   burnRateCounts(
     indicator: SloIndicator,
-    query: { tenant: string; from: number; to: number; stepMs: number; windowMs: number },
+    query: {
+      tenant: string
+      from: number
+      to: number
+      stepMs: number
+      windowMs: number
+      timeSlice?: SliceQuery
+    },
   ): Promise<BurnRateCounts[]>
 }
 
@@ -80,6 +103,7 @@ export function createSloStatusReader(options: SloStatusReaderOptions): SloStatu
       tenant,
       windowsMs: windows.get(slo.name) ?? [],
       now: at,
+      ...sliceOf(slo),
     })
     return new Map(rows.map((row) => [row.tenant, evaluateSlo(slo, row.windows, at, tiersOf(slo))]))
   }
@@ -108,6 +132,7 @@ export function createSloStatusReader(options: SloStatusReaderOptions): SloStatu
         to: range.to,
         stepMs: range.stepMs,
         windowMs: range.windowMs ?? DEFAULT_SERIES_WINDOW_MS,
+        ...sliceOf(slo),
       })
       return points.map(
         (point): BurnRatePoint => ({
@@ -129,6 +154,7 @@ export function createSloStatusReader(options: SloStatusReaderOptions): SloStatu
         to,
         stepMs,
         windowMs: stepMs,
+        ...sliceOf(slo),
       })
       return budgetBurnDown(slo, from, stepMs, steps)
     },
