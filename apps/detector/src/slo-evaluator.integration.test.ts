@@ -128,7 +128,9 @@ describe('SLO evaluator on the rollups', () => {
     expect(evaluator.slos.map((slo) => slo.name)).toEqual([
       'auth-success',
       'decision-availability',
+      'deny-ratio',
       'mtls-handshake',
+      'unauthorized-attempts',
     ])
   })
 
@@ -265,7 +267,9 @@ spec:
     expect(nobody.map((s) => [s.name, s.total, s.budgetRemaining])).toEqual([
       ['auth-success', 0, 1],
       ['decision-availability', 0, 1],
+      ['deny-ratio', 0, 1],
       ['mtls-handshake', 0, 1],
+      ['unauthorized-attempts', 0, 1],
     ])
     const steady = statusOf(await evaluator.statuses('steady'), 'auth-success')
     expect([steady.total, steady.total - steady.good]).toEqual([12_000, 6])
@@ -291,6 +295,15 @@ spec:
   it('pages for the tenant that burns only, re-sends while firing, and resolves once when it stops', async () => {
     sent = []
     clock = t0
+    // auth-success alone: the wrong passwords of this data rightly burn unauthorized-attempts too.
+    const evaluator = createSloEvaluator({
+      rollups: createSloRollupReader(client),
+      slos: (await loadSloDirectory(sloDir)).filter((slo) => slo.name === 'auth-success'),
+      now: () => clock,
+      onAlerts: (alerts) => {
+        sent.push(alerts)
+      },
+    })
     const first = await evaluator.evaluateAll()
     expect(first).toHaveLength(1)
     expect(first[0]).toMatchObject({
@@ -323,5 +336,17 @@ spec:
     ])
     expect(await evaluator.evaluateAll()).toEqual([])
     expect(sent).toHaveLength(3)
+  })
+
+  it('pages unauthorized-attempts for the tenant whose attempts are mostly wrong passwords', async () => {
+    clock = t0
+    const clumsy = statusOf(await evaluator.statuses('clumsy'), 'unauthorized-attempts')
+    // 40 of 50 attempts a minute refused: 80% against 0.1% allowed, an 800x burn.
+    expect(clumsy.burnRates.find((b) => b.window === '1h')?.burnRate).toBeCloseTo(800, 6)
+    expect(clumsy.tiers[0]?.firing).toBe(true)
+    // ... while auth-success, which does not count user mistakes, is quiet for it.
+    expect(statusOf(await evaluator.statuses('clumsy'), 'auth-success').tiers.some((t) => t.firing)).toBe(
+      false,
+    )
   })
 })
