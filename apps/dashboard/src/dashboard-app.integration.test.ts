@@ -53,6 +53,7 @@ describe('dashboard API > authentication', () => {
     ['GET', '/api/v1/findings'],
     ['GET', '/api/v1/slos'],
     ['GET', '/api/v1/slos/auth-availability/burn-rate'],
+    ['GET', '/api/v1/slos/auth-availability/budget'],
     ['GET', '/api/v1/dashboards'],
     ['GET', '/api/v1/dashboards/oncall'],
     ['GET', '/api/v1/panels/service_graph'],
@@ -188,10 +189,37 @@ describe('dashboard API > findings', () => {
 })
 
 describe('dashboard API > SLOs and dashboards', () => {
-  it('answers the SLO statuses of the tenant', async () => {
+  it('answers the SLO statuses of the tenant, worst first', async () => {
     const { body } = await get('/api/v1/slos')
+    // The source declares decision-latency first; auth-availability pages, so it leads.
     expect((body.slos as Row[]).map((s) => s.name)).toEqual(['auth-availability', 'decision-latency'])
     expect((await get('/api/v1/slos', bearer('globex'))).body).toEqual({ slos: [] })
+  })
+
+  it('says how much of the window the data covers, and when the budget runs out', async () => {
+    const { body } = await get('/api/v1/slos')
+    const [auth, latency] = body.slos as Row[]
+    expect(auth?.coverage).toMatchObject({ covered: '8h', complete: false, coveredMs: 8 * 3600_000 })
+    expect(auth?.budget).toMatchObject({ over: 'covered', currentBurnWindow: '1h', exhaustsInMs: 0 })
+    expect(latency?.coverage).toMatchObject({ covered: '30d', complete: true })
+    // 62% left at 2.1x the budget rate over the last hour: 0.62 × 30d / 2.1 ≈ 8.86 days.
+    expect(latency?.budget).toMatchObject({ over: 'window', currentBurnRate: 2.1 })
+    expect(Number((latency?.budget as Json | undefined)?.exhaustsInMs) / 86_400_000).toBeCloseTo(
+      (0.62 * 30) / 2.1,
+      2,
+    )
+  })
+
+  it('answers the budget burn-down over the window, 404 for an unknown SLO or tenant', async () => {
+    const { status, body } = await get('/api/v1/slos/decision-latency/budget')
+    expect(status).toBe(200)
+    expect(body).toMatchObject({ slo: 'decision-latency', window: '30d' })
+    const points = body.points as Row[]
+    expect(points[0]).toMatchObject({ budgetRemaining: 1, total: 0 })
+    expect(Number(points.at(-1)?.budgetRemaining)).toBeCloseTo(0.62, 6)
+    expect((await get('/api/v1/slos/nope/budget')).status).toBe(404)
+    expect((await get('/api/v1/slos/decision-latency/budget', bearer('globex'))).status).toBe(404)
+    expect((await get('/api/v1/slos/not%20a%20name/budget')).status).toBe(400)
   })
 
   it('answers a burn-rate series with the requested step, and 404 for an unknown SLO', async () => {
@@ -211,7 +239,7 @@ describe('dashboard API > SLOs and dashboards', () => {
 
   it('lists the declared dashboards and answers each declaration', async () => {
     const list = (await get('/api/v1/dashboards')).body.dashboards as Row[]
-    expect(list.map((d) => d.id)).toEqual(['executive', 'oncall'])
+    expect(list.map((d) => d.id)).toEqual(['executive', 'oncall', 'slos'])
     const oncall = (await get('/api/v1/dashboards/oncall')).body
     expect((oncall.panels as Row[]).map((p) => p.type)).toEqual(
       expect.arrayContaining([

@@ -22,7 +22,7 @@ import {
   sendError,
   sendUnauthenticated,
 } from '@palisade/http-server'
-import type { SloStatusSource } from '@palisade/slo'
+import { type SloStatusSource, worstFirst } from '@palisade/slo'
 import express, { type NextFunction, type Request, type Response, type Router } from 'express'
 import { Counter, type Registry } from 'prom-client'
 import { RequestInvalidError } from './errors.ts'
@@ -371,7 +371,23 @@ export function createDashboardRoutes(options: DashboardRoutesOptions): Router {
   })
 
   router.get('/api/v1/slos', async (request, response) => {
-    response.json({ slos: await options.slos.statuses(principalOf(request).tenant) })
+    // Worst first: the list is read top-down by whoever triages (paging, ticketing, least budget left).
+    response.json({ slos: worstFirst(await options.slos.statuses(principalOf(request).tenant)) })
+  })
+
+  router.get('/api/v1/slos/:name/budget', async (request, response) => {
+    const name = request.params.name ?? ''
+    if (!SLO_NAME.test(name)) {
+      sendError(response, 400, 'BAD_REQUEST', 'name: not an SLO name')
+      return
+    }
+    const tenant = principalOf(request).tenant
+    const known = (await options.slos.statuses(tenant)).some((slo) => slo.name === name)
+    if (!known) {
+      sendError(response, 404, 'NOT_FOUND', `no SLO named "${name}"`)
+      return
+    }
+    response.json(await options.slos.budgetBurnDown(tenant, name))
   })
 
   router.get('/api/v1/slos/:name/burn-rate', async (request, response) => {

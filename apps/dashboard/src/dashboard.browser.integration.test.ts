@@ -101,6 +101,13 @@ describe('dashboard in a browser', () => {
     expect(authText).toContain('page 1h/5m ≥ 14.4×')
     expect(await auth.locator('.burn').count()).toBe(7)
     expect(await auth.locator('path.burn-line').getAttribute('d')).toMatch(/^M[\d.]+,[\d.]+L/)
+    // 8 hours of data: the budget says it is over those 8 hours, not the 30-day window.
+    expect(authText).toContain('−29.0%')
+    expect(authText).toContain('over the 8h covered, not the 30d window')
+    expect(authText).toContain('budget spent')
+    const latencyCard = await slo.locator('.slo-card[data-slo="decision-latency"]').textContent()
+    expect(latencyCard).toContain('of the 30d budget')
+    expect(latencyCard).toContain('runs out in 8d 20h at 2.1× over 1h')
 
     // Findings, newest first, with a severity badge and entities.
     const findings = panel(page, 'findings').locator('.finding')
@@ -243,6 +250,40 @@ describe('dashboard in a browser', () => {
       .click()
     await detailReady('entity')
     expect(await detail.locator('.entity-value').textContent()).toBe('spiffe://acme.io/ns/data/sa/postgres')
+    expect(problems).toEqual([])
+    await page.close()
+  })
+
+  it('lists the SLOs worst first with budget, coverage, exhaustion and a burn-down over the window', async () => {
+    const { page, problems } = await signIn(testTokens.acme)
+    await page.locator('a.tab[href="#/slos"]').click()
+    await page.locator('[data-panel-id="slo-list"][data-state="ready"]').waitFor({ timeout: 20_000 })
+    const rows = page.locator('.slo-row')
+    expect(await rows.evaluateAll((list) => list.map((row) => (row as HTMLElement).dataset.slo))).toEqual([
+      'auth-availability',
+      'decision-latency',
+    ])
+    const auth = rows.first()
+    expect(await auth.getAttribute('class')).toContain('slo-page')
+    expect(await auth.locator('.coverage-note').textContent()).toBe(
+      'Data covers 8h of the 30d window: the budget is computed over those 8h only.',
+    )
+    expect(await auth.locator('.no-data text').textContent()).toMatch(/^no data before /)
+    const latency = rows.nth(1)
+    expect(await latency.locator('.coverage-note').count()).toBe(0)
+    expect(await latency.locator('.exhaustion').textContent()).toBe('runs out in 8d 20h at 2.1× over 1h')
+    for (const row of [auth, latency]) {
+      expect(await row.locator('path.burn-down-line').getAttribute('d')).toMatch(/^M[\d.]+,[\d.]+L/)
+    }
+    // The line ends at the budget left: 62% for decision-latency, below the top (100%) of its chart.
+    const ends = await latency.locator('path.burn-down-line').evaluate((path) => {
+      const d = path.getAttribute('d') ?? ''
+      const ys = [...d.matchAll(/[ML][\d.]+,([\d.]+)/g)].map((m) => Number(m[1]))
+      return { first: ys[0], last: ys.at(-1) }
+    })
+    expect(ends.last).toBeGreaterThan(Number(ends.first))
+    mkdirSync(artifactsDir, { recursive: true })
+    await page.screenshot({ path: join(artifactsDir, 'dashboard-slos.png'), fullPage: true })
     expect(problems).toEqual([])
     await page.close()
   })

@@ -12,7 +12,7 @@ import {
 } from '@palisade/clickhouse'
 import { loadSloDirectory } from '@palisade/declarations'
 import { type Alert, type AuthEvent, validateEvent } from '@palisade/schema'
-import type { SloStatus } from '@palisade/slo'
+import { createSloStatusReader, parseOpenSlo, type SloStatus } from '@palisade/slo'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createSloEvaluator, type SloEvaluator } from './slo-evaluator.ts'
 
@@ -128,7 +128,9 @@ describe('SLO evaluator on the rollups', () => {
     expect(evaluator.slos.map((slo) => slo.name)).toEqual([
       'auth-success',
       'decision-availability',
+      'deny-ratio',
       'mtls-handshake',
+      'unauthorized-attempts',
     ])
   })
 
@@ -178,13 +180,96 @@ describe('SLO evaluator on the rollups', () => {
     expect(acme.budgetRemaining).toBeCloseTo(-12.125, 6)
   })
 
+  it('says how much of the 30-day window the data covers, from the first minute with traffic', async () => {
+    clock = t0 + 30_000
+    const steady = statusOf(await evaluator.statuses('steady'), 'auth-success')
+    expect(steady.coverage).toEqual({
+      windowMs: 30 * DAY,
+      from: t0 - 20 * HOUR,
+      to: t0,
+      coveredMs: 20 * HOUR,
+      covered: '20h',
+      complete: false,
+    })
+    expect(steady.budget).toMatchObject({ over: 'covered', bad: 6, currentBurnWindow: '1h' })
+    // acme's old vpn traffic 10 days ago starts its coverage.
+    const acme = statusOf(await evaluator.statuses('acme'), 'auth-success')
+    expect(acme.coverage).toMatchObject({ from: t0 - 10 * DAY, covered: '10d', complete: false })
+    // Spent already: -1212.5% left.
+    expect(acme.budget.exhaustsInMs).toBe(0)
+    const nobody = statusOf(await evaluator.statuses('nobody'), 'auth-success')
+    expect(nobody.coverage).toMatchObject({ from: null, coveredMs: 0 })
+    clock = t0
+  })
+
+  it('draws the budget burn-down over the 30-day window from cumulated rollup sums', async () => {
+    clock = t0
+    const burnDown = await evaluator.budgetBurnDown('acme', 'auth-success')
+    expect(burnDown).toMatchObject({ slo: 'auth-success', window: '30d', from: t0 - 30 * DAY, to: t0 })
+    expect(burnDown.stepMs).toBe(6 * HOUR)
+    expect(burnDown.points).toHaveLength(121)
+    expect(burnDown.points[0]).toEqual({ ts: t0 - 30 * DAY, bad: 0, total: 0, budgetRemaining: 1 })
+    // The vpn's 10,000 good attempts 10 days ago fall in the step ending 20d + 6h after the start.
+    const vpnStep = burnDown.points.findIndex((p) => p.total > 0)
+    expect(burnDown.points[vpnStep]).toMatchObject({ ts: t0 - 10 * DAY + 6 * HOUR, bad: 0, total: 10_000 })
+    expect(burnDown.points[vpnStep]?.budgetRemaining).toBe(1)
+    // The last point is the budget of the status: 210 bad of 16,000.
+    const last = burnDown.points.at(-1)
+    expect(last).toMatchObject({ ts: t0, bad: 210, total: 16_000 })
+    expect(last?.budgetRemaining).toBeCloseTo(-12.125, 6)
+    await expect(evaluator.budgetBurnDown('acme', 'no-such-slo')).rejects.toMatchObject({
+      code: 'SLO_NOT_FOUND',
+    })
+  })
+
+  it('budgets by time slices: a slice is bad when its good fraction misses the slice target', async () => {
+    const timeslices = (slice: string, sliceTarget: number) =>
+      parseOpenSlo(`
+apiVersion: openslo/v1
+kind: SLO
+metadata: { name: auth-minutes }
+spec:
+  service: sso
+  budgetingMethod: Timeslices
+  timeWindow: [{ duration: 30d, isRolling: true }]
+  objectives: [{ target: 0.99, timeSliceTarget: ${sliceTarget}, timeSliceWindow: ${slice} }]
+  indicator:
+    spec:
+      ratioMetric:
+        counter: true
+        bad: { metricSource: { type: Palisade, spec: { rollup: auth, column: system_failures } } }
+        total: { metricSource: { type: Palisade, spec: { rollup: auth, column: attempts } } }
+`)
+    const read = async (slice: string, sliceTarget: number, tenant: string) => {
+      const reader = createSloStatusReader({
+        rollups: createSloRollupReader(client),
+        slos: timeslices(slice, sliceTarget),
+        now: () => t0,
+      })
+      return statusOf(await reader.statuses(tenant), 'auth-minutes')
+    }
+    // steady: 1,200 one-minute slices of 10 attempts; the 6 with a system failure are 9/10 < 0.95.
+    expect(await read('1m', 0.95, 'steady')).toMatchObject({ total: 1200, good: 1194 })
+    // The same failures in 5-minute slices are 49/50 ≥ 0.95: no bad slice.
+    expect(await read('5m', 0.95, 'steady')).toMatchObject({ total: 240, good: 240 })
+    // acme's hour misses 0.99 every minute (at best 98 of 100); its 20 vpn minutes do not.
+    const acme = await read('1m', 0.99, 'acme')
+    expect(acme).toMatchObject({ total: 80, good: 20 })
+    expect(acme.burnRates.find((b) => b.window === '1h')?.burnRate).toBeCloseTo(100, 6)
+    // 98 of 100 meets a 0.98 target exactly (100 × 0.98 is 98.00000000000001 in binary floats):
+    // only the 5 burst minutes (80 of 100) are bad.
+    expect(await read('1m', 0.98, 'acme')).toMatchObject({ total: 80, good: 75 })
+  })
+
   it('keeps tenants apart: one tenant never sees another tenant’s attempts or failures', async () => {
     clock = t0
     const nobody = await evaluator.statuses('nobody')
     expect(nobody.map((s) => [s.name, s.total, s.budgetRemaining])).toEqual([
       ['auth-success', 0, 1],
       ['decision-availability', 0, 1],
+      ['deny-ratio', 0, 1],
       ['mtls-handshake', 0, 1],
+      ['unauthorized-attempts', 0, 1],
     ])
     const steady = statusOf(await evaluator.statuses('steady'), 'auth-success')
     expect([steady.total, steady.total - steady.good]).toEqual([12_000, 6])
@@ -210,6 +295,15 @@ describe('SLO evaluator on the rollups', () => {
   it('pages for the tenant that burns only, re-sends while firing, and resolves once when it stops', async () => {
     sent = []
     clock = t0
+    // auth-success alone: the wrong passwords of this data rightly burn unauthorized-attempts too.
+    const evaluator = createSloEvaluator({
+      rollups: createSloRollupReader(client),
+      slos: (await loadSloDirectory(sloDir)).filter((slo) => slo.name === 'auth-success'),
+      now: () => clock,
+      onAlerts: (alerts) => {
+        sent.push(alerts)
+      },
+    })
     const first = await evaluator.evaluateAll()
     expect(first).toHaveLength(1)
     expect(first[0]).toMatchObject({
@@ -242,5 +336,17 @@ describe('SLO evaluator on the rollups', () => {
     ])
     expect(await evaluator.evaluateAll()).toEqual([])
     expect(sent).toHaveLength(3)
+  })
+
+  it('pages unauthorized-attempts for the tenant whose attempts are mostly wrong passwords', async () => {
+    clock = t0
+    const clumsy = statusOf(await evaluator.statuses('clumsy'), 'unauthorized-attempts')
+    // 40 of 50 attempts a minute refused: 80% against 0.1% allowed, an 800x burn.
+    expect(clumsy.burnRates.find((b) => b.window === '1h')?.burnRate).toBeCloseTo(800, 6)
+    expect(clumsy.tiers[0]?.firing).toBe(true)
+    // ... while auth-success, which does not count user mistakes, is quiet for it.
+    expect(statusOf(await evaluator.statuses('clumsy'), 'auth-success').tiers.some((t) => t.firing)).toBe(
+      false,
+    )
   })
 })

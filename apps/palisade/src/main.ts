@@ -22,6 +22,7 @@ import { exportFindings, parseFindingsExportArgs } from './findings-export.ts'
 import { progressLine, replayFiles, summaryText } from './replay.ts'
 import { parseRulesArgs, runRulesCommand } from './rules-command.ts'
 import { parseRulesNoiseArgs, reportRuleNoise } from './rules-noise.ts'
+import { parseSloArgs, runSloCommand } from './slo-command.ts'
 
 // The composition root of the `palisade` command: the only place that reads process.env.
 const repoRoot = fileURLToPath(new URL('../../..', import.meta.url))
@@ -44,6 +45,8 @@ commands:
                                   --list prints the detector types rules can use
   rules noise [--from now-7d] [--to T] [--rule id-prefix] [--top 3]
            findings per rule per day from the API (PALISADE_API_URL), busiest hour and top keys
+  slo lint [--dir alerts/slos]    check the OpenSLO files (every kind, references across files):
+                                  each problem as file:line: what, exit 1
   intent check [dir]              validate the declared intent (NetworkPolicy, CiliumNetworkPolicy,
                                   Istio PeerAuthentication/AuthorizationPolicy, PalisadeIntent)
   findings export --out FILE [--from T] [--to T] [--severity S] [--rule ID] [--format ndjson|json]
@@ -121,6 +124,15 @@ async function runRules(argv: string[]): Promise<void> {
   read.done()
   const args = parseRulesArgs(argv, rulesDir)
   const outcome = await runRulesCommand(args)
+  process.stdout.write(`${outcome.output}\n`)
+  process.exitCode = outcome.exitCode
+}
+
+async function runSlo(argv: string[]): Promise<void> {
+  const read = createEnvReader(process.env)
+  const { alertsDir } = readDeclarationDirs(read, repoRoot)
+  read.done()
+  const outcome = await runSloCommand(parseSloArgs(argv, join(alertsDir, 'slos')))
   process.stdout.write(`${outcome.output}\n`)
   process.exitCode = outcome.exitCode
 }
@@ -224,6 +236,7 @@ try {
   else if (command === 'replay') await runReplay(process.argv.slice(3))
   else if (command === 'migrate') await runMigrate()
   else if (command === 'rules') await runRules(process.argv.slice(3))
+  else if (command === 'slo') await runSlo(process.argv.slice(3))
   else if (command === 'intent') await runIntent(process.argv.slice(3))
   else if (command === 'findings') await runFindings(process.argv.slice(3))
   else if (command !== undefined && command in apps) await apps[command]!()

@@ -26,6 +26,12 @@ export interface SloRatioSelector {
   service?: string
   bad: Readonly<Record<string, number>>
   total: Readonly<Record<string, number>>
+  /**
+   * Count time slices instead of events (OpenSLO `Timeslices`): per slice of `windowMs` (whole
+   * minutes, aligned to the epoch) the sums decide one bad (good/total below `target`) or one good
+   * slice; slices without traffic count as neither. A window counts the slices that start in it.
+   */
+  timeSlice?: { windowMs: number; target: number }
 }
 
 /** Inputs of {@link querySloWindows}. */
@@ -41,7 +47,7 @@ export interface SloWindowQuery extends SloRatioSelector {
 /** Counter sums of one tenant over each requested window, in the order requested. */
 export interface SloWindowRow {
   tenant: string
-  windows: { windowMs: number; bad: number; total: number }[]
+  windows: { windowMs: number; bad: number; total: number; firstMinute?: number }[]
 }
 
 /** Inputs of {@link queryBurnRateSeries}. */
@@ -65,6 +71,8 @@ export interface BurnRateSeriesPoint {
 
 const MINUTE_MS = 60_000
 const MAX_POINTS = 10_000
+/** `first` of a window without traffic: the largest UInt32. */
+const NO_MINUTE = 4_294_967_295
 
 function invalid(message: string): StoreError {
   return new StoreError('SLO_QUERY_INVALID', message, { retriable: false })
@@ -85,6 +93,41 @@ function resolveRatio(selector: SloRatioSelector) {
   // weights (total - good) do not wrap around in UInt64 arithmetic.
   const columns = `[${known.map((name) => `toInt64(${name})`).join(', ')}]`
   return { table, columns, bad: weights('bad'), total: weights('total') }
+}
+
+/**
+ * The rows a window sums: per tenant and minute, `row_bad` and `row_total` events; or, with a time
+ * slice, per tenant and slice (its start in `minute`), 1/0 bad slice and 1/0 slice with traffic.
+ * `where` filters the rollup rows (parameters only).
+ */
+function windowRows(
+  ratio: ReturnType<typeof resolveRatio>,
+  timeSlice: SloRatioSelector['timeSlice'],
+  where: string,
+): { sql: string; params: Record<string, unknown> } {
+  const weighted = (side: 'bad' | 'total') =>
+    `arraySum(arrayMap((weight, n) -> weight * n, {${side}_weights:Array(Int64)}, ${ratio.columns}))`
+  if (!timeSlice)
+    return {
+      sql: `SELECT tenant, minute, ${weighted('bad')} AS row_bad, ${weighted('total')} AS row_total
+            FROM {table:Identifier} WHERE ${where}`,
+      params: {},
+    }
+  checkWindow(timeSlice.windowMs, 'timeSlice.windowMs')
+  if (!(timeSlice.target > 0 && timeSlice.target <= 1)) throw invalid('timeSlice.target must be in (0, 1]')
+  // good < target × total, with a tolerance so that 99 of 100 meets a 0.99 target despite binary floats.
+  return {
+    sql: `SELECT tenant, slice AS minute,
+                 toInt64(slice_total > 0 AND slice_total - slice_bad < slice_total * {slice_target:Float64} - 1e-9) AS row_bad,
+                 toInt64(slice_total > 0) AS row_total
+          FROM (
+            SELECT tenant, toStartOfInterval(minute, toIntervalSecond({slice:UInt32})) AS slice,
+                   sum(${weighted('bad')}) AS slice_bad, sum(${weighted('total')}) AS slice_total
+            FROM {table:Identifier} WHERE ${where}
+            GROUP BY tenant, slice
+          )`,
+    params: { slice: timeSlice.windowMs / 1000, slice_target: timeSlice.target },
+  }
 }
 
 function checkWindow(ms: number, what: string): void {
@@ -130,19 +173,23 @@ export async function querySloWindows(
   const ratio = resolveRatio(query)
   const endS = Math.floor(query.now / MINUTE_MS) * 60
   const windowsS = query.windowsMs.map((ms) => ms / 1000)
-  const rows = await run<{ tenant: string; bad: number[]; total: number[] }>(
+  const rows = windowRows(
+    ratio,
+    query.timeSlice,
+    `({all_tenants:Bool} OR tenant = {tenant:String})
+       AND ({service:String} = '' OR service = {service:String})
+       AND minute >= toDateTime({start:Int64}, 'UTC') AND minute < toDateTime({end:Int64}, 'UTC')`,
+  )
+  const found = await run<{ tenant: string; bad: number[]; total: number[]; first?: number[] }>(
     client,
     `SELECT tenant,
-            sumForEach(arrayMap(w -> if(minute >= window_end - w, bad, 0), {windows:Array(UInt32)})) AS bad,
-            sumForEach(arrayMap(w -> if(minute >= window_end - w, total, 0), {windows:Array(UInt32)})) AS total
+            sumForEach(arrayMap(w -> if(minute >= window_end - w, row_bad, 0), {windows:Array(UInt32)})) AS bad,
+            sumForEach(arrayMap(w -> if(minute >= window_end - w, row_total, 0), {windows:Array(UInt32)})) AS total,
+            -- The first minute with traffic in each window (4294967295 when none): how much of a
+            -- window the data covers, so a 30-day budget read from 8 hours can say so.
+            minForEach(arrayMap(w -> if(minute >= window_end - w AND row_total != 0, toUInt32(minute), 4294967295), {windows:Array(UInt32)})) AS first
      FROM (
-       SELECT tenant, minute, toDateTime({end:Int64}, 'UTC') AS window_end,
-              arraySum(arrayMap((weight, n) -> weight * n, {bad_weights:Array(Int64)}, ${ratio.columns})) AS bad,
-              arraySum(arrayMap((weight, n) -> weight * n, {total_weights:Array(Int64)}, ${ratio.columns})) AS total
-       FROM {table:Identifier}
-       WHERE ({all_tenants:Bool} OR tenant = {tenant:String})
-         AND ({service:String} = '' OR service = {service:String})
-         AND minute >= toDateTime({start:Int64}, 'UTC') AND minute < toDateTime({end:Int64}, 'UTC')
+       SELECT *, toDateTime({end:Int64}, 'UTC') AS window_end FROM (${rows.sql})
      )
      GROUP BY tenant
      ORDER BY tenant`,
@@ -156,15 +203,20 @@ export async function querySloWindows(
       service: query.service ?? '',
       start: endS - Math.max(...windowsS),
       end: endS,
+      ...rows.params,
     },
   )
-  return rows.map((row) => ({
+  return found.map((row) => ({
     tenant: row.tenant,
-    windows: query.windowsMs.map((windowMs, i) => ({
-      windowMs,
-      bad: Number(row.bad[i] ?? 0),
-      total: Number(row.total[i] ?? 0),
-    })),
+    windows: query.windowsMs.map((windowMs, i) => {
+      const first = Number(row.first?.[i] ?? NO_MINUTE)
+      return {
+        windowMs,
+        bad: Number(row.bad[i] ?? 0),
+        total: Number(row.total[i] ?? 0),
+        ...(first < NO_MINUTE ? { firstMinute: first * 1000 } : {}),
+      }
+    }),
   }))
 }
 
@@ -187,17 +239,18 @@ export async function queryBurnRateSeries(
   if (points > MAX_POINTS)
     throw invalid(`${points} samples requested; at most ${MAX_POINTS}: use a larger step`)
   const windowS = query.windowMs / 1000
+  const source = windowRows(
+    ratio,
+    query.timeSlice,
+    `tenant = {tenant:String}
+       AND ({service:String} = '' OR service = {service:String})
+       AND minute >= toDateTime({from:Int64} - {window:Int64}, 'UTC') AND minute < toDateTime({to:Int64}, 'UTC')`,
+  )
   const rows = await run<{ k: number; bad: number; total: number }>(
     client,
-    `SELECT k, sum(bad) AS bad, sum(total) AS total
+    `SELECT k, sum(row_bad) AS bad, sum(row_total) AS total
      FROM (
-       SELECT toInt64(toUnixTimestamp(minute)) AS m,
-              arraySum(arrayMap((weight, n) -> weight * n, {bad_weights:Array(Int64)}, ${ratio.columns})) AS bad,
-              arraySum(arrayMap((weight, n) -> weight * n, {total_weights:Array(Int64)}, ${ratio.columns})) AS total
-       FROM {table:Identifier}
-       WHERE tenant = {tenant:String}
-         AND ({service:String} = '' OR service = {service:String})
-         AND minute >= toDateTime({from:Int64} - {window:Int64}, 'UTC') AND minute < toDateTime({to:Int64}, 'UTC')
+       SELECT toInt64(toUnixTimestamp(minute)) AS m, row_bad, row_total FROM (${source.sql})
      )
      -- Sample k ends at from + k*step; minute m is in its window when m < end <= m + window.
      ARRAY JOIN range(
@@ -216,6 +269,7 @@ export async function queryBurnRateSeries(
       step: stepS,
       window: windowS,
       points,
+      ...source.params,
     },
   )
   const byIndex = new Map(rows.map((row) => [Number(row.k), row]))

@@ -28,7 +28,7 @@ function problems(): string[] {
 describe('dashboard declarations', () => {
   it('loads the repository dashboards, every panel naming a registered query', () => {
     const dashboards = loadDashboards(repoDashboards)
-    expect([...dashboards.keys()].sort()).toEqual(['executive', 'oncall'])
+    expect([...dashboards.keys()].sort()).toEqual(['executive', 'oncall', 'slos'])
     expect(dashboards.get('oncall')?.panels.length).toBeGreaterThanOrEqual(6)
   })
 

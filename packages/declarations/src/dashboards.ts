@@ -28,6 +28,8 @@ const format = z.enum(['ms', 'ratio', 'count', 'time', 'text'])
 const panel = z.discriminatedUnion('type', [
   // SLO cards come from the SLO status reader (`GET /api/v1/slos`), not from a named query.
   z.strictObject({ ...common, type: z.literal('slo-status') }),
+  // The SLO list page, worst first, with each budget's burn-down: also from the SLO status reader.
+  z.strictObject({ ...common, type: z.literal('slo-list') }),
   // Findings come from the finding store (`GET /api/v1/findings`), filtered as declared.
   z.strictObject({
     ...common,

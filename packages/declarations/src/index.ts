@@ -2,6 +2,6 @@ export { type Dashboard, dashboardSchema, loadDashboards, type Panel, readDashbo
 export { type DeclarationProblem, formatDeclarationProblem } from './declaration-problem.ts'
 export { DeclarationsError, DeclarationsInvalidError, IntentDirectoryError } from './errors.ts'
 export { checkIntentDirectory, type LoadedIntent, loadIntentDirectory } from './intent-directory.ts'
-export { type Declarations, loadDeclarations } from './load-declarations.ts'
+export { type Declarations, loadDeclarations, readSloDeclarations } from './load-declarations.ts'
 export { readRisk } from './read-risk.ts'
 export { loadSloDirectory } from './slo-directory.ts'

@@ -54,7 +54,13 @@ async function readIntent(dir: string) {
   }
 }
 
-async function readSlos(dir: string): Promise<{ slos?: SloDefinition[]; problems: DeclarationProblem[] }> {
+/**
+ * The SLO folder as the loader reads it, for `palisade slo lint` too: the SLOs, or every problem
+ * as `file:line: what` (the folder itself when it cannot be read).
+ */
+export async function readSloDeclarations(
+  dir: string,
+): Promise<{ slos?: SloDefinition[]; problems: DeclarationProblem[] }> {
   try {
     return { slos: await loadSloDirectory(dir), problems: [] }
   } catch (error) {
@@ -81,7 +87,7 @@ export async function loadDeclarations(dirs: DeclarationDirs): Promise<Declarati
   const rules = readRules(dirs.rulesDir)
   const intent = await readIntent(dirs.intentDir)
   const risk = readRisk(join(dirs.alertsDir, 'risk.yaml'))
-  const slos = await readSlos(join(dirs.alertsDir, 'slos'))
+  const slos = await readSloDeclarations(join(dirs.alertsDir, 'slos'))
   const dashboards = readDashboards(dirs.dashboardsDir)
   const problems = [
     ...routing.problems,

@@ -51,7 +51,9 @@ describe('loadSloDirectory', () => {
     ).toEqual([
       ['auth-success', 0.999, '30d', 'auth', { system_failures: 1 }, { attempts: 1 }],
       ['decision-availability', 0.9995, '30d', 'decision', { errors: 1 }, { decisions: 1 }],
+      ['deny-ratio', 0.99, '30d', 'decision', { denies: 1 }, { decisions: 1 }],
       ['mtls-handshake', 0.9995, '30d', 'mtls', { failures: 1 }, { handshakes: 1 }],
+      ['unauthorized-attempts', 0.999, '30d', 'auth', { user_failures: 1 }, { attempts: 1 }],
     ])
   })
 

@@ -1,3 +1,4 @@
+export { budgetBurnDown, burnDownStepMs, type StepCounts } from './budget-burn-down.ts'
 export {
   type BurnRateTier,
   budgetRemaining,
@@ -13,14 +14,30 @@ export {
   SloNotFoundError,
   type SloProblem,
 } from './errors.ts'
-export { type ParseOpenSloOptions, parseOpenSlo } from './openslo-parser.ts'
+export {
+  type OpenSloFile,
+  type ParseOpenSloOptions,
+  parseOpenSlo,
+  parseOpenSloFiles,
+} from './openslo-parser.ts'
 export { isRollupName, type RollupName, rollupCounters } from './rollup-counters.ts'
 export { type SloAlertInput, type SloAlertState, type SloAlertTransition, sloAlerts } from './slo-alerts.ts'
-export type { CounterWeights, SloDefinition, SloIndicator } from './slo-definition.ts'
-export { evaluateSlo, sloWindows, type WindowSums } from './slo-evaluation.ts'
+export type { CounterWeights, SloDefinition, SloIndicator, TimeSlice } from './slo-definition.ts'
+export {
+  evaluateSlo,
+  sloCoverage,
+  sloWindows,
+  timeToExhaustion,
+  type WindowSums,
+} from './slo-evaluation.ts'
+export { worstFirst } from './slo-order.ts'
 export type {
+  BudgetBurnDown,
+  BudgetBurnDownPoint,
   BurnRatePoint,
   BurnRateTierStatus,
+  SloBudget,
+  SloCoverage,
   SloStatus,
   SloStatusSource,
   WindowBurn,
@@ -33,4 +50,4 @@ export {
   type SloStatusReaderOptions,
   type TenantWindowSums,
 } from './slo-status-reader.ts'
-export { formatWindow, parseWindow } from './window-duration.ts'
+export { describeSpan, formatWindow, parseWindow } from './window-duration.ts'

@@ -114,7 +114,7 @@ describe('parseOpenSlo', () => {
   it('lists every problem of a document at once, each with its path and line', () => {
     const text = authSlo
       .replace('name: auth-success', 'name: Auth_Success')
-      .replace('budgetingMethod: Occurrences', 'budgetingMethod: Timeslices')
+      .replace('budgetingMethod: Occurrences', 'budgetingMethod: RatioTimeslices')
       .replace('duration: 30d', 'duration: 30 days')
       .replace('target: 0.999', 'taget: 0.999')
       .replace('column: system_failures', 'column: wrong_password')
@@ -175,10 +175,13 @@ describe('parseOpenSlo', () => {
       'unknown rollup "http" (known: auth, mtls, decision, flow)',
     ])
     expect(
-      problemsOf(authSlo.replace('  indicator:', '  alertPolicies: [fast-burn]\n  indicator:'))[0]?.message,
-    ).toBe('is not supported: burn-rate alerting uses the built-in multiwindow tiers')
-    expect(problemsOf(authSlo.replace('kind: SLO', 'kind: SLI'))[0]?.message).toBe(
-      'must be "SLO" (SLIs are defined inline in the SLO), got "SLI"',
+      problemsOf(authSlo.replace('  indicator:', '  alertPolicies: [fast-burn]\n  indicator:')).map((p) => [
+        p.path,
+        p.message,
+      ]),
+    ).toEqual([['spec.alertPolicies[0]', 'must be a mapping']])
+    expect(problemsOf(authSlo.replace('kind: SLO', 'kind: Slo'))[0]?.message).toBe(
+      'unknown kind "Slo" (expected one of: SLO, SLI, Service, AlertPolicy, AlertCondition, AlertNotificationTarget)',
     )
   })
 
@@ -201,10 +204,14 @@ describe('parseOpenSlo', () => {
       'apiVersion: openslo/v1\nkind: SLO\nmetadata:\n  name: x\nspec:\n  service: s\n',
     )
     expect(problems.map((p) => [p.path, p.message, p.line])).toEqual([
-      ['spec.budgetingMethod', 'is required (good events over all events)', 6],
+      [
+        'spec.budgetingMethod',
+        'is required: Occurrences (good events over all events) or Timeslices (good slices over all slices)',
+        6,
+      ],
       ['spec.timeWindow', 'is required', 6],
       ['spec.objectives', 'is required', 6],
-      ['spec.indicator', 'is required', 6],
+      ['spec', 'needs exactly one of "indicator" (an inline SLI) or "indicatorRef" (the name of an SLI)', 6],
     ])
   })
 
@@ -222,7 +229,7 @@ describe('parseOpenSlo', () => {
       expect.objectContaining({
         document: 2,
         path: 'metadata.name',
-        message: 'SLO "auth-success" is already defined in document 1',
+        message: 'SLO "auth-success" is already defined in slos/test.yaml (document 1)',
       }),
     ])
   })
@@ -241,5 +248,49 @@ describe('parseOpenSlo', () => {
           '  - a.yaml:13:15 (document 1, spec.objectives[0].target): must be a number strictly between 0 and 1, got 2',
       )
     }
+  })
+
+  it('reads Timeslices budgeting: the slice window (a window or minutes) and the slice target', () => {
+    const sliced = (objective: string) =>
+      authSlo
+        .replace('budgetingMethod: Occurrences', 'budgetingMethod: Timeslices')
+        .replace('    - target: 0.999', objective)
+    const [slo] = parseOpenSlo(
+      sliced('    - target: 0.999\n      timeSliceTarget: 0.95\n      timeSliceWindow: 5m'),
+    )
+    expect(slo?.timeSlice).toEqual({ window: '5m', windowMs: 300_000, target: 0.95 })
+    // The spec allows a bare number of minutes.
+    const [minutes] = parseOpenSlo(
+      sliced('    - target: 0.999\n      timeSliceTarget: 1\n      timeSliceWindow: 2'),
+    )
+    expect(minutes?.timeSlice).toEqual({ window: '2m', windowMs: 120_000, target: 1 })
+    expect(parseOpenSlo(authSlo)[0]?.timeSlice).toBeUndefined()
+    expect(problemsOf(sliced('    - target: 0.999')).map((p) => [p.path, p.message])).toEqual([
+      ['spec.objectives[0].timeSliceWindow', 'is required with Timeslices, e.g. 1m or 5m'],
+      [
+        'spec.objectives[0].timeSliceTarget',
+        'is required with Timeslices: the fraction good a slice needs, e.g. 0.99',
+      ],
+    ])
+    expect(
+      problemsOf(sliced('    - target: 0.999\n      timeSliceTarget: 0\n      timeSliceWindow: 30s')).map(
+        (p) => p.message,
+      ),
+    ).toEqual([
+      // In line order: the target comes first in the file.
+      'must be a number in (0, 1], got 0',
+      '"30s" is not a whole number of minutes such as 1m or 5m',
+    ])
+  })
+
+  it('refuses slice fields under Occurrences, and RatioTimeslices with the reason', () => {
+    const withSlice = authSlo.replace('    - target: 0.999', '    - target: 0.999\n      timeSliceWindow: 1m')
+    expect(problemsOf(withSlice).map((p) => p.message)).toEqual([
+      'is not supported: only with budgetingMethod: Timeslices',
+    ])
+    const ratio = authSlo.replace('budgetingMethod: Occurrences', 'budgetingMethod: RatioTimeslices')
+    expect(problemsOf(ratio).map((p) => p.message)).toEqual([
+      'must be Occurrences or Timeslices, got "RatioTimeslices" (an average of slice ratios is not supported: windows are sums of counters)',
+    ])
   })
 })

@@ -1,7 +1,17 @@
-import { type Document, isNode, LineCounter, parseAllDocuments } from 'yaml'
+import { LineCounter, parseAllDocuments } from 'yaml'
 import { SloInvalidError, type SloProblem } from './errors.ts'
+import {
+  type AlertConditionObject,
+  type AlertPolicyObject,
+  checkAlertCondition,
+  checkAlertPolicy,
+  checkNotificationTarget,
+  objectName,
+  refOrInline,
+} from './openslo-alert-policy.ts'
+import { DocumentChecker, type Mapping, type Path } from './openslo-checker.ts'
 import { isRollupName, type RollupName, rollupCounters } from './rollup-counters.ts'
-import type { CounterWeights, SloDefinition, SloIndicator } from './slo-definition.ts'
+import type { CounterWeights, SloDefinition, SloIndicator, TimeSlice } from './slo-definition.ts'
 import { parseWindow } from './window-duration.ts'
 
 /*
@@ -13,10 +23,13 @@ import { parseWindow } from './window-duration.ts'
  *   spec:
  *     service: <label>                       # the service label of alerts and the API
  *     description?: <text>
- *     budgetingMethod: Occurrences
+ *     budgetingMethod: Occurrences | Timeslices
  *     timeWindow: [{ duration: <window>, isRolling: true }]
- *     objectives: [{ displayName?, target: <0..1> | targetPercent: <0..100> }]
- *     indicator:                             # an inline SLI
+ *     objectives: [{ displayName?, target: <0..1> | targetPercent: <0..100>,
+ *                    timeSliceTarget: <0..1>, timeSliceWindow: <window> | <minutes> }]   # slices: Timeslices only
+ *     indicator:                             # an inline SLI, or
+ *     indicatorRef: <name of a kind: SLI>    # (exactly one of the two)
+ *     alertPolicies?: [{ alertPolicyRef: <name> } | <inline AlertPolicy>]   # see openslo-alert-policy.ts
  *       metadata?: { name, displayName? }
  *       spec:
  *         ratioMetric:
@@ -27,6 +40,13 @@ import { parseWindow } from './window-duration.ts'
  *   <source> = { type: Palisade, spec: { rollup: auth|mtls|decision|flow,
  *                                        column: <counter> | expression: <counter> (+|- <counter>)*,
  *                                        service?: <label> } }
+ *
+ *   kind: SLI      metadata: { name }, spec: { description?, ratioMetric: ... as inline }
+ *   kind: Service  metadata: { name }, spec?: { description? }   (when any is declared, every SLO's
+ *                  spec.service must name one)
+ *   kind: AlertPolicy | AlertCondition | AlertNotificationTarget: see openslo-alert-policy.ts
+ *
+ * Documents of every kind may sit in any file of the folder: references resolve across files.
  *
  * Counters are names from a whitelist (`rollupCounters`); the parser turns them into weights, so
  * no text from a file ever becomes SQL. Both sides of the ratio must read the same rollup and the
@@ -39,108 +59,9 @@ export interface ParseOpenSloOptions {
   source?: string
 }
 
-type Path = readonly (string | number)[]
-type Mapping = Record<string, unknown>
-
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/
 const RUNBOOK_ANNOTATION = 'palisade.dev/runbook'
 const RUNBOOK_BASE = 'https://runbooks.palisade.dev/slo/'
-
-function formatPath(path: Path): string {
-  let text = ''
-  for (const part of path) text += typeof part === 'number' ? `[${part}]` : text === '' ? part : `.${part}`
-  return text
-}
-
-function isMapping(value: unknown): value is Mapping {
-  return value !== null && typeof value === 'object' && !Array.isArray(value)
-}
-
-/** Collects the problems of one YAML document, each located at the nearest node that exists. */
-class DocumentChecker {
-  constructor(
-    private readonly doc: Document.Parsed,
-    private readonly lines: LineCounter,
-    private readonly source: string,
-    private readonly index: number,
-    readonly problems: SloProblem[],
-  ) {}
-
-  report(path: Path, message: string): void {
-    const problem: SloProblem = { source: this.source, document: this.index, path: formatPath(path), message }
-    // A missing field has no node: point at the closest ancestor that has one.
-    for (let depth = path.length; depth >= 0; depth -= 1) {
-      const node = depth === 0 ? this.doc.contents : this.doc.getIn(path.slice(0, depth), true)
-      if (isNode(node) && node.range) {
-        const { line, col } = this.lines.linePos(node.range[0])
-        problem.line = line
-        problem.column = col
-        break
-      }
-    }
-    this.problems.push(problem)
-  }
-
-  /** A mapping with only `allowed` keys (unknown ones are reported, typos included); else undefined. */
-  mapping(
-    value: unknown,
-    path: Path,
-    allowed: readonly string[] | 'any',
-    unsupported: Record<string, string> = {},
-  ): Mapping | undefined {
-    if (!isMapping(value)) {
-      this.report(path, value === undefined ? 'is required' : 'must be a mapping')
-      return undefined
-    }
-    for (const key of Object.keys(value)) {
-      const hint = unsupported[key]
-      if (hint !== undefined) this.report([...path, key], `is not supported: ${hint}`)
-      else if (allowed !== 'any' && !allowed.includes(key))
-        this.report([...path, key], `unknown field "${key}" (expected one of: ${allowed.join(', ')})`)
-    }
-    return value
-  }
-
-  text(value: unknown, path: Path, options: { required: boolean; max?: number }): string | undefined {
-    if (value === undefined || value === null) {
-      if (options.required) this.report(path, 'is required')
-      return undefined
-    }
-    if (typeof value !== 'string' || value.trim() === '') {
-      this.report(path, 'must be a non-empty string')
-      return undefined
-    }
-    if (value.length > (options.max ?? 256)) {
-      this.report(path, `must be at most ${options.max ?? 256} characters`)
-      return undefined
-    }
-    return value
-  }
-
-  exactly(value: unknown, path: Path, expected: string | boolean, hint: string): boolean {
-    if (value === expected) return true
-    this.report(
-      path,
-      value === undefined
-        ? `is required (${hint})`
-        : `must be ${JSON.stringify(expected)} (${hint}), got ${JSON.stringify(value)}`,
-    )
-    return false
-  }
-
-  /** A list of exactly one mapping, as OpenSLO's `timeWindow` and (for us) `objectives` are. */
-  single(value: unknown, path: Path, what: string): unknown {
-    if (!Array.isArray(value)) {
-      this.report(path, value === undefined ? 'is required' : `must be a list with one ${what}`)
-      return undefined
-    }
-    if (value.length !== 1) {
-      this.report(path, `must hold exactly one ${what}, got ${value.length}`)
-      return undefined
-    }
-    return value[0]
-  }
-}
 
 interface MetricSource {
   rollup?: RollupName
@@ -220,8 +141,16 @@ function checkIndicator(check: DocumentChecker, value: unknown, path: Path): Slo
   if (!indicator) return undefined
   if (indicator.metadata !== undefined)
     check.mapping(indicator.metadata, [...path, 'metadata'], ['name', 'displayName', 'labels', 'annotations'])
-  const specPath = [...path, 'spec']
-  const spec = check.mapping(indicator.spec, specPath, ['ratioMetric'], {
+  return checkIndicatorSpec(check, indicator.spec, [...path, 'spec'])
+}
+
+/** The `spec` of an SLI, inline in an SLO or of a `kind: SLI` object (whose `description` is checked apart). */
+function checkIndicatorSpec(
+  check: DocumentChecker,
+  value: unknown,
+  specPath: Path,
+): SloIndicator | undefined {
+  const spec = check.mapping(value, specPath, ['ratioMetric'], {
     thresholdMetric: 'only ratio SLIs (good or bad over total) are evaluated',
   })
   if (!spec) return undefined
@@ -264,14 +193,63 @@ function checkIndicator(check: DocumentChecker, value: unknown, path: Path): Slo
   }
 }
 
-function checkObjective(check: DocumentChecker, value: unknown, path: Path): number | undefined {
-  const objective = check.mapping(value, path, ['displayName', 'target', 'targetPercent'], {
-    op: 'objectives are ratios (target), not thresholds',
-    value: 'objectives are ratios (target), not thresholds',
-    timeSliceTarget: 'only the Occurrences budgeting method is supported',
-    timeSliceWindow: 'only the Occurrences budgeting method is supported',
-  })
+/**
+ * A `Timeslices` objective's slice: `timeSliceWindow` (a window, or a number of minutes as the spec
+ * allows) and `timeSliceTarget` in (0, 1].
+ */
+function checkTimeSlice(check: DocumentChecker, objective: Mapping, path: Path): TimeSlice | undefined {
+  const rawWindow = objective.timeSliceWindow
+  const windowText = typeof rawWindow === 'number' ? `${rawWindow}m` : rawWindow
+  let windowMs: number | undefined
+  if (typeof windowText !== 'string')
+    check.report(
+      [...path, 'timeSliceWindow'],
+      rawWindow === undefined
+        ? 'is required with Timeslices, e.g. 1m or 5m'
+        : 'must be a window such as 1m or 5m',
+    )
+  else {
+    windowMs = parseWindow(windowText)
+    if (windowMs === undefined)
+      check.report(
+        [...path, 'timeSliceWindow'],
+        `"${windowText}" is not a whole number of minutes such as 1m or 5m`,
+      )
+  }
+  const target = objective.timeSliceTarget
+  const targetOk = typeof target === 'number' && target > 0 && target <= 1
+  if (!targetOk)
+    check.report(
+      [...path, 'timeSliceTarget'],
+      target === undefined
+        ? 'is required with Timeslices: the fraction good a slice needs, e.g. 0.99'
+        : `must be a number in (0, 1], got ${JSON.stringify(target)}`,
+    )
+  if (windowMs === undefined || typeof windowText !== 'string' || !targetOk) return undefined
+  return { window: windowText, windowMs, target: target as number }
+}
+
+function checkObjective(
+  check: DocumentChecker,
+  value: unknown,
+  path: Path,
+  method: 'Occurrences' | 'Timeslices',
+): { objective: number; timeSlice?: TimeSlice } | undefined {
+  const sliceHint = 'only with budgetingMethod: Timeslices'
+  const objective = check.mapping(
+    value,
+    path,
+    method === 'Timeslices'
+      ? ['displayName', 'target', 'targetPercent', 'timeSliceTarget', 'timeSliceWindow']
+      : ['displayName', 'target', 'targetPercent'],
+    {
+      op: 'objectives are ratios (target), not thresholds',
+      value: 'objectives are ratios (target), not thresholds',
+      ...(method === 'Timeslices' ? {} : { timeSliceTarget: sliceHint, timeSliceWindow: sliceHint }),
+    },
+  )
   if (!objective) return undefined
+  const timeSlice = method === 'Timeslices' ? checkTimeSlice(check, objective, path) : undefined
   if (objective.displayName !== undefined)
     check.text(objective.displayName, [...path, 'displayName'], { required: false })
   if (objective.target !== undefined && objective.targetPercent !== undefined) {
@@ -291,21 +269,77 @@ function checkObjective(check: DocumentChecker, value: unknown, path: Path): num
     )
     return undefined
   }
-  return raw / scale
+  if (method === 'Timeslices' && !timeSlice) return undefined
+  return { objective: raw / scale, ...(timeSlice ? { timeSlice } : {}) }
 }
 
-function checkDocument(
-  check: DocumentChecker,
-  value: unknown,
-  source: string,
-  document: number,
-): SloDefinition | undefined {
+/** An SLO before its references (`indicatorRef`, `alertPolicyRef`) are resolved. */
+interface PendingSlo {
+  kind: 'SLO'
+  slo: Omit<SloDefinition, 'indicator'> & { indicator?: SloIndicator }
+  indicatorRef?: { ref: string; path: Path }
+  policies: (AlertPolicyObject | { ref: string; path: Path })[]
+  servicePath: Path
+  check: DocumentChecker
+}
+
+/** One validated OpenSLO object of any kind we read. */
+type OpenSloObject =
+  | PendingSlo
+  | { kind: 'SLI'; name: string; indicator: SloIndicator; check: DocumentChecker }
+  | { kind: 'Service'; name: string; check: DocumentChecker }
+  | { kind: 'AlertCondition'; condition: AlertConditionObject; check: DocumentChecker }
+  | { kind: 'AlertPolicy'; policy: AlertPolicyObject; check: DocumentChecker }
+  | { kind: 'AlertNotificationTarget'; name: string; check: DocumentChecker }
+
+const KINDS = ['SLO', 'SLI', 'Service', 'AlertPolicy', 'AlertCondition', 'AlertNotificationTarget'] as const
+
+function checkObject(check: DocumentChecker, value: unknown): OpenSloObject | undefined {
   const root = check.mapping(value, [], ['apiVersion', 'kind', 'metadata', 'spec'])
   if (!root) return undefined
-  const versionOk = check.exactly(root.apiVersion, ['apiVersion'], 'openslo/v1', 'the OpenSLO v1 subset')
-  const kindOk = check.exactly(root.kind, ['kind'], 'SLO', 'SLIs are defined inline in the SLO')
-  if (!versionOk || !kindOk) return undefined
+  const versionOk = check.exactly(root.apiVersion, ['apiVersion'], 'openslo/v1', 'OpenSLO v1')
+  if (!versionOk) return undefined
+  switch (root.kind) {
+    case 'SLO':
+      return checkSlo(check, root)
+    case 'SLI': {
+      const name = objectName(check, root.metadata, ['metadata'])
+      const spec = check.mapping(root.spec, ['spec'], 'any')
+      const { description, ...indicatorSpec } = spec ?? {}
+      check.text(description, ['spec', 'description'], { required: false, max: 1050 })
+      const indicator = spec ? checkIndicatorSpec(check, indicatorSpec, ['spec']) : undefined
+      return name && indicator ? { kind: 'SLI', name, indicator, check } : undefined
+    }
+    case 'Service': {
+      const name = objectName(check, root.metadata, ['metadata'])
+      const spec = root.spec === undefined ? {} : check.mapping(root.spec, ['spec'], ['description'])
+      check.text(spec?.description, ['spec', 'description'], { required: false, max: 1050 })
+      return name ? { kind: 'Service', name, check } : undefined
+    }
+    case 'AlertCondition': {
+      const condition = checkAlertCondition(check, root, [])
+      return condition ? { kind: 'AlertCondition', condition, check } : undefined
+    }
+    case 'AlertPolicy': {
+      const policy = checkAlertPolicy(check, root, [])
+      return policy ? { kind: 'AlertPolicy', policy, check } : undefined
+    }
+    case 'AlertNotificationTarget': {
+      const name = checkNotificationTarget(check, root, [])
+      return name ? { kind: 'AlertNotificationTarget', name, check } : undefined
+    }
+    default:
+      check.report(
+        ['kind'],
+        root.kind === undefined
+          ? `is required (one of: ${KINDS.join(', ')})`
+          : `unknown kind ${JSON.stringify(root.kind)} (expected one of: ${KINDS.join(', ')})`,
+      )
+      return undefined
+  }
+}
 
+function checkSlo(check: DocumentChecker, root: Mapping): PendingSlo | undefined {
   const metadata = check.mapping(
     root.metadata,
     ['metadata'],
@@ -339,21 +373,29 @@ function checkDocument(
   const spec = check.mapping(
     root.spec,
     ['spec'],
-    ['service', 'description', 'budgetingMethod', 'timeWindow', 'objectives', 'indicator'],
-    {
-      indicatorRef: 'define the SLI inline under spec.indicator',
-      alertPolicies: 'burn-rate alerting uses the built-in multiwindow tiers',
-    },
+    [
+      'service',
+      'description',
+      'budgetingMethod',
+      'timeWindow',
+      'objectives',
+      'indicator',
+      'indicatorRef',
+      'alertPolicies',
+    ],
   )
   if (!spec) return undefined
   const service = check.text(spec.service, ['spec', 'service'], { required: true })
   const description = check.text(spec.description, ['spec', 'description'], { required: false, max: 4096 })
-  const budgetingOk = check.exactly(
-    spec.budgetingMethod,
-    ['spec', 'budgetingMethod'],
-    'Occurrences',
-    'good events over all events',
-  )
+  const method = spec.budgetingMethod
+  const budgetingOk = method === 'Occurrences' || method === 'Timeslices'
+  if (!budgetingOk)
+    check.report(
+      ['spec', 'budgetingMethod'],
+      method === undefined
+        ? 'is required: Occurrences (good events over all events) or Timeslices (good slices over all slices)'
+        : `must be Occurrences or Timeslices, got ${JSON.stringify(method)}${method === 'RatioTimeslices' ? ' (an average of slice ratios is not supported: windows are sums of counters)' : ''}`,
+    )
 
   let window: string | undefined
   let windowMs: number | undefined
@@ -385,11 +427,52 @@ function checkDocument(
     }
   }
   const firstObjective = check.single(spec.objectives, ['spec', 'objectives'], 'objective')
-  const objective =
+  const checked =
     firstObjective === undefined
       ? undefined
-      : checkObjective(check, firstObjective, ['spec', 'objectives', 0])
-  const indicator = checkIndicator(check, spec.indicator, ['spec', 'indicator'])
+      : // With an unknown method the objective is still checked, as an Occurrences one.
+        checkObjective(check, firstObjective, ['spec', 'objectives', 0], budgetingOk ? method : 'Occurrences')
+  const objective = checked?.objective
+  let indicator: SloIndicator | undefined
+  let indicatorRef: PendingSlo['indicatorRef']
+  let indicatorOk = true
+  if ((spec.indicator === undefined) === (spec.indicatorRef === undefined)) {
+    check.report(
+      ['spec'],
+      'needs exactly one of "indicator" (an inline SLI) or "indicatorRef" (the name of an SLI)',
+    )
+    indicatorOk = false
+  } else if (spec.indicatorRef !== undefined) {
+    const ref = check.text(spec.indicatorRef, ['spec', 'indicatorRef'], { required: true, max: 253 })
+    if (ref === undefined) indicatorOk = false
+    else indicatorRef = { ref, path: ['spec', 'indicatorRef'] }
+  } else {
+    indicator = checkIndicator(check, spec.indicator, ['spec', 'indicator'])
+    indicatorOk = indicator !== undefined
+  }
+
+  const policies: PendingSlo['policies'] = []
+  let policiesOk = true
+  if (spec.alertPolicies !== undefined) {
+    if (!Array.isArray(spec.alertPolicies)) {
+      check.report(
+        ['spec', 'alertPolicies'],
+        'must be a list of { alertPolicyRef: <name> } or inline AlertPolicy objects',
+      )
+      policiesOk = false
+    } else
+      spec.alertPolicies.forEach((item, i) => {
+        const path = ['spec', 'alertPolicies', i]
+        const policy = refOrInline(check, item, path, 'alertPolicyRef', 'AlertPolicy')
+        if (policy && 'ref' in policy && typeof policy.ref === 'string')
+          policies.push(policy as { ref: string; path: Path })
+        else if (policy) {
+          const inline = checkAlertPolicy(check, policy as Mapping, path)
+          if (inline) policies.push(inline)
+          else policiesOk = false
+        } else policiesOk = false
+      })
+  }
 
   if (
     name === undefined ||
@@ -398,43 +481,54 @@ function checkDocument(
     window === undefined ||
     windowMs === undefined ||
     objective === undefined ||
-    indicator === undefined
+    !indicatorOk ||
+    !policiesOk
   ) {
     return undefined
   }
   return {
-    name,
-    displayName: displayName ?? name,
-    ...(description === undefined ? {} : { description }),
-    service,
-    objective,
-    window,
-    windowMs,
-    indicator,
-    runbookUrl: runbookUrl ?? `${RUNBOOK_BASE}${name}`,
-    origin: { source, document },
+    kind: 'SLO',
+    slo: {
+      name,
+      displayName: displayName ?? name,
+      ...(description === undefined ? {} : { description }),
+      service,
+      objective,
+      window,
+      windowMs,
+      ...(indicator === undefined ? {} : { indicator }),
+      ...(checked?.timeSlice ? { timeSlice: checked.timeSlice } : {}),
+      runbookUrl: runbookUrl ?? `${RUNBOOK_BASE}${name}`,
+      origin: { source: check.source, document: check.index },
+    },
+    ...(indicatorRef === undefined ? {} : { indicatorRef }),
+    policies,
+    servicePath: ['spec', 'service'],
+    check,
   }
 }
 
-/**
- * Parse one YAML text holding one or more OpenSLO v1 `SLO` documents (`---` between them; empty
- * documents are skipped). Throws `SloInvalidError` listing every problem of every document, with
- * file, document number, field path, line and column.
- */
-export function parseOpenSlo(text: string, options: ParseOpenSloOptions = {}): SloDefinition[] {
-  const source = options.source ?? '<input>'
+/** One file of OpenSLO documents. */
+export interface OpenSloFile {
+  /** File path or another name shown in problems. */
+  source: string
+  text: string
+}
+
+/** Names of objects that are declared but invalid, per kind: a reference to one is not reported again. */
+type InvalidNames = Map<string, Set<string>>
+
+function readObjects(file: OpenSloFile, problems: SloProblem[], invalid: InvalidNames): OpenSloObject[] {
   const lines = new LineCounter()
-  const problems: SloProblem[] = []
-  const slos: SloDefinition[] = []
-  const seen = new Map<string, number>()
-  const documents = parseAllDocuments(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: true })
+  const objects: OpenSloObject[] = []
+  const documents = parseAllDocuments(file.text, { lineCounter: lines, uniqueKeys: true, prettyErrors: true })
   documents.forEach((doc, i) => {
     const document = i + 1
     if (doc.errors.length > 0) {
       for (const error of doc.errors) {
         const at = error.linePos?.[0]
         problems.push({
-          source,
+          source: file.source,
           document,
           path: '',
           ...(at ? { line: at.line, column: at.col } : {}),
@@ -446,17 +540,133 @@ export function parseOpenSlo(text: string, options: ParseOpenSloOptions = {}): S
     }
     const value: unknown = doc.toJS()
     if (value === null || value === undefined) return
-    const check = new DocumentChecker(doc, lines, source, document, problems)
-    const slo = checkDocument(check, value, source, document)
-    if (!slo) return
-    const first = seen.get(slo.name)
-    if (first !== undefined) {
-      check.report(['metadata', 'name'], `SLO "${slo.name}" is already defined in document ${first}`)
-      return
+    const object = checkObject(new DocumentChecker(doc, lines, file.source, document, problems), value)
+    if (object) objects.push(object)
+    else {
+      const { kind, metadata } = (value ?? {}) as { kind?: unknown; metadata?: { name?: unknown } }
+      const name = metadata?.name
+      if (typeof kind === 'string' && typeof name === 'string')
+        invalid.set(kind, (invalid.get(kind) ?? new Set()).add(name))
     }
-    seen.set(slo.name, document)
-    slos.push(slo)
   })
-  if (problems.length > 0) throw new SloInvalidError(problems)
+  return objects
+}
+
+function nameOf(object: OpenSloObject): string {
+  switch (object.kind) {
+    case 'SLO':
+      return object.slo.name
+    case 'AlertCondition':
+      return object.condition.name
+    case 'AlertPolicy':
+      return object.policy.name
+    default:
+      return object.name
+  }
+}
+
+/**
+ * Parse OpenSLO v1 documents spread over several files (`---` between documents; empty ones are
+ * skipped) into the SLOs to evaluate: kinds `SLO`, `SLI`, `Service`, `AlertPolicy`,
+ * `AlertCondition` and `AlertNotificationTarget`, references resolved across files (`indicatorRef`
+ * → an SLI, `alertPolicyRef` → a policy, `conditionRef` → a condition, `targetRef` → a target; an
+ * SLO's `service` must name a declared Service when any is declared). Throws `SloInvalidError`
+ * listing every problem, each with file, document, field path, line and column.
+ */
+export function parseOpenSloFiles(files: readonly OpenSloFile[]): SloDefinition[] {
+  const problems: SloProblem[] = []
+  const invalid: InvalidNames = new Map()
+  const objects = files.flatMap((file) => readObjects(file, problems, invalid))
+  const byKind = new Map<string, Map<string, OpenSloObject>>()
+  for (const object of objects) {
+    const named = byKind.get(object.kind) ?? new Map<string, OpenSloObject>()
+    byKind.set(object.kind, named)
+    const name = nameOf(object)
+    const first = named.get(name)
+    if (first) {
+      object.check.report(
+        ['metadata', 'name'],
+        `${object.kind} "${name}" is already defined in ${first.check.source} (document ${first.check.index})`,
+      )
+      continue
+    }
+    named.set(name, object)
+  }
+  const find = <K extends OpenSloObject['kind']>(kind: K, name: string) =>
+    byKind.get(kind)?.get(name) as Extract<OpenSloObject, { kind: K }> | undefined
+  const known = (kind: string) => [...(byKind.get(kind)?.keys() ?? [])].join(', ') || 'none'
+  /** Report a reference to nothing, unless it names an object whose own problems are reported already. */
+  const dangling = (check: DocumentChecker | undefined, path: Path, kind: string, name: string) => {
+    if (!invalid.get(kind)?.has(name))
+      check?.report(path, `no ${kind} named "${name}" (declared: ${known(kind)})`)
+  }
+
+  /** The policy's condition; a missing one is reported through `check`, or not at all without it. */
+  const resolveCondition = (policy: AlertPolicyObject, check?: DocumentChecker) => {
+    if (policy.condition === undefined || !('ref' in policy.condition)) return policy.condition
+    const condition = find('AlertCondition', policy.condition.ref)?.condition
+    if (!condition) dangling(check, policy.condition.path, 'AlertCondition', policy.condition.ref)
+    return condition
+  }
+  for (const object of objects) {
+    if (object.kind !== 'AlertPolicy') continue
+    resolveCondition(object.policy, object.check)
+    for (const target of object.policy.targetRefs)
+      if (!find('AlertNotificationTarget', target.ref))
+        dangling(object.check, target.path, 'AlertNotificationTarget', target.ref)
+  }
+
+  const slos: SloDefinition[] = []
+  for (const object of byKind.get('SLO')?.values() ?? []) {
+    if (object.kind !== 'SLO') continue
+    const { check, slo } = object
+    let indicator = slo.indicator
+    if (object.indicatorRef) {
+      indicator = find('SLI', object.indicatorRef.ref)?.indicator
+      if (!indicator) dangling(check, object.indicatorRef.path, 'SLI', object.indicatorRef.ref)
+    }
+    if (byKind.has('Service') && !find('Service', slo.service))
+      check.report(object.servicePath, `no Service named "${slo.service}" (declared: ${known('Service')})`)
+    const tiers = []
+    let tiersOk = true
+    for (const item of object.policies) {
+      let policy: AlertPolicyObject | undefined
+      if ('ref' in item && typeof item.ref === 'string') {
+        policy = find('AlertPolicy', item.ref)?.policy
+        if (!policy) dangling(check, item.path, 'AlertPolicy', item.ref)
+      } else {
+        policy = item as AlertPolicyObject
+        // An inline policy's references are the SLO document's to report.
+        for (const target of policy.targetRefs)
+          if (!find('AlertNotificationTarget', target.ref))
+            dangling(check, target.path, 'AlertNotificationTarget', target.ref)
+      }
+      // A referenced policy's own problems were reported at its document above.
+      const condition = policy && resolveCondition(policy, 'ref' in item ? undefined : check)
+      if (condition) tiers.push(condition.tier)
+      else tiersOk = false
+    }
+    if (!indicator || !tiersOk) continue
+    slos.push({ ...slo, indicator, ...(tiers.length > 0 ? { tiers } : {}) })
+  }
+  if (problems.length > 0) {
+    // In file order, as a person fixes them; references are checked after every file is read.
+    const order = new Map(files.map((file, i) => [file.source, i]))
+    problems.sort(
+      (a, b) =>
+        (order.get(a.source) ?? 0) - (order.get(b.source) ?? 0) ||
+        a.document - b.document ||
+        (a.line ?? 0) - (b.line ?? 0),
+    )
+    throw new SloInvalidError(problems)
+  }
   return slos
+}
+
+/**
+ * Parse one YAML text of OpenSLO v1 documents (see `parseOpenSloFiles`; references resolve within
+ * the text). Throws `SloInvalidError` listing every problem.
+ */
+export function parseOpenSlo(text: string, options: ParseOpenSloOptions = {}): SloDefinition[] {
+  return parseOpenSloFiles([{ source: options.source ?? '<input>', text }])
 }

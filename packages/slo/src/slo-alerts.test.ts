@@ -21,10 +21,18 @@ const slo: SloDefinition = {
 
 const t0 = Date.UTC(2026, 0, 15, 12)
 
-/** A status where every window up to `upTo` burns at `rate`, and longer windows do not burn. */
-function burning(rate: number, upTo: number, at: number) {
+/**
+ * A status where every window up to `upTo` burns at `rate`, and longer windows do not burn; the data
+ * covers `coveredMs` (default: the whole 30-day window).
+ */
+function burning(rate: number, upTo: number, at: number, coveredMs = 30 * DAY) {
   const windows = [5 * MIN, 30 * MIN, HOUR, 2 * HOUR, 6 * HOUR, DAY, 3 * DAY, 30 * DAY]
-  const sums = windows.map((windowMs) => ({ windowMs, bad: windowMs <= upTo ? rate : 0, total: 1000 }))
+  const sums = windows.map((windowMs) => ({
+    windowMs,
+    bad: windowMs <= upTo ? rate : 0,
+    total: 1000,
+    firstMinute: at - Math.min(windowMs, coveredMs),
+  }))
   return evaluateSlo(slo, sums, at)
 }
 
@@ -123,5 +131,10 @@ describe('sloAlerts', () => {
     const { alerts } = sloAlerts({ tenant: 'acme', slo, status: evaluateSlo(slo, sums, t0) })
     expect(alerts[0]?.annotations.budget_remaining).toBe('-400%')
     expect(alerts[0]?.annotations.description).toContain('auth rollup, all services')
+  })
+
+  it('says when the budget is over the few hours the data covers, not the whole window', () => {
+    const { alerts } = sloAlerts({ tenant: 'acme', slo, status: burning(20, HOUR, t0, 8 * HOUR) })
+    expect(alerts[0]?.annotations.summary).toMatch(/budget left \(over the 8h the data covers\)$/)
   })
 })

@@ -115,7 +115,9 @@ export function sloAlerts(input: SloAlertInput): SloAlertTransition {
       slo,
       status,
       `${slo.displayName} (${slo.service}) burns its error budget ${rate(longBurn)} too fast over ${tier.longWindow}` +
-        ` (${severity} tier ${describeTier(tier)}); ${percent(status.budgetRemaining, 1)} of the ${slo.window} budget left`,
+        ` (${severity} tier ${describeTier(tier)}); ${percent(status.budgetRemaining, 1)} of the ${slo.window} budget left` +
+        // A short history says so: the budget is then over the span the data covers.
+        (status.coverage.complete ? '' : ` (over the ${status.coverage.covered} the data covers)`),
       tier,
     ),
     status: 'firing',

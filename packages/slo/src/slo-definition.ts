@@ -1,3 +1,4 @@
+import type { BurnRateTier } from './burn-rate.ts'
 import type { RollupName } from './rollup-counters.ts'
 
 /**
@@ -19,6 +20,18 @@ export interface SloIndicator {
   declared: 'good' | 'bad'
 }
 
+/**
+ * `budgetingMethod: Timeslices`: the SLI counts time slices, not events. A slice is good when its
+ * good/total reaches `target`; slices without traffic are not counted (neither good nor bad).
+ */
+export interface TimeSlice {
+  /** `timeSliceWindow` as written (`5m`) and in ms (whole minutes). */
+  window: string
+  windowMs: number
+  /** `timeSliceTarget`: the fraction good a slice needs, in (0, 1]. */
+  target: number
+}
+
 /** One validated SLO, ready to evaluate; produced by `parseOpenSlo`. */
 export interface SloDefinition {
   /** `metadata.name`: unique, a DNS label (`auth-success`). */
@@ -36,6 +49,13 @@ export interface SloDefinition {
   indicator: SloIndicator
   /** `metadata.annotations['palisade.dev/runbook']`, else `https://runbooks.palisade.dev/slo/<name>`. */
   runbookUrl: string
+  /** Present with `budgetingMethod: Timeslices`; absent for Occurrences. */
+  timeSlice?: TimeSlice
+  /**
+   * Burn-rate tiers from the SLO's `alertPolicies` (one per AlertCondition), replacing the default
+   * tiers for this SLO; absent when it declares none.
+   */
+  tiers?: readonly BurnRateTier[]
   /** Where it was defined, for messages. */
   origin: { source: string; document: number }
 }

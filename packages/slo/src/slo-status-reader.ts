@@ -1,3 +1,4 @@
+import { budgetBurnDown, burnDownStepMs } from './budget-burn-down.ts'
 import type { BurnRateTier } from './burn-rate.ts'
 import { burnRate, defaultBurnRateTiers } from './burn-rate.ts'
 import { SloNotFoundError } from './errors.ts'
@@ -19,6 +20,22 @@ export interface BurnRateCounts {
 }
 
 /**
+ * With `budgetingMethod: Timeslices`: count slices of `windowMs` (bad when good/total is below
+ * `target`; slices without traffic not at all) instead of events.
+ */
+export interface SliceQuery {
+  windowMs: number
+  target: number
+}
+
+/** The slice query of an SLO, when it budgets by time slices. */
+function sliceOf(slo: SloDefinition): { timeSlice?: SliceQuery } {
+  return slo.timeSlice
+    ? { timeSlice: { windowMs: slo.timeSlice.windowMs, target: slo.timeSlice.target } }
+    : {}
+}
+
+/**
  * What the SLO side reads from the store: sums of an indicator's counters over the 1-minute rollups.
  * Implemented by the store package (`createSloRollupReader`), faked in tests.
  */
@@ -26,12 +43,19 @@ export interface SloRollupReader {
   /** Sums per tenant over each window ending at `now` (epoch ms); `tenant: null` for every tenant with traffic. */
   windowSums(
     indicator: SloIndicator,
-    query: { tenant: string | null; windowsMs: readonly number[]; now: number },
+    query: { tenant: string | null; windowsMs: readonly number[]; now: number; timeSlice?: SliceQuery },
   ): Promise<TenantWindowSums[]>
   /** Sums over a sliding `windowMs`, sampled every `stepMs` between `from` and `to` (epoch ms). */
   burnRateCounts(
     indicator: SloIndicator,
-    query: { tenant: string; from: number; to: number; stepMs: number; windowMs: number },
+    query: {
+      tenant: string
+      from: number
+      to: number
+      stepMs: number
+      windowMs: number
+      timeSlice?: SliceQuery
+    },
   ): Promise<BurnRateCounts[]>
 }
 
@@ -50,9 +74,11 @@ export interface SloStatusReaderOptions {
   slos: readonly SloDefinition[]
   /** Wall clock, epoch ms (default `Date.now`): the end of every window. */
   now?: () => number
-  /** Burn-rate tiers (default: the SRE Workbook's four, `defaultBurnRateTiers`). */
+  /** Burn-rate tiers of SLOs that declare none (default: the SRE Workbook's four, `defaultBurnRateTiers`). */
   tiers?: readonly BurnRateTier[]
 }
+
+const MINUTE_MS = 60_000
 
 /** Default sliding window of the burn-rate chart: 1 hour, in ms. */
 const DEFAULT_SERIES_WINDOW_MS = 3_600_000
@@ -61,19 +87,27 @@ const DEFAULT_SERIES_WINDOW_MS = 3_600_000
 export function createSloStatusReader(options: SloStatusReaderOptions): SloStatusReader {
   const { rollups, slos } = options
   const now = options.now ?? Date.now
-  const tiers = options.tiers ?? defaultBurnRateTiers
-  const windows = new Map(slos.map((slo) => [slo.name, sloWindows(slo, tiers)]))
+  const defaultTiers = options.tiers ?? defaultBurnRateTiers
+  // An SLO with alert policies burns against its own tiers (one per AlertCondition).
+  const tiersOf = (slo: SloDefinition) => slo.tiers ?? defaultTiers
+  const windows = new Map(slos.map((slo) => [slo.name, sloWindows(slo, tiersOf(slo))]))
   const byName = new Map(slos.map((slo) => [slo.name, slo]))
+  const sloNamed = (name: string) => {
+    const slo = byName.get(name)
+    if (!slo) throw new SloNotFoundError(name)
+    return slo
+  }
 
   async function statusesByTenant(slo: SloDefinition, tenant: string | null, at: number) {
     const rows = await rollups.windowSums(slo.indicator, {
       tenant,
       windowsMs: windows.get(slo.name) ?? [],
       now: at,
+      ...sliceOf(slo),
     })
-    return new Map(rows.map((row) => [row.tenant, evaluateSlo(slo, row.windows, at, tiers)]))
+    return new Map(rows.map((row) => [row.tenant, evaluateSlo(slo, row.windows, at, tiersOf(slo))]))
   }
-  const statusWithoutTraffic = (slo: SloDefinition, at: number) => evaluateSlo(slo, [], at, tiers)
+  const statusWithoutTraffic = (slo: SloDefinition, at: number) => evaluateSlo(slo, [], at, tiersOf(slo))
 
   return {
     slos,
@@ -91,14 +125,14 @@ export function createSloStatusReader(options: SloStatusReaderOptions): SloStatu
     },
 
     async burnRateSeries(tenant, name, range) {
-      const slo = byName.get(name)
-      if (!slo) throw new SloNotFoundError(name)
+      const slo = sloNamed(name)
       const points = await rollups.burnRateCounts(slo.indicator, {
         tenant,
         from: range.from,
         to: range.to,
         stepMs: range.stepMs,
         windowMs: range.windowMs ?? DEFAULT_SERIES_WINDOW_MS,
+        ...sliceOf(slo),
       })
       return points.map(
         (point): BurnRatePoint => ({
@@ -106,6 +140,23 @@ export function createSloStatusReader(options: SloStatusReaderOptions): SloStatu
           burnRate: burnRate(Math.min(Math.max(0, point.bad), point.total), point.total, slo.objective),
         }),
       )
+    },
+
+    async budgetBurnDown(tenant, name) {
+      const slo = sloNamed(name)
+      const to = Math.floor(now() / MINUTE_MS) * MINUTE_MS
+      const from = to - slo.windowMs
+      const stepMs = burnDownStepMs(slo.windowMs)
+      // A sliding window as long as the step makes each sample one step's own counts.
+      const steps = await rollups.burnRateCounts(slo.indicator, {
+        tenant,
+        from: from + stepMs,
+        to,
+        stepMs,
+        windowMs: stepMs,
+        ...sliceOf(slo),
+      })
+      return budgetBurnDown(slo, from, stepMs, steps)
     },
   }
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { formatWindow, parseWindow } from './window-duration.ts'
+import { describeSpan, formatWindow, parseWindow } from './window-duration.ts'
 
 describe('parseWindow', () => {
   it('reads minutes, hours, days and weeks into ms', () => {
@@ -24,5 +24,21 @@ describe('formatWindow', () => {
     expect([300_000, 3_600_000, 5_400_000, 86_400_000, 2_592_000_000, 604_800_000].map(formatWindow)).toEqual(
       ['5m', '1h', '90m', '1d', '30d', '1w'],
     )
+  })
+})
+
+describe('describeSpan', () => {
+  it('writes a span in its two largest units, rounded down to the minute', () => {
+    expect([0, 59_999, 29_000_000, 187_200_000, 2_592_000_000].map(describeSpan)).toEqual([
+      '0m',
+      '0m',
+      '8h 3m',
+      '2d 4h',
+      '30d',
+    ])
+  })
+
+  it('drops minutes after days rather than skipping the hours between', () => {
+    expect(describeSpan(2 * 86_400_000 + 5 * 60_000)).toBe('2d')
   })
 })

@@ -20,3 +20,25 @@ export function formatWindow(ms: number): string {
   }
   return `${Math.round(ms / 60_000)}m`
 }
+
+/**
+ * A span for people, in its two largest units, rounded down to the minute: 29_000_000 → `8h 3m`,
+ * 187_200_000 → `2d 4h`, 0 → `0m`.
+ */
+export function describeSpan(ms: number): string {
+  let minutes = Math.max(0, Math.floor(ms / UNIT_MS.m))
+  const parts: string[] = []
+  for (const [unit, size] of [
+    ['d', 1440],
+    ['h', 60],
+    ['m', 1],
+  ] as const) {
+    if (minutes >= size) {
+      parts.push(`${Math.floor(minutes / size)}${unit}`)
+      minutes %= size
+    }
+    if (parts.length === 2) break
+  }
+  if (parts.length === 2 && parts[0]?.endsWith('d') && parts[1]?.endsWith('m')) parts.pop()
+  return parts.length === 0 ? '0m' : parts.join(' ')
+}

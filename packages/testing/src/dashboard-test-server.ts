@@ -23,7 +23,15 @@ import {
   listen,
 } from '@palisade/http-server'
 import { type AnyEvent, type EventKind, type Finding, validateEvent } from '@palisade/schema'
-import type { BurnRatePoint, SloStatus, SloStatusSource } from '@palisade/slo'
+import {
+  type BudgetBurnDown,
+  type BurnRatePoint,
+  budgetRemaining,
+  type SloStatus,
+  type SloStatusSource,
+  sloCoverage,
+  timeToExhaustion,
+} from '@palisade/slo'
 import type { Router } from 'express'
 import type { Registry } from 'prom-client'
 import { TestHarnessError } from './errors.ts'
@@ -363,35 +371,58 @@ export function fixedSloSource(now: number): SloStatusSource {
       total: 100_000,
       burnRate: rates[i]!,
     }))
+  const WINDOW_MS = 30 * 24 * 60 * MINUTE
+  // Coverage and budget come from the real functions: the fixed part is the counts only.
   const slo = (
     name: string,
-    rest: Omit<SloStatus, 'name' | 'evaluatedAt' | 'good' | 'total' | 'window'>,
-  ): SloStatus => ({
-    name,
-    window: '30d',
-    good: Math.round(rest.sli * 2_000_000),
-    total: 2_000_000,
-    evaluatedAt: now,
-    ...rest,
-  })
+    coveredMs: number,
+    rest: Omit<
+      SloStatus,
+      'name' | 'evaluatedAt' | 'good' | 'total' | 'window' | 'coverage' | 'budget' | 'budgetRemaining'
+    >,
+  ): SloStatus => {
+    const total = 2_000_000
+    const bad = total - Math.round(rest.sli * total)
+    const remaining = budgetRemaining(bad, total, rest.objective)
+    const current = rest.burnRates.find((b) => b.window === '1h')?.burnRate ?? 0
+    const coverage = sloCoverage(WINDOW_MS, Math.floor(now / MINUTE) * MINUTE - coveredMs, now)
+    return {
+      name,
+      window: '30d',
+      good: total - bad,
+      total,
+      evaluatedAt: now,
+      ...rest,
+      budgetRemaining: remaining,
+      coverage,
+      budget: {
+        over: coverage.complete ? 'window' : 'covered',
+        allowedBad: (1 - rest.objective) * total,
+        bad,
+        currentBurnRate: current,
+        currentBurnWindow: '1h',
+        exhaustsInMs: timeToExhaustion(remaining, current, WINDOW_MS),
+      },
+    }
+  }
   const statuses: SloStatus[] = [
-    slo('auth-availability', {
-      displayName: 'Auth availability',
-      service: 'sso',
-      objective: 0.999,
-      sli: 0.99871,
-      budgetRemaining: -0.29,
-      burnRates: windows([16.2, 7.4, 15.1, 3.8, 6.3, 1.6, 1.29]),
-      tiers: tiers(true),
-    }),
-    slo('decision-latency', {
+    // Declared best first, so that the API's worst-first order is what puts auth first.
+    slo('decision-latency', WINDOW_MS, {
       displayName: 'Decision latency p95 < 50 ms',
       service: 'payments',
       objective: 0.99,
       sli: 0.9962,
-      budgetRemaining: 0.62,
       burnRates: windows([0.4, 0.9, 2.1, 1.2, 0.5, 0.4, 0.38]),
       tiers: tiers(false),
+    }),
+    // Data for 8 hours only: the budget is over what is covered, and says so.
+    slo('auth-availability', 8 * 60 * MINUTE, {
+      displayName: 'Auth availability',
+      service: 'sso',
+      objective: 0.999,
+      sli: 0.99871,
+      burnRates: windows([16.2, 7.4, 15.1, 3.8, 6.3, 1.6, 1.29]),
+      tiers: tiers(true),
     }),
   ]
   return {
@@ -412,6 +443,28 @@ export function fixedSloSource(now: number): SloStatusSource {
         points.push({ ts, burnRate: Math.round(burn * 100) / 100 })
       }
       return points
+    },
+    async budgetBurnDown(_tenant, name) {
+      const status = statuses.find((s) => s.name === name)
+      const to = Math.floor(now / MINUTE) * MINUTE
+      const from = to - WINDOW_MS
+      const stepMs = 6 * 60 * MINUTE
+      const burnDown: BudgetBurnDown = { slo: name, window: '30d', from, to, stepMs, points: [] }
+      if (!status) return burnDown
+      // Traffic spread evenly over the covered span, the bad events at the SLI's rate.
+      const start = status.coverage.from ?? to
+      for (let ts = from; ts <= to; ts += stepMs) {
+        const share = ts <= start ? 0 : (ts - start) / (to - start)
+        const total = Math.round(status.total * share)
+        const bad = Math.round((status.total - status.good) * share)
+        burnDown.points.push({
+          ts,
+          bad,
+          total,
+          budgetRemaining: budgetRemaining(bad, total, status.objective),
+        })
+      }
+      return burnDown
     },
   }
 }

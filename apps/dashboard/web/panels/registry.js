@@ -3,6 +3,7 @@ import { urlParam } from '../url-state.js'
 import { drawFindings } from './findings.js'
 import { drawIncidents } from './incidents.js'
 import { drawServiceGraph } from './service-graph.js'
+import { drawSloList, loadSloList } from './slo-budget.js'
 import { drawSloStatus } from './slo-status.js'
 import { drawTable } from './table.js'
 import { drawTimeseries } from './timeseries.js'
@@ -29,6 +30,7 @@ export const loaders = {
     )
     return slos.map((slo, index) => ({ slo, points: series[index] ?? [] }))
   },
+  'slo-list': () => loadSloList(api, (error) => error instanceof Unauthenticated),
   async 'findings-table'(panel, range) {
     const query = qs({
       from: Math.round(range.from),
@@ -57,6 +59,7 @@ export const loaders = {
 
 export const drawers = {
   'slo-status': drawSloStatus,
+  'slo-list': drawSloList,
   'findings-table': drawFindings,
   timeseries: drawTimeseries,
   incidents: drawIncidents,

@@ -2,6 +2,7 @@ import { d3 } from '../d3.js'
 import { badge, EMPTY, el, empty } from '../dom.js'
 import { burn, count, percent } from '../format.js'
 import { axes } from './axes.js'
+import { budgetPercent, budgetWords } from './slo-budget.js'
 
 export function drawSloStatus(entry, items, range) {
   entry.legend.replaceChildren()
@@ -51,13 +52,18 @@ export function drawSloStatus(entry, items, range) {
     const budgetClass = left <= 0 ? 'bad' : left < 0.5 ? 'warn' : 'good'
     budget.append(
       el('span', 'stat-label', 'budget left'),
-      el('span', `stat-value ${budgetClass}`, percent(left)),
+      el('span', `stat-value ${budgetClass}`, budgetPercent(left)),
     )
     const bar = el('div', 'budget-bar')
     const fill = el('div', `budget-fill ${budgetClass}`)
     fill.style.width = `${Math.max(0, Math.min(1, left)) * 100}%`
     bar.append(fill)
     budget.append(bar)
+    // Say what the figure is over (partial data is labelled as such) and when it runs out.
+    const words = budgetWords(slo)
+    const span = el('span', words.partial ? 'stat-note coverage partial' : 'stat-note coverage', words.span)
+    if (words.partial) span.title = words.coverageNote
+    budget.append(span, el('span', 'stat-note exhaustion', words.exhaustion))
     stats.append(sli, budget)
 
     const windows = el('div', 'burn-windows')
