@@ -21,7 +21,7 @@ export { type ReceivedEvent, startPagerDutySink } from './pagerduty-sink.ts'
 export { type AppProcess, startAppProcess } from './processes/app-process.ts'
 export { type LaunchedProcess, launchPalisade } from './processes/launched-process.ts'
 export { type PalisadeProcess, startPalisadeProcess } from './processes/palisade-process.ts'
-export { testEnvironment } from './processes/test-environment.ts'
+export { testEnvironment } from './config.ts'
 export {
   type PrometheusOptions,
   type PrometheusSample,
