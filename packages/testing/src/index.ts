@@ -1,3 +1,4 @@
+export { testEnvironment } from './config.ts'
 export {
   type DashboardTestServer,
   fixedSloSource,
@@ -21,7 +22,6 @@ export { type ReceivedEvent, startPagerDutySink } from './pagerduty-sink.ts'
 export { type AppProcess, startAppProcess } from './processes/app-process.ts'
 export { type LaunchedProcess, launchPalisade } from './processes/launched-process.ts'
 export { type PalisadeProcess, startPalisadeProcess } from './processes/palisade-process.ts'
-export { testEnvironment } from './config.ts'
 export {
   type PrometheusOptions,
   type PrometheusSample,

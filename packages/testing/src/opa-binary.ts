@@ -12,8 +12,8 @@ import {
 import { homedir, tmpdir } from 'node:os'
 import { delimiter, join } from 'node:path'
 import { promisify } from 'node:util'
-import { TestHarnessError } from './errors.ts'
 import { testEnvironment } from './config.ts'
+import { TestHarnessError } from './errors.ts'
 
 /** The OPA release the tests run, built from the Go module proxy (newest v1.x when pinned). */
 export const opaVersion = 'v1.22.2'

@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
-import { TestHarnessError } from '../errors.ts'
 import { testEnvironment } from '../config.ts'
+import { TestHarnessError } from '../errors.ts'
 
 const launcher = fileURLToPath(new URL('../../../../apps/palisade/bin/palisade.mjs', import.meta.url))
 
