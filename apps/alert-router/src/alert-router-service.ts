@@ -1,8 +1,9 @@
 import type { RoutingConfig } from '@palisade/alerting'
 import type { Bus, Subscription } from '@palisade/bus'
-import { type ClickHouseClient, createNotificationLedger } from '@palisade/clickhouse'
+import { type ClickHouseClient, createNotificationLedger, createSilenceStore } from '@palisade/clickhouse'
 import type { Registry } from 'prom-client'
 import { type AlertRouter, type AlertRouterLog, createAlertRouter } from './alert-router.ts'
+import { type ApiSilences, createApiSilences } from './api-silences.ts'
 import { subscribeAlertRouter } from './bus-subscription.ts'
 import type { AlertRouterConfig } from './config.ts'
 import { createReceivers } from './receivers/create-receivers.ts'
@@ -10,6 +11,8 @@ import { createReceivers } from './receivers/create-receivers.ts'
 /** The running alert router. */
 export interface AlertRouterService {
   router: AlertRouter
+  /** The silences of the Alertmanager API, kept in ClickHouse (`alert_silences`). */
+  silences: ApiSilences
   stop(): Promise<void>
 }
 
@@ -26,7 +29,10 @@ export async function startAlertRouterService(deps: {
   registry: Registry
   log: AlertRouterLog
 }): Promise<AlertRouterService> {
+  const silences = createApiSilences(createSilenceStore(deps.client))
+  await silences.load()
   const router = createAlertRouter({
+    muters: [silences],
     routing: deps.routing,
     receivers: createReceivers(deps.config.receivers),
     ledger: createNotificationLedger(deps.client),
@@ -44,6 +50,7 @@ export async function startAlertRouterService(deps: {
   const subscription: Subscription = await subscribeAlertRouter(deps.bus, router)
   return {
     router,
+    silences,
     async stop() {
       await subscription.close()
       await router.stop()

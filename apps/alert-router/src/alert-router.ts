@@ -1,5 +1,8 @@
 import {
   createNotificationPlanner,
+  type HeldAlert,
+  type HeldGroup,
+  type Muter,
   type Notification,
   type NotificationPlanner,
   type RoutingConfig,
@@ -41,6 +44,8 @@ export interface AlertRouterOptions {
    * honoured with a receiver down; what is left stays pending in the ledger for the next start.
    */
   stopGraceMs?: number
+  /** Muters after the routing file's silences (the Alertmanager API's silences; default none). */
+  muters?: readonly Muter[]
 }
 
 /** The alert router: alerts in, notifications out, with its state in the ledger. */
@@ -55,6 +60,8 @@ export interface AlertRouter {
   stop(): Promise<void>
   /** Recent incidents of a tenant from the ledger, newest first (default 100). */
   incidents(tenant: string, limit?: number): Promise<IncidentSummary[]>
+  /** The alerts and groups held now for a tenant (none before `start()`). */
+  held(tenant: string): { alerts: HeldAlert[]; groups: HeldGroup[] }
 }
 
 /** Let timers, I/O and signal handlers run before the next slice of work. */
@@ -164,7 +171,11 @@ export function createAlertRouter(options: AlertRouterOptions): AlertRouter {
       if (state === 'stopped') throw new AlertRouterNotRunningError('stopped')
       const restored = await restoreFromLedger(ledger, log, clock())
       delivery.resume(restored.pending)
-      planner = createNotificationPlanner({ routing, notifiedBefore: restored.notifiedBefore })
+      planner = createNotificationPlanner({
+        routing,
+        notifiedBefore: restored.notifiedBefore,
+        ...(options.muters ? { muters: options.muters } : {}),
+      })
       state = 'running'
       if (tickIntervalMs > 0) {
         timer = setInterval(() => {
@@ -207,6 +218,10 @@ export function createAlertRouter(options: AlertRouterOptions): AlertRouter {
 
     incidents(tenant, limit) {
       return ledger.incidents({ tenant, limit })
+    },
+
+    held(tenant) {
+      return planner?.held(tenant, clock()) ?? { alerts: [], groups: [] }
     },
   }
 }

@@ -53,3 +53,10 @@ export class AlertRouterNotRunningError extends AlertRouterError {
     super('ROUTER_NOT_RUNNING', `the alert router is ${state}`, { retriable: true })
   }
 }
+
+/** A request to the Alertmanager API that cannot be taken as it is; answered 400 with the reason. */
+export class AlertmanagerRequestInvalidError extends AlertRouterError {
+  constructor(reason: string) {
+    super('ALERTMANAGER_REQUEST_INVALID', reason, { retriable: false })
+  }
+}

@@ -6,6 +6,12 @@ export {
 } from './alert-router.ts'
 export { type AlertRouterMetrics, createAlertRouterMetrics } from './alert-router-metrics.ts'
 export { type AlertRouterService, startAlertRouterService } from './alert-router-service.ts'
+export {
+  type AlertmanagerApiOptions,
+  alertFromAlertmanager,
+  mountAlertmanagerApi,
+} from './alertmanager-api.ts'
+export { type ApiMatcher, type ApiSilence, type ApiSilences, createApiSilences } from './api-silences.ts'
 export { subscribeAlertRouter } from './bus-subscription.ts'
 export {
   type AlertRouterConfig,
@@ -14,6 +20,7 @@ export {
   readAlertRouterConfig,
 } from './config.ts'
 export {
+  AlertmanagerRequestInvalidError,
   AlertRouterError,
   AlertRouterNotRunningError,
   ReceiverNotConfiguredError,

@@ -1,15 +1,20 @@
+import type { AddressInfo } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import { clickHouseAnswers, migrate, migrationsDir, openClickHouse } from '@palisade/clickhouse'
 import { loadDeclarations } from '@palisade/declarations'
 import {
+  closeServer,
   createMetricsRegistry,
+  createServiceApp,
   createTokenAuthenticator,
+  finishServiceApp,
+  listen,
   reportDependencyUp,
-  startHealthServer,
 } from '@palisade/http-server'
 import { createKafkaBus } from '@palisade/kafka'
 import { createConsoleLog, runService, startTraceExport } from '@palisade/runtime'
 import { startAlertRouterService } from './alert-router-service.ts'
+import { mountAlertmanagerApi } from './alertmanager-api.ts'
 import { loadConfig, loadReceivers } from './config.ts'
 
 // Composition root of the standalone alert router: findings and alerts from Kafka (group
@@ -38,19 +43,18 @@ await runService('alert-router', log, async () => {
     registry,
     log,
   })
-  const health = await startHealthServer({
-    portSetting: 'PALISADE_ALERT_ROUTER_PORT',
-    authenticator: createTokenAuthenticator({ [config.tenant]: config.token }),
-    metrics: registry,
-    ready: () => bus.connected(),
-    host: config.host,
-    port: config.port,
-    onError: (error) => log.error('request failed', error),
-  })
+  // Health, metrics and the Alertmanager API v2 (Prometheus and amtool point here) on one port.
+  const authenticator = createTokenAuthenticator({ [config.tenant]: config.token })
+  const ready = () => bus.connected()
+  const app = createServiceApp({ authenticator, metrics: registry, ready })
+  mountAlertmanagerApi(app, { authenticator, router: service.router, silences: service.silences, ready })
+  finishServiceApp(app, (error) => log.error('request failed', error))
+  const server = await listen(app, config.port, config.host, { portSetting: 'PALISADE_ALERT_ROUTER_PORT' })
+  const url = `http://${config.host}:${(server.address() as AddressInfo).port}`
   return {
-    banner: `alert router consuming from ${config.brokers.join(',')}; health and metrics on ${health.url}`,
+    banner: `alert router consuming from ${config.brokers.join(',')}; health, metrics and the Alertmanager API on ${url}`,
     async stop() {
-      await health.close()
+      await closeServer(server)
       await service.stop()
       await bus.close()
       await client.close()

@@ -1,7 +1,7 @@
 import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
-import { type AlertRouterConfig, startAlertRouterService } from '@palisade/alert-router'
+import { type AlertRouterConfig, mountAlertmanagerApi, startAlertRouterService } from '@palisade/alert-router'
 import { type Bus, createInProcessBus } from '@palisade/bus'
 import {
   applyEventRetention,
@@ -127,6 +127,13 @@ export async function startAllInOne(
     metrics: registry,
     ready: () => ready,
     serveMetrics: false,
+  })
+  // Prometheus and amtool point at the dashboard's port as their Alertmanager.
+  mountAlertmanagerApi(dashboardApp, {
+    authenticator,
+    router: alertRouter.router,
+    silences: alertRouter.silences,
+    ready: () => ready,
   })
   dashboardApp.use(
     createDashboardRoutes({

@@ -19,6 +19,8 @@ export {
 export { createNoiseDigests, NOISE_SAMPLE, type NoiseDigest, type NoiseDigests } from './noise-digest.ts'
 export {
   createNotificationPlanner,
+  type HeldAlert,
+  type HeldGroup,
   type Notification,
   type NotificationPlanner,
   type NotificationPlannerOptions,

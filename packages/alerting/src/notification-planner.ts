@@ -52,6 +52,29 @@ export interface NotificationPlannerOptions {
   routing: RoutingConfig
   /** The newest notification per (tenant, dedup_key, receiver) before a restart (default none). */
   notifiedBefore?: NotifiedBefore[]
+  /**
+   * Muters after the routing file's silences (default none): the silences people create through
+   * the Alertmanager API, which change while the planner runs.
+   */
+  muters?: readonly Muter[]
+}
+
+/** An alert the planner holds, as the Alertmanager API shows it. */
+export interface HeldAlert {
+  fingerprint: string
+  alert: Alert
+  /** Its receivers (one per group holding it). */
+  receivers: string[]
+  /** Muted by an inhibition rule, or by a silence (of the routing file or a muter), at `now`. */
+  inhibited: boolean
+  silenced: boolean
+}
+
+/** A group the planner holds: its receiver, group labels and alerts. */
+export interface HeldGroup {
+  receiver: string
+  groupLabels: Record<string, string>
+  fingerprints: string[]
 }
 
 /**
@@ -72,6 +95,8 @@ export interface NotificationPlanner {
   hasDue(now: number): boolean
   /** Incidents with a trigger sent and no resolve yet. */
   activeIncidents(): number
+  /** The alerts and groups held for `tenant` at `now` (what Alertmanager's `GET /api/v2/alerts` lists). */
+  held(tenant: string, now: number): { alerts: HeldAlert[]; groups: HeldGroup[] }
 }
 
 interface AlertEntry {
@@ -180,6 +205,9 @@ export function createNotificationPlanner(options: NotificationPlannerOptions): 
   const inhibitor = createInhibitor(routing.inhibitRules)
   const silencer = createSilencer(routing.silences)
   const timeMuters = new Map<string, Muter>()
+  const extraMuters = options.muters ?? []
+  const silenced = (labels: Record<string, string>, now: number) =>
+    silencer.mutes(labels, now) || extraMuters.some((muter) => muter.mutes(labels, now))
   const budget = createNoiseBudget(routing.noiseBudget)
   const digests = createNoiseDigests()
   /** Received alerts by fingerprint, in the order they were last received (oldest first). */
@@ -258,7 +286,7 @@ export function createNotificationPlanner(options: NotificationPlannerOptions): 
       (entry) =>
         entry.alert.status === 'firing' &&
         !inhibitor.mutes(entry.matchLabels, now) &&
-        !silencer.mutes(entry.matchLabels, now),
+        !silenced(entry.matchLabels, now),
     )
   }
 
@@ -502,6 +530,35 @@ export function createNotificationPlanner(options: NotificationPlannerOptions): 
       let count = 0
       for (const group of groups.values()) if (group.last?.action === 'trigger') count++
       return count
+    },
+
+    held(tenant, now) {
+      const heldGroups: HeldGroup[] = []
+      const receiversOf = new Map<string, string[]>()
+      for (const group of groups.values()) {
+        if (group.tenant !== tenant) continue
+        const fingerprints = [...group.fingerprints]
+        heldGroups.push({
+          receiver: group.route.receiver,
+          groupLabels: { ...group.groupLabels },
+          fingerprints,
+        })
+        for (const fingerprint of fingerprints)
+          receiversOf.set(fingerprint, [...(receiversOf.get(fingerprint) ?? []), group.route.receiver])
+      }
+      const heldAlerts: HeldAlert[] = []
+      for (const [fingerprint, receivers] of receiversOf) {
+        const entry = alerts.get(fingerprint)
+        if (!entry) continue
+        heldAlerts.push({
+          fingerprint,
+          alert: entry.alert,
+          receivers: [...new Set(receivers)].sort(),
+          inhibited: inhibitor.mutes(entry.matchLabels, now),
+          silenced: silenced(entry.matchLabels, now),
+        })
+      }
+      return { alerts: heldAlerts, groups: heldGroups }
     },
   }
 }

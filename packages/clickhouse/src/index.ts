@@ -51,6 +51,7 @@ export {
   type NotificationRecord,
 } from './notification-ledger.ts'
 export { createQuarantineWriter, type QuarantineWriter, quarantineRecordId } from './quarantine-writer.ts'
+export { createSilenceStore, type SilenceRecord, type SilenceStore } from './silence-store.ts'
 export { createSloRollupReader } from './slo-rollup-reader.ts'
 export {
   type BurnRateSeriesPoint,
