@@ -22,6 +22,12 @@ export interface PrometheusOptions {
   binary?: string
   /** Longest wait for `/-/ready`, ms (default 30 s). */
   startTimeoutMs?: number
+  /** Alerting rule groups (`groups:` of a rules file), evaluated every second. */
+  ruleGroups?: unknown[]
+  /** Where the alerts go: an Alertmanager API v2 (Palisade's), sent its bearer token. */
+  alertmanager?: { url: string; bearerToken: string }
+  /** How often firing alerts are sent again (default Prometheus's 1m): tests shorten it to see re-sends. */
+  alertResendDelay?: string
 }
 
 /** One series of an instant-query answer. */
@@ -71,12 +77,20 @@ export async function startPrometheus(options: PrometheusOptions): Promise<Prome
   const dir = await mkdtemp(join(tmpdir(), 'palisade-prometheus-'))
   const configPath = join(dir, 'prometheus.yml')
   // JSON is YAML: no YAML writer needed, and no quoting surprises in tokens or URLs.
-  await writeFile(configPath, JSON.stringify(scrapeConfig(options), null, 2))
+  const config = scrapeConfig(options)
+  if (options.ruleGroups) {
+    const rulesPath = join(dir, 'rules.yml')
+    await writeFile(rulesPath, JSON.stringify({ groups: options.ruleGroups }, null, 2))
+    Object.assign(config, { rule_files: [rulesPath] })
+  }
+  if (options.alertmanager) Object.assign(config, { alerting: alertingConfig(options.alertmanager) })
+  await writeFile(configPath, JSON.stringify(config, null, 2))
+  const flags = options.alertResendDelay ? [`--rules.alert.resend-delay=${options.alertResendDelay}`] : []
   try {
     // A free port is only free until someone binds it: on a collision, try again with another.
     for (let attempt = 1; ; attempt++) {
       try {
-        return await launch(binary, dir, configPath, options.startTimeoutMs ?? 30_000)
+        return await launch(binary, dir, configPath, options.startTimeoutMs ?? 30_000, flags)
       } catch (error) {
         if (!/address already in use/i.test((error as Error).message) || attempt === 3) throw error
       }
@@ -84,6 +98,21 @@ export async function startPrometheus(options: PrometheusOptions): Promise<Prome
   } catch (error) {
     await rm(dir, { recursive: true, force: true })
     throw error
+  }
+}
+
+function alertingConfig(target: { url: string; bearerToken: string }) {
+  const url = new URL(target.url)
+  return {
+    alertmanagers: [
+      {
+        api_version: 'v2',
+        scheme: url.protocol.replace(/:$/, ''),
+        path_prefix: url.pathname,
+        authorization: { credentials: target.bearerToken },
+        static_configs: [{ targets: [url.host] }],
+      },
+    ],
   }
 }
 
@@ -119,6 +148,7 @@ async function launch(
   dir: string,
   configPath: string,
   timeoutMs: number,
+  flags: string[],
 ): Promise<PrometheusServer> {
   const port = await freePort()
   const url = `http://127.0.0.1:${port}`
@@ -128,6 +158,7 @@ async function launch(
       `--config.file=${configPath}`,
       `--storage.tsdb.path=${join(dir, 'data')}`,
       `--web.listen-address=127.0.0.1:${port}`,
+      ...flags,
     ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   )
