@@ -79,6 +79,47 @@ describe('palisade start', () => {
     expect((await fetch(`${palisade.dashboardUrl}/metrics`, { headers: auth })).status).toBe(404)
   })
 
+  it('serves the Alertmanager API v2 on the dashboard port, with the token', async () => {
+    const url = `${palisade.dashboardUrl}/api/v2`
+    const json = { ...auth, 'content-type': 'application/json' }
+    const alert = { labels: { alertname: 'FromPrometheus', severity: 'warning', service: 'pdp' } }
+    expect((await fetch(`${url}/alerts`, { method: 'POST', body: JSON.stringify([alert]) })).status).toBe(401)
+    const posted = await fetch(`${url}/alerts`, {
+      method: 'POST',
+      headers: json,
+      body: JSON.stringify([alert]),
+    })
+    expect(posted.status).toBe(200)
+    const alerts = (await (await fetch(`${url}/alerts`, { headers: auth })).json()) as Array<{
+      labels: Record<string, string>
+    }>
+    expect(alerts.map((a) => a.labels)).toContainEqual({
+      alertname: 'FromPrometheus',
+      severity: 'ticket',
+      source_severity: 'warning',
+      service: 'pdp',
+    })
+    const silence = {
+      matchers: [{ name: 'service', value: 'pdp', isRegex: false, isEqual: true }],
+      endsAt: new Date(Date.now() + 3_600_000).toISOString(),
+      createdBy: 'oncall',
+      comment: 'deploying',
+    }
+    const created = await fetch(`${url}/silences`, {
+      method: 'POST',
+      headers: json,
+      body: JSON.stringify(silence),
+    })
+    const { silenceID } = (await created.json()) as { silenceID: string }
+    const read = await fetch(`${url}/silence/${silenceID}`, { headers: auth })
+    expect(await read.json()).toMatchObject({
+      id: silenceID,
+      status: { state: 'active' },
+      createdBy: 'oncall',
+    })
+    expect((await fetch(`${palisade.dashboardUrl}/-/ready`)).status).toBe(200)
+  })
+
   it('answers 401 to an ingest without a valid token', async () => {
     const response = await fetch(`${palisade.collectorUrl}/v1/ingest/flow`, {
       method: 'POST',
