@@ -395,3 +395,27 @@ noise_budget: { per_hour: 3 }
     expect(reasons).toContain('lateral.fan_out_scan:opened')
   })
 })
+
+describe('notification planner with muters and what it holds', () => {
+  it('asks the given muters after the routing file silences, and notifies once they stop muting', () => {
+    let muting = true
+    const planner = createNotificationPlanner({
+      routing,
+      muters: [{ mutes: (labels) => muting && labels.service === 'api' }],
+    })
+    planner.receive([alert({ service: 'api' }), alert({ service: 'pdp' })], T0)
+    expect(planner.due(T0 + 30 * s).map((n) => n.group_labels.service)).toEqual(['pdp'])
+    const held = planner.held('acme', T0 + 30 * s)
+    expect(held.alerts.map((a) => [a.alert.labels.service, a.silenced, a.receivers])).toEqual([
+      ['api', true, ['pager']],
+      ['pdp', false, ['pager']],
+    ])
+    expect(held.groups.map((g) => g.groupLabels)).toEqual([
+      { alertname: 'slo.burn', service: 'api' },
+      { alertname: 'slo.burn', service: 'pdp' },
+    ])
+    expect(planner.held('other', T0 + 30 * s)).toEqual({ alerts: [], groups: [] })
+    muting = false
+    expect(planner.due(T0 + 5 * m + 30 * s).map((n) => n.group_labels.service)).toEqual(['api'])
+  })
+})
