@@ -23,6 +23,7 @@ describe('alertFromAlertmanager', () => {
       annotations: { summary: 'errors', generator_url: 'http://prometheus/graph?g0.expr=up' },
       status: 'firing',
       starts_at: Date.parse('2026-12-07T11:58:00Z'),
+      ends_at: Date.parse('2026-12-07T12:04:00Z'),
     })
   })
 

@@ -104,7 +104,7 @@ export function alertFromAlertmanager(raw: unknown, tenant: string, now: number)
     },
     status: resolved ? 'resolved' : 'firing',
     starts_at: startsAt ?? Math.min(now, endsAt ?? now),
-    ...(resolved ? { ends_at: endsAt } : {}),
+    ...(endsAt !== undefined ? { ends_at: endsAt } : {}),
   }
 }
 
@@ -199,7 +199,7 @@ export function mountAlertmanagerApi(app: Express, options: AlertmanagerApiOptio
   }
 
   /** The held alerts a `GET /api/v2/alerts` query asks for (resolved ones are not listed, as in Alertmanager). */
-  function selectAlerts(request: Request) {
+  function selectAlerts(request: Request, now: number) {
     const matchers = filterMatchers(request)
     const showActive = queryFlag(request.query.active, true)
     const showSilenced = queryFlag(request.query.silenced, true)
@@ -208,7 +208,8 @@ export function mountAlertmanagerApi(app: Express, options: AlertmanagerApiOptio
     const held = router.held(tenantOf(request))
     const byFingerprint = new Map<string, HeldAlert>()
     for (const alert of held.alerts) {
-      if (alert.alert.status === 'resolved') continue
+      const { status, ends_at } = alert.alert
+      if (status === 'resolved' || (ends_at !== undefined && ends_at <= now)) continue
       if (alert.silenced && !showSilenced) continue
       if (alert.inhibited && !showInhibited) continue
       if (!alert.silenced && !alert.inhibited && !showActive) continue
@@ -240,13 +241,13 @@ export function mountAlertmanagerApi(app: Express, options: AlertmanagerApiOptio
 
   api.get('/alerts', (request, response) => {
     const now = clock()
-    const { byFingerprint } = selectAlerts(request)
+    const { byFingerprint } = selectAlerts(request, now)
     response.json([...byFingerprint.values()].map((alert) => gettableAlert(alert, now)))
   })
 
   api.get('/alerts/groups', (request, response) => {
     const now = clock()
-    const { byFingerprint, groups } = selectAlerts(request)
+    const { byFingerprint, groups } = selectAlerts(request, now)
     const out = []
     for (const group of groups) {
       const alerts = group.fingerprints.flatMap((fingerprint) => {

@@ -419,3 +419,18 @@ describe('notification planner with muters and what it holds', () => {
     expect(planner.due(T0 + 5 * m + 30 * s).map((n) => n.group_labels.service)).toEqual(['api'])
   })
 })
+
+describe('notification planner and end times', () => {
+  it('resolves a firing alert whose endsAt passed without a re-send, at the group flush after it', () => {
+    const planner = createNotificationPlanner({ routing })
+    planner.receive([alert({}, { ends_at: T0 + 4 * m })], T0)
+    expect(brief(planner.due(T0 + 30 * s))).toEqual([{ receiver: 'pager', action: 'trigger', alerts: 1 }])
+    // A re-send pushes the end back: nothing resolves at the first end time.
+    planner.receive([alert({}, { ends_at: T0 + 8 * m })], T0 + 3 * m)
+    expect(planner.due(T0 + 5 * m + 30 * s)).toEqual([])
+    expect(brief(planner.due(T0 + 10 * m + 30 * s))).toEqual([
+      { receiver: 'pager', action: 'resolve', alerts: 1 },
+    ])
+    expect(planner.activeIncidents()).toBe(0)
+  })
+})

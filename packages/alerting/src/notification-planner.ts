@@ -358,7 +358,15 @@ export function createNotificationPlanner(options: NotificationPlannerOptions): 
     const entries: AlertEntry[] = []
     for (const fingerprint of group.fingerprints) {
       const entry = alerts.get(fingerprint)
-      if (entry) entries.push(entry)
+      if (!entry) continue
+      // Alertmanager's rule: a firing alert with an end time its source did not push back by
+      // re-sending (a Prometheus that went away) is resolved once that time has passed.
+      const { alert } = entry
+      if (alert.status === 'firing' && alert.ends_at !== undefined && alert.ends_at <= now) {
+        entry.alert = { ...alert, status: 'resolved' }
+        inhibitor.observe(fingerprint, entry.matchLabels, false)
+      }
+      entries.push(entry)
     }
     const resolved = resolveStage(group, entries)
     if (resolved) return resolved

@@ -38,7 +38,10 @@ export interface Alert {
   status: 'firing' | 'resolved'
   /** When the condition started, epoch ms. */
   starts_at: number
-  /** When it ended, for resolved alerts, epoch ms. */
+  /**
+   * When it ended, for resolved alerts, epoch ms. A firing alert may carry it too (Alertmanager's
+   * `endsAt`): unless its source re-sends it with a later one, it resolves once that time passes.
+   */
   ends_at?: number
   /** The id of the finding behind it, when there is one. */
   finding_id?: string
