@@ -398,6 +398,26 @@ describe('every app under a real Prometheus', () => {
       dashboard: await start('dashboard', { PALISADE_DATA_DIR: join(workDir, 'prometheus-dashboard') }),
     }
     expect(await post(apps.collector!, flowBody('scraped', 50))).toBe(50)
+    // The standalone router answers the Alertmanager API on its port, with the token.
+    const alertmanager = `${apps['alert-router']!.url}/api/v2`
+    const auth = { authorization: `Bearer ${token}`, 'content-type': 'application/json' }
+    const external = [{ labels: { alertname: 'FromPrometheus', severity: 'warning', service: 'pdp' } }]
+    expect(
+      (await fetch(`${alertmanager}/alerts`, { method: 'POST', body: JSON.stringify(external) })).status,
+    ).toBe(401)
+    expect(
+      (
+        await fetch(`${alertmanager}/alerts`, {
+          method: 'POST',
+          headers: auth,
+          body: JSON.stringify(external),
+        })
+      ).status,
+    ).toBe(200)
+    const held = (await (await fetch(`${alertmanager}/alerts`, { headers: auth })).json()) as Array<{
+      labels: Record<string, string>
+    }>
+    expect(held.map((alert) => alert.labels.alertname)).toContain('FromPrometheus')
     await until('the ingester consuming', 60_000, () => caughtUp('ingester', topics.events('flow')))
     prometheus = await startPrometheus({
       targets: Object.entries(apps).map(([job, app]) => ({ job, url: `${app.url}/metrics` })),
