@@ -316,6 +316,15 @@ describe('Alertmanager API v2', () => {
         return alerts.find((alert) => alert.labels.alertname === 'ExternalSilenced')
       })
       expect(held.status).toMatchObject({ state: 'suppressed', silencedBy: [id] })
+      // amtool lists active alerts by default, and the silenced one when asked.
+      const query = async (...flags: string[]) =>
+        (
+          JSON.parse(
+            await amtool('alert', 'query', '--output=json', ...flags, 'alertname=ExternalSilenced'),
+          ) as unknown[]
+        ).length
+      expect(await query()).toBe(0)
+      expect(await query('--silenced')).toBe(1)
 
       // A router started again reads the silence back from ClickHouse.
       const restarted = createApiSilences(createSilenceStore(client))
