@@ -30,6 +30,24 @@ export interface ScenarioReplayProgress {
 /** Formats whose requests repeat each series' previous reading (see `FormatParser.cumulativeCounters`). */
 const cumulative = (format: string) => formatParsers.get(format)?.cumulativeCounters === true
 
+/** Records in time order cut into runs of at most `maxBytes` of text (one record is never cut). */
+function chunksOf(items: { text: string }[], maxBytes: number): { text: string }[][] {
+  const chunks: { text: string }[][] = []
+  let chunk: { text: string }[] = []
+  let bytes = 0
+  for (const item of items) {
+    if (chunk.length > 0 && bytes + item.text.length > maxBytes) {
+      chunks.push(chunk)
+      chunk = []
+      bytes = 0
+    }
+    chunk.push(item)
+    bytes += item.text.length + 1
+  }
+  if (chunk.length > 0) chunks.push(chunk)
+  return chunks
+}
+
 function bodyOf(stream: ScenarioStream, texts: string[]): string {
   return stream.join === 'json-array' ? `[${texts.join(',')}]` : `${texts.join('\n')}\n`
 }
@@ -39,14 +57,21 @@ function bodyOf(stream: ScenarioStream, texts: string[]): string {
  * by slice of event time (default 5 min), the records of every stream of one format and options
  * (one file per node or per enforcement point) merged in time order into one gzip request to
  * `/v1/ingest/<format>`, the formats of a slice side by side, a slice only after the previous.
- * Counter formats repeat each series' previous scrape (see `cumulative`).
+ * Counter formats repeat each series' previous scrape (see `cumulative`). A slice larger than
+ * `maxBodyBytes` of text (default 8 MiB) goes out as several requests in order, as a shipper chunks
+ * its buffer, so long slices stay under the collector's body limit.
  */
 export async function replayScenario(
   scenario: Scenario,
   target: CollectorTarget,
-  options: { sliceMs?: number; onProgress?: (progress: ScenarioReplayProgress) => void } = {},
+  options: {
+    sliceMs?: number
+    maxBodyBytes?: number
+    onProgress?: (progress: ScenarioReplayProgress) => void
+  } = {},
 ): Promise<ScenarioReplayProgress & { rejectedByReason: Record<string, number> }> {
   const sliceMs = options.sliceMs ?? 5 * 60_000
+  const maxBodyBytes = options.maxBodyBytes ?? 8 * 1024 * 1024
   const cursor = scenario.streams.map(() => 0)
   const progress = { upTo: scenario.start, accepted: 0, rejected: 0, requests: 0 }
   const rejectedByReason: Record<string, number> = {}
@@ -77,16 +102,20 @@ export async function replayScenario(
       }
       if (items.length === 0) return
       items.sort((a, b) => a.ts - b.ts)
-      const body = bodyOf(
-        stream,
-        items.map((item) => item.text),
-      )
-      const answer = await postFormatText(target, stream.format, stream.options ?? {}, body)
-      progress.accepted += answer.accepted
-      progress.rejected += answer.rejected
-      progress.requests++
-      for (const [reason, count] of Object.entries(answer.rejected_by_reason ?? {}))
-        rejectedByReason[reason] = (rejectedByReason[reason] ?? 0) + count
+      // A scrape stays whole in one request (its increases are read against the previous one).
+      const chunks = cumulative(stream.format) ? [items] : chunksOf(items, maxBodyBytes)
+      for (const chunk of chunks) {
+        const body = bodyOf(
+          stream,
+          chunk.map((item) => item.text),
+        )
+        const answer = await postFormatText(target, stream.format, stream.options ?? {}, body)
+        progress.accepted += answer.accepted
+        progress.rejected += answer.rejected
+        progress.requests++
+        for (const [reason, count] of Object.entries(answer.rejected_by_reason ?? {}))
+          rejectedByReason[reason] = (rejectedByReason[reason] ?? 0) + count
+      }
     })
     // A few requests at a time: more would only meet the collector's concurrency limit (429).
     let next = 0
