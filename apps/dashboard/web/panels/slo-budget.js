@@ -5,8 +5,8 @@
 
 import { d3 } from '../d3.js'
 import { el } from '../dom.js'
+import { axes } from './axes.js'
 
-const DAY_MS = 86_400_000
 
 /** A fraction as a percentage; more digits near 100 % where the nines matter. */
 export function budgetPercent(value) {
@@ -199,29 +199,7 @@ export function drawBurnDown(container, slo, burnDown) {
       .text(`no data before ${d3.utcFormat('%b %d %H:%M')(new Date(coveredFrom))}`)
   }
 
-  svg
-    .append('g')
-    .attr('class', 'axis axis-x')
-    .attr('transform', `translate(0,${height - margin.bottom})`)
-    .call(
-      d3
-        .axisBottom(x)
-        .ticks(Math.max(2, Math.floor((width - margin.left) / 90)))
-        .tickFormat(d3.utcFormat(burnDown.to - burnDown.from > 2 * DAY_MS ? '%b %d' : '%H:%M'))
-        .tickSizeOuter(0),
-    )
-  svg
-    .append('g')
-    .attr('class', 'axis axis-y')
-    .attr('transform', `translate(${margin.left},0)`)
-    .call(
-      d3
-        .axisLeft(y)
-        .ticks(4)
-        .tickFormat((v) => budgetPercent(v))
-        .tickSize(-(width - margin.left - margin.right)),
-    )
-    .call((g) => g.select('.domain').remove())
+  axes(svg, x, y, width, height, margin, (v) => budgetPercent(v), burnDown)
   svg
     .append('line')
     .attr('class', 'threshold')
