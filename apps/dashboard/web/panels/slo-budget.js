@@ -7,7 +7,6 @@ import { d3 } from '../d3.js'
 import { el } from '../dom.js'
 import { axes } from './axes.js'
 
-
 /** A fraction as a percentage; more digits near 100 % where the nines matter. */
 export function budgetPercent(value) {
   if (value === null || value === undefined || Number.isNaN(value)) return '—'
