@@ -30,3 +30,16 @@ export class DataDirectoryInUseError extends StartupError {
     )
   }
 }
+
+/**
+ * A hunt the store will not run, with the reason said so that the analyst can fix the query: not a
+ * SELECT, a table outside the hunt tables, a table function, a SETTINGS override, a range or a scan
+ * beyond the bounds. `reason` is a stable word for tests and metrics (`write`, `system_table`, ...).
+ */
+export class HuntRefusedError extends StoreError {
+  readonly reason: string
+  constructor(reason: string, message: string, cause?: unknown) {
+    super('HUNT_REFUSED', message, { retriable: false, cause })
+    this.reason = reason
+  }
+}

@@ -1,7 +1,17 @@
 import type { ClickHouseClient } from '@clickhouse/client'
-import { eventKinds, type RetentionDays } from '@palisade/schema'
+import { type EventKind, eventKinds, type RetentionDays } from '@palisade/schema'
+import { isClusterName, localTable } from './cluster-schema.ts'
 import { MigrationFailedError } from './errors.ts'
 import { eventTables } from './event-writer.ts'
+
+/** Tables that copy rows of a kind's raw table (bounded indexes for panels) and keep them as long. */
+const copiesOfKind: Partial<Record<EventKind, string[]>> = {
+  flow: ['flow_entity_index'],
+  auth: ['auth_entity_index'],
+  decision: ['decision_denies', 'decision_entity_index', 'decision_failed_requests'],
+  mtls: ['mtls_entity_index'],
+  policy_change: ['policy_change_entity_index'],
+}
 
 /**
  * Set each raw-event table's TTL to the configured retention (`ts + INTERVAL <days> DAY`, on the
@@ -10,11 +20,17 @@ import { eventTables } from './event-writer.ts'
  * collector accepts (the same `RetentionDays`) is what the store keeps. A change recomputes the TTL
  * of the parts already stored, in the background (a mutation): a lowered retention removes older
  * rows, a raised one keeps what is loaded from now on (an investigation loading an old capture).
+ * With `cluster`, the local tables of every shard are changed (`ON CLUSTER`).
  */
 export async function applyEventRetention(
   client: ClickHouseClient,
   retention: RetentionDays,
+  options: { cluster?: string } = {},
 ): Promise<string[]> {
+  const { cluster } = options
+  if (cluster !== undefined && !isClusterName(cluster)) {
+    throw new MigrationFailedError(`cluster name "${cluster}" must be letters, digits and _`)
+  }
   const changed: string[] = []
   for (const kind of eventKinds) {
     const days = retention[kind]
@@ -22,24 +38,30 @@ export async function applyEventRetention(
     if (!Number.isInteger(days) || days <= 0) {
       throw new MigrationFailedError(`retention of ${kind} events must be a positive number of days`)
     }
-    const table = eventTables[kind]
-    const result = await client.query({
-      query:
-        'SELECT engine_full FROM system.tables WHERE database = currentDatabase() AND name = {table:String}',
-      query_params: { table },
-      format: 'JSONEachRow',
-    })
-    const [row] = await result.json<{ engine_full: string }>()
-    if (row?.engine_full.includes(`TTL ts + toIntervalDay(${days}) `)) continue
-    try {
-      await client.command({ query: `ALTER TABLE ${table} MODIFY TTL ts + INTERVAL ${days} DAY` })
-    } catch (error) {
-      throw new MigrationFailedError(
-        `setting the retention of ${table} failed: ${(error as Error).message}`,
-        error,
-      )
+    for (const table of [eventTables[kind], ...(copiesOfKind[kind] ?? [])]) {
+      // On a cluster the TTL belongs to each shard's local table (a distributed table has none).
+      const stored = cluster ? localTable(table) : table
+      const result = await client.query({
+        query:
+          'SELECT engine_full FROM system.tables WHERE database = currentDatabase() AND name = {table:String}',
+        query_params: { table: stored },
+        format: 'JSONEachRow',
+      })
+      const [row] = await result.json<{ engine_full: string }>()
+      // A copy made by a later migration is absent from a schema migrated only that far.
+      if (!row && table !== eventTables[kind]) continue
+      if (row?.engine_full.includes(`TTL ts + toIntervalDay(${days}) `)) continue
+      try {
+        const target = cluster ? `${stored} ON CLUSTER ${cluster}` : stored
+        await client.command({ query: `ALTER TABLE ${target} MODIFY TTL ts + INTERVAL ${days} DAY` })
+      } catch (error) {
+        throw new MigrationFailedError(
+          `setting the retention of ${table} failed: ${(error as Error).message}`,
+          error,
+        )
+      }
+      changed.push(table)
     }
-    changed.push(table)
   }
   return changed
 }

@@ -11,8 +11,13 @@ export interface FindingQuery {
   to?: number
   severity?: Severity
   rule?: string
-  /** At most this many, newest first (default 200, at most 5,000). */
+  /** At most this many (default 200, at most 5,000). */
   limit?: number
+  /**
+   * `time` (default): newest first. `severity`: pages first, then tickets, then info, newest first
+   * within each, so that a limited list (the on-call panel's 50) keeps the pages behind a burst of info.
+   */
+  order?: 'time' | 'severity'
 }
 
 /** Stores findings once per id and lists them for the API and dashboards. */
@@ -70,7 +75,8 @@ export function createFindingStore(client: ClickHouseClient): FindingStore {
                   AND ts <= fromUnixTimestamp64Milli({to:Int64}, 'UTC')
                   AND ({severity:String} = '' OR severity = {severity:String})
                   AND ({rule:String} = '' OR rule = {rule:String})
-                ORDER BY ts DESC, finding_id
+                ORDER BY if({by_severity:Bool}, multiIf(severity = 'page', 0, severity = 'ticket', 1, severity = 'info', 2, 3), 0),
+                         ts DESC, finding_id
                 LIMIT {limit:UInt32}`,
         query_params: {
           tenant: query.tenant,
@@ -79,6 +85,7 @@ export function createFindingStore(client: ClickHouseClient): FindingStore {
           severity: query.severity ?? '',
           rule: query.rule ?? '',
           limit,
+          by_severity: query.order === 'severity',
         },
         format: 'JSONEachRow',
         clickhouse_settings: { output_format_json_quote_64bit_integers: 0 },

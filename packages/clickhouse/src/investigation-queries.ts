@@ -1,6 +1,6 @@
 import type { ClickHouseClient } from '@clickhouse/client'
 import type { Finding } from '@palisade/schema'
-import { type DashboardRow, rows as select } from './dashboard-queries.ts'
+import { type DashboardRow, rollupTiers, rows as select } from './dashboard-queries.ts'
 
 /** Kinds of entity an analyst can open a page for; each maps to the columns that hold it. */
 export const entityKinds = ['workload', 'spiffe', 'ip', 'user', 'revision'] as const
@@ -55,6 +55,8 @@ const RANGE = `tenant = {tenant:String}
 const EVENT_SOURCES: {
   kind: TimelineRow['kind']
   table: string
+  /** Its entity index (`sql/0018_…`): the events of each entity but workloads, sorted by entity and time. */
+  index: string
   text: string
   outcome: string
   match: Partial<Record<EntityKind, string[]>>
@@ -62,6 +64,7 @@ const EVENT_SOURCES: {
   {
     kind: 'flow',
     table: 'flow_events',
+    index: 'flow_entity_index',
     text: `concat(if(src_identity != '', src_identity, src_ip), ' → ', if(dst_identity != '', dst_identity, dst_ip), ':', toString(dst_port))`,
     outcome: 'toString(verdict)',
     match: { spiffe: ['src_identity', 'dst_identity'], ip: ['src_ip', 'dst_ip'], workload: ['service'] },
@@ -69,6 +72,7 @@ const EVENT_SOURCES: {
   {
     kind: 'auth',
     table: 'auth_events',
+    index: 'auth_entity_index',
     text: `concat(principal, if(client_ip != '', concat(' from ', client_ip), ''), if(reason != '', concat(': ', reason), ''))`,
     outcome: `concat(toString(outcome), if(failure_kind != '', concat(' (', toString(failure_kind), ')'), ''))`,
     match: { user: ['principal'], ip: ['client_ip'], workload: ['service'] },
@@ -76,10 +80,13 @@ const EVENT_SOURCES: {
   {
     kind: 'decision',
     table: 'decision_events',
-    text: `concat(if(subject != '', subject, src_identity), ' ', toString(action), ' ', resource, ' · ', toString(policy_id), '@', toString(policy_revision), ' via ', toString(enforcement_point))`,
+    index: 'decision_entity_index',
+    // A WAF's decision names its caller by client address only.
+    text: `concat(multiIf(subject != '', subject, src_identity != '', src_identity, client_ip), ' ', toString(action), ' ', resource, ' · ', toString(policy_id), '@', toString(policy_revision), ' via ', toString(enforcement_point))`,
     outcome: 'toString(decision)',
     match: {
       spiffe: ['src_identity', 'dst_identity'],
+      ip: ['client_ip'],
       user: ['subject'],
       revision: ['policy_revision'],
       workload: ['service'],
@@ -88,6 +95,7 @@ const EVENT_SOURCES: {
   {
     kind: 'mtls',
     table: 'mtls_events',
+    index: 'mtls_entity_index',
     text: `concat(src_identity, ' → ', dst_identity, ':', toString(dst_port), ' ', toString(mode))`,
     outcome: `concat(toString(outcome), if(reason != '', concat(' (', toString(reason), ')'), ''))`,
     match: { spiffe: ['src_identity', 'dst_identity'], workload: ['service'] },
@@ -95,6 +103,7 @@ const EVENT_SOURCES: {
   {
     kind: 'policy_change',
     table: 'policy_change_events',
+    index: 'policy_change_entity_index',
     text: `concat(policy_id, ' ', previous_revision, ' → ', revision, ' by ', actor, ' on ', toString(enforcement_point))`,
     outcome: 'toString(status)',
     match: { revision: ['revision', 'previous_revision'], workload: ['service'], user: ['actor'] },
@@ -115,39 +124,184 @@ const NOTIFICATION_BRANCH = `SELECT 'notification' AS kind, dedup_key AS id, toU
     AND recorded_at <= fromUnixTimestamp64Milli({to:Int64}, 'UTC')
     AND (has(mapValues(labels), {value:String}) OR position(summary, {value:String}) > 0)`
 
-function entityBranches(kind: EntityKind): string[] {
-  const branches = EVENT_SOURCES.flatMap((source) => {
-    const columns = source.match[kind]
-    if (!columns) return []
-    const where = columns.map((column) => `${column} = {value:String}`).join(' OR ')
-    return [
-      `SELECT '${source.kind}' AS kind, event_id AS id, toUnixTimestamp64Milli(ts) AS ts_ms,
-         toString(service) AS service, ${source.text} AS text, ${source.outcome} AS outcome
-       FROM ${source.table}
-       WHERE ${RANGE} AND (${where})`,
-    ]
-  })
-  return [...branches, FINDING_BRANCH, NOTIFICATION_BRANCH]
+/**
+ * Where an entity's events are found: a workload is the raw tables' `service`, which leads their sort
+ * key; every other kind has its entity index. Either way the read is bounded by the entity, the range
+ * and, for the timeline, the limit: not by the number of events stored.
+ */
+function sourcesOf(kind: EntityKind, only: TimelineKind | undefined) {
+  return EVENT_SOURCES.filter((source) => source.match[kind] && (only === undefined || only === source.kind))
 }
 
-/** Who an entity talked to in flows: peers of an identity or IP; a workload's are its identities' peers. */
-function peerMatch(kind: EntityKind): { self: string; where: string } | undefined {
-  if (kind === 'spiffe')
-    return {
-      self: 'src_identity = {value:String}',
-      where: 'src_identity = {value:String} OR dst_identity = {value:String}',
-    }
-  if (kind === 'ip')
-    return { self: 'src_ip = {value:String}', where: 'src_ip = {value:String} OR dst_ip = {value:String}' }
-  if (kind === 'workload') {
-    // A workload named `payments` runs as `spiffe://…/sa/payments`: match on the identity's tail.
-    const tail = `concat('/sa/', {value:String})`
-    return {
-      self: `endsWith(src_identity, ${tail})`,
-      where: `endsWith(src_identity, ${tail}) OR endsWith(dst_identity, ${tail})`,
-    }
+/** The entity's newest events of one source as timeline rows, newest first (a workload's, from the raw table). */
+function workloadBranch(source: (typeof EVENT_SOURCES)[number]): string {
+  return `SELECT * FROM (
+       SELECT '${source.kind}' AS kind, event_id AS id, toUnixTimestamp64Milli(ts) AS ts_ms,
+         toString(service) AS service, ${source.text} AS text, ${source.outcome} AS outcome
+       FROM ${source.table}
+       WHERE ${RANGE} AND service = {value:String}
+       ORDER BY ts DESC, event_id LIMIT {limit:UInt32})`
+}
+
+/** The entity's newest index rows of one source (kind, id, time), newest first. */
+function indexBranch(source: (typeof EVENT_SOURCES)[number]): string {
+  return `SELECT * FROM (
+       SELECT '${source.kind}' AS kind, event_id AS id, toUnixTimestamp64Milli(ts) AS ts_ms
+       FROM ${source.index}
+       WHERE ${RANGE} AND entity_kind = {kind:String} AND entity = {value:String}
+       ORDER BY ts DESC, event_id LIMIT {limit:UInt32})`
+}
+
+/** Rows in the range per source, with first and last seen, from the index (or the raw table's key). */
+function countBranch(source: (typeof EVENT_SOURCES)[number], kind: EntityKind): string {
+  const where =
+    kind === 'workload'
+      ? `FROM ${source.table} WHERE ${RANGE} AND service = {value:String}`
+      : `FROM ${source.index} WHERE ${RANGE} AND entity_kind = {kind:String} AND entity = {value:String}`
+  return `SELECT '${source.kind}' AS kind, count() AS n, toUnixTimestamp64Milli(min(ts)) AS first_ms,
+       toUnixTimestamp64Milli(max(ts)) AS last_ms ${where}`
+}
+
+const NEWEST_FIRST = (a: TimelineRow, b: TimelineRow) =>
+  b.ts_ms - a.ts_ms || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
+
+/**
+ * The timeline: the entity's newest `limit` rows across kinds. For an indexed kind, the index names
+ * the newest events (id and time) and only those are read from the raw tables, by id within their
+ * time span (the raw tables' `event_id` bloom filter).
+ */
+async function entityTimeline(
+  client: ClickHouseClient,
+  params: InvestigationRange & { kind: EntityKind; value: string; only?: TimelineKind },
+): Promise<TimelineRow[]> {
+  const base = {
+    tenant: params.tenant,
+    from: params.from,
+    to: params.to,
+    kind: params.kind,
+    value: params.value,
+    limit: params.limit,
   }
-  return undefined
+  const sources = sourcesOf(params.kind, params.only)
+  const side = [
+    ...(params.only === undefined || params.only === 'finding' ? [FINDING_BRANCH] : []),
+    ...(params.only === undefined || params.only === 'notification' ? [NOTIFICATION_BRANCH] : []),
+  ].map((branch) => `SELECT * FROM (${branch} ORDER BY ts_ms DESC, id LIMIT {limit:UInt32})`)
+  if (params.kind === 'workload') {
+    const union = [...sources.map(workloadBranch), ...side].join('\nUNION ALL\n')
+    if (union === '') return []
+    return select<TimelineRow>(
+      client,
+      `SELECT * FROM (${union}) ORDER BY ts_ms DESC, id LIMIT {limit:UInt32}`,
+      base,
+    )
+  }
+  const [newest, others] = await Promise.all([
+    sources.length === 0
+      ? Promise.resolve([])
+      : select<{ kind: TimelineKind; id: string; ts_ms: number }>(
+          client,
+          `SELECT * FROM (${sources.map(indexBranch).join('\nUNION ALL\n')})
+           ORDER BY ts_ms DESC, id LIMIT {limit:UInt32}`,
+          base,
+        ),
+    side.length === 0
+      ? Promise.resolve([])
+      : select<TimelineRow>(client, `SELECT * FROM (${side.join('\nUNION ALL\n')})`, base),
+  ])
+  const events = await Promise.all(
+    sources.map((source) => {
+      const picked = newest.filter((row) => row.kind === source.kind)
+      if (picked.length === 0) return Promise.resolve([])
+      return select<TimelineRow>(
+        client,
+        `SELECT '${source.kind}' AS kind, event_id AS id, toUnixTimestamp64Milli(ts) AS ts_ms,
+                toString(service) AS service, ${source.text} AS text, ${source.outcome} AS outcome
+         FROM ${source.table}
+         WHERE ${RANGE} AND event_id IN {ids:Array(String)}
+         LIMIT 1 BY id`,
+        {
+          tenant: params.tenant,
+          from: Math.min(...picked.map((row) => row.ts_ms)),
+          to: Math.max(...picked.map((row) => row.ts_ms)),
+          ids: picked.map((row) => row.id),
+        },
+      )
+    }),
+  )
+  return [...events.flat(), ...others].sort(NEWEST_FIRST).slice(0, params.limit)
+}
+
+/**
+ * Who an entity talked to in flows, from the service-edge rollups (whole hours, whole minutes, and
+ * the raw flows of the partial minutes at the range's ends, as the service graph reads them): a
+ * connection `client → server:port` as the format decided it, `out` when the entity is the client.
+ * A workload's peers are its identities' (`…/sa/<name>`). An IP's peers read the raw flows: edges
+ * are named by identity when there is one.
+ */
+function peerQuery(kind: EntityKind): string | undefined {
+  if (kind === 'ip')
+    return `SELECT if(src_ip = {value:String}, if(dst_identity != '', dst_identity, dst_ip), if(src_identity != '', src_identity, src_ip)) AS peer,
+                  if(src_ip = {value:String}, 'out', 'in') AS direction,
+                  dst_port,
+                  count() AS flows,
+                  countIf(verdict IN ('dropped', 'denied')) AS blocked,
+                  toUnixTimestamp64Milli(max(ts)) AS last_seen_ms
+           FROM flow_events
+           WHERE ${RANGE} AND (src_ip = {value:String} OR dst_ip = {value:String})
+           GROUP BY peer, direction, dst_port
+           HAVING peer != ''
+           ORDER BY flows DESC, peer, dst_port
+           LIMIT {limit:UInt32}`
+  const self =
+    kind === 'spiffe'
+      ? (column: string) => `${column} = {value:String}`
+      : kind === 'workload'
+        ? (column: string) => `endsWith(${column}, concat('/sa/', {value:String}))`
+        : undefined
+  if (!self) return undefined
+  return `SELECT if(${self('src')}, dst, src) AS peer,
+            if(${self('src')}, 'out', 'in') AS direction,
+            dst_port,
+            sum(flows) AS flows,
+            sum(blocked) AS blocked,
+            toUnixTimestamp64Milli(max(last_seen)) AS last_seen_ms
+     -- Request rows of the rollups (decisions, no flow) are not connections seen in flows.
+     FROM (SELECT * FROM (
+       SELECT src, dst, dst_port, flows, blocked, last_seen
+       FROM service_edge_rollup_1h
+       WHERE tenant = {tenant:String}
+         AND hour >= fromUnixTimestamp64Milli({hour_start:Int64}, 'UTC')
+         AND hour < fromUnixTimestamp64Milli({hour_end:Int64}, 'UTC')
+       UNION ALL
+       SELECT src, dst, dst_port, flows, blocked, last_seen
+       FROM service_edge_rollup_1m
+       WHERE tenant = {tenant:String}
+         AND minute >= fromUnixTimestamp64Milli({minute_start:Int64}, 'UTC')
+         AND minute < fromUnixTimestamp64Milli({minute_end:Int64}, 'UTC')
+         AND (minute < fromUnixTimestamp64Milli({hour_start:Int64}, 'UTC')
+              OR minute >= fromUnixTimestamp64Milli({hour_end:Int64}, 'UTC'))
+       UNION ALL
+       SELECT if(reply, receiver, sender) AS src, if(reply, sender, receiver) AS dst, port AS dst_port,
+              toUInt64(1) AS flows, toUInt64(verdict IN ('dropped', 'denied')) AS blocked,
+              CAST(ts AS Nullable(DateTime64(3, 'UTC'))) AS last_seen
+       FROM (
+         SELECT if(src_identity != '', src_identity, src_ip) AS sender,
+                if(dst_identity != '', dst_identity, dst_ip) AS receiver,
+                ifNull(is_reply, false) AS reply,
+                ifNull(server_port, dst_port) AS port,
+                verdict, ts
+         FROM flow_events
+         WHERE ${RANGE}
+           AND (ts < fromUnixTimestamp64Milli({minute_start:Int64}, 'UTC')
+                OR ts >= fromUnixTimestamp64Milli({minute_end:Int64}, 'UTC'))
+       )
+     ) WHERE flows > 0)
+     WHERE ${self('src')} OR ${self('dst')}
+     GROUP BY peer, direction, dst_port
+     HAVING peer != ''
+     ORDER BY flows DESC, peer, dst_port
+     LIMIT {limit:UInt32}`
 }
 
 /** An entity's page: timeline across kinds, first/last seen, flow peers, risk from findings. */
@@ -171,39 +325,22 @@ export async function queryEntityPage(
   client: ClickHouseClient,
   params: InvestigationRange & { kind: EntityKind; value: string; only?: TimelineKind },
 ): Promise<EntityPage> {
-  const union = entityBranches(params.kind).join('\nUNION ALL\n')
   const base = { tenant: params.tenant, from: params.from, to: params.to, value: params.value }
-  const peers = peerMatch(params.kind)
+  const peers = peerQuery(params.kind)
+  const counted = [
+    ...sourcesOf(params.kind, undefined).map((source) => countBranch(source, params.kind)),
+    `SELECT kind, count() AS n, min(ts_ms) AS first_ms, max(ts_ms) AS last_ms FROM (${FINDING_BRANCH}) GROUP BY kind`,
+    `SELECT kind, count() AS n, min(ts_ms) AS first_ms, max(ts_ms) AS last_ms FROM (${NOTIFICATION_BRANCH}) GROUP BY kind`,
+  ]
   const [timeline, summary, peerRows, findings] = await Promise.all([
-    select<TimelineRow>(
-      client,
-      `SELECT * FROM (${union})
-       WHERE {only:String} = '' OR kind = {only:String}
-       ORDER BY ts_ms DESC, id LIMIT {limit:UInt32}`,
-      { ...base, only: params.only ?? '', limit: params.limit },
-    ),
+    entityTimeline(client, params),
     select<{ kind: string; n: number; first_ms: number; last_ms: number }>(
       client,
-      `SELECT kind, count() AS n, min(ts_ms) AS first_ms, max(ts_ms) AS last_ms FROM (${union}) GROUP BY kind`,
-      base,
+      `SELECT * FROM (${counted.join('\nUNION ALL\n')}) WHERE n > 0`,
+      { ...base, kind: params.kind },
     ),
     peers
-      ? select<DashboardRow>(
-          client,
-          `SELECT if(${peers.self}, if(dst_identity != '', dst_identity, dst_ip), if(src_identity != '', src_identity, src_ip)) AS peer,
-                  if(${peers.self}, 'out', 'in') AS direction,
-                  dst_port,
-                  count() AS flows,
-                  countIf(verdict IN ('dropped', 'denied')) AS blocked,
-                  toUnixTimestamp64Milli(max(ts)) AS last_seen_ms
-           FROM flow_events
-           WHERE ${RANGE} AND (${peers.where})
-           GROUP BY peer, direction, dst_port
-           HAVING peer != ''
-           ORDER BY flows DESC, peer, dst_port
-           LIMIT {limit:UInt32}`,
-          { ...base, limit: params.limit },
-        )
+      ? select<DashboardRow>(client, peers, { ...base, ...rollupTiers(params), limit: params.limit })
       : Promise.resolve([]),
     select<{ finding_id: string; rule: string; severity: string; title: string }>(
       client,
@@ -325,7 +462,8 @@ export async function queryIncidentTimeline(
   }
   const notifications = await select<DashboardRow>(
     client,
-    `SELECT toUnixTimestamp64Milli(recorded_at) AS ts_ms, alertname, severity, receiver, action, status, summary, labels, attempts, detail
+    `SELECT toUnixTimestamp64Milli(recorded_at) AS ts_ms, alertname, severity, receiver, action, status, summary, labels, attempts, detail,
+            JSONExtractString(payload, 'title') AS title, JSONExtractString(payload, 'reason') AS reason
      FROM alert_notifications
      WHERE tenant = {tenant:String} AND dedup_key = {key:String}
        AND recorded_at >= fromUnixTimestamp64Milli({from:Int64}, 'UTC')

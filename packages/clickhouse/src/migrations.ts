@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto'
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { ClickHouseClient } from '@clickhouse/client'
+import { clusterMigrationsTable, clusterStatements } from './cluster-schema.ts'
 import { MigrationFailedError } from './errors.ts'
 
 /** One numbered `.sql` file: `0001_name.sql`. */
@@ -49,6 +50,11 @@ export interface MigrateOptions {
   dir: string
   /** Called once per applied migration. */
   onApplied?: (migration: Migration) => void
+  /**
+   * A ClickHouse cluster's name (`CLICKHOUSE_CLUSTER`): the schema is created `ON CLUSTER`, as
+   * replicated local tables behind distributed ones (see `clusterStatements`). Default: one node.
+   */
+  cluster?: string
 }
 
 /**
@@ -58,7 +64,9 @@ export interface MigrateOptions {
  */
 export async function migrate(client: ClickHouseClient, options: MigrateOptions): Promise<number[]> {
   await client.command({
-    query: `CREATE TABLE IF NOT EXISTS schema_migrations
+    query: options.cluster
+      ? clusterMigrationsTable(options.cluster)
+      : `CREATE TABLE IF NOT EXISTS schema_migrations
       (version UInt32, name String, checksum String, applied_at DateTime64(3, 'UTC'))
       ENGINE = MergeTree ORDER BY version`,
   })
@@ -73,7 +81,12 @@ export async function migrate(client: ClickHouseClient, options: MigrateOptions)
     ]),
   )
   const done: number[] = []
+  // Tables of every migration so far, applied or not: a later view reads their local tables.
+  const clusterTables: string[] = []
   for (const migration of readMigrations(options.dir)) {
+    const statements = options.cluster
+      ? clusterStatements(migration.statements, options.cluster, clusterTables)
+      : migration.statements
     const recorded = applied.get(migration.version)
     if (recorded) {
       if (recorded.checksum !== migration.checksum) {
@@ -83,7 +96,7 @@ export async function migrate(client: ClickHouseClient, options: MigrateOptions)
       }
       continue
     }
-    for (const statement of migration.statements) {
+    for (const statement of statements) {
       try {
         await client.command({ query: statement })
       } catch (error) {

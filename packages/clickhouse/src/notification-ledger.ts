@@ -6,7 +6,8 @@ export interface NotificationRecord {
   tenant: string
   dedup_key: string
   receiver: string
-  action: 'trigger' | 'resolve'
+  /** `acknowledge` carries a person's acknowledgement to a receiver that has the notion (PagerDuty). */
+  action: 'trigger' | 'acknowledge' | 'resolve'
   /** `pending` until the receiver accepted it (`delivered`) or refused it for good (`failed`). */
   status: 'pending' | 'delivered' | 'failed'
   alertname: string
@@ -32,7 +33,7 @@ export interface IncidentSummary {
   summary: string
   labels: Record<string, string>
   /** Newest action and its status: `trigger`+`delivered` is an open incident someone was told about. */
-  action: 'trigger' | 'resolve'
+  action: 'trigger' | 'acknowledge' | 'resolve'
   status: 'pending' | 'delivered' | 'failed'
   delivered: boolean
   receivers: string[]
@@ -59,6 +60,16 @@ export interface NotificationLedger {
   latest(): Promise<NotificationRecord[]>
   /** Recent incidents of a tenant, newest first. */
   incidents(query: IncidentQuery): Promise<IncidentSummary[]>
+  /** One incident's newest state, by its dedup key; undefined when the tenant has no such incident. */
+  incident(tenant: string, dedupKey: string): Promise<IncidentSummary | undefined>
+  /**
+   * Whether a notification of this key and action was delivered at or after `since` (epoch ms), by
+   * any router sharing the ledger: a standby router checks it before delivering.
+   */
+  deliveredSince(
+    key: Pick<NotificationRecord, 'tenant' | 'dedup_key' | 'receiver' | 'action'>,
+    since: number,
+  ): Promise<boolean>
 }
 
 // Among rows recorded in the same millisecond, a final state (delivered, failed) beats pending.
@@ -105,9 +116,42 @@ export function createNotificationLedger(client: ClickHouseClient): Notification
     },
 
     async incidents(query) {
-      const limit = Math.min(Math.max(query.limit ?? 100, 1), 1000)
+      return summaries({ tenant: query.tenant, limit: Math.min(Math.max(query.limit ?? 100, 1), 1000) })
+    },
+
+    async incident(tenant, dedupKey) {
+      return (await summaries({ tenant, key: dedupKey, limit: 1 }))[0]
+    },
+
+    async deliveredSince(key, since) {
       const result = await client.query({
-        query: `SELECT dedup_key,
+        query: `SELECT count() AS n FROM alert_notifications
+                WHERE tenant = {tenant:String} AND dedup_key = {key:String} AND receiver = {receiver:String}
+                  AND action = {action:String} AND status = 'delivered'
+                  AND recorded_at >= fromUnixTimestamp64Milli({since:Int64}, 'UTC')`,
+        query_params: {
+          tenant: key.tenant,
+          key: key.dedup_key,
+          receiver: key.receiver,
+          action: key.action,
+          since,
+        },
+        format: 'JSONEachRow',
+        clickhouse_settings: { output_format_json_quote_64bit_integers: 0 },
+      })
+      const [row] = await result.json<{ n: number }>()
+      return Number(row?.n ?? 0) > 0
+    },
+  }
+
+  async function summaries(query: {
+    tenant: string
+    key?: string
+    limit: number
+  }): Promise<IncidentSummary[]> {
+    const { limit } = query
+    const result = await client.query({
+      query: `SELECT dedup_key,
                        argMax(n.alertname, ${NEWEST}) AS alertname, argMax(n.severity, ${NEWEST}) AS severity,
                        argMax(n.summary, ${NEWEST}) AS summary, argMax(n.labels, ${NEWEST}) AS labels,
                        argMax(n.action, ${NEWEST}) AS action, argMax(n.status, ${NEWEST}) AS status,
@@ -115,22 +159,21 @@ export function createNotificationLedger(client: ClickHouseClient): Notification
                        toUnixTimestamp64Milli(min(n.recorded_at)) AS first_recorded_at,
                        toUnixTimestamp64Milli(max(n.recorded_at)) AS last_recorded_at
                 FROM alert_notifications AS n
-                WHERE tenant = {tenant:String}
+                WHERE tenant = {tenant:String} ${query.key === undefined ? '' : 'AND dedup_key = {key:String}'}
                 GROUP BY dedup_key
                 ORDER BY last_recorded_at DESC, dedup_key
                 LIMIT {limit:UInt32}`,
-        query_params: { tenant: query.tenant, limit },
-        format: 'JSONEachRow',
-        clickhouse_settings: { output_format_json_quote_64bit_integers: 0 },
-      })
-      const rows = await result.json<Omit<IncidentSummary, 'delivered'>>()
-      return rows.map((row) => ({
-        ...row,
-        receivers: [...row.receivers].sort(),
-        delivered: row.status === 'delivered',
-        first_recorded_at: Number(row.first_recorded_at),
-        last_recorded_at: Number(row.last_recorded_at),
-      }))
-    },
+      query_params: { tenant: query.tenant, limit, ...(query.key === undefined ? {} : { key: query.key }) },
+      format: 'JSONEachRow',
+      clickhouse_settings: { output_format_json_quote_64bit_integers: 0 },
+    })
+    const rows = await result.json<Omit<IncidentSummary, 'delivered'>>()
+    return rows.map((row) => ({
+      ...row,
+      receivers: [...row.receivers].sort(),
+      delivered: row.status === 'delivered',
+      first_recorded_at: Number(row.first_recorded_at),
+      last_recorded_at: Number(row.last_recorded_at),
+    }))
   }
 }

@@ -3,17 +3,77 @@ import { StoreError } from './errors.ts'
 
 /**
  * The rollups SLOs read, each with its counter columns in a fixed order (see
- * `sql/0002_rollups_1m.sql`). This map is the only source of table and column names in the SLO
+ * `sql/0002_rollups_1m.sql` and `sql/0011_perimeter_slis.sql`), and its hourly twin with the same
+ * counters (`sql/0018_…`). This map is the only source of table and column names in the SLO
  * queries: callers pick a rollup by key and weight counters by name, and both are checked here.
  */
 export const sloRollupTables = {
-  auth: { table: 'auth_rollup_1m', counters: ['attempts', 'successes', 'user_failures', 'system_failures'] },
-  mtls: { table: 'mtls_rollup_1m', counters: ['handshakes', 'successes', 'failures', 'plaintext'] },
+  auth: {
+    table: 'auth_rollup_1m',
+    hourly: 'auth_rollup_1h',
+    counters: ['attempts', 'successes', 'user_failures', 'system_failures'],
+  },
+  mtls: {
+    table: 'mtls_rollup_1m',
+    hourly: 'mtls_rollup_1h',
+    counters: ['handshakes', 'successes', 'failures', 'plaintext'],
+  },
   decision: {
     table: 'decision_rollup_1m',
+    hourly: 'decision_rollup_1h',
     counters: ['decisions', 'allows', 'denies', 'errors', 'dry_run_denies'],
   },
-  flow: { table: 'flow_rollup_1m', counters: ['flows', 'blocked'] },
+  flow: { table: 'flow_rollup_1m', hourly: 'flow_rollup_1h', counters: ['flows', 'blocked'] },
+  decision_sli: {
+    table: 'decision_sli_rollup_1m',
+    hourly: 'decision_sli_rollup_1h',
+    counters: [
+      'decisions',
+      'timed',
+      'under_10ms',
+      'under_25ms',
+      'under_50ms',
+      'under_100ms',
+      'under_250ms',
+      'under_1000ms',
+      'cache_lookups',
+      'cache_hits',
+      'with_request_id',
+      'allows',
+      'false_denies',
+    ],
+  },
+  policy_change: {
+    table: 'policy_change_rollup_1m',
+    hourly: 'policy_change_rollup_1h',
+    counters: ['changes', 'rollouts', 'failed_rollouts', 'rollbacks', 'out_of_band', 'dry_runs'],
+  },
+  flow_sli: {
+    table: 'flow_sli_rollup_1m',
+    hourly: 'flow_sli_rollup_1h',
+    counters: ['flows', 'with_identity', 'egress', 'egress_blocked'],
+  },
+  egress: { table: 'egress_rollup_1m', hourly: 'egress_rollup_1h', counters: ['attempts', 'blocked'] },
+  finding: {
+    table: 'finding_rollup_1m',
+    hourly: 'finding_rollup_1h',
+    counters: ['findings', 'within_10s', 'within_60s', 'within_5m', 'within_15m'],
+  },
+  token: {
+    table: 'token_rollup_1m',
+    hourly: 'token_rollup_1h',
+    counters: ['token_events', 'grants', 'refreshes', 'failed_refreshes', 'revocations', 'accepted_uses'],
+  },
+  revoked_use: {
+    table: 'revoked_use_rollup_1m',
+    hourly: 'revoked_use_rollup_1h',
+    counters: ['uses_after_revoke', 'uses_after_30s', 'uses_after_5m'],
+  },
+  posture: {
+    table: 'posture_rollup_1m',
+    hourly: 'posture_rollup_1h',
+    counters: ['checks', 'passes', 'failures', 'unknown'],
+  },
 } as const
 
 /** A rollup an SLO query can read: `auth`, `mtls`, `decision`, `flow`. */
@@ -32,6 +92,11 @@ export interface SloRatioSelector {
    * slice; slices without traffic count as neither. A window counts the slices that start in it.
    */
   timeSlice?: { windowMs: number; target: number }
+  /**
+   * Egress rollup only: leave out rows whose destination address falls in one of these ranges on
+   * one of its ports (none: any port), i.e. the egress intent declares.
+   */
+  excludeDestinations?: readonly { cidr: string; ports?: readonly number[]; except?: readonly string[] }[]
 }
 
 /** Inputs of {@link querySloWindows}. */
@@ -81,18 +146,42 @@ function invalid(message: string): StoreError {
 /** The table, its counters as an SQL array literal, and the bad/total weights aligned to them. */
 function resolveRatio(selector: SloRatioSelector) {
   if (!Object.hasOwn(sloRollupTables, selector.rollup)) throw invalid(`unknown rollup "${selector.rollup}"`)
-  const { table, counters } = sloRollupTables[selector.rollup]
-  const known: readonly string[] = counters
-  const weights = (side: 'bad' | 'total') => {
+  const { table, hourly, counters } = sloRollupTables[selector.rollup]
+  const all: readonly string[] = counters
+  for (const side of ['bad', 'total'] as const) {
     for (const name of Object.keys(selector[side])) {
-      if (!known.includes(name)) throw invalid(`unknown counter "${name}" of rollup ${selector.rollup}`)
+      if (!all.includes(name)) throw invalid(`unknown counter "${name}" of rollup ${selector.rollup}`)
     }
-    return known.map((name) => Math.trunc(selector[side][name] ?? 0))
   }
+  // Only the counters the ratio weighs are read: a column not named is never decompressed.
+  const weighed = all.filter(
+    (name) => Math.trunc(selector.bad[name] ?? 0) !== 0 || Math.trunc(selector.total[name] ?? 0) !== 0,
+  )
+  const known = weighed.length > 0 ? weighed : all.slice(0, 1)
+  const weights = (side: 'bad' | 'total') => known.map((name) => Math.trunc(selector[side][name] ?? 0))
   // Column names come from the fixed map above, never from the caller; toInt64 so that negative
   // weights (total - good) do not wrap around in UInt64 arithmetic.
   const columns = `[${known.map((name) => `toInt64(${name})`).join(', ')}]`
-  return { table, columns, bad: weights('bad'), total: weights('total') }
+  const excluded = selector.excludeDestinations ?? []
+  if (excluded.length > 0 && selector.rollup !== 'egress')
+    throw invalid(`excludeDestinations applies to the egress rollup only, not ${selector.rollup}`)
+  // Declared destinations: a row is left out when its address is in a range on one of its ports.
+  const filter =
+    excluded.length === 0
+      ? ''
+      : ` AND NOT arrayExists((c, p, x) -> isIPAddressInRange(dst_ip, c) AND (empty(p) OR has(p, server_port))
+                                      AND NOT arrayExists(e -> isIPAddressInRange(dst_ip, e), x),
+                              {excluded_cidrs:Array(String)}, {excluded_ports:Array(Array(UInt16))},
+                              {excluded_except:Array(Array(String))})`
+  const filterParams =
+    excluded.length === 0
+      ? {}
+      : {
+          excluded_cidrs: excluded.map((range) => range.cidr),
+          excluded_ports: excluded.map((range) => [...(range.ports ?? [])]),
+          excluded_except: excluded.map((range) => [...(range.except ?? [])]),
+        }
+  return { table, hourly, columns, bad: weights('bad'), total: weights('total'), filter, filterParams }
 }
 
 /**
@@ -157,12 +246,134 @@ async function run<T>(
   }
 }
 
+const HOUR_S = 3600
+
+/**
+ * Where a window's rows come from when it reads the hourly rollup: the whole hours of each window
+ * `[hour_starts[i], tail)` from the hourly table, and from the minute table only the minutes outside
+ * them, the head `[starts[i], hour_starts[i])` of each window and the tail `[tail, end)` of the
+ * current hour. All in epoch seconds; `minuteRanges` are those minutes merged, ascending.
+ */
+export function sloWindowTiers(endS: number, windowsS: readonly number[]) {
+  const tail = Math.floor(endS / HOUR_S) * HOUR_S
+  const starts = windowsS.map((windowS) => endS - windowS)
+  const hourStarts = starts.map((start) => Math.ceil(start / HOUR_S) * HOUR_S)
+  const pieces: [number, number][] = [[tail, endS]]
+  for (const [i, start] of starts.entries()) {
+    const hourStart = hourStarts[i] ?? start
+    // A window shorter than the current hour reads minutes only.
+    pieces.push(hourStart <= tail ? [start, hourStart] : [start, endS])
+  }
+  pieces.sort((a, b) => a[0] - b[0])
+  const minuteRanges: [number, number][] = []
+  for (const [from, to] of pieces) {
+    if (to <= from) continue
+    const last = minuteRanges.at(-1)
+    if (last && from <= last[1]) last[1] = Math.max(last[1], to)
+    else minuteRanges.push([from, to])
+  }
+  return { tail, starts, hourStarts, firstHour: Math.min(tail, ...hourStarts), minuteRanges }
+}
+
+/** Windows over whole hours of the hourly rollup and the minutes at their ends (see {@link sloWindowTiers}). */
+function tieredWindows(
+  ratio: ReturnType<typeof resolveRatio>,
+  scope: string,
+  endS: number,
+  windowsS: readonly number[],
+): { sql: string; params: Record<string, unknown> } {
+  const tiers = sloWindowTiers(endS, windowsS)
+  const weighted = (side: 'bad' | 'total') =>
+    `arraySum(arrayMap((weight, n) -> weight * n, {${side}_weights:Array(Int64)}, ${ratio.columns}))`
+  // One condition per merged range (a few: the tail and each window's head), so that the primary
+  // key skips the minutes in between; the SQL text depends on their count only, values are parameters.
+  const minutes =
+    tiers.minuteRanges
+      .map(
+        (_, i) =>
+          `(minute >= toDateTime({range_from_${i}:Int64}, 'UTC') AND minute < toDateTime({range_to_${i}:Int64}, 'UTC'))`,
+      )
+      // No minute to read (every window starts and ends on the hour): none selected.
+      .join(' OR ') || 'false'
+  const ranges = Object.fromEntries(
+    tiers.minuteRanges.flatMap(([from, to], i) => [
+      [`range_from_${i}`, from],
+      [`range_to_${i}`, to],
+    ]),
+  )
+  // Hour rows count for a window from its first whole hour; minute rows only outside its whole hours.
+  const inWindow = 'if(hourly, t >= hour_start, t >= start AND (t < hour_start OR t >= {tail:Int64}))'
+  const perWindow = (value: string, otherwise: string) =>
+    `arrayMap((start, hour_start) -> if(${inWindow}, ${value}, ${otherwise}), {starts:Array(Int64)}, {hour_starts:Array(Int64)})`
+  return {
+    sql: `SELECT tenant,
+            sumForEach(${perWindow('row_bad', '0')}) AS bad,
+            sumForEach(${perWindow('row_total', '0')}) AS total,
+            -- The first minute with traffic in each window (4294967295 when none): how much of a
+            -- window the data covers, so a 30-day budget read from 8 hours can say so.
+            minForEach(${perWindow('if(row_total != 0, first, 4294967295)', '4294967295')}) AS first
+     FROM (
+       SELECT tenant, toInt64(toUnixTimestamp(minute)) AS t, false AS hourly, toUInt32(minute) AS first,
+              ${weighted('bad')} AS row_bad, ${weighted('total')} AS row_total
+       FROM {table:Identifier}
+       WHERE ${scope} AND (${minutes})${ratio.filter}
+       UNION ALL
+       SELECT tenant, toInt64(toUnixTimestamp(hour)) AS t, true AS hourly, toUInt32(first_minute) AS first,
+              ${weighted('bad')} AS row_bad, ${weighted('total')} AS row_total
+       FROM {hourly:Identifier}
+       WHERE ${scope}
+         AND hour >= toDateTime({first_hour:Int64}, 'UTC') AND hour < toDateTime({tail:Int64}, 'UTC')${ratio.filter}
+     )
+     GROUP BY tenant
+     ORDER BY tenant`,
+    params: {
+      table: ratio.table,
+      hourly: ratio.hourly,
+      starts: tiers.starts,
+      hour_starts: tiers.hourStarts,
+      tail: tiers.tail,
+      first_hour: tiers.firstHour,
+      ...ranges,
+    },
+  }
+}
+
+/** Windows of time slices, from the minute rollup (slices are whole minutes, not hours). */
+function slicedWindows(
+  ratio: ReturnType<typeof resolveRatio>,
+  timeSlice: NonNullable<SloRatioSelector['timeSlice']>,
+  scope: string,
+  endS: number,
+  windowsS: readonly number[],
+): { sql: string; params: Record<string, unknown> } {
+  const rows = windowRows(
+    ratio,
+    timeSlice,
+    `${scope}
+       AND minute >= toDateTime({start:Int64}, 'UTC') AND minute < toDateTime({end:Int64}, 'UTC')${ratio.filter}`,
+  )
+  return {
+    sql: `SELECT tenant,
+            sumForEach(arrayMap(w -> if(minute >= window_end - w, row_bad, 0), {windows:Array(UInt32)})) AS bad,
+            sumForEach(arrayMap(w -> if(minute >= window_end - w, row_total, 0), {windows:Array(UInt32)})) AS total,
+            minForEach(arrayMap(w -> if(minute >= window_end - w AND row_total != 0, toUInt32(minute), 4294967295), {windows:Array(UInt32)})) AS first
+     FROM (
+       SELECT *, toDateTime({end:Int64}, 'UTC') AS window_end FROM (${rows.sql})
+     )
+     GROUP BY tenant
+     ORDER BY tenant`,
+    params: { table: ratio.table, windows: windowsS, start: endS - Math.max(...windowsS), ...rows.params },
+  }
+}
+
 /**
  * Sum an SLO's bad and total counters over several windows ending at `now`, for one tenant or for
- * every tenant, in ONE scan of the rollup: each window is a `-ForEach` sum of rows with
- * `minute >= now - window`. A window of 5m ending at 12:00 covers the minutes [11:55, 12:00).
- * Rows are summed, not read one by one, because AggregatingMergeTree rows are not merged yet.
- * A tenant without rows in the longest window is absent from the result.
+ * every tenant, in ONE query: each window is a `-ForEach` sum of rows. A window of 5m ending at
+ * 12:00 covers the minutes [11:55, 12:00). Windows read their whole hours from the hourly rollup
+ * and only their ends from the minute rollup ({@link sloWindowTiers}), so a 30-day window sums
+ * about 720 rows per service, not 43,200; an SLO budgeted by time slices reads minutes (its slices
+ * are minutes). Rows are summed, not read one by one, because AggregatingMergeTree rows are not
+ * merged yet. A tenant without rows in the longest window is absent from the result.
  */
 export async function querySloWindows(
   client: ClickHouseClient,
@@ -173,38 +384,24 @@ export async function querySloWindows(
   const ratio = resolveRatio(query)
   const endS = Math.floor(query.now / MINUTE_MS) * 60
   const windowsS = query.windowsMs.map((ms) => ms / 1000)
-  const rows = windowRows(
-    ratio,
-    query.timeSlice,
-    `({all_tenants:Bool} OR tenant = {tenant:String})
-       AND ({service:String} = '' OR service = {service:String})
-       AND minute >= toDateTime({start:Int64}, 'UTC') AND minute < toDateTime({end:Int64}, 'UTC')`,
-  )
+  const common = {
+    bad_weights: ratio.bad,
+    total_weights: ratio.total,
+    all_tenants: query.tenant === null,
+    tenant: query.tenant ?? '',
+    service: query.service ?? '',
+    end: endS,
+    ...ratio.filterParams,
+  }
+  const scope = `({all_tenants:Bool} OR tenant = {tenant:String})
+       AND ({service:String} = '' OR service = {service:String})`
+  const windows = query.timeSlice
+    ? slicedWindows(ratio, query.timeSlice, scope, endS, windowsS)
+    : tieredWindows(ratio, scope, endS, windowsS)
   const found = await run<{ tenant: string; bad: number[]; total: number[]; first?: number[] }>(
     client,
-    `SELECT tenant,
-            sumForEach(arrayMap(w -> if(minute >= window_end - w, row_bad, 0), {windows:Array(UInt32)})) AS bad,
-            sumForEach(arrayMap(w -> if(minute >= window_end - w, row_total, 0), {windows:Array(UInt32)})) AS total,
-            -- The first minute with traffic in each window (4294967295 when none): how much of a
-            -- window the data covers, so a 30-day budget read from 8 hours can say so.
-            minForEach(arrayMap(w -> if(minute >= window_end - w AND row_total != 0, toUInt32(minute), 4294967295), {windows:Array(UInt32)})) AS first
-     FROM (
-       SELECT *, toDateTime({end:Int64}, 'UTC') AS window_end FROM (${rows.sql})
-     )
-     GROUP BY tenant
-     ORDER BY tenant`,
-    {
-      table: ratio.table,
-      windows: windowsS,
-      bad_weights: ratio.bad,
-      total_weights: ratio.total,
-      all_tenants: query.tenant === null,
-      tenant: query.tenant ?? '',
-      service: query.service ?? '',
-      start: endS - Math.max(...windowsS),
-      end: endS,
-      ...rows.params,
-    },
+    windows.sql,
+    { ...common, ...windows.params },
   )
   return found.map((row) => ({
     tenant: row.tenant,
@@ -219,11 +416,100 @@ export async function querySloWindows(
     }),
   }))
 }
+/**
+ * Most hour ranges a series reads from the hourly rollup (each is one condition the primary key
+ * checks); past this it reads minutes only. A budget burn-down has 120 steps: 120 ranges.
+ */
+const MAX_HOUR_RANGES = 200
+
+/** Sorted, non-overlapping `[from, to)` ranges from any ranges. */
+function mergeRanges(ranges: [number, number][]): [number, number][] {
+  const merged: [number, number][] = []
+  for (const [from, to] of [...ranges].sort((a, b) => a[0] - b[0])) {
+    if (to <= from) continue
+    const last = merged.at(-1)
+    if (last && from <= last[1]) last[1] = Math.max(last[1], to)
+    else merged.push([from, to])
+  }
+  return merged
+}
+
+/**
+ * Where a sliding-window series reads its rows (epoch seconds): an hour can come from the hourly
+ * rollup when no sample's window starts or ends inside it (then all its minutes fall in the same
+ * samples); every other minute from the minute rollup. A budget burn-down (30 days in 6-hour
+ * steps) reads 5 of every 6 hours whole; a 1-hour window every few minutes reads minutes only.
+ */
+export function burnRateTiers(fromS: number, toS: number, stepS: number, windowS: number, points: number) {
+  const start = fromS - windowS
+  const firstHour = Math.ceil(start / HOUR_S) * HOUR_S
+  const lastHour = Math.floor(toS / HOUR_S) * HOUR_S
+  const minutesOnly = { hourRanges: [] as [number, number][], minuteRanges: mergeRanges([[start, toS]]) }
+  if (lastHour <= firstHour) return minutesOnly
+  const split = new Set<number>()
+  for (let k = 0; k < points; k++) {
+    for (const boundary of [fromS + k * stepS, fromS + k * stepS - windowS]) {
+      if (boundary % HOUR_S !== 0) split.add(Math.floor(boundary / HOUR_S) * HOUR_S)
+    }
+  }
+  const hours: [number, number][] = []
+  const minutes: [number, number][] = [
+    [start, firstHour],
+    [lastHour, toS],
+  ]
+  for (let hour = firstHour; hour < lastHour; hour += HOUR_S) {
+    if (split.has(hour)) minutes.push([hour, hour + HOUR_S])
+    else hours.push([hour, hour + HOUR_S])
+  }
+  const hourRanges = mergeRanges(hours)
+  if (hourRanges.length > MAX_HOUR_RANGES) return minutesOnly
+  return { hourRanges, minuteRanges: mergeRanges(minutes) }
+}
+
+/** The rows a series sums, from {@link burnRateTiers}: minute rows, then whole-hour rows, each with its first and last minute. */
+function tieredSeriesRows(
+  ratio: ReturnType<typeof resolveRatio>,
+  scope: string,
+  tiers: ReturnType<typeof burnRateTiers>,
+): { sql: string; params: Record<string, unknown> } {
+  const weighted = (side: 'bad' | 'total') =>
+    `arraySum(arrayMap((weight, n) -> weight * n, {${side}_weights:Array(Int64)}, ${ratio.columns}))`
+  // The SQL text depends on the number of ranges only; their bounds are parameters.
+  const within = (column: string, prefix: string, ranges: [number, number][]) => ({
+    sql:
+      ranges
+        .map(
+          (_, i) =>
+            `(${column} >= toDateTime({${prefix}_from_${i}:Int64}, 'UTC') AND ${column} < toDateTime({${prefix}_to_${i}:Int64}, 'UTC'))`,
+        )
+        // No range of this tier (a series aligned on hours reads no minute): none selected.
+        .join(' OR ') || 'false',
+    params: Object.fromEntries(
+      ranges.flatMap(([from, to], i) => [
+        [`${prefix}_from_${i}`, from],
+        [`${prefix}_to_${i}`, to],
+      ]),
+    ),
+  })
+  const minutes = within('minute', 'minutes', tiers.minuteRanges)
+  const hours = within('hour', 'hours', tiers.hourRanges)
+  const minuteRows = `SELECT toInt64(toUnixTimestamp(minute)) AS m_first, m_first AS m_last,
+            ${weighted('bad')} AS row_bad, ${weighted('total')} AS row_total
+     FROM {table:Identifier} WHERE ${scope} AND (${minutes.sql})${ratio.filter}`
+  const hourRows = `SELECT toInt64(toUnixTimestamp(hour)) AS m_first, m_first + 3540 AS m_last,
+            ${weighted('bad')} AS row_bad, ${weighted('total')} AS row_total
+     FROM {hourly:Identifier} WHERE ${scope} AND (${hours.sql})${ratio.filter}`
+  return {
+    sql: tiers.hourRanges.length === 0 ? minuteRows : `${minuteRows}\n     UNION ALL\n     ${hourRows}`,
+    params: { ...minutes.params, ...hours.params },
+  }
+}
 
 /**
  * Bad and total sums over a sliding window sampled every `stepMs` from `from` to `to`, computed in
  * SQL: each minute row is sent (ARRAY JOIN) to the samples whose window [ts - window, ts) holds it,
- * then summed per sample, so the cost is rows × window/step. Samples without traffic are 0/0.
+ * then summed per sample, so the cost is rows × window/step. Hours that no sample's window cuts are
+ * read from the hourly rollup ({@link burnRateTiers}). Samples without traffic are 0/0.
  */
 export async function queryBurnRateSeries(
   client: ClickHouseClient,
@@ -239,27 +525,28 @@ export async function queryBurnRateSeries(
   if (points > MAX_POINTS)
     throw invalid(`${points} samples requested; at most ${MAX_POINTS}: use a larger step`)
   const windowS = query.windowMs / 1000
-  const source = windowRows(
-    ratio,
-    query.timeSlice,
-    `tenant = {tenant:String}
-       AND ({service:String} = '' OR service = {service:String})
-       AND minute >= toDateTime({from:Int64} - {window:Int64}, 'UTC') AND minute < toDateTime({to:Int64}, 'UTC')`,
-  )
+  const scope = `tenant = {tenant:String} AND ({service:String} = '' OR service = {service:String})`
+  const source = query.timeSlice
+    ? windowRows(
+        ratio,
+        query.timeSlice,
+        `${scope} AND minute >= toDateTime({from:Int64} - {window:Int64}, 'UTC') AND minute < toDateTime({to:Int64}, 'UTC')${ratio.filter}`,
+      )
+    : tieredSeriesRows(ratio, scope, burnRateTiers(fromS, toS, stepS, windowS, points))
+  // Sample k ends at from + k*step; a row of minutes [first, last] is in its window when
+  // last < end <= first + window (a minute row: first = last; an hour row: its first and last minute).
   const rows = await run<{ k: number; bad: number; total: number }>(
     client,
     `SELECT k, sum(row_bad) AS bad, sum(row_total) AS total
-     FROM (
-       SELECT toInt64(toUnixTimestamp(minute)) AS m, row_bad, row_total FROM (${source.sql})
-     )
-     -- Sample k ends at from + k*step; minute m is in its window when m < end <= m + window.
+     FROM (${query.timeSlice ? `SELECT toInt64(toUnixTimestamp(minute)) AS m_first, m_first AS m_last, row_bad, row_total FROM (${source.sql})` : source.sql})
      ARRAY JOIN range(
-       toUInt64(greatest(0, toInt64(floor((m - {from:Int64}) / {step:Int64})) + 1)),
-       toUInt64(greatest(0, least({points:Int64} - 1, toInt64(floor((m + {window:Int64} - {from:Int64}) / {step:Int64}))) + 1))
+       toUInt64(greatest(0, toInt64(floor((m_last - {from:Int64}) / {step:Int64})) + 1)),
+       toUInt64(greatest(0, least({points:Int64} - 1, toInt64(floor((m_first + {window:Int64} - {from:Int64}) / {step:Int64}))) + 1))
      ) AS k
      GROUP BY k`,
     {
       table: ratio.table,
+      hourly: ratio.hourly,
       bad_weights: ratio.bad,
       total_weights: ratio.total,
       tenant: query.tenant,
@@ -270,6 +557,7 @@ export async function queryBurnRateSeries(
       window: windowS,
       points,
       ...source.params,
+      ...ratio.filterParams,
     },
   )
   const byIndex = new Map(rows.map((row) => [Number(row.k), row]))

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createCheckpointStore } from './checkpoint-store.ts'
 import { dashboardQueries } from './dashboard-queries.ts'
 import { applyEventRetention } from './event-retention.ts'
-import { createEventWriter } from './event-writer.ts'
+import { createEventWriter, findStoredEventIds } from './event-writer.ts'
 import { createFindingStore } from './finding-store.ts'
 import { type ClickHouseClient, openClickHouse } from './index.ts'
 import { migrate, readMigrations } from './migrations.ts'
@@ -83,6 +83,23 @@ describe('event writer', () => {
       })
     ).json()
     expect(rows).toEqual([{ a: 3, s: 1, u: 1, f: 1 }])
+  })
+
+  it('finds the same stored ids by listing the key range and, when it holds more, by value', async () => {
+    const writer = createEventWriter(client)
+    const at = Date.UTC(2026, 10, 24, 9, 0)
+    const stored = Array.from({ length: 30 }, (_, i) =>
+      event('flow', { event_id: `probe-${i}`, ts: at + i, service: 'cart', dst_port: 443 }),
+    )
+    await writer.write('flow', stored)
+    const asked = [
+      ...stored.slice(0, 10),
+      ...stored.slice(0, 5).map((e) => ({ ...e, event_id: `${e.event_id}-new` })),
+    ]
+    const expected = new Set(stored.slice(0, 10).map((e) => e.event_id))
+    expect(await findStoredEventIds(client, 'flow_events', 'acme', asked)).toEqual(expected)
+    // 30 rows in the range, at most 4 listed: asked by value.
+    expect(await findStoredEventIds(client, 'flow_events', 'acme', asked, 4)).toEqual(expected)
   })
 
   it('keeps concurrent retries of the same batch to one copy', async () => {
@@ -170,6 +187,32 @@ describe('finding store', () => {
     expect(await store.list({ tenant: 'other' })).toEqual([])
     expect(await store.list({ tenant: 'acme', severity: 'page' })).toEqual([])
   })
+
+  it('lists by severity then time: a limited list keeps the page behind a burst of newer info', async () => {
+    const store = createFindingStore(client)
+    const finding = (id: string, ts: number, severity: 'page' | 'ticket' | 'info') => ({
+      finding_id: id,
+      tenant: 'sev',
+      ts,
+      detected_at: ts + 5,
+      rule: 'auth.spray',
+      severity,
+      title: id,
+      summary: id,
+      entities: {},
+      evidence: {},
+    })
+    await store.write([
+      finding('old-page', minute, 'page'),
+      finding('ticket', minute + 10, 'ticket'),
+      ...Array.from({ length: 5 }, (_, i) => finding(`info-${i}`, minute + 100 + i, 'info')),
+      finding('new-page', minute + 50, 'page'),
+    ])
+    const bySeverity = await store.list({ tenant: 'sev', limit: 4, order: 'severity' })
+    expect(bySeverity.map((f) => f.finding_id)).toEqual(['new-page', 'old-page', 'ticket', 'info-4'])
+    const byTime = await store.list({ tenant: 'sev', limit: 4 })
+    expect(byTime.map((f) => f.finding_id)).toEqual(['info-4', 'info-3', 'info-2', 'info-1'])
+  })
 })
 
 describe('event writer under bad input', () => {
@@ -204,6 +247,63 @@ describe('event writer under bad input', () => {
       writer.write('auth', good),
     ])
     expect(results.map((result) => result.status)).toEqual(['fulfilled', 'rejected', 'fulfilled'])
+  })
+})
+
+describe("event writer > the client's own JSON text", () => {
+  /** A flow validated from its text, as the collector does it for our own NDJSON, with the text it gives. */
+  function flowFromText(text: string): { event: AnyEvent; json: string } {
+    const result = validateEvent('flow', JSON.parse(text), {
+      tenant: 'acme',
+      observedAt: Date.now(),
+      jsonText: text,
+    })
+    if (!result.ok || result.json === undefined) throw new Error(result.ok ? 'no text' : result.reason)
+    return { event: result.event, json: result.json }
+  }
+
+  async function bytesSent(eventId: string): Promise<string | undefined> {
+    const result = await client.query({
+      query: 'SELECT toString(bytes_sent) AS b FROM flow_events WHERE event_id = {id:String}',
+      query_params: { id: eventId },
+      format: 'JSONEachRow',
+    })
+    return (await result.json<{ b: string }>())[0]?.b
+  }
+
+  it('stores the text as it is, not the event encoded again', async () => {
+    const flow = flowFromText(
+      `{"event_id":"text-1","ts":${minute + 200},"service":"text","dst_port":443,"bytes_sent":5}`,
+    )
+    // Nothing changes an event after validation; here something does, to show which one is stored.
+    ;(flow.event as { bytes_sent: number }).bytes_sent = 6
+    const written = await createEventWriter(client).write('flow', [flow.event], { json: [flow.json] })
+    expect(written.stored).toHaveLength(1)
+    expect(await bytesSent('text-1')).toBe('5')
+  })
+
+  it('falls back to encoding the events when the engine refuses a text, and stores every event once', async () => {
+    // A key written twice (JSON.parse keeps the last value) and an integer spelled as a float: the
+    // engine refuses both texts.
+    const twice = flowFromText(
+      `{"event_id":"text-2","ts":${minute + 201},"service":"text","dst_port":443,"bytes_sent":1,"bytes_sent":7}`,
+    )
+    const float = flowFromText(
+      `{"event_id":"text-3","ts":${minute + 202},"service":"text","dst_port":443.0,"bytes_sent":8}`,
+    )
+    const fine = flowFromText(`{"event_id":"text-4","ts":${minute + 203},"service":"text","dst_port":443}`)
+    const batch = [fine, twice, float]
+    const writer = createEventWriter(client)
+    const write = () =>
+      writer.write(
+        'flow',
+        batch.map((flow) => flow.event),
+        { json: batch.map((flow) => flow.json) },
+      )
+    expect((await write()).stored).toHaveLength(3)
+    expect(await bytesSent('text-2')).toBe('7')
+    expect(await bytesSent('text-3')).toBe('8')
+    expect(await write()).toEqual({ stored: [], duplicates: 3 })
   })
 })
 
@@ -294,9 +394,10 @@ describe('retention', () => {
   })
 
   it('keeps older events once the retention of their kind is raised (loading last quarter)', async () => {
+    // The flows' entity index (0018) keeps the flows' retention.
     const now = Date.now()
     const quarter = { ...defaultRetentionDays, flow: 120 }
-    expect(await applyEventRetention(client, quarter)).toEqual(['flow_events'])
+    expect(await applyEventRetention(client, quarter)).toEqual(['flow_events', 'flow_entity_index'])
     expect(await applyEventRetention(client, quarter)).toEqual([])
     const old = flowAt(now - 100 * day, now, quarter)
     expect(old.ok).toBe(true)
@@ -304,7 +405,10 @@ describe('retention', () => {
     await createEventWriter(client).write('flow', [old.event])
     expect(await storedFlowTimes()).toContain(new Date(now - 100 * day).toISOString())
     // Back to 30 days: the old event goes with the next merge, as the configuration says.
-    expect(await applyEventRetention(client, defaultRetentionDays)).toEqual(['flow_events'])
+    expect(await applyEventRetention(client, defaultRetentionDays)).toEqual([
+      'flow_events',
+      'flow_entity_index',
+    ])
     await client.command({
       query: 'ALTER TABLE flow_events MATERIALIZE TTL',
       clickhouse_settings: { mutations_sync: '2' },

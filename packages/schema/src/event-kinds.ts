@@ -47,6 +47,14 @@ export const flowEvent = z.strictObject({
   dst_app: label
     .optional()
     .describe("Destination workload's app label (app, app.kubernetes.io/name), when the record carries it"),
+  dst_host: z
+    .string()
+    .min(1)
+    .max(255)
+    .optional()
+    .describe(
+      'The host name the client asked for (TLS SNI, the egress cluster or authority of an outbound proxy line), when the record carries it',
+    ),
 })
 
 /** One authentication attempt at an identity provider or gateway. */
@@ -82,6 +90,14 @@ export const authEvent = z.strictObject({
     .boolean()
     .optional()
     .describe('Whether the IdP flagged the client address as a proxy or anonymiser'),
+  session_id: z
+    .string()
+    .min(1)
+    .max(256)
+    .optional()
+    .describe(
+      "The IdP session the attempt belongs to (Okta's externalSessionId), to follow one session across networks",
+    ),
 })
 
 /** One mTLS handshake between two workloads. */
@@ -104,6 +120,20 @@ export const mtlsEvent = z.strictObject({
     .describe('Handshakes this record stands for (records derived from metrics aggregate many)'),
 })
 
+/** What a matched rule did: decided (`block`, `allow`, `captcha`, `challenge`) or only matched (`count`, `match`). */
+export const ruleAction = z.enum(['block', 'allow', 'captcha', 'challenge', 'count', 'match'])
+
+/** Most rules one decision lists (a WAF request rarely matches more than a dozen). */
+export const maxRuleActions = 64
+
+// Checked by zod (refine) and by the fast validator (maxProperties), so both refuse the same records.
+const ruleActions = z
+  .record(z.string().min(1).max(256), ruleAction)
+  .refine((rules) => Object.keys(rules).length <= maxRuleActions, {
+    message: `at most ${maxRuleActions} rules`,
+  })
+  .meta({ maxProperties: maxRuleActions })
+
 /** One allow/deny decision by a policy decision point (OPA, Envoy ext_authz, Istio RBAC). */
 export const decisionEvent = z.strictObject({
   ...commonFields,
@@ -125,6 +155,19 @@ export const decisionEvent = z.strictObject({
     .describe('Decision latency in ms, when the source measured it (absent: not in the percentiles)'),
   dry_run: z.boolean().default(false).describe('Decision from a dry-run (not enforced) policy'),
   cache_hit: z.boolean().optional().describe('Whether the decision came from a cache'),
+  client_ip: ipAddress
+    .optional()
+    .describe("The client's IP address as the enforcement point saw it (a WAF's caller)"),
+  reason: z
+    .string()
+    .max(1024)
+    .optional()
+    .describe('Why, in the source words: the WAF rule message and what it matched'),
+  rule_actions: ruleActions
+    .optional()
+    .describe(
+      'Every rule that matched the request, by id, with what it did (a WAF logs counted rules beside the one that decided)',
+    ),
 })
 
 /** A change of policy or configuration at an enforcement point: rollouts, rollbacks, drift. */
@@ -140,6 +183,50 @@ export const policyChangeEvent = z.strictObject({
   dry_run: z.boolean().default(false).describe('Staged in dry-run mode'),
 })
 
+/**
+ * One step in a credential's life at an identity provider or resource server: issued (`grant`),
+ * refreshed, revoked, ended by a logout, or presented and accepted or refused (`use`, as OIDC
+ * introspection logs and gateways show it). Token refresh rate and time to revoke read these.
+ */
+export const tokenEvent = z.strictObject({
+  ...commonFields,
+  action: z
+    .enum(['grant', 'refresh', 'revoke', 'logout', 'use'])
+    .describe('What happened to the credential: issued, refreshed, revoked, session ended, or presented'),
+  outcome: z
+    .enum(['success', 'failure'])
+    .default('success')
+    .describe('Whether the step succeeded (for `use`: accepted)'),
+  principal: label.optional().describe('Whose credential: user e-mail, service account'),
+  client_id: label.optional().describe('The OAuth client (application) the token was issued to'),
+  credential_id: z
+    .string()
+    .min(1)
+    .max(512)
+    .optional()
+    .describe('Which credential: token id (jti), session or grant id; joins a revoke to later uses'),
+  grant_type: label
+    .optional()
+    .describe('OAuth grant type: authorization_code, refresh_token, client_credentials, ...'),
+  reason: z.string().max(1024).optional().describe('Why it failed, in the source words'),
+  client_ip: ipAddress.optional().describe("The client's IP address"),
+})
+
+/**
+ * One device or workload posture check (disk encryption, OS patch level, EDR running, ...), as an
+ * agent (osquery) or an IdP's device context reports it. `unknown`: the agent could not tell (not a
+ * failure: agent telemetry drift must not read as non-compliant devices).
+ */
+export const postureEvent = z.strictObject({
+  ...commonFields,
+  device: label.describe('The device or workload checked: host identifier, device id, SPIFFE ID'),
+  principal: label.optional().describe('The user or workload using the device, when known'),
+  check: label.describe('What was checked: disk_encryption, os_version, firewall, edr_running, ...'),
+  outcome: z.enum(['pass', 'fail', 'unknown']).describe("Result; 'unknown' when the agent could not tell"),
+  reason: z.string().max(1024).optional().describe('Why it failed or is unknown, in the source words'),
+  agent: label.optional().describe('What reported it: osquery, okta-device-context, ...'),
+})
+
 /** Every kind of event, by the name used in URLs, topics and tables. */
 export const eventSchemas = {
   flow: flowEvent,
@@ -147,6 +234,8 @@ export const eventSchemas = {
   mtls: mtlsEvent,
   decision: decisionEvent,
   policy_change: policyChangeEvent,
+  token: tokenEvent,
+  posture: postureEvent,
 } as const
 
 export type EventKind = keyof typeof eventSchemas
@@ -162,6 +251,8 @@ export type AuthEvent = Normalised<z.output<typeof authEvent>>
 export type MtlsEvent = Normalised<z.output<typeof mtlsEvent>>
 export type DecisionEvent = Normalised<z.output<typeof decisionEvent>>
 export type PolicyChangeEvent = Normalised<z.output<typeof policyChangeEvent>>
+export type TokenEvent = Normalised<z.output<typeof tokenEvent>>
+export type PostureEvent = Normalised<z.output<typeof postureEvent>>
 
 /** A validated event of one kind, with its id, tenant and receive time filled in. */
 export interface EventByKind {
@@ -170,6 +261,8 @@ export interface EventByKind {
   mtls: MtlsEvent
   decision: DecisionEvent
   policy_change: PolicyChangeEvent
+  token: TokenEvent
+  posture: PostureEvent
 }
 export type AnyEvent = EventByKind[EventKind]
 

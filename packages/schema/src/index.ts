@@ -10,7 +10,11 @@ export {
   type FlowEvent,
   isEventKind,
   type MtlsEvent,
+  maxRuleActions,
   type PolicyChangeEvent,
+  type PostureEvent,
+  ruleAction,
+  type TokenEvent,
 } from './event-kinds.ts'
 export { type FieldDoc, fieldTable, fieldTableMarkdown } from './field-table.ts'
 export { maxEventTime, minEventTime } from './fields.ts'

@@ -7,7 +7,8 @@ export type RetentionDays = Readonly<Record<EventKind, number>>
 /**
  * The store's defaults: 30 days of flows, mTLS handshakes and decisions (high volume, read for
  * recent detection and SLO windows), 90 of sign-ins (investigations reach further back) and 400 of
- * policy changes (a year of rollouts for drift). `PALISADE_RETENTION_DAYS_<KIND>` overrides each.
+ * policy changes (a year of rollouts for drift); token events 90 like sign-ins (revocations are
+ * investigated with them), posture checks 30 (agents re-report every few minutes). `PALISADE_RETENTION_DAYS_<KIND>` overrides each.
  */
 export const defaultRetentionDays: RetentionDays = {
   flow: 30,
@@ -15,6 +16,8 @@ export const defaultRetentionDays: RetentionDays = {
   mtls: 30,
   decision: 30,
   policy_change: 400,
+  token: 90,
+  posture: 30,
 }
 
 const dayMs = 86_400_000

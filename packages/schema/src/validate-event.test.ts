@@ -97,11 +97,66 @@ describe('validateEvent', () => {
     expect(validateEvent('flow', pair, context).ok).toBe(true)
   })
 
+  it('refuses a lone surrogate escape when given the JSON text, and trusts a text without one', () => {
+    const text = '{"ts":1,"dst_port":1,"service":"a\\udc00","src_pod":"ns/\u{1F600}"}'
+    expect(validateEvent('flow', JSON.parse(text), { ...context, jsonText: text })).toEqual({
+      ok: false,
+      reason: expect.stringMatching(/^service: not well-formed Unicode/),
+    })
+    const plain = '{"ts":1,"dst_port":1,"service":"checkout"}'
+    expect(validateEvent('flow', JSON.parse(plain), { ...context, jsonText: plain }).ok).toBe(true)
+  })
+
+  it('accepts IPv4 and IPv6 addresses and refuses anything else, naming the field', () => {
+    for (const ip of ['10.244.1.20', 'fe80::d5f4:e943:fe72:fc14', '::1'])
+      expect(validateEvent('flow', { ts: 1, dst_port: 1, src_ip: ip }, context).ok).toBe(true)
+    for (const ip of ['10.244.1.256', '10.244.1', 'fe80:::1', 'host.local', '10.0.0.1 '])
+      expect(validateEvent('flow', { ts: 1, dst_port: 1, dst_ip: ip }, context)).toEqual({
+        ok: false,
+        reason: expect.stringContaining('dst_ip'),
+      })
+  })
+
   it('refuses a record that is not an object', () => {
     expect(validateEvent('mtls', [1, 2], context)).toEqual({
       ok: false,
       reason: 'record is not a JSON object',
     })
+  })
+})
+
+describe('validateEvent > JSON text', () => {
+  const withText = (kind: 'flow' | 'mtls', text: string) =>
+    validateEvent(kind, JSON.parse(text), { ...context, jsonText: text })
+
+  it("gives the client's own text, with what validation filled written in front, parsing to the event", () => {
+    const text = ' {"ts":1,"dst_port":443,"duration_ms":1.50,"src_pod":"ns/\\u00e9"}'
+    const result = withText('flow', text)
+    expect(result.ok).toBe(true)
+    if (!result.ok) return
+    // The client's bytes as they came (`1.50` and the escape stay as written), after the filled fields.
+    expect(result.json?.endsWith('"dst_port":443,"duration_ms":1.50,"src_pod":"ns/\\u00e9"}')).toBe(true)
+    expect(JSON.parse(result.json!)).toEqual(result.event)
+    expect(result.event).toMatchObject({
+      tenant: 'acme',
+      observed_at: context.observedAt,
+      verdict: 'allowed',
+    })
+  })
+
+  it('writes no second tenant or id when the record names its own', () => {
+    const result = withText('mtls', '{"tenant":"acme","event_id":"m-1","ts":5,"outcome":"success"}')
+    const json = result.ok ? result.json : undefined
+    expect(json?.match(/"tenant"/g)).toHaveLength(1)
+    expect(json?.match(/"event_id"/g)).toHaveLength(1)
+    expect(JSON.parse(json!)).toEqual(result.ok && result.event)
+  })
+
+  it('gives no text when validation changed a field written in it (a time as ISO-8601), or without one', () => {
+    const iso = withText('flow', '{"ts":"2026-11-23T10:00:00Z","dst_port":443}')
+    expect(iso.ok && iso.json).toBeUndefined()
+    const plain = validateEvent('flow', { ts: 1, dst_port: 443 }, context)
+    expect(plain.ok && plain.json).toBeUndefined()
   })
 })
 
