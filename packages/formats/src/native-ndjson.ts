@@ -25,8 +25,10 @@ export function splitJsonRecords(
   const records: { line: number; raw: string; value?: unknown; reason?: string }[] = []
   const lines = text.split('\n')
   for (let index = 0; index < lines.length; index++) {
-    const raw = lines[index]!.replace(/\r$/, '')
-    if (raw.trim() === '') continue
+    const line = lines[index]!
+    // The hot path of every NDJSON body: no copy of a line that has no `\r`, no trim of one that starts with `{`.
+    const raw = line.charCodeAt(line.length - 1) === 13 ? line.slice(0, -1) : line
+    if (raw.charCodeAt(0) !== 123 && raw.trim() === '') continue
     try {
       records.push({ line: index + 1, raw, value: JSON.parse(raw) })
     } catch (error) {
@@ -53,7 +55,8 @@ export function splitAtLines(input: string, maxChars: number): { text: string; f
     }
     const text = input.slice(start, end)
     parts.push({ text, firstLine: line })
-    for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) line++
+    // Newlines found by `indexOf`, not a loop over every character (the collector cuts every large body).
+    for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) line++
     start = end
   }
   return parts

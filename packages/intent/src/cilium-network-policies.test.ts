@@ -196,6 +196,11 @@ spec:
     expect(intent.declaredEgress({ ip: '192.0.2.7', port: 22 })).toEqual({ declared: true, by })
     expect(intent.declaredEgress({ ip: '192.0.2.200' }).declared).toBe(false)
     expect(intent.declaredEgress({ ip: '2001:db8:5::1' }).declared).toBe(true)
+    // By address only (host names cannot match flow records), with Cilium's except ranges.
+    expect(intent.declaredEgressRanges()).toEqual([
+      { cidr: '192.0.2.0/24', except: ['192.0.2.128/25'] },
+      { cidr: '2001:db8::/32' },
+    ])
   })
 
   it('rejects a port that is neither a number nor a name', () => {

@@ -1,6 +1,7 @@
 export type { AuthorizationRequest } from './authorization-policies.ts'
 export {
   type DeclaredChange,
+  type DeclaredEgressRange,
   type DeclaredIntent,
   goesBy,
   type IntentVerdict,
@@ -10,6 +11,12 @@ export {
   workloadNames,
 } from './declared-intent.ts'
 export { IntentError } from './errors.ts'
+export {
+  type CoverageFigure,
+  type IntentCoverage,
+  intentCoverage,
+  type ObservedEdge,
+} from './intent-coverage.ts'
 export {
   type BuildIntentOptions,
   type BuiltIntent,

@@ -308,6 +308,23 @@ export function buildIntent(
     ...palisade.flatMap(({ declared }) => declared.egress),
     ...compiled.flatMap((document) => document.network?.egressDestinations ?? []),
   ]
+  // Declarations by address, as CIDR text a store query can test flow addresses against.
+  const egressRanges = Object.freeze(
+    egressDeclarations
+      .filter((declaration) => declaration.addresses !== undefined)
+      .map(({ target, ports }) => {
+        // Cilium's toCIDRSet target reads `192.0.2.0/24 except 192.0.2.128/25, ...` (network-policies.ts).
+        const [range = '', exceptText] = target.split(' except ')
+        const asCidr = (text: string) =>
+          text.includes('/') ? text : `${text}/${text.includes(':') ? 128 : 32}`
+        const except = exceptText ? exceptText.split(', ').map(asCidr) : undefined
+        return Object.freeze({
+          cidr: asCidr(range),
+          ...(ports ? { ports } : {}),
+          ...(except ? { except } : {}),
+        })
+      }),
+  )
   const corporateAddresses = new AddressSet()
   const corporateCidrs = palisade.flatMap(({ declared }) => declared.corporateCidrs)
   for (const cidr of corporateCidrs) corporateAddresses.add(parseCidr(cidr)!)
@@ -389,6 +406,9 @@ export function buildIntent(
       return mtlsMemo.get(`${key(dst)}|${port ?? ''}`, () =>
         Object.freeze(peerAuthentication.mode(dst, port)),
       )
+    },
+    declaredEgressRanges() {
+      return egressRanges
     },
     declaredEgress(dst) {
       if (egressDeclarations.length === 0) return { declared: false }

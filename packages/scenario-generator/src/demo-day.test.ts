@@ -22,7 +22,11 @@ describe('generateDemoTelemetry', () => {
   })
 
   it('labels both injected incidents, and the burst is visible in the auth failures', () => {
-    expect(incidents.map((incident) => incident.kind)).toEqual(['lateral_movement', 'auth_failure_burst'])
+    expect(incidents.map((incident) => incident.kind)).toEqual([
+      'lateral_movement',
+      'auth_failure_burst',
+      'token_refresh_storm',
+    ])
     const burst = incidents[1]!
     const auth = records.filter((r) => r.kind === 'auth')
     const systemRate = (inBurst: boolean) => {
@@ -38,6 +42,37 @@ describe('generateDemoTelemetry', () => {
           String(r.record.src_identity).endsWith('frontend') &&
           r.record.dst_port === 5432,
       ),
+    ).toBe(true)
+  })
+
+  it('feeds every kind the SLIs read, with a refresh storm while the incidents run', () => {
+    const kinds = new Set(records.map((r) => r.kind))
+    expect([...kinds].sort()).toEqual([
+      'auth',
+      'decision',
+      'flow',
+      'mtls',
+      'policy_change',
+      'posture',
+      'token',
+    ])
+    const storm = incidents[2]!
+    const refreshes = (inStorm: boolean) =>
+      records.filter(
+        (r) =>
+          r.kind === 'token' &&
+          r.record.action === 'refresh' &&
+          r.record.service === 'mobile-app' &&
+          (r.record.ts >= storm.from && r.record.ts < storm.to) === inStorm,
+      )
+    const perMinute = (list: unknown[], minutes: number) => list.length / minutes
+    const stormMinutes = (storm.to - storm.from) / 60_000
+    expect(perMinute(refreshes(true), stormMinutes)).toBeGreaterThan(
+      5 * perMinute(refreshes(false), (to - from) / 60_000 - stormMinutes),
+    )
+    expect(records.some((r) => r.kind === 'policy_change' && r.record.change_type === 'rollout')).toBe(true)
+    expect(
+      records.some((r) => r.kind === 'flow' && r.record.verdict === 'denied' && r.record.dst_port === 4444),
     ).toBe(true)
   })
 })

@@ -1,16 +1,17 @@
 import { normalEdges, offices, spiffe, users, workloadByName } from './demo-mesh.ts'
+import { demoSliRecords } from './demo-sli-telemetry.ts'
 import { createRandom, type Random } from './random.ts'
 
 /** A record in our native NDJSON schema, ready to POST to `/v1/ingest/<kind>`. */
 export interface GeneratedRecord {
-  kind: 'flow' | 'auth' | 'mtls' | 'decision' | 'policy_change'
+  kind: 'flow' | 'auth' | 'mtls' | 'decision' | 'policy_change' | 'token' | 'posture'
   record: Record<string, unknown> & { ts: number; event_id: string }
 }
 
 /** An injected incident and the label an evaluation checks findings and pages against. */
 export interface IncidentLabel {
   id: string
-  kind: 'lateral_movement' | 'auth_failure_burst'
+  kind: 'lateral_movement' | 'auth_failure_burst' | 'token_refresh_storm'
   /** What should catch it: a rule id or an SLO name. */
   expected: string
   severity: 'page' | 'ticket'
@@ -27,7 +28,7 @@ export interface DemoOptions {
   to: number
   /** When the injected incidents start, epoch ms (default: 12 minutes before `to`). */
   incidentAt?: number
-  /** Length of the auth failure burst, ms (default 10 min). */
+  /** Length of the auth failure burst and of the token refresh storm, ms (default 10 min). */
   burstMs?: number
   /** Scale of the traffic (default 1: about 700 events per minute at the busiest hour). */
   scale?: number
@@ -163,6 +164,8 @@ export function generateDemoTelemetry(options: DemoOptions): {
   const burstEnd = incidentAt + (options.burstMs ?? 10 * minuteMs)
   const totalWeight = normalEdges.reduce((sum, [, , , weight]) => sum + weight, 0)
   const records: GeneratedRecord[] = []
+  // Its own stream of draws, so that adding these records left the older kinds' records as they were.
+  const sliRandom = createRandom(options.seed ^ 0x51_15)
   const start = Math.floor(options.from / minuteMs) * minuteMs
   for (let minute = start; minute < options.to; minute += minuteMs) {
     const load = workdayLoad(minute) * scale
@@ -174,6 +177,7 @@ export function generateDemoTelemetry(options: DemoOptions): {
       }
     }
     const inBurst = minute >= incidentAt && minute < burstEnd
+    records.push(...demoSliRecords(sliRandom, { minute, load, storm: inBurst }))
     const authCount = random.poisson(60 * load)
     for (let n = 0; n < authCount; n++) {
       const ts = minute + random.int(0, minuteMs - 1)
@@ -207,6 +211,16 @@ export function generateDemoTelemetry(options: DemoOptions): {
         from: incidentAt,
         to: burstEnd,
         description: '30% of sign-ins fail with IdP system errors for 10 minutes, burning the auth SLO',
+      },
+      {
+        id: 'token-refresh-storm',
+        kind: 'token_refresh_storm',
+        expected: 'token-refresh',
+        severity: 'page',
+        from: incidentAt,
+        to: burstEnd,
+        description:
+          'the mobile app refreshes tokens 15 times as often, 40% failing with invalid_grant, for 10 minutes',
       },
     ].filter((incident) => incident.from >= start && incident.from < options.to) as IncidentLabel[],
   }

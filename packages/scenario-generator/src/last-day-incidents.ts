@@ -3,6 +3,7 @@
 // that no two share an entity at the same time. Magnitudes are deliberately clear.
 import {
   egressConnection,
+  failedMtlsRequest,
   httpRequest,
   type TrafficContext,
   tcpConnection,
@@ -536,10 +537,22 @@ function handshakeFailureBurst(kit: IncidentKit, window: { from: number; to: num
   const { context, random } = kit
   const checkout = meshWorkload('shop/checkout')
   const payments = meshWorkload('payments/payments')
-  // Checkout's connection pool reconnects, and every attempt fails verification.
+  // Checkout keeps retrying its charges and every connection attempt fails verification; Istio's
+  // default route retries a connect failure twice, so each third failed handshake ends a request
+  // that checkout's sidecar logs (503 UF,URX).
+  let attempt = 0
   for (let ts = window.from; ts < window.to; ts += random.int(600, 1_400)) {
     workloadConnection(context, ts, checkout, payments, payments.port, 'FORWARDED')
     context.sink.increment(tlsStatSeries(payments, 'fail_verify_error'), ts)
+    if (++attempt % 3 === 0)
+      failedMtlsRequest(context, {
+        ts,
+        from: checkout,
+        to: payments,
+        port: payments.port,
+        method: 'POST',
+        path: '/v1/charges',
+      })
   }
   return {
     id: 'mtls-handshake-failure-burst',
@@ -547,13 +560,13 @@ function handshakeFailureBurst(kit: IncidentKit, window: { from: number; to: num
     rules: ['mtls.handshake_failure_burst'],
     severity: 'page',
     from: window.from,
-    // The 5-minute scrape after the burst reports its end.
+    // Checkout's sidecar logs each failed request at once; the 5-minute scrape after the burst reports its end.
     to: window.to + scrapeIntervalMs,
     entity: 'payments/payments',
-    // Envoy's TLS stats name the listener's service, not a workload identity.
+    // Envoy's TLS stats and the client's failed-request lines name the service, not a workload identity.
     aliases: ['payments.payments.svc.cluster.local'],
     description:
-      'after a bad certificate rotation about 300 mTLS handshakes to payments/payments fail verification (fail_verify_error) in 5 minutes',
+      "after a bad certificate rotation about 300 mTLS handshakes to payments/payments fail verification (fail_verify_error) in 5 minutes; checkout's sidecar logs its requests 503 UF,URX with CERTIFICATE_VERIFY_FAILED",
   }
 }
 

@@ -388,6 +388,54 @@ function handshake(context: TrafficContext, ts: number, from: MeshWorkload, to: 
   return !failed
 }
 
+/** BoringSSL's words for a server certificate the client cannot verify, as Envoy logs them. */
+const certificateVerifyFailed = 'TLS error: 268435581:SSL routines:OPENSSL_internal:CERTIFICATE_VERIFY_FAILED'
+
+/**
+ * The client sidecar's record of a request it could not deliver because every mTLS handshake with
+ * the destination failed (Istio's default route retries connect failures twice: UF,URX, 503, the
+ * TLS error in UPSTREAM_TRANSPORT_FAILURE_REASON and, sanitised, in the response code details). The
+ * server's sidecar never saw the request: it logs nothing, its TLS stats count the failures.
+ */
+export function failedMtlsRequest(
+  context: TrafficContext,
+  input: { ts: number; from: MeshWorkload; to: MeshWorkload; port: number; method: string; path: string },
+): void {
+  const { random, sink } = context
+  const { ts, from, to, port } = input
+  if (!from.sidecar) return
+  const host = serviceHost(to)
+  sink.add(
+    envoyTarget(from.node),
+    ts,
+    envoyAccessLogRecord({
+      startTime: isoMillis(ts),
+      http: {
+        method: input.method,
+        path: input.path,
+        protocol: 'HTTP/1.1',
+        authority: `${to.name}.${to.namespace}:${port}`,
+        userAgent: 'Go-http-client/1.1',
+      },
+      requestId: uuid(random),
+      responseCode: 503,
+      responseFlags: 'UF,URX',
+      responseCodeDetails: `upstream_reset_before_response_started{connection_failure,${certificateVerifyFailed.replaceAll(' ', '_')}}`,
+      upstreamTransportFailureReason: certificateVerifyFailed,
+      bytesReceived: 0,
+      bytesSent: 159,
+      duration: random.int(8, 40),
+      upstreamHost: `${to.ip}:${port}`,
+      upstreamCluster: `outbound|${port}||${host}`,
+      downstreamLocalAddress: `${serviceIp(to)}:${port}`,
+      downstreamRemoteAddress: `${from.ip}:${ephemeralPort(random)}`,
+      connectionSecurityPolicy: 'unknown',
+      podName: from.pod,
+      podNamespace: from.namespace,
+    }),
+  )
+}
+
 /** What became of a request. */
 export interface RequestOutcome {
   /** Denied by OPA (ext_authz) or by Istio RBAC. */
@@ -429,13 +477,18 @@ export function httpRequest(
   const port = input.port ?? to.port
   const srcPort = ephemeralPort(random)
   const mtls = from.sidecar && to.sidecar
+  const failedRequest = { ts, from, to, port, method: input.method, path: input.path }
   if (input.newConnection) {
     workloadConnection(context, ts, from, to, port, 'FORWARDED', srcPort)
-    if (mtls && !handshake(context, ts, from, to)) return { denied: false, failed: true }
+    if (mtls && !handshake(context, ts, from, to)) {
+      if (context.handshakesFail(to, ts)) failedMtlsRequest(context, failedRequest)
+      return { denied: false, failed: true }
+    }
   } else if (mtls && context.handshakesFail(to, ts)) {
     // Pooled connections were closed at the rotation; each retry needs a new handshake.
     workloadConnection(context, ts, from, to, port, 'FORWARDED', srcPort)
     handshake(context, ts, from, to)
+    failedMtlsRequest(context, failedRequest)
     return { denied: false, failed: true }
   }
   const requestId = uuid(random)

@@ -4,60 +4,18 @@
 // of event types. A generator that only writes what the detectors expect cannot find the detectors'
 // mistakes; this keeps it writing what the sources write.
 import { describe, expect, it } from 'vitest'
+import {
+  allPaths,
+  at,
+  commonPaths,
+  fieldPaths,
+  groupBy,
+  type Json,
+  jsonLines,
+  missingFrom,
+} from '../../formats/src/testing/record-shape.ts'
 import { readSharedFixture, sharedFixturesAvailable } from '../../formats/src/testing/shared-fixtures.ts'
 import { generateScenario } from './generate-scenario.ts'
-
-type Json = Record<string, unknown>
-
-/** Every field path of a record (`a.b.c`; array items as `[]`; the transport of `l4` as `<l4>`). */
-function fieldPaths(value: unknown, prefix = '', out = new Set<string>()): Set<string> {
-  if (Array.isArray(value)) {
-    for (const item of value) fieldPaths(item, `${prefix}[]`, out)
-    if (value.length === 0) out.add(`${prefix}[]`)
-    return out
-  }
-  if (value !== null && typeof value === 'object') {
-    for (const [key, child] of Object.entries(value)) {
-      const name = prefix.endsWith('l4') && ['TCP', 'UDP'].includes(key) ? '<l4>' : key
-      fieldPaths(child, prefix === '' ? name : `${prefix}.${name}`, out)
-    }
-    return out
-  }
-  out.add(prefix)
-  return out
-}
-
-const jsonLines = (text: string): Json[] =>
-  text
-    .split('\n')
-    .filter((line) => line.trim() !== '')
-    .map((line) => JSON.parse(line) as Json)
-
-const at = (record: Json, path: string): unknown =>
-  path.split('.').reduce<unknown>((value, key) => (value as Json | null | undefined)?.[key], record)
-
-/** Group records by a kind, and the paths every record of a kind has. */
-function byKind(records: Json[], kindOf: (record: Json) => string): Map<string, Json[]> {
-  const groups = new Map<string, Json[]>()
-  for (const record of records) {
-    const kind = kindOf(record)
-    const group = groups.get(kind)
-    if (group) group.push(record)
-    else groups.set(kind, [record])
-  }
-  return groups
-}
-const commonPaths = (records: Json[]): Set<string> => {
-  const [first, ...rest] = records.map((record) => fieldPaths(record))
-  return new Set([...first!].filter((path) => rest.every((paths) => paths.has(path))))
-}
-const allPaths = (records: Json[]): Set<string> => {
-  const out = new Set<string>()
-  for (const record of records) for (const path of fieldPaths(record)) out.add(path)
-  return out
-}
-const missingFrom = (paths: Iterable<string>, known: Set<string>, allowed: readonly RegExp[] = []) =>
-  [...paths].filter((path) => !known.has(path) && !allowed.some((pattern) => pattern.test(path))).sort()
 
 const scenario = generateScenario({ seed: 3, days: 2, scale: 0.1 })
 const generated = (format: string): Json[] =>
@@ -97,8 +55,8 @@ describe.skipIf(!sharedFixturesAvailable(process.env.CI === 'true'))(
       })
 
       it('writes, for each kind of event the captures show, the fields every captured one has', () => {
-        const real = byKind(fixtures, kindOf)
-        const mine = byKind(ours, kindOf)
+        const real = groupBy(fixtures, kindOf)
+        const mine = groupBy(ours, kindOf)
         const compared: string[] = []
         for (const [kind, records] of mine) {
           const captured = real.get(kind)
@@ -183,7 +141,7 @@ describe.skipIf(!sharedFixturesAvailable(process.env.CI === 'true'))(
         expect(clusters.some((cluster) => cluster.startsWith('outbound|'))).toBe(true)
         expect(clusters).toContain('PassthroughCluster')
         expect(ours.some((record) => record.response_code === 0 && record.method === null)).toBe(true)
-        const views = byKind(
+        const views = groupBy(
           ours.filter((record) => record.request_id !== null),
           (record) => String(record.request_id),
         )
@@ -219,8 +177,8 @@ describe.skipIf(!sharedFixturesAvailable(process.env.CI === 'true'))(
       })
 
       it('writes, per event type the fixtures show, the fields every such event there has', () => {
-        const real = byKind(fixtures, kindOf)
-        for (const [kind, records] of byKind(ours, kindOf)) {
+        const real = groupBy(fixtures, kindOf)
+        for (const [kind, records] of groupBy(ours, kindOf)) {
           const captured = real.get(kind)
           if (captured === undefined) continue
           const required = missingFrom(commonPaths(captured), new Set(), [

@@ -184,9 +184,9 @@ describe('keycloak-event > JSON events', () => {
   })
 
   it('rejects other event types by name, and drops them with skip_other_events=true', () => {
-    const refresh = JSON.stringify({ ...login, type: 'REFRESH_TOKEN' })
+    const refresh = JSON.stringify({ ...login, type: 'UPDATE_PASSWORD' })
     expect(keycloakEventParser.parse(refresh).rejected[0]?.reason).toBe(
-      'not an authentication event: REFRESH_TOKEN',
+      'not an authentication event: UPDATE_PASSWORD',
     )
     expect(keycloakEventParser.parse(refresh, { skip_other_events: 'true' })).toEqual({
       records: [],
@@ -203,6 +203,49 @@ describe('keycloak-event > JSON events', () => {
     const result = keycloakEventParser.parse(`{"type": "LOGIN",\n${JSON.stringify(login)}`)
     expect(result.records.map((record) => record.line)).toEqual([2])
     expect(result.rejected[0]).toMatchObject({ line: 1, reason: expect.stringContaining('not valid JSON') })
+  })
+})
+
+describe('keycloak-event > token events', () => {
+  // In the layout of Keycloak's jboss-logging listener (keycloak/keycloak
+  // services/src/main/java/org/keycloak/events/log/JBossLoggingEventListenerProvider.java: type,
+  // realmId, clientId, userId, ipAddress, error, then the details), with the details Keycloak's
+  // token endpoint sets on REFRESH_TOKEN (token_id, refresh_token_id, updated_refresh_token_id,
+  // refresh_token_type) and on LOGOUT / REVOKE_GRANT.
+  const lines = [
+    '2024-03-01 10:00:00,100 INFO  [org.keycloak.events] (executor-thread-2) type="REFRESH_TOKEN", realmId="5b1c", clientId="mobile-app", userId="u-1", sessionId="s-1", ipAddress="10.0.0.1", token_id="at-2", grant_type="refresh_token", refresh_token_type="Refresh", updated_refresh_token_id="rt-2", refresh_token_id="rt-1", scope="openid profile", username="alice"',
+    '2024-03-01 10:00:01,000 WARN  [org.keycloak.events] (executor-thread-3) type="REFRESH_TOKEN_ERROR", realmId="5b1c", clientId="mobile-app", userId="null", ipAddress="10.0.0.2", error="invalid_token", grant_type="refresh_token", reason="Token is not active"',
+    '2024-03-01 10:00:02,000 INFO  [org.keycloak.events] (executor-thread-4) type="REVOKE_GRANT", realmId="5b1c", clientId="account-console", userId="u-1", ipAddress="10.0.0.1", revoked_client="mobile-app"',
+    '2024-03-01 10:00:03,000 INFO  [org.keycloak.events] (executor-thread-5) type="LOGOUT", realmId="5b1c", clientId="mobile-app", userId="u-1", sessionId="s-1", ipAddress="10.0.0.1", redirect_uri="https://app.example.com/"',
+  ].join('\n')
+
+  it('maps refreshes, their errors, revocations and logouts to token events of the client', () => {
+    const result = keycloakEventParser.parse(lines)
+    expect(result.rejected).toEqual([])
+    expect(result.records.map((record) => record.kind)).toEqual(['token', 'token', 'token', 'token'])
+    expect(result.records.map((record) => record.event)).toMatchObject([
+      {
+        action: 'refresh',
+        outcome: 'success',
+        service: 'mobile-app',
+        principal: 'alice',
+        credential_id: 'rt-1',
+      },
+      { action: 'refresh', outcome: 'failure', reason: 'invalid_token', service: 'mobile-app' },
+      { action: 'revoke', outcome: 'success', service: 'account-console', principal: 'u-1' },
+      { action: 'logout', outcome: 'success', credential_id: 's-1' },
+    ])
+    for (const record of result.records) {
+      const checked = validateEvent('token', record.event, { tenant: 't', observedAt: 0 })
+      expect(checked.ok, checked.ok ? '' : checked.reason).toBe(true)
+    }
+  })
+
+  it('still maps a login among token events to an auth event', () => {
+    const login =
+      '2024-03-01 10:00:00,123 INFO  [org.keycloak.events] (executor-thread-1) type="LOGIN", realmId="5b1c", clientId="account-console", userId="u-1", ipAddress="10.0.0.1", username="alice"'
+    const result = keycloakEventParser.parse(`${login}\n${lines}`)
+    expect(result.records.map((record) => record.kind)).toEqual(['auth', 'token', 'token', 'token', 'token'])
   })
 })
 

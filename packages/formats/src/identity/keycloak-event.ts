@@ -30,8 +30,15 @@
  * left unclassified (the SLO counts them as `system`). An error before the user is known (userId=null,
  * no username) is kept with the principal "unknown": it still failed someone.
  *
- * Other event types (CODE_TO_TOKEN, REFRESH_TOKEN, LOGOUT, admin events) and server lines are
- * rejected ("not an authentication event: <type>", "not a Keycloak event line") so that nothing
+ * Token events become `token` events (refresh rate, refresh storms, revocations): REFRESH_TOKEN
+ * (action refresh), CODE_TO_TOKEN and TOKEN_EXCHANGE (grant), REVOKE_GRANT (revoke), LOGOUT (logout,
+ * the session ends), each `*_ERROR` a failure with the error as reason. The credential is the
+ * refresh token's id (`refresh_token_id`), else the token's (`token_id`), else the session; the
+ * application is the client. Keycloak's logger writes them as the login lines
+ * (keycloak/keycloak services JBossLoggingEventListenerProvider: `type=..., realmId=..., clientId=...,
+ * userId=..., ipAddress=...` then the details as `key=value`).
+ *
+ * Other event types (admin events, UPDATE_PASSWORD, ...) and server lines are rejected ("not an authentication event: <type>", "not a Keycloak event line") so that nothing
  * leaves unseen, unless `skip_other_events=true`. A line naming org.keycloak.events that does not
  * read as an event is always rejected.
  *
@@ -90,6 +97,20 @@ const topLevelFields = new Set([
 
 const authenticationTypes = new Set(['LOGIN', 'LOGIN_ERROR', 'CLIENT_LOGIN', 'CLIENT_LOGIN_ERROR'])
 
+/** Token event types (without `_ERROR`) and the action each is on a credential. */
+const tokenActions = new Map<string, 'grant' | 'refresh' | 'revoke' | 'logout'>([
+  ['REFRESH_TOKEN', 'refresh'],
+  ['CODE_TO_TOKEN', 'grant'],
+  ['TOKEN_EXCHANGE', 'grant'],
+  ['REVOKE_GRANT', 'revoke'],
+  ['LOGOUT', 'logout'],
+])
+
+/** The token action of an event type (`REFRESH_TOKEN_ERROR` → refresh), or undefined. */
+function tokenActionOf(type: string): 'grant' | 'refresh' | 'revoke' | 'logout' | undefined {
+  return tokenActions.get(type.endsWith('_ERROR') ? type.slice(0, -'_ERROR'.length) : type)
+}
+
 const userErrors = new Set([
   'invalid_user_credentials',
   'user_not_found',
@@ -145,13 +166,47 @@ function notAnAttempt(event: Json): AuthMapping | undefined {
       return { reason: `${notAuthenticationEvent}: admin event ${operation}`, other: true }
     return { reason: 'not a Keycloak event: no type' }
   }
-  if (!authenticationTypes.has(type)) return { reason: `${notAuthenticationEvent}: ${type}`, other: true }
+  if (!authenticationTypes.has(type) && tokenActionOf(type) === undefined)
+    return { reason: `${notAuthenticationEvent}: ${type}`, other: true }
   return undefined
 }
 
-/** Maps one authentication event (JSON shape) at `ts` (epoch ms) whose id is `eventId`. */
+/** Maps one token event (JSON shape) of `action` at `ts` (epoch ms) whose id is `eventId`. */
+function mapTokenEvent(event: Json, action: string, ts: number, eventId: string): AuthMapping {
+  const type = textOf(event.type) ?? ''
+  const details = objectOf(event.details)
+  const error = textOf(event.error)
+  const success = !type.endsWith('_ERROR') && error === undefined
+  const clientId = textOf(event.clientId)
+  return {
+    kind: 'token',
+    event: {
+      event_id: eventId,
+      ts,
+      source: 'keycloak',
+      service: clientId?.slice(0, 256),
+      action,
+      outcome: success ? 'success' : 'failure',
+      principal: textOf(details?.username) ?? textOf(event.userId),
+      client_id: clientId?.slice(0, 256),
+      credential_id: (
+        textOf(details?.refresh_token_id) ??
+        textOf(details?.token_id) ??
+        textOf(event.sessionId) ??
+        textOf(details?.code_id)
+      )?.slice(0, 512),
+      grant_type: textOf(details?.grant_type)?.slice(0, 256),
+      reason: success ? undefined : clippedText(error, 1024),
+      client_ip: ipAddressOf(event.ipAddress),
+    },
+  }
+}
+
+/** Maps one authentication or token event (JSON shape) at `ts` (epoch ms) whose id is `eventId`. */
 function mapEvent(event: Json, ts: number, eventId: string): AuthMapping {
   const type = textOf(event.type) ?? ''
+  const tokenAction = tokenActionOf(type)
+  if (tokenAction !== undefined) return mapTokenEvent(event, tokenAction, ts, eventId)
   const details = objectOf(event.details)
   const error = textOf(event.error)
   const success = !type.endsWith('_ERROR') && error === undefined
@@ -292,12 +347,12 @@ function readTimeZoneOption(value: string | undefined): TimeZone | OptionProblem
   )
 }
 
-/** Parses Keycloak events (JSON, or the jboss-logging lines of the server log) into `auth` events. */
+/** Parses Keycloak events (JSON, or the jboss-logging lines of the server log) into `auth` and `token` events. */
 export const keycloakEventParser: FormatParser = {
   name: 'keycloak-event',
   description:
-    'Keycloak login events: event JSON (lines or admin API arrays) or org.keycloak.events server log lines',
-  kinds: ['auth'],
+    'Keycloak login and token events: event JSON (lines or admin API arrays) or org.keycloak.events server log lines',
+  kinds: ['auth', 'token'],
   options: ['date', 'timezone', 'skip_other_events'],
   parse(input: string, options?: ParseOptions): ParseResult {
     const others = skipOtherEvents(options)

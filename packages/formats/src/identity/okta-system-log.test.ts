@@ -78,7 +78,13 @@ describe.skipIf(!sharedFixturesAvailable(process.env.CI === 'true'))(
         latitude: 37.7201,
         longitude: -121.919,
         user_agent: 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10.15; rv:72.0) Gecko/20100101 Firefox/72.0',
+        session_id: '102bZDNFfWaQSyEZQuDgWt-uQ',
       })
+    })
+
+    it("keeps each step's Okta session (authenticationContext.externalSessionId), so later SSOs join their sign-in", () => {
+      expect(byLine(result, 14)).toMatchObject({ session_id: '102nZHzd6OHSfGG51vsoc22gw' })
+      expect(byLine(result, 15)).toMatchObject({ session_id: '102qmxOh1EdTHqn1_86CB9fzA' })
     })
 
     it("leaves Okta's null AS number and proxy flag out", () => {
@@ -337,6 +343,18 @@ describe('okta-system-log > where a sign-in came from', () => {
     })
   })
 
+  it("reads the session from externalSessionId, else rootSessionId, and leaves Okta's `unknown` out", () => {
+    const session = (authenticationContext: unknown) =>
+      parseOne(oktaEvent({ eventType: 'user.authentication.sso', authenticationContext })).records[0]?.event
+    expect(session({ externalSessionId: '102Vp1R5fYxQ0uCqk3bOh_PQA' })).toMatchObject({
+      session_id: '102Vp1R5fYxQ0uCqk3bOh_PQA',
+    })
+    expect(session({ externalSessionId: 'unknown', rootSessionId: 'idxRoot9' })).toMatchObject({
+      session_id: 'idxRoot9',
+    })
+    expect(session({ externalSessionId: 'unknown' })).not.toHaveProperty('session_id')
+  })
+
   it('drops coordinates out of range rather than inventing a place', () => {
     const result = parseOne(
       oktaEvent({
@@ -344,5 +362,93 @@ describe('okta-system-log > where a sign-in came from', () => {
       }),
     )
     expect(result.records[0]?.event).not.toHaveProperty('latitude')
+  })
+})
+
+describe('okta-system-log > OAuth token events', () => {
+  // LogEvent objects as Okta's System Log API documents them for its org and custom authorization
+  // servers (developer.okta.com "Event types": app.oauth2.as.token.grant.*, app.oauth2.as.token.revoke):
+  // the client application as actor, the token as target with its subject, the grant type in debugData.
+  const app = {
+    id: '0oa1mobile',
+    type: 'PublicClientApp',
+    alternateId: '0oa1mobile',
+    displayName: 'Mobile App',
+  }
+  const tokenEvent = (eventType: string, extra: Record<string, unknown> = {}) => ({
+    uuid: '5d6a1c3e-8f7b-11ee-b9d1-0242ac120002',
+    published: '2026-03-02T08:15:00.000Z',
+    eventType,
+    outcome: { result: 'SUCCESS' },
+    actor: app,
+    client: { ipAddress: '198.51.100.7' },
+    debugContext: { debugData: { grantType: 'refresh_token', requestedScopes: 'openid offline_access' } },
+    target: [
+      {
+        id: 'AT.k3y',
+        type: 'access_token',
+        displayName: 'Access Token',
+        detailEntry: { subject: '00u1ann' },
+      },
+      { id: 'aus1default', type: 'AuthorizationServer', displayName: 'default' },
+    ],
+    ...extra,
+  })
+
+  it('maps an access token granted for a refresh_token grant to a refresh of the client application', () => {
+    const result = oktaSystemLogParser.parse(
+      JSON.stringify(tokenEvent('app.oauth2.as.token.grant.access_token')),
+    )
+    expect(result.rejected).toEqual([])
+    expect(result.records[0]?.kind).toBe('token')
+    expect(result.records[0]?.event).toMatchObject({
+      action: 'refresh',
+      outcome: 'success',
+      service: 'Mobile App',
+      client_id: '0oa1mobile',
+      principal: '00u1ann',
+      credential_id: 'AT.k3y',
+      grant_type: 'refresh_token',
+      client_ip: '198.51.100.7',
+    })
+    const checked = validateEvent('token', result.records[0]!.event, { tenant: 't', observedAt: 0 })
+    expect(checked.ok, checked.ok ? '' : checked.reason).toBe(true)
+  })
+
+  it('maps a failed grant to a failed refresh, and an authorization code grant to a grant', () => {
+    const failed = tokenEvent('app.oauth2.token.grant', {
+      outcome: { result: 'FAILURE', reason: 'invalid_grant' },
+    })
+    const code = tokenEvent('app.oauth2.token.grant.access_token', {
+      uuid: '5d6a1c3e-8f7b-11ee-b9d1-0242ac120003',
+      debugContext: { debugData: { grantType: 'authorization_code' } },
+    })
+    const result = oktaSystemLogParser.parse(`${JSON.stringify(failed)}\n${JSON.stringify(code)}`)
+    expect(result.records.map((r) => [r.event.action, r.event.outcome, r.event.reason])).toEqual([
+      ['refresh', 'failure', 'invalid_grant'],
+      ['grant', 'success', undefined],
+    ])
+  })
+
+  it('does not count the refresh and id token issued with the same request again', () => {
+    const body = ['refresh_token', 'id_token']
+      .map((kind) => JSON.stringify(tokenEvent(`app.oauth2.as.token.grant.${kind}`)))
+      .join('\n')
+    expect(oktaSystemLogParser.parse(body, { skip_other_events: 'true' })).toEqual({
+      records: [],
+      rejected: [],
+    })
+    expect(oktaSystemLogParser.parse(body).rejected[0]?.reason).toContain('counted with the access token')
+  })
+
+  it('maps token revocations, implicit ones included, to revokes of the token', () => {
+    const body = ['app.oauth2.as.token.revoke', 'app.oauth2.token.revoke.implicit.user']
+      .map((type) => JSON.stringify(tokenEvent(type, { debugContext: {} })))
+      .join('\n')
+    const result = oktaSystemLogParser.parse(body)
+    expect(result.records.map((r) => [r.kind, r.event.action, r.event.credential_id])).toEqual([
+      ['token', 'revoke', 'AT.k3y'],
+      ['token', 'revoke', 'AT.k3y'],
+    ])
   })
 })

@@ -7,7 +7,7 @@
  *   event    = {"uuid", "published" (ISO-8601), "eventType", "outcome": {"result", "reason"},
  *               "actor": {"alternateId", "type"}, "client": {"ipAddress", "userAgent": {"rawUserAgent"},
  *               "geographicalContext": {"country", "city"}}, "request": {"ipChain": [{"ip"}]},
- *               "authenticationContext": {"credentialType"}, "debugContext": {"debugData": {"factor"}},
+ *               "authenticationContext": {"credentialType", "externalSessionId"}, "debugContext": {"debugData": {"factor"}},
  *               "target": [{"type", "displayName"}], ...}
  *
  * Authentication attempts become `auth` events: `user.session.start` (sign-in to Okta) and
@@ -24,6 +24,15 @@
  * LOCKED_OUT, a rejected push, a DENY by policy); VERIFICATION_ERROR ("error during the
  * verification process", e.g. a delegated directory failing) is `system`; any other reason is left
  * unclassified, which the SLO counts as `system` (better a false alarm than a hidden outage).
+ *
+ * OAuth 2.0 token events become `token` events of the client application (`actor`, a
+ * PublicClientApp/ServiceApp, its displayName as the service): `app.oauth2[.as].token.grant` and
+ * `...grant.access_token` are one token request each, a `refresh` when `debugContext.debugData.grantType`
+ * is refresh_token, else a `grant`; the `...grant.refresh_token` / `.id_token` events Okta adds for the
+ * same request are not counted again (treated as other events); `app.oauth2[.as].token.revoke` (and
+ * the `.implicit.*` revocations) are a `revoke`. The credential is the token target's id (type
+ * access_token / refresh_token, any case), the user the token's subject (`detailEntry.subject`) or a
+ * User target.
  *
  * Other event types are rejected ("not an authentication event: <eventType>") so that they reach
  * quarantine: a whole System Log pointed here shows what it left out, and a wrong file never looks
@@ -115,11 +124,65 @@ function clientIpOf(event: Json, client: Json | undefined): string | undefined {
   return Array.isArray(chain) ? ipAddressOf(objectOf(chain[0])?.ip) : undefined
 }
 
+const tokenGrantType = /^app\.oauth2\.(?:as\.)?token\.grant(?:\.(access_token|refresh_token|id_token))?$/
+const tokenRevokeType = /^app\.oauth2\.(?:as\.)?token\.revoke(?:\.|$)/
+const tokenTargetType = /^(?:access|refresh)_?token$/i
+
+/** A token request, issuance companion or revocation as a `token` event (see the header). */
+function mapTokenEvent(event: Json, eventType: string, action: 'grant' | 'revoke'): AuthMapping {
+  const ts = isoEpochMs(event.published)
+  if (ts === undefined) return { reason: 'published is not an ISO-8601 time with a zone' }
+  const result = textOf(objectOf(event.outcome)?.result)?.toUpperCase()
+  if (result !== 'SUCCESS' && result !== 'FAILURE')
+    return {
+      reason: `not a finished token request: ${eventType} with outcome ${result ?? 'none'}`,
+      other: true,
+    }
+  const debugData = objectOf(objectOf(event.debugContext)?.debugData)
+  const grantType = textOf(debugData?.grantType)
+  const actor = objectOf(event.actor)
+  const targets = (Array.isArray(event.target) ? event.target : []).map(objectOf)
+  const token = targets.find((target) => tokenTargetType.test(textOf(target?.type) ?? ''))
+  const user = targets.find((target) => target?.type === 'User')
+  const isApp = actor !== undefined && actor.type !== 'User'
+  const clientId = isApp
+    ? (textOf(actor?.alternateId) ?? textOf(actor?.id))
+    : textOf(objectOf(event.client)?.id)
+  const uuid = textOf(event.uuid)
+  return {
+    kind: 'token',
+    event: {
+      event_id: uuid !== undefined && uuidPattern.test(uuid) ? uuid : deriveEventId('okta-system-log', event),
+      ts,
+      source: 'okta',
+      service: ((isApp ? textOf(actor?.displayName) : undefined) ?? clientId ?? 'okta').slice(0, 256),
+      action: action === 'revoke' ? 'revoke' : grantType === 'refresh_token' ? 'refresh' : 'grant',
+      outcome: result === 'SUCCESS' ? 'success' : 'failure',
+      principal:
+        textOf(objectOf(token?.detailEntry)?.subject) ??
+        textOf(user?.alternateId) ??
+        (isApp ? undefined : textOf(actor?.alternateId)),
+      client_id: clientId?.slice(0, 256),
+      credential_id: textOf(token?.id)?.slice(0, 512),
+      grant_type: grantType?.slice(0, 256),
+      reason: result === 'SUCCESS' ? undefined : clippedText(objectOf(event.outcome)?.reason, 1024),
+      client_ip: clientIpOf(event, objectOf(event.client)),
+    },
+  }
+}
+
 function mapEvent(value: unknown): AuthMapping {
   const event = objectOf(value)
   if (event === undefined) return { reason: 'not a JSON object' }
   const eventType = textOf(event.eventType)
   if (eventType === undefined) return { reason: 'not an Okta System Log event: no eventType' }
+  const grant = tokenGrantType.exec(eventType)
+  if (grant !== null) {
+    if (grant[1] === 'refresh_token' || grant[1] === 'id_token')
+      return { reason: `counted with the access token of the same request: ${eventType}`, other: true }
+    return mapTokenEvent(event, eventType, 'grant')
+  }
+  if (tokenRevokeType.test(eventType)) return mapTokenEvent(event, eventType, 'revoke')
   if (!isAuthenticationEventType(eventType))
     return { reason: `${notAuthenticationEvent}: ${eventType}`, other: true }
   const ts = isoEpochMs(event.published)
@@ -153,6 +216,7 @@ function mapEvent(value: unknown): AuthMapping {
     user_agent: clippedText(objectOf(client?.userAgent)?.rawUserAgent, 1024),
     ...geolocationOf(geo),
     ...networkOf(objectOf(event.securityContext)),
+    ...sessionOf(objectOf(event.authenticationContext)),
   }
   return { event: mapped }
 }
@@ -167,6 +231,20 @@ function geolocationOf(geo: Json | undefined): { latitude?: number; longitude?: 
   return { latitude: lat, longitude: lon }
 }
 
+/**
+ * The Okta session the step belongs to: `authenticationContext.externalSessionId` (the id every
+ * later SSO of the same sign-in repeats), else `rootSessionId`; Okta writes `unknown` when there is
+ * none. A session replayed from another network shows as one id from two places.
+ */
+function sessionOf(context: Json | undefined): { session_id?: string } {
+  for (const key of ['externalSessionId', 'rootSessionId']) {
+    const id = textOf(context?.[key])
+    if (id !== undefined && id !== '' && id.toLowerCase() !== 'unknown')
+      return { session_id: id.slice(0, 256) }
+  }
+  return {}
+}
+
 /** The client network as Okta's securityContext names it: AS number and proxy flag (null when unknown). */
 function networkOf(security: Json | undefined): { asn?: number; is_proxy?: boolean } {
   const asn = security?.asNumber
@@ -177,11 +255,12 @@ function networkOf(security: Json | undefined): { asn?: number; is_proxy?: boole
   }
 }
 
-/** Parses Okta System Log events (JSON lines, API arrays, Event Hook bodies) into `auth` events. */
+/** Parses Okta System Log events (JSON lines, API arrays, Event Hook bodies) into `auth` and `token` events. */
 export const oktaSystemLogParser: FormatParser = {
   name: 'okta-system-log',
-  description: 'Okta System Log events (JSON lines, /api/v1/logs arrays, Event Hook bodies) as auth events',
-  kinds: ['auth'],
+  description:
+    'Okta System Log events (JSON lines, /api/v1/logs arrays, Event Hook bodies) as auth and OAuth token events',
+  kinds: ['auth', 'token'],
   options: ['skip_other_events'],
   parse(input: string, options?: ParseOptions): ParseResult {
     const others = skipOtherEvents(options)

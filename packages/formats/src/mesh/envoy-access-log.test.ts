@@ -105,6 +105,8 @@ describe.skipIf(!sharedFixturesAvailable(process.env.CI === 'true'))(
           ts: Date.parse('2022-07-20T09:52:24.955Z'),
           source: 'envoy',
           service: 'details.default.svc.cluster.local',
+          // The inbound sidecar runs in a pod behind the Service the mTLS SNI names.
+          dst_identity: 'default/details',
           src_ip: '10.68.1.7',
           src_port: 39696,
           dst_ip: '10.68.2.10',
@@ -201,6 +203,7 @@ describe.skipIf(!sharedFixturesAvailable(process.env.CI === 'true'))(
         ts: Date.parse('2022-09-08T12:51:05.656Z'),
         source: 'envoy',
         service: 'reviews.default.svc.cluster.local',
+        dst_identity: 'default/reviews',
         src_ip: '10.124.0.13',
         src_port: 43612,
         dst_ip: '10.124.1.5',
@@ -635,4 +638,200 @@ describe('envoy-access-log > mutual TLS and the logging pod', () => {
       expect(result.records.filter((record) => record.event.mtls === 'mutual').length).toBeGreaterThan(0)
     },
   )
+})
+
+// Issue 15: a bad certificate rotation made every handshake to payments fail, and only the 5-minute
+// scrape of the listener's TLS stats said so. The client's sidecar logs each failed request at once
+// (503 UF,URX, the TLS error in UPSTREAM_TRANSPORT_FAILURE_REASON).
+describe('envoy-access-log > failed TLS handshakes', () => {
+  const certificateVerifyFailed =
+    'TLS error: 268435581:SSL routines:OPENSSL_internal:CERTIFICATE_VERIFY_FAILED'
+  const readFixtureLine = (match: string) =>
+    readSharedFixture('istio-access-log/elastic-test-access-failed.log')
+      .split('\n')
+      .find((line) => line.includes(match))!
+  const fixtures = it.skipIf(!sharedFixturesAvailable(process.env.CI === 'true'))
+
+  fixtures('reads no handshake failure from the real UF row whose connect was refused (not TLS)', () => {
+    const line = readFixtureLine(' 503 UF ')
+    const result = envoyAccessLogParser.parse(line)
+    expect(result.rejected).toEqual([])
+    expect(result.records.map((record) => record.kind)).toEqual(['flow'])
+  })
+
+  fixtures(
+    'turns the real UF row, failing on a TLS error, into a failed mTLS handshake beside its flow',
+    () => {
+      // The real row's shape with the transport failure Envoy logs when the server's certificate fails
+      // verification (the quoted field after the connection termination details).
+      const line = readFixtureLine(' 503 UF ')
+        .replace(
+          'connection_failure,delayed_connect_error:_111} - "-"',
+          `connection_failure,${certificateVerifyFailed.replaceAll(' ', '_')}} - "${certificateVerifyFailed}"`,
+        )
+        .replace(' inbound|9080|| ', ' outbound|9080||reviews.default.svc.cluster.local ')
+      const result = envoyAccessLogParser.parse(line)
+      expectAllValid(result)
+      expect(result.records.map((record) => record.kind)).toEqual(['flow', 'mtls'])
+      expect(result.records[1]!.event).toMatchObject({
+        source: 'envoy',
+        ts: Date.parse('2022-09-01T13:15:09.085Z'),
+        service: 'reviews.default.svc.cluster.local',
+        dst_port: 9080,
+        mode: 'mutual',
+        outcome: 'failure',
+        reason: 'fail_verify_error',
+      })
+      expect(result.records[1]!.event.event_id).not.toBe(result.records[0]!.event.event_id)
+    },
+  )
+
+  it("names the client pod's workload on a JSON outbound UF,URX record, in Envoy 1.27's error layout too", () => {
+    const record = {
+      start_time: '2026-01-07T16:00:01.250Z',
+      method: 'POST',
+      path: '/v1/charges',
+      protocol: 'HTTP/1.1',
+      response_code: 503,
+      response_flags: 'UF,URX',
+      response_code_details:
+        'upstream_reset_before_response_started{connection_failure,TLS_error:|268435581:SSL_routines:OPENSSL_internal:CERTIFICATE_VERIFY_FAILED:TLS_error_end}',
+      upstream_transport_failure_reason:
+        'TLS_error:|268435581:SSL_routines:OPENSSL_internal:CERTIFICATE_VERIFY_FAILED:TLS_error_end',
+      upstream_host: '10.244.1.20:8443',
+      upstream_cluster: 'outbound|8443||payments.payments.svc.cluster.local',
+      downstream_local_address: '10.96.0.40:8443',
+      downstream_remote_address: '10.244.1.15:50312',
+      upstream_peer_uri_san: null,
+      connection_security_policy: 'unknown',
+      pod_name: 'checkout-6d8f9c7b5-qx2lp',
+      pod_namespace: 'shop',
+    }
+    const result = envoyAccessLogParser.parse(JSON.stringify(record))
+    expectAllValid(result)
+    const mtls = result.records.find((r) => r.kind === 'mtls')!.event
+    expect(mtls).toMatchObject({
+      src_identity: 'shop/checkout',
+      service: 'payments.payments.svc.cluster.local',
+      outcome: 'failure',
+      reason: 'fail_verify_error',
+    })
+    expect(mtls.dst_identity).toBeUndefined()
+  })
+
+  it('reads a downstream handshake failure at an inbound listener as the server side, and other reasons by name', () => {
+    const record = {
+      start_time: '2026-01-07T16:00:02.000Z',
+      response_code: 0,
+      response_flags: '-',
+      downstream_transport_failure_reason:
+        'TLS_error:|268436526:SSL_routines:OPENSSL_internal:SSLV3_ALERT_UNSUPPORTED_CERTIFICATE:TLS_error_end',
+      upstream_cluster: 'inbound|8443||',
+      downstream_local_address: '10.244.1.20:8443',
+      downstream_remote_address: '10.244.1.15:50314',
+      pod_name: 'payments-5f7b9c8d6-k2m4n',
+      pod_namespace: 'payments',
+    }
+    const result = envoyAccessLogParser.parse(JSON.stringify(record))
+    expectAllValid(result)
+    expect(result.records.find((r) => r.kind === 'mtls')!.event).toMatchObject({
+      dst_identity: 'payments/payments',
+      dst_port: 8443,
+      outcome: 'failure',
+      reason: 'sslv3_alert_unsupported_certificate',
+    })
+  })
+})
+
+// Issue 15, independent scenario: an exfiltration through the PassthroughCluster named neither the
+// host nor (without a pod join) the workload, and plaintext into a STRICT Service named only the
+// Service's DNS name. Record shapes: Istio's default JSON keys (the Elastic fixture's), nulls unset.
+describe('envoy-access-log > destination host and the inbound Service', () => {
+  const event = (record: Record<string, unknown>) =>
+    envoyAccessLogParser.parse(JSON.stringify(record)).records[0]!.event
+
+  const passthrough = jsonRecord({
+    authority: null,
+    method: null,
+    path: null,
+    protocol: null,
+    response_code: 0,
+    response_code_details: null,
+    request_id: null,
+    bytes_received: 61469698,
+    bytes_sent: 5120,
+    duration: 14200,
+    upstream_cluster: 'PassthroughCluster',
+    upstream_host: '203.0.113.77:443',
+    upstream_local_address: '10.42.1.37:48812',
+    downstream_local_address: '203.0.113.77:443',
+    downstream_remote_address: '10.42.1.37:51222',
+    requested_server_name: 'dl.filedrop-share.example',
+  })
+
+  it('keeps the SNI of a PassthroughCluster egress as the destination host, beside the bytes the app sent', () => {
+    expect(event(passthrough)).toMatchObject({
+      dst_host: 'dl.filedrop-share.example',
+      dst_ip: '203.0.113.77',
+      src_ip: '10.42.1.37',
+      bytes_sent: 61469698,
+    })
+    expect(validateEvent('flow', event(passthrough), context)).toMatchObject({ ok: true })
+  })
+
+  it("names an outbound line's host from its cluster or authority, never from Istio's mTLS SNI or an address", () => {
+    expect(
+      event(jsonRecord({ upstream_cluster: 'outbound|443||api.stripe.com', requested_server_name: null }))
+        .dst_host,
+    ).toBe('api.stripe.com')
+    expect(
+      event(
+        jsonRecord({
+          upstream_cluster: 'PassthroughCluster',
+          requested_server_name: null,
+          authority: 'Api.Example.com:8443',
+        }),
+      ).dst_host,
+    ).toBe('api.example.com')
+    expect(
+      event(
+        jsonRecord({
+          upstream_cluster: 'PassthroughCluster',
+          requested_server_name: null,
+          authority: '35.184.82.199',
+        }),
+      ).dst_host,
+    ).toBeUndefined()
+    // Inbound, Istio's SNI: the mesh's own mTLS, the service is named by `service` and the workload.
+    expect(event(jsonRecord()).dst_host).toBeUndefined()
+  })
+
+  it('names the server of a plaintext inbound line by the Service in its authority (ns/svc), keeping mtls plaintext', () => {
+    const plaintextIn = jsonRecord({
+      authority: 'user-profile.identity.svc.cluster.local:8080',
+      path: '/v1/users?limit=500&offset=0',
+      upstream_cluster: 'inbound|8080||',
+      upstream_host: '10.42.3.21:8080',
+      downstream_local_address: '10.42.3.21:8080',
+      downstream_remote_address: '10.42.2.199:39120',
+      requested_server_name: null,
+      downstream_peer_uri_san: null,
+    })
+    expect(event(plaintextIn)).toMatchObject({
+      dst_identity: 'identity/user-profile',
+      mtls: 'plaintext',
+      service: 'user-profile.identity.svc.cluster.local',
+    })
+    expect(event({ ...plaintextIn, authority: 'user-profile.identity.svc:8080' }).dst_identity).toBe(
+      'identity/user-profile',
+    )
+    // A short name or a public host says no namespace: nothing is guessed.
+    expect(event({ ...plaintextIn, authority: 'user-profile:8080' }).dst_identity).toBeUndefined()
+    expect(event({ ...plaintextIn, authority: 'shop.northwind.example' }).dst_identity).toBeUndefined()
+    // An outbound line's authority is the server the client called, not the logging pod.
+    expect(
+      event({ ...plaintextIn, upstream_cluster: 'outbound|8080||user-profile.identity.svc.cluster.local' })
+        .dst_identity,
+    ).toBeUndefined()
+  })
 })

@@ -40,7 +40,11 @@
 //     side (is_reply false, server_port the upstream's). The pod the proxy runs in (pod_namespace,
 //     pod_name, service_account / workload / app keys from %ENVIRONMENT(...)%) is the server of an
 //     inbound record (`inbound|` cluster) and the client of an outbound one, named when no
-//     certificate did. `mtls`: Istio's connection_security_policy (mutual_tls / none) when logged;
+//     certificate did; else, at an inbound listener, the Service the client called
+//     (`<svc>.<ns>.svc…` in Istio's mTLS SNI or the authority → `ns/svc`). `dst_host`: a TLS SNI
+//     that is not Istio's (PassthroughCluster egress), else an outbound line's cluster host or
+//     authority. Addresses are not joined to workloads here (one record at a time): the collector's
+//     workload directory does that from the records that name both. `mtls`: Istio's connection_security_policy (mutual_tls / none) when logged;
 //     else, inbound, a peer SAN or Istio's mTLS SNI is mutual and neither (the SNI logged, unset)
 //     plaintext; an outbound record says nothing (the app talks to its own sidecar in plaintext).
 //   - a decision only when an authorization filter clearly decided (nothing else is invented):
@@ -56,6 +60,12 @@
 //         allow/deny, shadow results (Envoy shadow rules, Istio `istio.io/dry-run` policies with
 //         their `istio_dry_run_allow_` / `istio_dry_run_deny_` prefixes) give dry_run decisions.
 //     Access logs carry no decision latency, so latency_ms is left to the schema's default.
+//   - an mtls event (outcome failure) when UPSTREAM_TRANSPORT_FAILURE_REASON or
+//     DOWNSTREAM_TRANSPORT_FAILURE_REASON names a TLS error: the client sidecar's UF line of a
+//     request whose mTLS connection failed (certificate rotation gone wrong, unknown CA), seen the
+//     moment it happens rather than at the next scrape of the listener's TLS stats. Reason: BoringSSL's
+//     error name, in Envoy's TLS-stats words where one means the same (CERTIFICATE_VERIFY_FAILED is
+//     fail_verify_error).
 //   - service: the destination service host from Istio's mTLS SNI
 //     (`outbound_.<port>_.<subset>_.<host>`) or the outbound cluster (`outbound|<port>|<subset>|<host>`),
 //     else the authority without its port; options.service overrides it.
@@ -88,6 +98,8 @@ const fieldNames = [
   'response_flags',
   'response_code_details',
   'connection_termination_details',
+  'upstream_transport_failure_reason',
+  'downstream_transport_failure_reason',
   'bytes_received',
   'bytes_sent',
   'duration',
@@ -158,14 +170,22 @@ const textLayouts: readonly TextLayout[] = [
       'response_flags',
       'response_code_details',
       'connection_termination_details',
-      undefined, // upstream transport failure reason
+      'upstream_transport_failure_reason',
       ...istioTail,
     ],
     quoted: new Set([1, 6, 11, 12, 13, 14, 15]),
   },
   {
     name: 'Istio 1.3-1.8 default',
-    fields: ['start_time', 'request', 'response_code', 'response_flags', undefined, undefined, ...istioTail],
+    fields: [
+      'start_time',
+      'request',
+      'response_code',
+      'response_flags',
+      undefined, // istio.mixer:status
+      'upstream_transport_failure_reason',
+      ...istioTail,
+    ],
     quoted: new Set([1, 4, 5, 10, 11, 12, 13, 14]),
   },
   {
@@ -188,6 +208,9 @@ const textLayouts: readonly TextLayout[] = [
     quoted: new Set([1, 8, 9, 10, 11, 12]),
   },
 ]
+
+/** An event a record becomes. */
+type AccessLogEvent = { kind: 'flow' | 'decision' | 'mtls'; event: Record<string, unknown> }
 
 /** Why one record cannot be read: internal, it becomes that record's RejectedRecord and goes no further. */
 class AccessLogRecordUnreadableError extends Error {}
@@ -405,6 +428,52 @@ const istioSni = /^outbound_\.\d+_\.[^_]*_\.(.+)$/
 const istioCluster = /^outbound\|\d+\|[^|]*\|(.+)$/
 const istioPolicyId = /^ns\[.*\]-policy\[.*\]-rule\[.*\]$/
 
+/** `<service>.<namespace>.svc` or `<service>.<namespace>.svc.<cluster domain>`: a Kubernetes Service's DNS name. */
+const serviceDnsName =
+  /^([a-z0-9](?:[-a-z0-9]*[a-z0-9])?)\.([a-z0-9](?:[-a-z0-9]*[a-z0-9])?)\.svc(?:\.[a-z0-9.-]+)?$/
+
+/** An IPv4 address or a bracketed / bare IPv6 one (an authority that names no host). */
+const addressLiteral = /^(?:\d{1,3}(?:\.\d{1,3}){3}|\[?[0-9a-f:]*:[0-9a-f:.]*\]?)$/i
+
+/**
+ * The workload a Kubernetes Service name stands for at an inbound listener (`<svc>.<ns>.svc…` →
+ * `ns/svc`), from Istio's mTLS SNI or the authority the client called. An inbound line is the
+ * sidecar of a pod behind that Service, so the name is the server's even when the record logs no
+ * certificate or pod. A bare `<svc>` or `<svc>.<ns>` is not read: the namespace is unknown, or the
+ * name cannot be told from a public domain (`shop.example`).
+ */
+function inboundServiceWorkload(fields: AccessLogFields): string | undefined {
+  const sni = unset(fields.requested_server_name)
+    ? undefined
+    : istioSni.exec(fields.requested_server_name!)?.[1]
+  const authority = unset(fields.authority) ? undefined : fields.authority!.replace(/:\d+$/, '')
+  for (const host of [sni, authority]) {
+    const match = host === undefined ? null : serviceDnsName.exec(host.toLowerCase())
+    if (match !== null) return `${match[2]}/${match[1]}`
+  }
+  return undefined
+}
+
+/**
+ * The host name the client asked for: a TLS SNI that is not Istio's own mTLS SNI (an egress
+ * through the PassthroughCluster or a TLS origination names the real host only there); else, on an
+ * outbound line, the host of the outbound cluster (`outbound|443||api.example.com`) or the
+ * authority, when it names a host and not an address.
+ */
+function destinationHostOf(
+  fields: AccessLogFields,
+  side: 'inbound' | 'outbound' | undefined,
+): string | undefined {
+  const sni = fields.requested_server_name
+  if (!unset(sni) && !istioSni.test(sni!)) return sni!.toLowerCase()
+  if (side !== 'outbound') return undefined
+  const cluster = fields.upstream_cluster && istioCluster.exec(fields.upstream_cluster)?.[1]
+  if (cluster) return cluster.toLowerCase()
+  if (unset(fields.authority)) return undefined
+  const host = fields.authority!.replace(/:\d+$/, '')
+  return addressLiteral.test(host) ? undefined : host.toLowerCase()
+}
+
 function serviceOf(fields: AccessLogFields): string | undefined {
   const sni = fields.requested_server_name && istioSni.exec(fields.requested_server_name)?.[1]
   if (sni) return sni
@@ -544,13 +613,46 @@ function mtlsOf(
     : undefined
 }
 
+/** The reasons Envoy's TLS stats and our schema name, for BoringSSL's error names that mean the same. */
+const tlsReasons: Readonly<Record<string, string>> = {
+  CERTIFICATE_VERIFY_FAILED: 'fail_verify_error',
+  SSLV3_ALERT_CERTIFICATE_EXPIRED: 'expired_cert',
+  CERTIFICATE_EXPIRED: 'expired_cert',
+  TLSV1_ALERT_UNKNOWN_CA: 'unknown_ca',
+  SSLV3_ALERT_BAD_CERTIFICATE: 'bad_certificate',
+  PEER_DID_NOT_RETURN_A_CERTIFICATE: 'fail_verify_no_cert',
+  TLSV13_ALERT_CERTIFICATE_REQUIRED: 'fail_verify_no_cert',
+}
+
+/**
+ * A failed TLS handshake the record shows: UPSTREAM_TRANSPORT_FAILURE_REASON (the proxy's own TLS
+ * connection to the upstream failed, logged with flag UF by the client's sidecar, e.g. `TLS error:
+ * 268435581:SSL routines:OPENSSL_internal:CERTIFICATE_VERIFY_FAILED`, or since Envoy 1.27
+ * `TLS_error:|268435581:SSL_routines:OPENSSL_internal:CERTIFICATE_VERIFY_FAILED:TLS_error_end`) or
+ * DOWNSTREAM_TRANSPORT_FAILURE_REASON (a client's handshake with this listener failed). Only TLS
+ * failures count (a refused TCP connect also fills the field). The reason is BoringSSL's last
+ * upper-case error name, in Envoy's TLS-stats words where one means the same.
+ */
+function handshakeFailureOf(
+  fields: AccessLogFields,
+): { direction: 'upstream' | 'downstream'; reason: string } | undefined {
+  for (const direction of ['upstream', 'downstream'] as const) {
+    const text = fields[`${direction}_transport_failure_reason`]
+    if (unset(text) || !/TLS|SSL/.test(text!)) continue
+    const names = text!.match(/\b[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\b/g) ?? []
+    const name = names[names.length - 1]
+    return { direction, reason: name === undefined ? 'tls_error' : (tlsReasons[name] ?? name.toLowerCase()) }
+  }
+  return undefined
+}
+
 /** Map one access log record (read into fields) to its events. */
 function mapRecord(
   fields: AccessLogFields,
   rbac: readonly RbacResult[],
   canonical: unknown,
   options: ParseOptions | undefined,
-): { kind: 'flow' | 'decision'; event: Record<string, unknown> }[] {
+): AccessLogEvent[] {
   const ts = readStartTime(fields.start_time)
   const client = readAddress(fields.downstream_remote_address, 'downstream_remote_address')
   const server =
@@ -573,7 +675,7 @@ function mapRecord(
     source: 'envoy',
     ...optional('service', options?.service || serviceOf(fields)),
   }
-  const events: { kind: 'flow' | 'decision'; event: Record<string, unknown> }[] = []
+  const events: AccessLogEvent[] = []
   const enforced = outcomes.filter((outcome) => !outcome.dryRun)
   if (server !== undefined) {
     const verdict = enforced.some((o) => o.decision === 'deny')
@@ -589,11 +691,15 @@ function mapRecord(
         // The proxy logs the pod it runs in: the server of an inbound record, the client of an
         // outbound one; named so when the certificates did not name it.
         ...optional('src_identity', srcIdentity ?? (side === 'outbound' ? own.identity : undefined)),
-        ...optional('dst_identity', dstIdentity ?? (side === 'inbound' ? own.identity : undefined)),
+        ...optional(
+          'dst_identity',
+          dstIdentity ?? (side === 'inbound' ? (own.identity ?? inboundServiceWorkload(fields)) : undefined),
+        ),
         ...optional('src_pod', side === 'outbound' ? own.pod : undefined),
         ...optional('dst_pod', side === 'inbound' ? own.pod : undefined),
         ...optional('src_app', side === 'outbound' ? own.app : undefined),
         ...optional('dst_app', side === 'inbound' ? own.app : undefined),
+        ...optional('dst_host', destinationHostOf(fields, side)),
         ...optional('src_ip', client?.ip),
         ...optional('src_port', client?.port),
         ...optional('dst_ip', server.ip),
@@ -607,6 +713,29 @@ function mapRecord(
         ...optional('bytes_sent', bytesIn),
         ...optional('bytes_received', bytesOut),
         ...optional('duration_ms', duration),
+      },
+    })
+  }
+  const failure = handshakeFailureOf(fields)
+  if (failure !== undefined) {
+    // The proxy's side of the failed handshake: the client of an upstream failure (outbound), the
+    // server of a downstream one (inbound). The peer presented no certificate that was accepted, so
+    // the other side is named by its service (the cluster or SNI) or not at all.
+    const client = failure.direction === 'upstream' ? (srcIdentity ?? own.identity) : srcIdentity
+    const serverIdentity = failure.direction === 'downstream' ? (dstIdentity ?? own.identity) : dstIdentity
+    events.push({
+      kind: 'mtls',
+      event: {
+        event_id: deriveEventId(`${formatName}/mtls`, canonical),
+        ...common,
+        ...optional('src_identity', client),
+        ...optional('dst_identity', serverIdentity),
+        ...optional('dst_port', server?.port),
+        // Istio's own clusters speak its mutual TLS; any other TLS the proxy originates or ends is
+        // server-only as far as the record tells.
+        mode: side !== undefined && fields.upstream_cluster !== 'PassthroughCluster' ? 'mutual' : 'tls',
+        outcome: 'failure',
+        reason: failure.reason,
       },
     })
   }
@@ -647,11 +776,7 @@ function mapRecord(
 }
 
 /** Read one line (already unwrapped from CRI) or JSON value into events. */
-function mapLine(
-  text: string,
-  value: unknown,
-  options: ParseOptions | undefined,
-): { kind: 'flow' | 'decision'; event: Record<string, unknown> }[] {
+function mapLine(text: string, value: unknown, options: ParseOptions | undefined): AccessLogEvent[] {
   if (value !== undefined) {
     if (value === null || typeof value !== 'object' || Array.isArray(value)) {
       throw new AccessLogRecordUnreadableError('not an access log record (a JSON object)')
@@ -688,11 +813,7 @@ const criLine = /^(\d{4}-\d\d-\d\dT\S+) (stdout|stderr) ([FP]) ?(.*)$/
 
 function parse(input: string, options?: ParseOptions): ParseResult {
   const result: ParseResult = { records: [], rejected: [] }
-  const add = (
-    line: number,
-    raw: string,
-    read: () => { kind: 'flow' | 'decision'; event: Record<string, unknown> }[],
-  ) => {
+  const add = (line: number, raw: string, read: () => AccessLogEvent[]) => {
     try {
       for (const { kind, event } of read())
         result.records.push({ line, raw, kind, event } satisfies ParsedRecord)
@@ -761,8 +882,8 @@ function splitLogLines(input: string, maxChars: number): { text: string; firstLi
 export const envoyAccessLogParser: FormatParser = {
   name: formatName,
   description:
-    'Envoy/Istio access logs (JSON or default TEXT, raw or CRI/Docker-wrapped): flows, plus RBAC/ext_authz decisions',
-  kinds: ['flow', 'decision'],
+    'Envoy/Istio access logs (JSON or default TEXT, raw or CRI/Docker-wrapped): flows, RBAC/ext_authz decisions and failed TLS handshakes',
+  kinds: ['flow', 'decision', 'mtls'],
   options: ['service'],
   parse,
   splitInput: splitLogLines,

@@ -131,6 +131,18 @@ describe('opa-decision-log', () => {
     expect(parseOne(event).records[0]!.event.latency_ms).toBe(3)
   })
 
+  it("reads OPA's prepared-query cache from counter_server_query_cache_hit, and no metric as no lookup", () => {
+    const metrics = (hit?: number) => ({
+      metrics: {
+        timer_server_handler_ns: 2_000_000,
+        ...(hit === undefined ? {} : { counter_server_query_cache_hit: hit }),
+      },
+    })
+    expect(parseOne(envoyDecision(metrics(1))).records[0]!.event.cache_hit).toBe(true)
+    expect(parseOne(envoyDecision(metrics(0))).records[0]!.event.cache_hit).toBe(false)
+    expect(parseOne(envoyDecision(metrics())).records[0]!.event).not.toHaveProperty('cache_hit')
+  })
+
   it('reads one event per line (console decision logger) and rejects a bad line alone', () => {
     const console = { level: 'info', msg: 'Decision Log', time: '2026-11-23T09:00:00Z', ...envoyDecision() }
     const result = opaDecisionLogParser.parse(`${JSON.stringify(console)}\n{"decision_id": oops\n`)

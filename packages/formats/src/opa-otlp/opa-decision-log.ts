@@ -7,7 +7,7 @@
 //            decision was undefined), "error": {"code", "message"} (evaluation failed),
 //            "erased": ["/result", ...], "masked": [...], "requested_by", "req_id", "trace_id",
 //            "timestamp": RFC 3339 with up to ns, "metrics": {"timer_rego_query_eval_ns": int,
-//            "timer_server_handler_ns": int, ...}}
+//            "timer_server_handler_ns": int, "counter_server_query_cache_hit": 0|1, ...}}
 // For Envoy's external authorization the input is
 //   {"attributes": {"source": {"principal": spiffe}, "destination": {"principal": spiffe},
 //                   "request": {"http": {"method", "path", "headers": {"x-request-id", ...}}}}}
@@ -94,6 +94,16 @@ function latencyOf(event: Record<string, unknown>): number | undefined {
   return typeof ns === 'number' && ns >= 0 ? ns / 1e6 : undefined
 }
 
+/**
+ * Whether OPA answered from its prepared-query cache: `counter_server_query_cache_hit` is 1 on a hit
+ * and 0 on a miss (OPA's server sets it on every Data API / ext_authz query); absent when the
+ * decision logger left metrics out, and then the decision is no cache lookup at all.
+ */
+function cacheHitOf(event: Record<string, unknown>): boolean | undefined {
+  const hit = asObject(event.metrics)?.counter_server_query_cache_hit
+  return typeof hit === 'number' ? hit > 0 : undefined
+}
+
 /** RFC 3339 (any fraction of a second) as whole epoch ms. */
 function timestampOf(value: unknown): number | undefined {
   const ms = typeof value === 'string' ? Date.parse(value) : Number.NaN
@@ -126,6 +136,7 @@ function mapDecision(event: Record<string, unknown>): Record<string, unknown> | 
     policy_id: text(event.path),
     policy_revision: revisionOf(event),
     latency_ms: latencyOf(event),
+    cache_hit: cacheHitOf(event),
   }
   for (const key of Object.keys(mapped)) if (mapped[key] === undefined) delete mapped[key]
   return mapped

@@ -9,3 +9,8 @@ export {
   ledgerIp,
 } from './hubble-records.ts'
 export { readSharedFixture, sharedFixturesAvailable, sharedFixturesDir } from './shared-fixtures.ts'
+export {
+  crs4BlockedModsecurityRecord,
+  elasticAwsWafRecords,
+  elasticModsecurityRecords,
+} from './waf-records.ts'

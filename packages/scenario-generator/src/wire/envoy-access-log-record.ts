@@ -30,6 +30,8 @@ export interface EnvoyAccessLogInput {
   downstreamLocalAddress: string
   downstreamRemoteAddress: string
   requestedServerName?: string
+  /** UPSTREAM_TRANSPORT_FAILURE_REASON: why the proxy's TLS connection to the upstream failed. */
+  upstreamTransportFailureReason?: string
   downstreamPeerUriSan?: string
   downstreamLocalUriSan?: string
   upstreamPeerUriSan?: string
@@ -71,7 +73,7 @@ export function envoyAccessLogRecord(input: EnvoyAccessLogInput): string {
     upstream_local_uri_san: input.upstreamLocalUriSan ?? null,
     upstream_peer_uri_san: input.upstreamPeerUriSan ?? null,
     upstream_service_time: input.upstreamServiceTime === undefined ? null : String(input.upstreamServiceTime),
-    upstream_transport_failure_reason: null,
+    upstream_transport_failure_reason: input.upstreamTransportFailureReason ?? null,
     user_agent: http?.userAgent ?? null,
     x_forwarded_for: null,
   })
