@@ -34,6 +34,8 @@ export function loadConfig(env: Env, repoRoot: string): DetectorConfig {
     port: read.port('PALISADE_DETECTOR_PORT', 9102),
     declarationDirs: readDeclarationDirs(read, repoRoot),
     checkpointIntervalMs: read.positiveInt('PALISADE_CHECKPOINT_INTERVAL_MS', 10_000),
+    sourceSilenceCheckIntervalMs: read.positiveInt('PALISADE_SOURCE_SILENCE_CHECK_INTERVAL_MS', 30_000),
+    sourceSilenceMinMs: read.positiveInt('PALISADE_SOURCE_SILENCE_MIN_MS', 5 * 60_000),
   }
   read.done()
   return config

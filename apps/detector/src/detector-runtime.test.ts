@@ -1,6 +1,7 @@
 import { createInProcessBus, topics } from '@palisade/bus'
 import type { Checkpoint, CheckpointStore } from '@palisade/clickhouse'
-import type { Detector } from '@palisade/detectors'
+import { type Detector, sourceGapType } from '@palisade/detectors'
+import { emptyIntent } from '@palisade/intent'
 import { type AuthEvent, type Finding, partitionKey, validateEvent } from '@palisade/schema'
 import { describe, expect, it } from 'vitest'
 import { createDetectorRuntime } from './detector-runtime.ts'
@@ -174,5 +175,97 @@ describe('detector runtime > re-keyed detectors', () => {
     await runtime.handle('auth', [failure(1, 'ann@x', '203.0.113.9'), failure(2, 'bob@x', '203.0.113.9')])
     await runtime.handle('auth', [failure(3, 'cy@x', '203.0.113.9')])
     expect(findings.map((f) => f.summary)).toEqual(['203.0.113.9 tried ann@x, bob@x, cy@x'])
+  })
+})
+
+describe('detector runtime > source silence', () => {
+  const minute = 60_000
+  const flowAt = (n: number, ts: number) => {
+    const result = validateEvent(
+      'flow',
+      {
+        event_id: `f${n}`,
+        ts,
+        source: 'hubble-node-a',
+        src_identity: 'shop/web',
+        dst_identity: 'shop/api',
+        dst_port: 8080,
+      },
+      { tenant: 'acme', observedAt: ts },
+    )
+    if (!result.ok) throw new Error(result.reason)
+    return result.event
+  }
+
+  function runtimeOn(checkpoints: CheckpointStore, clock: () => number, ownsEveryKey = true) {
+    const gap = sourceGapType.create({
+      id: 'telemetry.source_gap',
+      title: 'gap',
+      severity: 'ticket',
+      params: sourceGapType.params.parse({}),
+      intent: emptyIntent(),
+    })
+    const runtime: ReturnType<typeof createDetectorRuntime> = createDetectorRuntime({
+      detectors: [gap],
+      checkpoints,
+      publishFindings: async () => {},
+      publishRekeyed: async (messages) => {
+        await runtime.handleRekeyed(messages.map((message) => message.value))
+      },
+      now: clock,
+      sourceSilence: {
+        gapRule: 'telemetry.source_gap',
+        gapParams: sourceGapType.params.parse({}),
+        ownsEveryKey,
+      },
+    })
+    return runtime
+  }
+
+  it('keeps arrivals across a restart and counts silence from the restart, not before it', async () => {
+    const checkpoints = memoryCheckpoints()
+    const start = Date.UTC(2026, 11, 7, 9)
+    let now = start
+    const before = runtimeOn(checkpoints, () => now)
+    await before.restore()
+    for (let i = 0; i < 40; i++) {
+      now = start + i * minute
+      await before.handle('flow', [flowAt(i, now)])
+    }
+    await before.checkpoint()
+    const last = now
+
+    // Restarted two minutes after the last event: silence counts from then (threshold 8 min).
+    now = last + 2 * minute
+    const after = runtimeOn(checkpoints, () => now)
+    await after.restore()
+    now = last + 9 * minute
+    expect((await after.checkSilentSources()).opened).toEqual([])
+    now = last + 11 * minute
+    const { opened, ongoing } = await after.checkSilentSources()
+    expect(opened.map((finding) => [finding.rule, finding.severity, finding.entities])).toEqual([
+      ['telemetry.source_silent', 'page', { source: 'hubble-node-a' }],
+    ])
+    expect(opened[0]!.evidence.last_arrival).toBe(last)
+    expect(ongoing).toHaveLength(1)
+  })
+
+  it('with Kafka, judges only tenants it was fed since its restore, not stale copies of the others', async () => {
+    const checkpoints = memoryCheckpoints()
+    const start = Date.UTC(2026, 11, 7, 9)
+    let now = start
+    const before = runtimeOn(checkpoints, () => now, false)
+    await before.restore()
+    for (let i = 0; i < 40; i++) {
+      now = start + i * minute
+      await before.handle('flow', [flowAt(100 + i, now)])
+    }
+    now += 20 * minute
+    expect((await before.checkSilentSources()).opened).toHaveLength(1)
+    await before.checkpoint()
+    // Another member took the tenant over after a rebalance: this one restores its (stale) copy.
+    await before.rebalanced()
+    now += 60 * minute
+    expect(await before.checkSilentSources()).toMatchObject({ opened: [], ongoing: [], tenants: 0 })
   })
 })

@@ -1,6 +1,18 @@
 import { SpanStatusCode, trace } from '@opentelemetry/api'
 import type { CheckpointStore } from '@palisade/clickhouse'
-import { createHeartbeatSampler, type Detector } from '@palisade/detectors'
+import {
+  checkSourceSilence,
+  createHeartbeatSampler,
+  type Detector,
+  defaultSourceSilenceSettings,
+  noteArrival,
+  type RuleState,
+  type SourceArrivals,
+  type SourceGapParams,
+  type SourceGapState,
+  type SourceSilenceCheck,
+  type SourceSilenceSettings,
+} from '@palisade/detectors'
 import { createSerialQueue } from '@palisade/runtime'
 import type { AnyEvent, EventKind, Finding } from '@palisade/schema'
 import { Counter, type Registry } from 'prom-client'
@@ -25,14 +37,41 @@ export interface DetectorRuntimeOptions {
    * taken. Required when a detector is `partitioning: 'rekeyed'`.
    */
   publishRekeyed?: (messages: { key: string; value: RekeyedEvent }[]) => Promise<void>
-  /** Wall clock, epoch ms: only for `detected_at`, never for detection logic. */
+  /**
+   * Wall clock, epoch ms: for `detected_at`, and for the arrival of sources that the silence check
+   * judges (`sourceSilence`); never for the detectors' own logic.
+   */
   now?: () => number
+  /**
+   * The wall-clock silence check of expected sources (default none): the `source_gap` rule whose
+   * learned cadences say what is expected, and its parameters. Arrivals are noted as the re-keyed
+   * stage feeds that rule (so they live with its state, per tenant) and checkpointed with it.
+   */
+  sourceSilence?: {
+    gapRule: string
+    gapParams: SourceGapParams
+    settings?: SourceSilenceSettings
+    /**
+     * Whether this process owns every tenant's re-keyed partition (the all-in-one's in-process bus;
+     * default false). With Kafka a restore loads every tenant's arrivals, also those another member
+     * now feeds, whose copy here goes stale: only tenants this process has noted an arrival for
+     * since its last restore are judged then.
+     */
+    ownsEveryKey?: boolean
+  }
   /** Ids remembered per detector to drop re-delivered events (default 200,000). */
   recentIdCapacity?: number
   registry?: Registry
 }
 
 const tracer = trace.getTracer('palisade-detector')
+
+/** `source_gap`'s own state inside what the runtime keeps: a rule wraps it with its noise control. */
+function gapStateOf(kept: unknown): SourceGapState | undefined {
+  if (kept === undefined || kept === null) return undefined
+  const wrapped = kept as Partial<RuleState>
+  return (wrapped.fired !== undefined && 'detector' in wrapped ? wrapped.detector : kept) as SourceGapState
+}
 
 /**
  * Feeds events to the detectors, keeping each detector's state per key, and publishes the findings.
@@ -61,6 +100,14 @@ export function createDetectorRuntime(options: DetectorRuntimeOptions) {
   const recentEvents = createRecentIds(options.recentIdCapacity ?? 200_000)
   const recent = new Map(rekeyed.map((d) => [d.id, createRecentIds(options.recentIdCapacity ?? 200_000)]))
   const heartbeats = createHeartbeatSampler()
+  const silence = options.sourceSilence
+  const silenceSettings = silence?.settings ?? defaultSourceSilenceSettings
+  /** Per tenant (the `source_gap` key): when each source last arrived by the wall clock. */
+  const arrivals = createKeyedStates<SourceArrivals>('source_silence', options.checkpoints)
+  /** When this process began watching (start, or a rebalance): silence is not counted before it. */
+  let watchingSince = now()
+  /** Tenants (keys) this process noted an arrival for since its last restore: those it feeds. */
+  const fed = new Set<string>()
   const findingsCounter = new Counter({
     name: 'palisade_detector_findings_total',
     help: 'Findings produced, by rule and severity',
@@ -97,7 +144,13 @@ export function createDetectorRuntime(options: DetectorRuntimeOptions) {
   function run(detector: Detector, event: AnyEvent, findings: Finding[], detectedAt: number): void {
     const state = states.get(detector.id)!.get(detector.keyOf(event), event.tenant, detector.initialState)
     for (const finding of detector.step(state, event)) {
-      findings.push({ ...finding, detected_at: detectedAt })
+      // When the triggering event reached Palisade: time to detect leaves out findings on late data
+      // (a backfill or replay), whose age is not the detector's delay (sql/0017).
+      const evidence =
+        'arrived_at' in finding.evidence
+          ? finding.evidence
+          : { ...finding.evidence, arrived_at: event.observed_at }
+      findings.push({ ...finding, evidence, detected_at: detectedAt })
       findingsCounter.inc({ rule: finding.rule, severity: finding.severity })
     }
   }
@@ -197,6 +250,17 @@ export function createDetectorRuntime(options: DetectorRuntimeOptions) {
               if (detector?.partitioning !== 'rekeyed') continue
               if (!recent.get(id)!.add(`${message.event.tenant}/${message.event.event_id}`)) continue
               run(detector, message.event, findings, detectedAt)
+              if (id === silence?.gapRule) {
+                const key = detector.keyOf(message.event)
+                const tenant = message.event.tenant
+                fed.add(key)
+                noteArrival(
+                  arrivals.get(key, tenant, () => ({ sources: {} })),
+                  message.event,
+                  detectedAt,
+                  silenceSettings,
+                )
+              }
             }
           }
           return finish(findings)
@@ -221,6 +285,46 @@ export function createDetectorRuntime(options: DetectorRuntimeOptions) {
      */
     async restore(): Promise<void> {
       for (const keyed of states.values()) await keyed.restore()
+      await arrivals.restore()
+      watchingSince = now()
+      fed.clear()
+    },
+
+    /**
+     * The wall-clock silence check (see `checkSourceSilence`) of every tenant this process holds,
+     * at `now()`: silences opened, still going on, and ended. Queued behind the batch in hand, so
+     * that a batch being worked through is not taken for silence. Nothing without `sourceSilence`.
+     */
+    checkSilentSources(): Promise<SourceSilenceCheck & { tenants: number }> {
+      return serially(async () => {
+        const out = { opened: [], ongoing: [], ended: [], tenants: 0 } as SourceSilenceCheck & {
+          tenants: number
+        }
+        if (!silence) return out
+        const gap = states.get(silence.gapRule)
+        const at = now()
+        for (const { key, tenant } of arrivals.keys()) {
+          if (!silence.ownsEveryKey && !fed.has(key)) continue
+          const held = arrivals.peek(key)
+          if (held === undefined) continue
+          const found = checkSourceSilence({
+            tenant,
+            arrivals: held,
+            gap: gapStateOf(gap?.peek(key)),
+            gapParams: silence.gapParams,
+            settings: silenceSettings,
+            now: at,
+            watchingSince,
+          })
+          // Saved at the next checkpoint only when a silence opened or ended.
+          if (found.opened.length > 0 || found.ended.length > 0) arrivals.get(key, tenant, () => held)
+          out.tenants++
+          out.opened.push(...found.opened)
+          out.ongoing.push(...found.ongoing)
+          out.ended.push(...found.ended)
+        }
+        return out
+      })
     },
 
     /** Save the state of every key that changed since the last checkpoint, one insert per detector. */
@@ -228,6 +332,7 @@ export function createDetectorRuntime(options: DetectorRuntimeOptions) {
       // A saved state must never hide a finding not yet sent.
       await publishPending()
       for (const keyed of states.values()) await keyed.checkpoint()
+      await arrivals.checkpoint()
     },
   }
 }

@@ -1,20 +1,31 @@
 import { type Bus, type Subscription, topics } from '@palisade/bus'
 import { type ClickHouseClient, createCheckpointStore, createSloRollupReader } from '@palisade/clickhouse'
 import { type Declarations, formatDeclarationProblem } from '@palisade/declarations'
-import { createRiskScorer, riskIdentityOf } from '@palisade/detectors'
-import type { Finding } from '@palisade/schema'
+import {
+  createRiskScorer,
+  defaultSourceSilenceSettings,
+  riskIdentityOf,
+  sourceGapType,
+} from '@palisade/detectors'
+import type { Alert, Finding } from '@palisade/schema'
 import type { Registry } from 'prom-client'
 import { reportCheckpointAge } from './checkpoint-age.ts'
 import { createDetectorRuntime } from './detector-runtime.ts'
 import { subscribeDetectors } from './detector-subscription.ts'
+import { createHuntRuleSchedule } from './hunt-rule-schedule.ts'
 import { createRiskRuntime } from './risk-runtime.ts'
 import { createSloEvaluator, type SloEvaluator } from './slo-evaluator.ts'
 import { startSloSchedule } from './slo-schedule.ts'
+import { startSourceSilenceSchedule } from './source-silence-schedule.ts'
 
 /** Settings of the streaming jobs. */
 export interface DetectorServiceConfig {
   /** How often detector state is checkpointed, ms. */
   checkpointIntervalMs: number
+  /** How often expected sources are checked for silence by the wall clock, ms (default 30,000). */
+  sourceSilenceCheckIntervalMs?: number
+  /** Shortest silence of an expected source that pages, ms (default 5 min). */
+  sourceSilenceMinMs?: number
 }
 
 /** What the service reports with. */
@@ -43,8 +54,16 @@ export async function startDetectorService(deps: {
   declarations: Pick<Declarations, 'rules' | 'intent' | 'risk' | 'slos' | 'warnings'>
   registry: Registry
   log: DetectorServiceLog
+  /** Wall clock, epoch ms (default `Date.now`): `detected_at` and the silence check; tests move it. */
+  clock?: () => number
+  /**
+   * Whether this is the only detector consuming the bus (the all-in-one; default false): then the
+   * silence check judges every tenant it restored, even those with no arrival since the start.
+   */
+  soleConsumer?: boolean
 }): Promise<DetectorService> {
   const { bus, client, config, declarations, registry, log } = deps
+  const clock = deps.clock ?? Date.now
   const { rules, risk, slos } = declarations
   const detectors = rules.map((rule) => rule.instantiate(declarations.intent))
   const checkpoints = createCheckpointStore(client)
@@ -59,12 +78,34 @@ export async function startDetectorService(deps: {
       })),
     )
   const publishFindings = findingsOn(topics.findings)
+  const publishAlerts = (alerts: Alert[]) =>
+    bus.publish(
+      topics.alerts,
+      alerts.map((alert) => ({ key: `${alert.tenant}/${alert.labels.alertname}`, value: alert })),
+    )
+  // Expected sources are those whose cadence the `source_gap` rule learned: without that rule
+  // nothing is expected, and nothing is checked.
+  const gapRule = rules.find((rule) => rule.declaration.detector === sourceGapType.name)
   const runtime = createDetectorRuntime({
     detectors,
     checkpoints,
     publishFindings,
     publishRekeyed: (messages) => bus.publish(topics.rekeyed, messages),
     registry,
+    now: clock,
+    ...(gapRule
+      ? {
+          sourceSilence: {
+            gapRule: gapRule.declaration.id,
+            gapParams: sourceGapType.params.parse(gapRule.declaration.params),
+            ownsEveryKey: deps.soleConsumer === true,
+            settings: {
+              ...defaultSourceSilenceSettings,
+              ...(config.sourceSilenceMinMs !== undefined ? { minSilenceMs: config.sourceSilenceMinMs } : {}),
+            },
+          },
+        }
+      : {}),
   })
   // Risk findings on a topic of their own: the scorer reads the detectors' findings, never its own.
   const riskRuntime = createRiskRuntime({
@@ -110,14 +151,28 @@ export async function startDetectorService(deps: {
   }, config.checkpointIntervalMs)
   checkpointTimer.unref()
 
+  const stopSilenceSchedule = gapRule
+    ? startSourceSilenceSchedule({
+        runtime,
+        publishFindings,
+        publishAlerts,
+        now: clock,
+        registry,
+        ...(config.sourceSilenceCheckIntervalMs !== undefined
+          ? { everyMs: config.sourceSilenceCheckIntervalMs }
+          : {}),
+        onError: (error) => log.error('source silence check failed; it runs again at its next turn', error),
+      })
+    : async () => {}
+  if (gapRule)
+    log.info(
+      `paging when an expected source goes silent (cadences of rule ${gapRule.declaration.id}, wall clock)`,
+    )
+
   const sloEvaluator = createSloEvaluator({
-    rollups: createSloRollupReader(client),
+    rollups: createSloRollupReader(client, { declaredEgress: declarations.intent.declaredEgressRanges() }),
     slos,
-    onAlerts: (alerts) =>
-      bus.publish(
-        topics.alerts,
-        alerts.map((alert) => ({ key: `${alert.tenant}/${alert.labels.alertname}`, value: alert })),
-      ),
+    onAlerts: publishAlerts,
   })
   const stopSloSchedule = startSloSchedule(sloEvaluator, {
     onError: (error) => log.error('SLO evaluation failed; next run in a minute', error),
@@ -125,10 +180,27 @@ export async function startDetectorService(deps: {
   })
   log.info(`evaluating ${slos.length} SLOs every minute: ${slos.map((slo) => slo.name).join(', ')}`)
 
+  // Hunt rules (saved hunts on a schedule) read the store; their findings join the others'.
+  const hunts = createHuntRuleSchedule({
+    client,
+    rules,
+    publish: publishFindings,
+    onError: (rule, error) => log.error(`hunt rule ${rule} failed; it runs again at its next turn`, error),
+  })
+  let huntTick: Promise<unknown> = Promise.resolve()
+  const huntTimer = setInterval(() => {
+    huntTick = hunts.tick()
+  }, 30_000)
+  huntTimer.unref()
+  if (hunts.rules.length > 0) log.info(`running ${hunts.rules.length} hunt rules: ${hunts.rules.join(', ')}`)
+
   return {
     sloEvaluator,
     async stop() {
       clearInterval(checkpointTimer)
+      clearInterval(huntTimer)
+      await huntTick
+      await stopSilenceSchedule()
       await stopSloSchedule()
       await subscription.close()
       await riskSubscription.close()

@@ -19,6 +19,14 @@ export function createKeyedStates<State>(id: string, checkpoints: CheckpointStor
       dirty.add(key)
       return entry.state
     },
+    /** A key's state if it has one, without creating it or marking it changed. */
+    peek(key: string): State | undefined {
+      return states.get(key)?.state
+    },
+    /** The keys held, with their tenant. */
+    keys(): { key: string; tenant: string }[] {
+      return [...states].map(([key, entry]) => ({ key, tenant: entry.tenant }))
+    },
     async checkpoint(): Promise<void> {
       if (dirty.size === 0) return
       const keys = [...dirty]

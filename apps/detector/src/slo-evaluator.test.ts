@@ -25,7 +25,8 @@ spec:
 `)
 if (!slo) throw new Error('fixture SLO did not parse')
 
-type Params = { tenant: string; all_tenants: boolean; windows: number[] }
+// `starts`: one start per window (the query reads whole hours from the hourly rollup, the rest by minute).
+type Params = { tenant: string; all_tenants: boolean; starts: number[] }
 
 /**
  * A stand-in for the store that answers the window query with `bad` of `total` in every window
@@ -40,8 +41,8 @@ function fakeClient(burning: () => Record<string, { bad: number; total: number }
         .filter(([tenant]) => query_params.all_tenants || tenant === query_params.tenant)
         .map(([tenant, { bad, total }]) => ({
           tenant,
-          bad: query_params.windows.map(() => bad),
-          total: query_params.windows.map(() => total),
+          bad: query_params.starts.map(() => bad),
+          total: query_params.starts.map(() => total),
         }))
       return { json: async () => rows }
     },

@@ -1,4 +1,5 @@
 import { egressDetectorTypes } from './egress/index.ts'
+import { huntDetectorType } from './hunt/hunt-rule.ts'
 import { identityDetectorTypes } from './identity/index.ts'
 import { lateralDetectorTypes } from './lateral/index.ts'
 import { mtlsDetectorTypes } from './mtls/index.ts'
@@ -14,4 +15,6 @@ export const detectorCatalog: readonly DetectorType[] = [
   ...policyDetectorTypes,
   ...egressDetectorTypes,
   ...telemetryDetectorTypes,
+  // Saved hunts on a schedule: run by the detector app over the store, not over the stream.
+  huntDetectorType,
 ]

@@ -1,5 +1,12 @@
 export { detectorCatalog } from './catalog.ts'
 export type { DetectedFinding, Detector } from './detector.ts'
+export {
+  type HuntRuleParams,
+  type HuntRunAnswer,
+  huntDetectorType,
+  huntFindings,
+  huntRuleParams,
+} from './hunt/hunt-rule.ts'
 export { type NewEdgeOptions, type NewEdgeState, newEdgeDetector } from './new-edge-detector.ts'
 export {
   createRiskScorer,
@@ -20,3 +27,16 @@ export {
 export { duration, formatSpan } from './rules/duration.ts'
 export { type NoiseSettings, type RuleState, withNoiseControl } from './rules/rule-instance.ts'
 export { createHeartbeatSampler, type KindedEvent, runDetector } from './run-detector.ts'
+export {
+  checkSourceSilence,
+  defaultSourceSilenceSettings,
+  noteArrival,
+  SOURCE_SILENT_RULE,
+  type SourceArrival,
+  type SourceArrivals,
+  type SourceGapParams,
+  type SourceGapState,
+  type SourceSilenceCheck,
+  type SourceSilenceSettings,
+  sourceGapType,
+} from './telemetry/index.ts'

@@ -18,7 +18,10 @@ describe('alerts/rules', () => {
 
   it('cover every detector type in the catalog at least once', () => {
     const used = new Set(rules.map((rule) => rule.declaration.detector))
-    expect(detectorCatalog.map((type) => type.name).filter((name) => !used.has(name))).toEqual([])
+    // Hunt rules come from analysts' saved hunts, and their tests need the engine: the hunt type is
+    // covered by apps/palisade/src/hunt-rules.integration.test.ts.
+    const streaming = detectorCatalog.filter((type) => type.name !== 'hunt')
+    expect(streaming.map((type) => type.name).filter((name) => !used.has(name))).toEqual([])
   })
 
   for (const rule of rules) {

@@ -257,7 +257,7 @@ describe('identity rules on a day of traffic', () => {
       }),
     ])
     expect(found.get('mfa_fatigue')!.map((f) => [f.severity, f.entities.principal])).toEqual([
-      ['ticket', 'staff7@acme.example'],
+      ['page', 'staff7@acme.example'],
       ['page', 'staff7@acme.example'],
     ])
   })

@@ -133,3 +133,33 @@ describe('plaintext_in_strict > from access logs', () => {
     },
   )
 })
+
+// The independent scenario (issue 15): Istio's default JSON keys only, no pod environment logged, so
+// the inbound line of the sidecar-less default/debug-shell (10.42.2.199) calling
+// identity/user-profile names the server only by the Service its authority calls.
+describe('plaintext_in_strict > inbound lines naming only the Service', () => {
+  const start = Date.parse('2026-12-04T12:20:00.000Z')
+  const line = (i: number) =>
+    plaintextRequest(start + i * 1000, 39120 + i, {
+      authority: 'user-profile.identity.svc.cluster.local:8080',
+      downstream_local_address: '10.42.3.21:8080',
+      downstream_remote_address: `10.42.2.199:${39120 + i}`,
+      upstream_host: '10.42.3.21:8080',
+      path: `/v1/users?limit=500&offset=${i * 500}`,
+      pod_name: undefined,
+      pod_namespace: undefined,
+      connection_security_policy: undefined,
+    })
+
+  it('pages on plaintext into a STRICT namespace, the destination named ns/svc from the authority', () => {
+    const findings = findingsOf(
+      strictIn('identity'),
+      eventsOf(Array.from({ length: 60 }, (_, i) => line(i)).join('\n')),
+    )
+    expect(findings).toHaveLength(1)
+    expect(findings[0]!).toMatchObject({
+      severity: 'page',
+      entities: { src_ip: '10.42.2.199', dst_identity: 'identity/user-profile', dst_ip: '10.42.3.21' },
+    })
+  })
+})

@@ -16,7 +16,7 @@ const identifier = z
  */
 const testEvent = z
   .object({
-    kind: z.enum(['flow', 'auth', 'mtls', 'decision', 'policy_change']),
+    kind: z.enum(['flow', 'auth', 'mtls', 'decision', 'policy_change', 'token', 'posture']),
     at: offset.optional(),
     ts: z.union([z.string(), z.number()]).optional(),
     repeat: z.number().int().min(1).max(10_000).optional(),

@@ -72,7 +72,12 @@ export function testEvents(test: RuleTest, ruleFile: string, readFixture?: Fixtu
     .map(({ event }) => event)
 }
 
-function mismatches(expected: ExpectedFinding, finding: DetectedFinding, rule: string): string[] {
+/** What differs between an expected finding and one a rule raised, one sentence each. */
+export function findingMismatches(
+  expected: ExpectedFinding,
+  finding: DetectedFinding,
+  rule: string,
+): string[] {
   const out: string[] = []
   if ((expected.rule ?? rule) !== finding.rule)
     out.push(`rule is ${finding.rule}, expected ${expected.rule ?? rule}`)
@@ -99,6 +104,14 @@ function mismatches(expected: ExpectedFinding, finding: DetectedFinding, rule: s
 export function runRuleTests(rule: CompiledRule, readFixture?: FixtureReader): RuleTestResult[] {
   return rule.declaration.tests.map((test) => {
     const base = { file: rule.file, rule: rule.declaration.id, test: test.name }
+    // A hunt rule reads the store, not the stream: its tests need the engine (runHuntRuleTests).
+    if (rule.declaration.detector === 'hunt')
+      return {
+        ...base,
+        passed: false,
+        findings: [],
+        failures: ['a hunt rule is tested on the store: use runHuntRuleTests'],
+      }
     try {
       const built = test.intent
         ? buildIntent(
@@ -122,7 +135,7 @@ export function runRuleTests(rule: CompiledRule, readFixture?: FixtureReader): R
       test.expect.forEach((expected, i) => {
         const finding = findings[i]
         if (finding)
-          for (const text of mismatches(expected, finding, rule.declaration.id))
+          for (const text of findingMismatches(expected, finding, rule.declaration.id))
             failures.push(`finding ${i + 1}: ${text}`)
       })
       return { ...base, passed: failures.length === 0, failures, findings }

@@ -87,6 +87,57 @@ describe('exfiltration_volume', () => {
     expect(run(detector(), [...backups, ...upload(start + 3 * day + 14 * hour, 2000 * MB)])).toEqual([])
   })
 
+  it('pages on the first upload past the new-destination floor to an undeclared address never used before', () => {
+    const detector = instantiate(
+      exfiltrationVolumeType,
+      { min_bytes_new_destination: 50 * MB },
+      { intent: intent, severity: 'page' },
+    )
+    const at = start + 5 * day + 14 * hour
+    const findings = run(detector, [
+      ...usual(start, 5),
+      flow({ ts: at, src_identity: etl, dst_ip: '185.220.101.47', dst_port: 443, bytes_sent: 100 * MB }),
+      flow({
+        ts: at + 85_000,
+        src_identity: etl,
+        dst_ip: '185.220.101.47',
+        dst_port: 443,
+        bytes_sent: 100 * MB,
+      }),
+    ])
+    expect(findings).toHaveLength(1)
+    expect(findings[0]!.ts).toBe(at)
+    expect(findings[0]!.evidence).toMatchObject({
+      bytes_to_new_undeclared: 100 * MB,
+      crossed: 'new_undeclared_destination',
+      threshold_bytes: 50 * MB,
+    })
+  })
+
+  it('does not use the new-destination floor for declared, already known or learning-period destinations', () => {
+    const detector = instantiate(
+      exfiltrationVolumeType,
+      { min_bytes_new_destination: 50 * MB },
+      { intent: intent, severity: 'page' },
+    )
+    const at = start + 5 * day + 14 * hour
+    const findings = run(detector, [
+      ...usual(start, 5),
+      // First used while learning, then 100 MB days later: known.
+      flow({ ts: start + hour, src_identity: etl, dst_ip: '203.0.113.9', dst_port: 443, bytes_sent: 1000 }),
+      flow({ ts: at, src_identity: etl, dst_ip: '203.0.113.9', dst_port: 443, bytes_sent: 100 * MB }),
+      // Declared, never used before.
+      flow({
+        ts: at + 2 * hour,
+        src_identity: etl,
+        dst_ip: '198.51.100.20',
+        dst_port: 443,
+        bytes_sent: 100 * MB,
+      }),
+    ])
+    expect(findings).toEqual([])
+  })
+
   it('ignores internal and reply traffic', () => {
     const events = [
       ...usual(start, 2),

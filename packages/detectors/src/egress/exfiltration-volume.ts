@@ -24,6 +24,15 @@ const params = z.strictObject({
   learning_period: duration.default(24 * 60 * 60_000),
   /** The baseline (highest window seen) halves over this much event time (default 7d). */
   baseline_half_life: duration.default(7 * 24 * 60 * 60_000),
+  /**
+   * The floor for bytes sent to new, undeclared destinations: addresses no declared egress covers
+   * that the workload first reached within the window (after its learning period). An upload this
+   * large to a place the workload never used and nobody declared is data leaving, long before the
+   * volume floor fills (still above `factor` × baseline). 0 turns it off (the default).
+   */
+  min_bytes_new_destination: z.number().int().min(0).default(0),
+  /** External addresses remembered per workload for that (default 2000; beyond it none counts as new). */
+  max_known_destinations: z.number().int().min(1).default(2000),
 })
 
 type Params = z.output<typeof params>
@@ -35,6 +44,8 @@ interface Bucket {
   destinations: Record<string, [bytes: number, port: number]>
   destinationCount: number
   other: number
+  /** Bytes to new, undeclared destinations (see `min_bytes_new_destination`). */
+  fresh: number
   /** Event ids of the bucket's largest uploads (at most 4). */
   ids: [bytes: number, id: string][]
   first: number
@@ -62,6 +73,9 @@ export interface ExfiltrationVolumeState {
   windowsLearned: number
   /** False from a finding until the window's sum falls below half the threshold. */
   armed: boolean
+  /** External address → when the workload first reached it, negated when declared egress covers it. */
+  known: Record<string, number>
+  knownCount: number
 }
 
 /**
@@ -124,6 +138,8 @@ export function exfiltrationVolumeDetector(context: RuleContext<Params>): Detect
       peakAt: 0,
       windowsLearned: 0,
       armed: true,
+      known: {},
+      knownCount: 0,
     }),
     step(state, event: AnyEvent): DetectedFinding[] {
       const flow = event as FlowEvent
@@ -135,6 +151,9 @@ export function exfiltrationVolumeDetector(context: RuleContext<Params>): Detect
       if (!src || src.external) return []
 
       const ts = flow.ts
+      const fresh =
+        p.min_bytes_new_destination > 0 &&
+        isNewUndeclared(state, flow.dst_ip, flow.dst_port, ts, flow.dst_host)
       if (ts > state.watermark) {
         state.watermark = ts
         learnWindow(state, ts)
@@ -156,6 +175,7 @@ export function exfiltrationVolumeDetector(context: RuleContext<Params>): Detect
           destinations: {},
           destinationCount: 0,
           other: 0,
+          fresh: 0,
           ids: [],
           first: ts,
           last: ts,
@@ -163,6 +183,7 @@ export function exfiltrationVolumeDetector(context: RuleContext<Params>): Detect
         state.buckets.splice(at, 0, bucket)
       }
       bucket.bytes += flow.bytes_sent
+      if (fresh) bucket.fresh += flow.bytes_sent
       bucket.first = Math.min(bucket.first, ts)
       bucket.last = Math.max(bucket.last, ts)
       const ip = flow.dst_ip
@@ -177,21 +198,63 @@ export function exfiltrationVolumeDetector(context: RuleContext<Params>): Detect
       keepLargest(bucket.ids, flow.bytes_sent, flow.event_id)
 
       let sum = 0
-      for (const b of state.buckets) sum += b.bytes
+      let freshSum = 0
+      for (const b of state.buckets) {
+        sum += b.bytes
+        freshSum += b.fresh
+      }
       const baseline = baselineAt(state, state.watermark)
       const threshold = Math.max(p.factor * baseline, p.min_bytes)
+      const freshThreshold = Math.max(p.factor * baseline, p.min_bytes_new_destination)
       if (!state.armed) {
-        if (sum < threshold / 2) state.armed = true
+        if (sum < threshold / 2 && (p.min_bytes_new_destination === 0 || freshSum < freshThreshold / 2))
+          state.armed = true
         return []
       }
-      if (sum <= threshold) return []
+      const volume = sum > threshold
+      const toNew = p.min_bytes_new_destination > 0 && freshSum > freshThreshold
+      if (!volume && !toNew) return []
       const learnedFor = ts - state.learningSince
       if (learnedFor < p.learning_period) return []
       state.armed = false
       state.tumbling.incident = true
       state.candidate = null
-      return [fire(state, flow, src.name, src.key, sum, baseline, threshold, learnedFor)]
+      return [
+        fire(state, flow, src.name, src.key, sum, baseline, volume ? threshold : freshThreshold, learnedFor, {
+          volume,
+          freshSum,
+        }),
+      ]
     },
+  }
+
+  /**
+   * Whether `ip` is a destination the workload first reached within the window, after its learning
+   * period, that no declared egress covers (remembering it on first sight).
+   */
+  function isNewUndeclared(
+    state: ExfiltrationVolumeState,
+    ip: string,
+    port: number,
+    ts: number,
+    host: string | undefined,
+  ): boolean {
+    // State checkpointed before destinations were remembered starts remembering now.
+    state.known ??= {}
+    state.knownCount ??= 0
+    let seen = state.known[ip]
+    if (seen === undefined) {
+      if (state.knownCount >= p.max_known_destinations) return false
+      // The host the record names (TLS SNI) lets declarations by host name cover the address.
+      const declared = intent.declaredEgress({ ip, port, ...(host ? { host } : {}) }).declared
+      // Negated when declared; +1 so that epoch 0 keeps its sign.
+      seen = declared ? -(ts + 1) : ts + 1
+      state.known[ip] = seen
+      state.knownCount++
+    }
+    if (seen < 0) return false
+    const firstSeen = seen - 1
+    return firstSeen - state.learningSince >= p.learning_period && ts - firstSeen < p.window
   }
 
   function fire(
@@ -203,6 +266,7 @@ export function exfiltrationVolumeDetector(context: RuleContext<Params>): Detect
     baseline: number,
     threshold: number,
     learnedFor: number,
+    crossed: { volume: boolean; freshSum: number },
   ): DetectedFinding {
     const totals = new Map<string, [bytes: number, port: number]>()
     let other = 0
@@ -245,8 +309,15 @@ export function exfiltrationVolumeDetector(context: RuleContext<Params>): Detect
       title: `${source} sent ${formatBytes(sum)} to the internet in ${span}`,
       summary:
         `${source} sent ${formatBytes(sum)} to external destinations between ${formatTime(first)} and ` +
-        `${formatTime(last)} (window ${span}); ${usual}; threshold ${formatBytes(Math.round(threshold))} ` +
-        `(${p.factor}× baseline, at least ${formatBytes(p.min_bytes)}). Top destinations: ${described}` +
+        `${formatTime(last)} (window ${span})` +
+        (crossed.volume
+          ? ''
+          : `, ${formatBytes(crossed.freshSum)} of it to addresses it never reached before and no declared egress covers`) +
+        `; ${usual}; threshold ${formatBytes(Math.round(threshold))} ` +
+        (crossed.volume
+          ? `(${p.factor}× baseline, at least ${formatBytes(p.min_bytes)})`
+          : `to new undeclared destinations (${p.factor}× baseline, at least ${formatBytes(p.min_bytes_new_destination)})`) +
+        `. Top destinations: ${described}` +
         `${other > 0 ? `, others ${formatBytes(other)}` : ''}. An upload this far above what the workload ` +
         `normally sends is how stolen data leaves: find out what ${source} sent and to whom.`,
       entities: {
@@ -255,10 +326,14 @@ export function exfiltrationVolumeDetector(context: RuleContext<Params>): Detect
         // The pod and address of the flow that crossed the threshold, as its record names them.
         ...pivotEntities('src', sourceOf(flow)),
         ...(top[0] ? { dst_ip: top[0].ip } : {}),
+        // The host the crossing flow asked for (its TLS SNI), when the record names one.
+        ...(flow.dst_host ? { dst_host: flow.dst_host } : {}),
       },
       evidence: {
         event_ids: evidenceIds(ids.map(([, id]) => id)),
         bytes_in_window: sum,
+        bytes_to_new_undeclared: crossed.freshSum,
+        crossed: crossed.volume ? 'volume' : 'new_undeclared_destination',
         baseline_bytes: Math.round(baseline),
         threshold_bytes: Math.round(threshold),
         factor: p.factor,

@@ -106,6 +106,41 @@ describe('new_external_destination', () => {
     expect(findings).toEqual([])
   })
 
+  it('names the host the record asked for (TLS SNI) and honours egress declared by that host', () => {
+    const byHost = intentWith({
+      declaredEgress: ({ host }) =>
+        host === 'api.stripe.com' ? { declared: true, by: 'PalisadeIntent/perimeter' } : { declared: false },
+    })
+    const detector = instantiate(newExternalDestinationType, {}, { intent: byHost, severity: 'page' })
+    const later = t0 + 3 * day
+    const findings = run(detector, [
+      ...usual(3),
+      flow({
+        ts: later,
+        src_identity: checkout,
+        dst_ip: '203.0.113.60',
+        dst_port: 443,
+        dst_host: 'api.stripe.com',
+      }),
+      flow({
+        ts: later + minute,
+        src_identity: checkout,
+        dst_ip: '203.0.113.77',
+        dst_port: 443,
+        dst_host: 'dl.filedrop-share.example',
+        bytes_sent: 61_469_698,
+      }),
+    ])
+    expect(findings).toHaveLength(1)
+    expect(findings[0]!.entities).toMatchObject({
+      dst_ip: '203.0.113.77',
+      dst_host: 'dl.filedrop-share.example',
+    })
+    expect(findings[0]!.title).toBe(
+      'New external destination from shop/checkout: 203.0.113.77:443 (dl.filedrop-share.example)',
+    )
+  })
+
   it('learns a workload that never reached the internet: its first external flow after learning is reported', () => {
     const findings = run(instantiate(newExternalDestinationType, {}, { severity: 'page' }), [
       flow({ ts: t0, src_identity: 'shop/inventory', dst_identity: 'shop/db', dst_port: 5432 }),

@@ -80,8 +80,10 @@ export function newExternalDestinationDetector(
       state.knownCount++
       const learnedFor = flow.ts - state.learningSince
       if (learnedFor < learningPeriod) return []
-      if (intent.declaredEgress({ ip, port: flow.dst_port }).declared) return []
-      const target = formatTarget(ip, flow.dst_port)
+      // The host the record names (TLS SNI, egress cluster) lets declarations by host name cover it.
+      const host = flow.dst_host
+      if (intent.declaredEgress({ ip, port: flow.dst_port, ...(host ? { host } : {}) }).declared) return []
+      const target = `${formatTarget(ip, flow.dst_port)}${host ? ` (${host})` : ''}`
       return [
         buildFinding(context, {
           tenant: flow.tenant,
@@ -93,12 +95,13 @@ export function newExternalDestinationDetector(
             `(${formatBytes(flow.bytes_sent)} sent): it is not among the ${plural(usual, 'external address', 'external addresses')} ${src.name} ` +
             `reached over the previous ${formatSpan(learnedFor)}, and no declared egress covers it. A workload ` +
             `talking to a new, undeclared place on the internet may be calling home to an attacker or ` +
-            `staging data to leave: confirm who owns ${ip}, then declare it or block it.`,
+            `staging data to leave: confirm who owns ${host ?? ip}, then declare it or block it.`,
           entities: {
             src_identity: src.name,
             src_workload: src.key,
             ...pivotEntities('src', src),
             dst_ip: ip,
+            ...(host ? { dst_host: host } : {}),
             dst_port: String(flow.dst_port),
             service: flow.service,
           },

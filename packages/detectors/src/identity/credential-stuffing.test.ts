@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { runDetector } from '../run-detector.ts'
+import { intentWith } from '../testing/intent-with.ts'
 import { type CredentialStuffingState, credentialStuffingType } from './credential-stuffing.ts'
 import { windowSize } from './keyed-window.ts'
 import { auth, detectorOf, guess, hour, jitter, kinded, minute, t0 } from './test-support.ts'
@@ -61,6 +62,49 @@ describe('credential_stuffing', () => {
     const events = jitter([...stuffing(40, 20), ...stuffing(40, 20, 20_000, t0 + 3 * hour)], 3 * minute)
     const findings = runDetector(detectorOf(credentialStuffingType), kinded(events))
     expect(findings).toHaveLength(2)
+  })
+
+  describe('anonymised tier', () => {
+    const early = { anonymised_min_users: 8, anonymised_min_addresses: 5, hosting_asns: [9009] }
+
+    it('pages at the eighth unknown user failing through five or more proxies, long before thirty', () => {
+      const findings = runDetector(
+        detectorOf(credentialStuffingType, early),
+        kinded(stuffing(80, 60, 17_000)),
+      )
+      expect(findings.map((f) => f.ts)).toEqual([t0 + 7 * 17_000])
+      expect(findings[0]!.evidence).toMatchObject({
+        tier: 'anonymised',
+        anonymised_users: 8,
+        anonymised_client_ips: 8,
+        threshold_users: 8,
+        threshold_addresses: 5,
+      })
+      expect(findings[0]!.summary).toContain(
+        '8 users through 8 proxy or hosting-network addresses; threshold 8 users through 5 such addresses in 10 min',
+      )
+    })
+
+    it('counts hosting networks by AS number, and never the declared corporate egress', () => {
+      const hosted = stuffing(10, 10).map((e) => ({ ...e, is_proxy: false, asn: 9009 }))
+      expect(runDetector(detectorOf(credentialStuffingType, early), kinded(hosted))).toHaveLength(1)
+      const intent = intentWith({ isCorporateEgress: ({ ip }) => ip?.startsWith('203.0.113.') === true })
+      expect(runDetector(detectorOf(credentialStuffingType, early, { intent }), kinded(hosted))).toEqual([])
+    })
+
+    it('leaves typos from home networks and unknown users through few proxies to the general tier', () => {
+      const home = stuffing(20, 20).map((e) => ({ ...e, is_proxy: false, asn: 3320 }))
+      expect(runDetector(detectorOf(credentialStuffingType, early), kinded(home))).toEqual([])
+      expect(runDetector(detectorOf(credentialStuffingType, early), kinded(stuffing(20, 4)))).toEqual([])
+    })
+
+    it('fires once per episode, whichever tier crosses first', () => {
+      const findings = runDetector(
+        detectorOf(credentialStuffingType, early),
+        kinded(stuffing(80, 60, 22_000)),
+      )
+      expect(findings).toHaveLength(1)
+    })
   })
 
   it('keeps one bounded state per tenant under 100k unknown users from 100k addresses', () => {

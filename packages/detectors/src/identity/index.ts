@@ -5,9 +5,10 @@ import { impossibleTravelType } from './impossible-travel.ts'
 import { mfaFatigueType } from './mfa-fatigue.ts'
 import { passwordSprayType } from './password-spray.ts'
 import { privilegedAccountAttackType } from './privileged-account-attack.ts'
+import { sessionHijackType } from './session-hijack.ts'
 import { successAfterSprayType } from './success-after-spray.ts'
 
-/** Identity attacks: spray, brute force, stuffing, success after spray, impossible travel, MFA fatigue, attacks on privileged accounts. */
+/** Identity attacks: spray, brute force, stuffing, success after spray, impossible travel, MFA fatigue, attacks on privileged accounts, replayed sessions. */
 export const identityDetectorTypes: DetectorType[] = [
   passwordSprayType,
   successAfterSprayType,
@@ -16,4 +17,5 @@ export const identityDetectorTypes: DetectorType[] = [
   impossibleTravelType,
   mfaFatigueType,
   privilegedAccountAttackType,
+  sessionHijackType,
 ]

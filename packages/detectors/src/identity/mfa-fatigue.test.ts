@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { runDetector } from '../run-detector.ts'
-import { windowSize } from './keyed-window.ts'
+import { intentWith } from '../testing/intent-with.ts'
+import { newWindow, windowSize } from './keyed-window.ts'
 import { type MfaFatigueState, mfaFatigueType } from './mfa-fatigue.ts'
 import { auth, detectorOf, hour, kinded, minute, t0 } from './test-support.ts'
 
@@ -35,6 +36,17 @@ describe('mfa_fatigue', () => {
     expect(findings[1]!.summary).toContain('bob@acme.example rejected 8 MFA push requests in 9 min')
     expect(findings[1]!.summary).toContain('then accepted one at 2026-01-05T10:10:00.000Z')
     expect(findings[1]!.evidence).toMatchObject({ rejections: 8, accept_event_id: events[8]!.event_id })
+  })
+
+  it('can page the rejections alone, while the push bombing happens, and page again on the acceptance', () => {
+    const events = [...rejections(8, 75_000), accept(t0 + 10 * minute)]
+    const findings = runDetector(detectorOf(mfaFatigueType, { rejections_only: 'page' }), kinded(events))
+    expect(findings.map((f) => [f.severity, f.entities.outcome])).toEqual([
+      ['page', 'failure'],
+      ['page', 'success'],
+    ])
+    expect(findings[0]!.ts).toBe(t0 + 4 * 75_000)
+    expect(findings[0]!.summary).toContain('an acceptance pages again')
   })
 
   it('can leave the rejections alone silent', () => {
@@ -82,6 +94,53 @@ describe('mfa_fatigue', () => {
     const findings = runDetector(detectorOf(mfaFatigueType, { rejections_only: 'off' }), kinded(events))
     expect(findings).toHaveLength(2)
     expect(findings[0]!.finding_id).not.toBe(findings[1]!.finding_id)
+  })
+
+  describe('hosting tier', () => {
+    const hostingParams = { rejections_only: 'page', hosting_min_rejections: 3, hosting_asns: [206728] }
+    const fromHosting = (events: ReturnType<typeof rejections>) =>
+      events.map((e) => ({ ...e, client_ip: '45.155.205.240', asn: 206728 }))
+
+    it('pages at the third rejection when the sign-ins come from a hosting network', () => {
+      const findings = runDetector(
+        detectorOf(mfaFatigueType, hostingParams),
+        kinded(fromHosting(rejections(6, 70_000))),
+      )
+      expect(findings.map((f) => [f.severity, f.ts])).toEqual([['page', t0 + 2 * 70_000]])
+      expect(findings[0]!.evidence).toMatchObject({
+        rejections: 3,
+        hosting_rejections: 3,
+        threshold_rejections: 3,
+      })
+    })
+
+    it('counts the proxy flag as a hosting network, and not the declared corporate egress', () => {
+      const proxied = rejections(3, 70_000).map((e) => ({ ...e, is_proxy: true }))
+      expect(runDetector(detectorOf(mfaFatigueType, hostingParams), kinded(proxied))).toHaveLength(1)
+      const corporate = fromHosting(rejections(4, 70_000)).map((e) => ({ ...e, client_ip: '192.0.2.44' }))
+      const intent = intentWith({ isCorporateEgress: ({ ip }) => ip === '192.0.2.44' })
+      expect(runDetector(detectorOf(mfaFatigueType, hostingParams, { intent }), kinded(corporate))).toEqual(
+        [],
+      )
+    })
+
+    it('keeps the general threshold for other networks, and for state checkpointed with one dimension', () => {
+      expect(runDetector(detectorOf(mfaFatigueType, hostingParams), kinded(rejections(4, 70_000)))).toEqual(
+        [],
+      )
+      const states = new Map<string, unknown>([
+        [
+          'acme/bob@acme.example',
+          { window: newWindow(1), now: Number.NEGATIVE_INFINITY, armed: true, accept: null },
+        ],
+      ])
+      const findings = runDetector(
+        detectorOf(mfaFatigueType, hostingParams),
+        kinded(fromHosting(rejections(5, 70_000))),
+        states,
+      )
+      expect(findings.map((f) => f.ts)).toEqual([t0 + 4 * 70_000])
+    })
   })
 
   it('keeps its state bounded under a flood of pushes', () => {

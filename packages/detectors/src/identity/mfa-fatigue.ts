@@ -22,8 +22,19 @@ const params = z.strictObject({
   window: duration.default(15 * 60_000),
   /** Rejected or failed pushes within the window. */
   min_rejections: z.number().int().min(2).default(5),
-  /** Severity of the rejections alone (no push accepted yet), or `off`. */
-  rejections_only: z.enum(['off', 'info', 'ticket']).default('ticket'),
+  /**
+   * Severity of the rejections alone (no push accepted yet), or `off`: `page` answers push bombing
+   * while it happens (whoever sends the pushes has the password), the acceptance pages again.
+   */
+  rejections_only: z.enum(['off', 'info', 'ticket', 'page']).default('ticket'),
+  /**
+   * Rejections that suffice when the sign-ins asking for them come from a hosting or proxy network
+   * (the record's proxy flag, or an AS number in `hosting_asns`) that is not declared corporate
+   * egress: 0 (the default) keeps `min_rejections`. Never above `min_rejections`.
+   */
+  hosting_min_rejections: z.number().int().min(0).default(0),
+  /** AS numbers of clouds, VPS and bullet-proof hosting, proxy resellers. */
+  hosting_asns: z.array(z.number().int().nonnegative()).default([]),
   /** Rejections kept per principal (oldest evicted beyond it). */
   max_tracked: z.number().int().min(10).max(10_000).default(500),
 })
@@ -37,13 +48,25 @@ interface Accept {
 }
 
 export interface MfaFatigueState {
-  /** Rejected pushes in the window, by client address of the sign-in that asked (`-` when none). */
+  /**
+   * Rejected pushes in the window: by client address of the sign-in that asked (`-` when none), and
+   * `h` when that address is on a hosting or proxy network (state checkpointed before that second
+   * dimension existed has one: its rejections count as from elsewhere).
+   */
   window: KeyedWindow
   now: number
   /** Whether the rejections alone may fire (false from their finding until they fall below half). */
   armed: boolean
   /** The latest accepted push, for rejections that arrive after it but happened before. */
   accept: Accept | null
+}
+
+/** Dimension of the window flagging rejections asked for from a hosting or proxy network. */
+const HOSTING = 1
+
+/** Rejections in the window asked for from a hosting or proxy network. */
+function hostingRejections(window: KeyedWindow): number {
+  return window.counts[HOSTING]?.[':h'] ?? 0
 }
 
 function isRejection(auth: AuthEvent): boolean {
@@ -103,6 +126,23 @@ function acceptedFinding(
   })
 }
 
+function hostingThreshold(p: Params): number {
+  return Math.min(p.min_rejections, p.hosting_min_rejections)
+}
+
+/** Whether the sign-in asking for the push came from a hosting or proxy network, by the record's own words. */
+function fromHostingNetwork(context: RuleContext<Params>, event: AuthEvent): boolean {
+  const p = context.params
+  if (p.hosting_min_rejections === 0) return false
+  const hosting = event.is_proxy === true || (event.asn !== undefined && p.hosting_asns.includes(event.asn))
+  if (!hosting) return false
+  // A VPN or cloud desktop the organisation declared as its egress is the workforce's own address.
+  return !context.intent.isCorporateEgress({
+    ...(event.client_ip !== undefined ? { ip: event.client_ip } : {}),
+    ...(event.asn !== undefined ? { asn: event.asn } : {}),
+  })
+}
+
 function onRejection(
   context: RuleContext<Params>,
   state: MfaFatigueState,
@@ -113,7 +153,13 @@ function onRejection(
   pruneBefore(state.window, state.now - p.window)
   if (!state.armed && windowSize(state.window) < Math.ceil(p.min_rejections / 2)) state.armed = true
   if (event.ts < state.now - p.window) return []
-  addEntry(state.window, event.ts, event.event_id, [event.client_ip ?? '-'], p.max_tracked)
+  addEntry(
+    state.window,
+    event.ts,
+    event.event_id,
+    [event.client_ip ?? '-', fromHostingNetwork(context, event) ? 'h' : ''],
+    p.max_tracked,
+  )
   const accept = state.accept
   // A rejection from before an accepted push, arriving after it.
   if (accept !== null && !accept.reported && event.ts < accept.ts && accept.ts - event.ts <= p.window) {
@@ -125,8 +171,17 @@ function onRejection(
     }
   }
   const count = windowSize(state.window)
-  if (!state.armed || p.rejections_only === 'off' || count < p.min_rejections) return []
+  if (!state.armed || p.rejections_only === 'off') return []
+  // Whoever is being asked from a datacentre or an anonymiser holds the password and is not the
+  // user at their desk: three refusals there are no mis-tap (one or two before accepting are the
+  // usual mistake), so the early tier pages minutes before the general threshold would.
+  const hosting = p.hosting_min_rejections > 0 && hostingRejections(state.window) >= hostingThreshold(p)
+  if (count < p.min_rejections && !hosting) return []
   state.armed = false
+  const threshold =
+    count >= p.min_rejections
+      ? `threshold ${p.min_rejections} in ${formatSpan(p.window)}`
+      : `threshold ${hostingThreshold(p)} in ${formatSpan(p.window)} when asked from a hosting or proxy network`
   const { first, last } = timeSpan(state.window)
   const addresses = sampleKeys(state.window, 5)
   const severity: Severity = p.rejections_only
@@ -139,9 +194,9 @@ function onRejection(
       title: `MFA push bombing of ${event.principal}`,
       summary:
         `${event.principal} rejected ${count} MFA push requests in ${formatSpan(last - first)} (${iso(first)} to ` +
-        `${iso(last)}${addressesOf(addresses)}; threshold ${p.min_rejections} in ${formatSpan(p.window)}): someone ` +
+        `${iso(last)}${addressesOf(addresses)}; ${threshold}): someone ` +
         'who has the password is flooding the user with pushes (MFA fatigue). None accepted yet, an acceptance ' +
-        'would page; reset the password.',
+        'pages again; reset the password now, before the user gives in.',
       entities: {
         principal: event.principal,
         client_ip: addresses.find((a) => a !== '-') ?? '-',
@@ -150,10 +205,11 @@ function onRejection(
       evidence: {
         event_ids: recentIds(state.window, 20),
         rejections: count,
+        hosting_rejections: hostingRejections(state.window),
         first_ts: first,
         last_ts: last,
         client_ips: addresses,
-        threshold_rejections: p.min_rejections,
+        threshold_rejections: count >= p.min_rejections ? p.min_rejections : hostingThreshold(p),
         window_ms: p.window,
       },
     }),
@@ -186,8 +242,10 @@ function onAccept(context: RuleContext<Params>, state: MfaFatigueState, event: A
  * the user likely gave in to push bombing, letting in whoever holds the password (a `page`,
  * the rule's severity, entity `outcome: success`). The rejections alone, when no push is accepted
  * yet, are a finding of severity `rejections_only` (`ticket` by default, lowered from the rule's
- * because nobody got in yet; entity `outcome: failure`). A rejection arriving late, after the
- * accepted push it preceded, still counts. Kept per principal (partition key).
+ * because nobody got in yet; entity `outcome: failure`); with `hosting_min_rejections`, fewer
+ * rejections suffice when the sign-ins asking for them come from a hosting or proxy network not
+ * declared corporate egress. A rejection arriving late, after the accepted push it preceded, still
+ * counts. Kept per principal (partition key).
  */
 export const mfaFatigueType = defineDetectorType({
   name: 'mfa_fatigue',
@@ -201,7 +259,7 @@ export const mfaFatigueType = defineDetectorType({
       partitioning: 'event',
       keyOf: (event) => partitionKey('auth', asAuth(event)),
       initialState: () => ({
-        window: newWindow(1),
+        window: newWindow(2),
         now: Number.NEGATIVE_INFINITY,
         armed: true,
         accept: null,

@@ -36,6 +36,28 @@ describe('password_spray', () => {
     expect(findings[0]!.summary).toContain('and 5 more')
   })
 
+  it('fires at hosting_min_users from a hosting network or a proxy, and keeps min_users elsewhere', () => {
+    const params = { hosting_min_users: 5, hosting_asns: [206728] }
+    const from = (ip: string, fields: Record<string, unknown>) =>
+      kinded(spray(ip, 8, t0, 40_000).map((event) => ({ ...event, ...fields })))
+    const hosting = runDetector(
+      detectorOf(passwordSprayType, params),
+      from('45.155.205.233', { asn: 206728 }),
+    )
+    expect(hosting.map((f) => [f.ts, f.evidence.threshold_users])).toEqual([[t0 + 4 * 40_000, 5]])
+    expect(hosting[0]!.summary).toContain('threshold 5 users in 15 min from a hosting or proxy network')
+    const proxy = runDetector(
+      detectorOf(passwordSprayType, params),
+      from('185.107.56.20', { is_proxy: true }),
+    )
+    expect(proxy).toHaveLength(1)
+    expect(runDetector(detectorOf(passwordSprayType, params), from('198.51.100.7', { asn: 3320 }))).toEqual(
+      [],
+    )
+    // Off by default: the same hosting address needs ten users.
+    expect(runDetector(detectorOf(passwordSprayType), from('45.155.205.233', { asn: 206728 }))).toEqual([])
+  })
+
   it('tolerates events a few minutes out of order', () => {
     const events = jitter(spray('203.0.113.9', 30, t0, 40_000), 3 * minute)
     const findings = runDetector(detectorOf(passwordSprayType), kinded(events))

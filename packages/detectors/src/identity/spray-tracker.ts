@@ -33,6 +33,14 @@ export const sprayParams = {
   /** Corporate/VPN egress (declared intent): `raise_threshold` to `corporate_min_users`, or `exclude`. */
   corporate_egress: z.enum(['raise_threshold', 'exclude']).default('raise_threshold'),
   corporate_min_users: z.number().int().min(2).default(50),
+  /**
+   * Distinct principals that make a spray from a hosting or proxy network (the record's proxy flag,
+   * or an AS number in `hosting_asns`), where no workforce signs in from: 0 (the default) keeps
+   * `min_users`. Never above `min_users`; corporate egress is asked first.
+   */
+  hosting_min_users: z.number().int().min(0).default(0),
+  /** AS numbers of clouds, VPS and bullet-proof hosting, proxy resellers. */
+  hosting_asns: z.array(z.number().int().nonnegative()).default([]),
   /** Failures kept per address (oldest evicted beyond it): bounds the state of a busy NAT. */
   max_tracked: z.number().int().min(10).max(100_000).default(2000),
 }
@@ -74,6 +82,8 @@ export interface SprayCrossing {
   eventIds: string[]
   threshold: number
   corporate: boolean
+  /** The threshold was the hosting/proxy network's. */
+  hosting: boolean
   address: AddressNote
 }
 
@@ -110,6 +120,16 @@ function sprayedListener(state: SprayState, maxAttempts: number): CountListener 
   }
 }
 
+/** Whether the address is a hosting or proxy network, by the record's own words. */
+function isHosting(event: AuthEvent, params: SprayParams): boolean {
+  if (params.hosting_min_users === 0) return false
+  return event.is_proxy === true || (event.asn !== undefined && params.hosting_asns.includes(event.asn))
+}
+
+function hostingThreshold(params: SprayParams): number {
+  return Math.min(params.min_users, params.hosting_min_users)
+}
+
 /** Threshold for this address, or undefined when it is corporate egress and excluded. */
 function thresholdOf(
   state: SprayState,
@@ -123,7 +143,7 @@ function thresholdOf(
       ...(event.asn !== undefined ? { asn: event.asn } : {}),
     })
   }
-  if (!state.corporate) return params.min_users
+  if (!state.corporate) return isHosting(event, params) ? hostingThreshold(params) : params.min_users
   return params.corporate_egress === 'exclude'
     ? undefined
     : Math.max(params.min_users, params.corporate_min_users)
@@ -166,7 +186,8 @@ export function trackSprayFailure(
     sprayedListener(state, params.max_attempts_per_user),
   )
   const users = state.window.distinct[0]!
-  if (!state.armed || users < params.min_users) return undefined
+  const floor = params.hosting_min_users > 0 ? hostingThreshold(params) : params.min_users
+  if (!state.armed || users < floor) return undefined
   const threshold = thresholdOf(state, event, params, intent)
   if (threshold === undefined || users < threshold) return undefined
   if (state.sprayed < users * params.min_sprayed_share) return undefined
@@ -183,6 +204,7 @@ export function trackSprayFailure(
     eventIds: recentIds(state.window, 20),
     threshold,
     corporate: state.corporate === true,
+    hosting: state.corporate !== true && isHosting(event, params),
     address: { ...state.address },
   }
 }
@@ -195,7 +217,8 @@ export function describeSpray(spray: SprayCrossing, params: SprayParams): string
     `${formatSpan(spray.last - spray.first)} (${new Date(spray.first).toISOString()} to ` +
     `${new Date(spray.last).toISOString()}; ${plural(spray.attempts, 'attempt')}, ${perUser} per user, ` +
     `${spray.sprayedUsers} of them tried at most ${params.max_attempts_per_user} times; threshold ` +
-    `${spray.threshold} users in ${formatSpan(params.window)}${spray.corporate ? ' for this corporate egress address' : ''}): ` +
+    `${spray.threshold} users in ${formatSpan(params.window)}${spray.corporate ? ' for this corporate egress address' : ''}` +
+    `${spray.hosting ? ' from a hosting or proxy network' : ''}): ` +
     `${sampleText(spray.samplePrincipals, spray.users)}`
   )
 }

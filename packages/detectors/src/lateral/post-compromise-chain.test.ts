@@ -210,6 +210,69 @@ describe('post_compromise_chain', () => {
     expect(findings.map((f) => f.ts - start)).toEqual([20 * minute, 3 * hour + 20 * minute])
   })
 
+  describe('recon aimed at sensitive services', () => {
+    const reconParams = { recon_severity: 'page' } as const
+    /** Six new destinations 25 s apart: vault and postgres refused first, then `more` others, alternately refused. */
+    const aimed = (start: number, sensitive = [vault, 'data/postgres']) => [
+      ...sensitive.map((dst, i) =>
+        flow({
+          ts: start + i * 25_000,
+          src_identity: inventory,
+          dst_identity: dst,
+          dst_port: 8200,
+          verdict: 'dropped',
+        }),
+      ),
+      ...Array.from({ length: 6 - sensitive.length }, (_, i) =>
+        flow({
+          ts: start + (sensitive.length + i) * 25_000,
+          src_identity: inventory,
+          dst_identity: `shop/svc-${i}`,
+          dst_port: 8080,
+          verdict: i % 2 ? 'allowed' : 'dropped',
+        }),
+      ),
+    ]
+
+    it('pages the recon alone at its sixth destination, then the whole chain again', () => {
+      const start = t0 + 2 * hour
+      const findings = run(instantiate(postCompromiseChainType, reconParams, { intent, severity: 'page' }), [
+        ...usual(t0 - 22 * hour),
+        ...aimed(start),
+        ...denied(start + 10 * minute),
+        success(start + 20 * minute),
+      ])
+      expect(findings.map((f) => [f.entities.stage, f.severity, f.ts - start])).toEqual([
+        ['recon', 'page', 5 * 25_000],
+        ['chain', 'page', 20 * minute],
+      ])
+      expect(findings[0]!.evidence).toMatchObject({
+        recon_destinations: 6,
+        refused_destinations: 4,
+        sensitive_destinations: [vault, 'data/postgres'],
+      })
+      expect(findings[0]!.summary).toContain('2 declared sensitive (data/vault, data/postgres)')
+    })
+
+    it('stays quiet for recon touching one sensitive service, or new peers policy allows', () => {
+      const start = t0 + 2 * hour
+      const detector = instantiate(postCompromiseChainType, reconParams, { intent, severity: 'page' })
+      expect(run(detector, [...usual(t0 - 22 * hour), ...aimed(start, [vault])])).toEqual([])
+      const allowed = aimed(start).map(
+        (k) => ({ ...k, event: { ...k.event, verdict: 'allowed' } }) as KindedEvent,
+      )
+      expect(run(detector, [...usual(t0 - 22 * hour), ...allowed])).toEqual([])
+    })
+
+    it('is off unless the rule asks for it', () => {
+      const findings = run(instantiate(postCompromiseChainType, {}, { intent, severity: 'page' }), [
+        ...usual(t0 - 22 * hour),
+        ...aimed(t0 + 2 * hour),
+      ])
+      expect(findings).toEqual([])
+    })
+  })
+
   it('keeps its state bounded under 100k distinct destinations', () => {
     const states = new Map<string, unknown>()
     const events = Array.from({ length: 100_000 }, (_, i) =>

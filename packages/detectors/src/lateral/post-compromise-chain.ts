@@ -1,4 +1,10 @@
-import { type AnyEvent, type DecisionEvent, type FlowEvent, partitionKey } from '@palisade/schema'
+import {
+  type AnyEvent,
+  type DecisionEvent,
+  type FlowEvent,
+  partitionKey,
+  type Severity,
+} from '@palisade/schema'
 import { z } from 'zod'
 import type { DetectedFinding, Detector } from '../detector.ts'
 import { buildFinding, defineDetectorType, evidenceIds, type RuleContext } from '../rules/detector-type.ts'
@@ -30,16 +36,31 @@ const params = z.strictObject({
   learning_period: duration.default(60 * 60_000),
   /** Most destinations remembered as usual per source (default 2,000); past it, no destination counts as new. */
   max_known: z.number().int().min(1).max(100_000).default(2000),
+  /**
+   * Severity of the recon stage alone when it is aimed at sensitive services (`off`, the default:
+   * only the whole chain fires): `recon_min_destinations` within `recon_window`, at least
+   * `recon_min_refused` of them refused and `recon_min_sensitive` distinct sensitive services among them.
+   */
+  recon_severity: z.enum(['off', 'info', 'ticket', 'page']).default('off'),
+  /** Refused destinations (flow denied/dropped, decision deny) the recon stage alone needs (default 3). */
+  recon_min_refused: z.number().int().min(1).default(3),
+  /** Distinct sensitive services (declared intent) among them the recon stage alone needs (default 2). */
+  recon_min_sensitive: z.number().int().min(1).default(2),
 })
 
 type Params = z.output<typeof params>
 
-/** A recon destination: first contact, event id, name as recorded, 1 when it failed (0: new but allowed). */
-type ReconHit = [ts: number, eventId: string, name: string, failed: number]
+/**
+ * A recon destination: first contact, event id, name as recorded, 1 when it failed (0: new but
+ * allowed), 1 when it is a sensitive service (absent in state checkpointed before: not sensitive).
+ */
+type ReconHit = [ts: number, eventId: string, name: string, failed: number, sensitive?: number]
 /** An attempt at a sensitive service: time, destination key, name as recorded, port (-1: none), event id. */
 type Attempt = [ts: number, key: string, name: string, port: number, eventId: string]
 
 const maxRecon = 256
+/** A refused destination reached within this long after is a retried handshake, not a refusal. */
+const retriedWithinMs = 10_000
 const maxDenied = 64
 const maxReached = 16
 
@@ -59,6 +80,8 @@ export interface PostCompromiseChainState {
   denied: Attempt[]
   /** Successes reaching sensitive services within the chain window, oldest first (at most 16, bursts thinned). */
   reached: Attempt[]
+  /** Event time of the first recon reported alone (it is reported once per chain window). */
+  reconReportedAt?: number
 }
 
 interface Chain {
@@ -87,7 +110,9 @@ function insertByTime(list: Attempt[], attempt: Attempt, limit: number): void {
  * sensitive service (the same one, with `same_service`). Reads flows and decisions, both keyed by
  * their partition key (the source workload). Events may arrive out of order: the stages are ordered
  * by event time, and the chain is checked whenever a piece of it arrives. Fires once per chain: its
- * stages are then forgotten.
+ * stages are then forgotten. With `recon_severity`, the recon stage alone is reported (once per
+ * chain window, entity `stage: recon`; the chain's is `stage: chain`) when it is aimed at sensitive
+ * services: enough of its destinations refused and enough of them declared sensitive.
  */
 export function postCompromiseChainDetector(
   context: RuleContext<Params>,
@@ -117,16 +142,43 @@ export function postCompromiseChainDetector(
     id: string,
     failed: boolean,
   ): boolean {
+    const sensitive = dst.workload !== undefined && intent.isSensitive(dst.workload) ? 1 : 0
     const hit = state.recon[dst.key]
     if (hit !== undefined) {
       if (ts >= hit[0]) return false
-      state.recon[dst.key] = [ts, id, dst.name, failed ? 1 : 0]
+      state.recon[dst.key] = [ts, id, dst.name, failed ? 1 : 0, sensitive]
       return true
     }
     if (state.reconCount >= maxRecon) return false
-    state.recon[dst.key] = [ts, id, dst.name, failed ? 1 : 0]
+    state.recon[dst.key] = [ts, id, dst.name, failed ? 1 : 0, sensitive]
     state.reconCount++
     return true
+  }
+
+  /**
+   * The earliest recon aimed at sensitive services: `recon_min_destinations` or more hits within
+   * `recon_window`, enough of them refused and enough distinct sensitive services among them.
+   */
+  function findRecon(state: PostCompromiseChainState): ReconHit[] | undefined {
+    // Peers the source already used before are no reconnaissance, even refused: a usual peer
+    // refusing once is a transient (an expired mutual-authentication entry, a restarting pod).
+    const hits = Object.entries(state.recon)
+      .filter(([key, hit]) => {
+        const usedSince = state.known[key]
+        return usedSince === undefined || usedSince >= hit[0]
+      })
+      .map(([, hit]) => hit)
+      .sort((a, b) => a[0] - b[0])
+    for (let i = 0; i + p.recon_min_destinations <= hits.length; i++) {
+      let end = i
+      while (end + 1 < hits.length && hits[end + 1]![0] - hits[i]![0] <= p.recon_window) end++
+      const span = hits.slice(i, end + 1)
+      if (span.length < p.recon_min_destinations) continue
+      const refused = span.filter((hit) => hit[3] === 1).length
+      const sensitive = new Set(span.filter((hit) => hit[4] === 1).map((hit) => hit[2])).size
+      if (refused >= p.recon_min_refused && sensitive >= p.recon_min_sensitive) return span
+    }
+    return undefined
   }
 
   /** The earliest complete chain in state, if any. */
@@ -224,6 +276,10 @@ export function postCompromiseChainDetector(
             state.knownCount++
           }
         } else if (ts < seen) state.known[dst.key] = ts
+        // A refusal the client got past seconds later (the retransmission after Cilium's mutual
+        // authentication dropped the first SYN AUTH_REQUIRED) was a handshake, not a closed door.
+        const hit = state.recon[dst.key]
+        if (hit !== undefined && hit[3] === 1 && ts >= hit[0] && ts - hit[0] <= retriedWithinMs) hit[3] = 0
       } else reconAdded = noteRecon(state, dst, ts, event.event_id, true)
 
       // Stages 2 and 3: denied by, then reaching, a sensitive service. The chain is looked for only
@@ -257,17 +313,79 @@ export function postCompromiseChainDetector(
           evaluate ||= firstAfterDenials && deniedBefore >= p.min_denied
         }
       }
-      if (!evaluate) return []
-      if (state.reconCount < p.recon_min_destinations || state.denied.length < p.min_denied) return []
+      const findings: DetectedFinding[] = []
+      if (
+        reconAdded &&
+        p.recon_severity !== 'off' &&
+        state.reconCount >= p.recon_min_destinations &&
+        (state.reconReportedAt === undefined || Math.abs(ts - state.reconReportedAt) >= p.chain_window)
+      ) {
+        const recon = findRecon(state)
+        if (recon) {
+          state.reconReportedAt = recon[recon.length - 1]![0]
+          findings.push(reconFinding(event, src, recon))
+        }
+      }
+      if (!evaluate) return findings
+      if (state.reconCount < p.recon_min_destinations || state.denied.length < p.min_denied) return findings
       const chain = findChain(state)
-      if (!chain) return []
+      if (!chain) return findings
       // Fire once per chain: its stages are spent.
       state.recon = {}
       state.reconCount = 0
       state.denied = []
       state.reached = []
-      return [finding(event, src, chain)]
+      findings.push(finding(event, src, chain))
+      return findings
     },
+  }
+
+  function reconFinding(event: AnyEvent, src: Endpoint, recon: ReconHit[]): DetectedFinding {
+    const first = recon[0]![0]
+    const last = recon[recon.length - 1]![0]
+    const refused = recon.filter((hit) => hit[3] === 1)
+    const sensitive = [...new Set(recon.filter((hit) => hit[4] === 1).map((hit) => hit[2]))]
+    return buildFinding(context, {
+      tenant: event.tenant,
+      ts: event.ts,
+      identity: { source: src.key, since: first, stage: 'recon' },
+      severity: p.recon_severity as Severity,
+      title: `Reconnaissance from ${src.name} toward sensitive services`,
+      summary:
+        `${src.name} tried ${recon.length} destinations it never used or that refused it in ` +
+        `${formatSpan(last - first)} (${formatTime(first)} to ${formatTime(last)}), ${refused.length} of them ` +
+        `refused by policy and ${sensitive.length} declared sensitive (${sensitive.join(', ')}); e.g. ` +
+        `${recon
+          .slice(0, 6)
+          .map((hit) => hit[2])
+          .join(', ')}. Thresholds: ${p.recon_min_destinations} destinations within ` +
+        `${formatSpan(p.recon_window)}, ${p.recon_min_refused} refused, ${p.recon_min_sensitive} sensitive services. ` +
+        `A workload whose usual peers are learned does not suddenly probe the services holding the data: ` +
+        `this is how an intruder in ${src.name} maps its way from a foothold (T1046). Isolate or watch ` +
+        `${src.name}; a denial then a success at a sensitive service pages again as the whole chain.`,
+      entities: {
+        src_identity: src.name,
+        src_workload: src.key,
+        ...pivotEntities('src', src),
+        stage: 'recon',
+      },
+      evidence: {
+        event_ids: evidenceIds(
+          recon.map((hit) => hit[1]),
+          40,
+        ),
+        first_ts: first,
+        last_ts: last,
+        recon_destinations: recon.length,
+        refused_destinations: refused.length,
+        sensitive_destinations: sensitive,
+        destinations: recon.map((hit) => hit[2]),
+        threshold_recon_destinations: p.recon_min_destinations,
+        threshold_refused: p.recon_min_refused,
+        threshold_sensitive: p.recon_min_sensitive,
+        recon_window_ms: p.recon_window,
+      },
+    })
   }
 
   function finding(event: AnyEvent, src: Endpoint, chain: Chain): DetectedFinding {
@@ -320,6 +438,7 @@ export function postCompromiseChainDetector(
         ...pivotEntities('src', src),
         dst_identity: success[2],
         ...(success[3] >= 0 ? { dst_port: String(success[3]) } : {}),
+        stage: 'chain',
       },
       evidence: {
         event_ids: evidenceIds([...recon.map((hit) => hit[1]), ...denied.map((a) => a[4]), success[4]], 40),

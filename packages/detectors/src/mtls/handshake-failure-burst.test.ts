@@ -104,4 +104,23 @@ describe('handshake_failure_burst', () => {
     expect(findings[0]!.entities).toEqual({ service: 'payments' })
     expect(findings[0]!.summary).toContain('the records name no client')
   })
+
+  it('fires the fast tier on ten failures within a minute at half failing, and not below either', () => {
+    const params = { fast_min_failures: 10, fast_window: '1m', fast_min_failure_ratio: 0.5 }
+    const fast = runDetector(
+      instantiate(handshakeFailureBurstType, params),
+      series(t0, 12, 3 * second, (ts) => failure(ts)),
+    )
+    expect(fast).toHaveLength(1)
+    expect(fast[0]!.ts).toBe(t0 + 27 * second)
+    expect(fast[0]!.evidence).toMatchObject({ failures: 10, tier: 'fast' })
+    // Ten failures spread over three minutes, and ten among forty successes, stay quiet.
+    const slow = series(t0, 10, 20 * second, (ts) => failure(ts))
+    expect(runDetector(instantiate(handshakeFailureBurstType, params), slow)).toEqual([])
+    const diluted = byTime([
+      ...series(t0, 12, 3 * second, (ts) => failure(ts)),
+      ...series(t0, 12, 3 * second, (ts) => handshake(ts, { count: 4 })),
+    ])
+    expect(runDetector(instantiate(handshakeFailureBurstType, params), diluted)).toEqual([])
+  })
 })

@@ -48,6 +48,13 @@ function merge(into: Record<string, number>, from: Record<string, number>): void
   for (const [name, count] of Object.entries(from)) into[name] = (into[name] ?? 0) + count
 }
 
+/** Failed handshakes in the slices that end after `since`, epoch ms. */
+function failuresSince(buckets: readonly Bucket[], since: number, slice: number): number {
+  let failures = 0
+  for (const b of buckets) if (b.t + slice > since) failures += b.failures
+  return failures
+}
+
 function percent(ratio: number): string {
   return `${Math.round(ratio * 100)}%`
 }
@@ -56,8 +63,11 @@ function percent(ratio: number): string {
  * `handshake_failure_burst`: many failed mTLS handshakes (the sum of the records' `count`, since
  * metrics-derived records stand for many) to one destination within a sliding window, at a failure
  * ratio at or above the threshold (the ratio is 100% when no success was reported). Names the top
- * failure reasons, clients and telemetry sources. Re-keyed by destination (`<tenant>/dst/<workload>`);
- * fires once per burst and re-arms when the window's failures fall under half the threshold.
+ * failure reasons, clients and telemetry sources. Optionally a fast tier fires on fewer failures
+ * within the newest minute while most handshakes fail (records that arrive as they happen, such as
+ * a client sidecar's failed-request lines, page in seconds). Re-keyed by destination
+ * (`<tenant>/dst/<workload>`); fires once per burst and re-arms when both tiers fall under half
+ * their thresholds.
  */
 export const handshakeFailureBurstType = defineDetectorType({
   name: 'handshake_failure_burst',
@@ -68,9 +78,25 @@ export const handshakeFailureBurstType = defineDetectorType({
     min_failures: z.number().int().min(1).default(50),
     /** Failed / all handshakes in the window at or above which it is a burst. */
     min_failure_ratio: z.number().min(0).max(1).default(0.2),
+    /**
+     * The fast tier: this many failures within `fast_window` (the newest slices of the window) are a
+     * burst too, when at least `fast_min_failure_ratio` of the window's handshakes failed: a
+     * destination nobody can connect to, paged in seconds from records that arrive as it happens
+     * (access logs) rather than when the volume tier fills. 0 turns it off (the default).
+     */
+    fast_min_failures: z.number().int().min(0).default(0),
+    fast_window: duration.default(60_000),
+    fast_min_failure_ratio: z.number().min(0).max(1).default(0.5),
   }),
   create(context): Detector<HandshakeFailureBurstState> {
-    const { window, min_failures: minFailures, min_failure_ratio: minRatio } = context.params
+    const {
+      window,
+      min_failures: minFailures,
+      min_failure_ratio: minRatio,
+      fast_min_failures: fastMinFailures,
+      fast_window: fastWindow,
+      fast_min_failure_ratio: fastMinRatio,
+    } = context.params
     const slice = Math.max(1000, Math.floor(window / slices))
     return {
       id: context.id,
@@ -120,18 +146,27 @@ export const handshakeFailureBurstType = defineDetectorType({
           if (bucket.first === 0 || record.ts < bucket.first) bucket.first = record.ts
           if (record.ts > bucket.last) bucket.last = record.ts
         }
-        let failures = 0
+        const failures = failuresSince(state.buckets, Number.NEGATIVE_INFINITY, slice)
         let successes = 0
-        for (const b of state.buckets) {
-          failures += b.failures
-          successes += b.successes
-        }
+        for (const b of state.buckets) successes += b.successes
         const ratio = failures === 0 ? 0 : failures / (failures + successes)
         if (state.active) {
-          if (failures < minFailures / 2 || ratio < minRatio / 2) state.active = false
+          // Re-armed once neither tier is within half of its threshold.
+          const volumeCleared = failures < minFailures / 2 || ratio < minRatio / 2
+          const fastCleared =
+            fastMinFailures === 0 ||
+            ratio < fastMinRatio / 2 ||
+            failuresSince(state.buckets, state.now - fastWindow, slice) < fastMinFailures / 2
+          if (volumeCleared && fastCleared) state.active = false
           return []
         }
-        if (record.outcome === 'success' || failures < minFailures || ratio < minRatio) return []
+        if (record.outcome === 'success') return []
+        const volume = failures >= minFailures && ratio >= minRatio
+        const fast =
+          fastMinFailures > 0 &&
+          ratio >= fastMinRatio &&
+          failuresSince(state.buckets, state.now - fastWindow, slice) >= fastMinFailures
+        if (!volume && !fast) return []
         state.active = true
         const reasons: Record<string, number> = {}
         const clients: Record<string, number> = {}
@@ -165,7 +200,11 @@ export const handshakeFailureBurstType = defineDetectorType({
             title: `mTLS handshake failures to ${destination.name}`,
             summary:
               `${failures} mTLS handshakes to ${destination.name} failed within ${formatSpan(Math.max(span, 1000))} ` +
-              `(window ${formatSpan(window)}; ${ratioText}; threshold ≥ ${minFailures} failures and ≥ ${percent(minRatio)}). ` +
+              `(window ${formatSpan(window)}; ${ratioText}; threshold ≥ ${minFailures} failures and ≥ ${percent(minRatio)}` +
+              (volume
+                ? ''
+                : `, or ≥ ${fastMinFailures} within ${formatSpan(fastWindow)} and ≥ ${percent(fastMinRatio)}`) +
+              '). ' +
               `Top reasons: ${formatTop(topReasons)}` +
               (topClients.length > 0
                 ? `; top clients: ${formatTop(topClients)}`
@@ -189,6 +228,7 @@ export const handshakeFailureBurstType = defineDetectorType({
               window_ms: window,
               min_failures: minFailures,
               min_failure_ratio: minRatio,
+              tier: volume ? 'volume' : 'fast',
             },
           }),
         ]

@@ -46,6 +46,53 @@ const rollout = (ts: number, revision: string, previous: string) =>
 const week = (): KindedEvent[] => series(t0 - 7 * 24 * hour, 7 * 24 * 6, 10 * minute, (ts) => decision(ts))
 
 describe('deny_spike_after_rollout', () => {
+  describe('one busy call path broken', () => {
+    const brokenPath = { page_pair_denies: 10, page_pair_deny_ratio: 0.9, page_pair_min_allows: 50 }
+
+    it('pages at the tenth deny of a pair allowed all week, long before the tenant-wide deny count', () => {
+      const events = byTime([
+        ...week(),
+        rollout(t0, 'rev-42', 'rev-41'),
+        ...series(t0 + minute, 300, 2 * second, (ts) =>
+          decision(ts, { decision: 'deny', policy_revision: 'rev-42' }),
+        ),
+      ])
+      const findings = runDetector(instantiate(denySpikeAfterRolloutType, brokenPath), events)
+      expect(findings.map((f) => [f.severity, f.ts])).toEqual([['page', t0 + minute + 9 * 2 * second]])
+      expect(findings[0]!.summary).toContain(
+        'or one pair allowed ≥ 50× before denied ≥ 10× at ≥ 90% of its decisions',
+      )
+    })
+
+    it('leaves a rarely used pair, or one still mostly allowed, to the ticket', () => {
+      // Allowed 12 times the day before, then denied 12 times: a real change, not a busy path broken.
+      const rare = byTime([
+        ...series(t0 - 12 * hour, 12, hour, (ts) => decision(ts)),
+        rollout(t0, 'rev-42', 'rev-41'),
+        ...series(t0 + minute, 12, 30 * second, (ts) =>
+          decision(ts, { decision: 'deny', policy_revision: 'rev-42' }),
+        ),
+      ])
+      expect(
+        runDetector(instantiate(denySpikeAfterRolloutType, brokenPath), rare).map((f) => f.severity),
+      ).toEqual([])
+      // Busy, denied 12 times among 12 allows since: half broken, below the 90% the page needs.
+      const mixed = byTime([
+        ...week(),
+        rollout(t0, 'rev-42', 'rev-41'),
+        ...series(t0 + minute, 24, 10 * second, (ts, i) =>
+          decision(
+            ts,
+            i % 2 ? { policy_revision: 'rev-42' } : { decision: 'deny', policy_revision: 'rev-42' },
+          ),
+        ),
+      ])
+      expect(
+        runDetector(instantiate(denySpikeAfterRolloutType, brokenPath), mixed).map((f) => f.severity),
+      ).not.toContain('page')
+    })
+  })
+
   it('pages when a pair allowed all week is denied hundreds of times after a rollout', () => {
     const detector = instantiate(denySpikeAfterRolloutType, {})
     const events = byTime([

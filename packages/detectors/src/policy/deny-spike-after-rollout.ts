@@ -104,6 +104,14 @@ const params = z.strictObject({
   page_pairs: z.number().int().min(1).default(3),
   /** Denies on newly denied pairs since the rollout that make it a service-impacting regression (page). */
   page_denies: z.number().int().min(1).default(100),
+  /**
+   * One busy call path broken is service-impacting too: a newly denied pair pages at this many
+   * denies since the rollout when at least `page_pair_deny_ratio` of its decisions since are denies
+   * and it was allowed at least `page_pair_min_allows` times before. 0 (the default) turns it off.
+   */
+  page_pair_denies: z.number().int().min(0).default(0),
+  page_pair_deny_ratio: z.number().min(0).max(1).default(0.9),
+  page_pair_min_allows: z.number().min(1).default(50),
   /** Below the page thresholds, how long to keep counting before the ticket is written. */
   settle: duration.default(10 * 60 * 1000),
   /** Pairs remembered per tenant; the least recently seen go first. */
@@ -241,9 +249,14 @@ function report(
   const from = episode.from ?? 'the previous revision'
   const page = severity === 'page'
   const top = shown[0]?.pair
+  const pageAt =
+    `≥ ${p.page_pairs} newly denied pairs or ≥ ${p.page_denies} denies` +
+    (p.page_pair_denies > 0
+      ? `, or one pair allowed ≥ ${p.page_pair_min_allows}× before denied ≥ ${p.page_pair_denies}× at ≥ ${Math.round(p.page_pair_deny_ratio * 100)}% of its decisions`
+      : '')
   const verdict = page
-    ? `that is a service-impacting regression (page at ≥ ${p.page_pairs} newly denied pairs or ≥ ${p.page_denies} denies): roll back to ${from} or stage ${episode.to} in dry-run.`
-    : `below the page threshold (≥ ${p.page_pairs} pairs or ≥ ${p.page_denies} denies): check whether these denies are intended before they become false denies.`
+    ? `that is a service-impacting regression (page at ${pageAt}): roll back to ${from} or stage ${episode.to} in dry-run.`
+    : `below the page threshold (${pageAt}): check whether these denies are intended before they become false denies.`
   return buildFinding(context, {
     tenant,
     ts,
@@ -290,6 +303,7 @@ function report(
       baseline_ms: p.baseline,
       page_pairs: p.page_pairs,
       page_denies: p.page_denies,
+      page_pair_denies: p.page_pair_denies,
     },
   })
 }
@@ -303,7 +317,8 @@ function report(
  * making up at least `min_pair_deny_ratio` of its decisions. Pairs that were never allowed, and
  * the odd background deny, are no regression; a rollout that changes no deny says nothing.
  * Severity is raised to `page` as soon as the regression is service-impacting (≥ `page_pairs`
- * pairs or ≥ `page_denies` denies on them since the rollout); otherwise a finding at the rule's
+ * pairs or ≥ `page_denies` denies on them since the rollout, or with `page_pair_denies` one busy
+ * pair failing nearly always); otherwise a finding at the rule's
  * severity once `settle` has passed since the first newly denied pair (and a page later, should
  * it grow). Dry-run decisions and PDP errors are left out. Re-keyed by tenant; at most
  * `max_pairs` pairs are remembered, least recently seen forgotten first.
@@ -327,7 +342,7 @@ export const denySpikeAfterRolloutType = defineDetectorType({
         if (!sign.explicit && sign.to in state.known) return findings
         // A rollout replacing one being watched: what the last one did is reported now.
         if (episode && episode.pairCount > 0 && episode.reported === 'none')
-          findings.push(report(context, state, episode, sign.ts, tenant, severityOf(episode)))
+          findings.push(report(context, state, episode, sign.ts, tenant, severityOf(state, episode)))
         state.epoch++
         episode = {
           epoch: state.epoch,
@@ -354,14 +369,33 @@ export const denySpikeAfterRolloutType = defineDetectorType({
       return findings
     }
 
-    function severityOf(episode: Episode): Severity {
-      return episode.pairCount >= p.page_pairs || episode.denies >= p.page_denies ? 'page' : context.severity
+    /** A newly denied pair that was a busy call path and now fails nearly always (see `page_pair_denies`). */
+    function brokenPath(state: DenySpikeState, episode: Episode): NewlyDenied | undefined {
+      if (p.page_pair_denies === 0) return undefined
+      return episode.pairs.find((pair) => {
+        const stats = state.pairs[pair.key]
+        return (
+          stats !== undefined &&
+          stats.e === episode.epoch &&
+          stats.nd >= p.page_pair_denies &&
+          stats.nd / (stats.na + stats.nd) >= p.page_pair_deny_ratio &&
+          stats.ba >= p.page_pair_min_allows
+        )
+      })
+    }
+
+    function severityOf(state: DenySpikeState, episode: Episode): Severity {
+      return episode.pairCount >= p.page_pairs ||
+        episode.denies >= p.page_denies ||
+        brokenPath(state, episode) !== undefined
+        ? 'page'
+        : context.severity
     }
 
     function decide(state: DenySpikeState, ts: number, tenant: string): DetectedFinding[] {
       const episode = state.episode
       if (!episode || episode.pairCount === 0 || episode.reported === 'page') return []
-      const severity = severityOf(episode)
+      const severity = severityOf(state, episode)
       if (severity === 'page' || (episode.reported === 'none' && ts - episode.firstQualified >= p.settle)) {
         episode.reported = severity === 'page' ? 'page' : 'ticket'
         return [report(context, state, episode, ts, tenant, severity)]

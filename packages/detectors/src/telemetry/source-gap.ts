@@ -275,7 +275,7 @@ export const sourceGapType = defineDetectorType({
 
     return {
       id: context.id,
-      kinds: ['flow', 'auth', 'mtls', 'decision', 'policy_change'],
+      kinds: ['flow', 'auth', 'mtls', 'decision', 'policy_change', 'token', 'posture'],
       partitioning: 'rekeyed',
       // A heartbeat is all it needs: one event per source (and enforcement point) per minute
       // crosses the re-key topic, not the whole stream.

@@ -11,6 +11,7 @@ export function intentWith(answers: Partial<DeclaredIntent> = {}): DeclaredInten
     authorizationVerdict: () => ({ verdict: 'unrestricted' }),
     mtlsMode: () => ({ mode: 'UNSET' }),
     declaredEgress: () => ({ declared: false }),
+    declaredEgressRanges: () => [],
     isCorporateEgress: () => false,
     changesAt: () => [],
     isDeclaredEdge: () => undefined,
