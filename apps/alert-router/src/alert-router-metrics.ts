@@ -1,13 +1,33 @@
+import type { NoiseBudgetUsage } from '@palisade/alerting'
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client'
+
+/** Rules reported by the noise budget gauges, the busiest first: a bound on their label's values. */
+const BUDGET_RULES = 100
+
+/** The noise budget per rule, across tenants: the fullest tenant's spend, collapses summed. */
+function budgetByRule(usage: readonly NoiseBudgetUsage[]) {
+  const rules = new Map<string, { limit: number; spent: number; collapsed: number }>()
+  for (const entry of usage) {
+    const rule = rules.get(entry.rule) ?? { limit: entry.limit, spent: 0, collapsed: 0 }
+    rule.spent = Math.max(rule.spent, entry.spent)
+    rule.collapsed += entry.collapsed
+    rules.set(entry.rule, rule)
+  }
+  return [...rules]
+    .sort((a, b) => b[1].spent / b[1].limit - a[1].spent / a[1].limit || b[1].collapsed - a[1].collapsed)
+    .slice(0, BUDGET_RULES)
+}
 
 /**
  * The alert router's Prometheus metrics. Labels are bounded: receiver names come from the routing
- * file, severity and action are enums; never tenant, alertname or dedup key.
+ * file, severity and action are enums; never tenant or dedup key. The noise budget gauges name the
+ * rule (alertname), at most {@link BUDGET_RULES} of them, the fullest first.
  */
 export function createAlertRouterMetrics(
   registry: Registry,
-  gauges: { active: () => number; pending: () => number },
+  gauges: { active: () => number; pending: () => number; budget?: () => NoiseBudgetUsage[] },
 ) {
+  const budget = () => budgetByRule(gauges.budget?.() ?? [])
   return {
     alertsReceived: new Counter({
       name: 'palisade_alert_router_alerts_received_total',
@@ -46,6 +66,36 @@ export function createAlertRouterMetrics(
       registers: [registry],
       collect() {
         this.set(gauges.active())
+      },
+    }),
+    noiseBudgetSpent: new Gauge({
+      name: 'palisade_alert_router_noise_budget_spent',
+      help: 'Notifications a rule caused in the hour of event time up to its newest alert (the fullest tenant), by rule',
+      labelNames: ['rule'] as const,
+      registers: [registry],
+      collect() {
+        this.reset()
+        for (const [rule, usage] of budget()) this.set({ rule }, usage.spent)
+      },
+    }),
+    noiseBudgetLimit: new Gauge({
+      name: 'palisade_alert_router_noise_budget_limit',
+      help: 'Notifications a rule may cause per tenant and hour of event time before its alerts collapse, by rule',
+      labelNames: ['rule'] as const,
+      registers: [registry],
+      collect() {
+        this.reset()
+        for (const [rule, usage] of budget()) this.set({ rule }, usage.limit)
+      },
+    }),
+    noiseBudgetCollapsed: new Gauge({
+      name: 'palisade_alert_router_noise_collapsed_alerts',
+      help: 'Alerts of a rule collapsed into its noise digest since the router started (every tenant), by rule',
+      labelNames: ['rule'] as const,
+      registers: [registry],
+      collect() {
+        this.reset()
+        for (const [rule, usage] of budget()) this.set({ rule }, usage.collapsed)
       },
     }),
     notificationsPending: new Gauge({

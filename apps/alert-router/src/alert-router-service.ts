@@ -1,11 +1,18 @@
 import type { RoutingConfig } from '@palisade/alerting'
 import type { Bus, Subscription } from '@palisade/bus'
-import { type ClickHouseClient, createNotificationLedger, createSilenceStore } from '@palisade/clickhouse'
+import {
+  type ClickHouseClient,
+  createIncidentActionLog,
+  createNoiseBudgetLog,
+  createNotificationLedger,
+  createSilenceStore,
+} from '@palisade/clickhouse'
 import type { Registry } from 'prom-client'
 import { type AlertRouter, type AlertRouterLog, createAlertRouter } from './alert-router.ts'
 import { type ApiSilences, createApiSilences } from './api-silences.ts'
 import { subscribeAlertRouter } from './bus-subscription.ts'
 import type { AlertRouterConfig } from './config.ts'
+import { createIncidentActionFeed } from './incident-action-feed.ts'
 import { createReceivers } from './receivers/create-receivers.ts'
 
 /** The running alert router. */
@@ -28,16 +35,35 @@ export async function startAlertRouterService(deps: {
   config: AlertRouterConfig
   registry: Registry
   log: AlertRouterLog
+  /** The tenant whose always-firing `Watchdog` heartbeat this router sends (default none). */
+  heartbeatTenant?: string
+  /**
+   * Cluster mode (default: a single router at position 0): each peer consumes every alert in its
+   * own consumer group, and a standby delivers only what the peers before it did not.
+   */
+  peer?: { position: number; waitMs: number }
 }): Promise<AlertRouterService> {
   const silences = createApiSilences(createSilenceStore(deps.client))
   await silences.load()
   const router = createAlertRouter({
     muters: [silences],
     routing: deps.routing,
-    receivers: createReceivers(deps.config.receivers),
+    receivers: createReceivers(
+      deps.config.receivers,
+      deps.config.dashboardUrl ? { dashboardUrl: deps.config.dashboardUrl } : {},
+    ),
     ledger: createNotificationLedger(deps.client),
+    noiseBudgetLog: createNoiseBudgetLog(deps.client),
+    // People's actions reach the router through the store, from whichever process took them.
+    actions: createIncidentActionFeed({
+      log: createIncidentActionLog(deps.client),
+      routerLog: deps.log,
+      onSilence: () => silences.load(),
+    }),
     log: deps.log,
     metrics: deps.registry,
+    ...(deps.heartbeatTenant ? { heartbeat: { tenant: deps.heartbeatTenant } } : {}),
+    ...(deps.peer ? { peer: deps.peer } : {}),
   })
   await router.start()
   for (const receiver of deps.config.receivers) {
@@ -47,7 +73,11 @@ export async function startAlertRouterService(deps: {
       )
     }
   }
-  const subscription: Subscription = await subscribeAlertRouter(deps.bus, router)
+  const position = deps.peer?.position ?? 0
+  const subscription: Subscription = await subscribeAlertRouter(deps.bus, router, {
+    // The first peer keeps the historical group name, so a single router's offsets carry over.
+    ...(position > 0 ? { group: `alert-router-${position}` } : {}),
+  })
   return {
     router,
     silences,

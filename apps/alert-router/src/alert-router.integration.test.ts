@@ -169,6 +169,8 @@ function routerAt(start: number, metrics?: Registry, stopGraceMs?: number) {
   const receivers = createReceivers(
     [
       { name: 'pagerduty', kind: 'pagerduty', url: `${sink.url}/pd`, routingKey: ROUTING_KEY },
+      // Security's pager on the same service, as the routing file's fallback key does by default.
+      { name: 'security', kind: 'pagerduty', url: `${sink.url}/pd`, routingKey: ROUTING_KEY },
       { name: 'ticket-webhook', kind: 'webhook', url: `${sink.url}/tickets` },
     ],
     { retry: { maxAttempts: 3, baseDelayMs: 50, maxDelayMs: 5000 } },
@@ -451,8 +453,9 @@ describe('alert router over a real ledger and a real HTTP receiver', () => {
     const planned = await registry.getSingleMetricAsString(
       'palisade_alert_router_notifications_planned_total',
     )
-    expect(planned).toContain('receiver="pagerduty",reason="opened"} 10')
-    expect(planned).toContain('receiver="pagerduty",reason="collapsed"} 1')
+    // Lateral movement is an attack: it pages the security team's receiver.
+    expect(planned).toContain('receiver="security",reason="opened"} 10')
+    expect(planned).toContain('receiver="security",reason="collapsed"} 1')
     expect(planned).toContain('receiver="ticket-webhook",reason="noisy_rule"} 1')
   })
 

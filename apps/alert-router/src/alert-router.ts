@@ -3,15 +3,18 @@ import {
   type HeldAlert,
   type HeldGroup,
   type Muter,
+  type NoiseBudgetSpend,
   type Notification,
   type NotificationPlanner,
   type RoutingConfig,
+  watchdogAlert,
 } from '@palisade/alerting'
-import type { IncidentSummary, NotificationLedger } from '@palisade/clickhouse'
+import type { IncidentSummary, NoiseBudgetLog, NotificationLedger } from '@palisade/clickhouse'
 import type { Alert } from '@palisade/schema'
 import { Registry } from 'prom-client'
 import { createAlertRouterMetrics } from './alert-router-metrics.ts'
 import { AlertRouterNotRunningError, ReceiverNotConfiguredError } from './errors.ts'
+import type { IncidentActionFeed } from './incident-action-feed.ts'
 import { restoreFromLedger } from './ledger-restore.ts'
 import { type AlertRouterLog, createNotificationDelivery } from './notification-delivery.ts'
 import type { Receiver } from './receivers/receiver.ts'
@@ -24,6 +27,11 @@ export interface AlertRouterOptions {
   /** A receiver for every non-null receiver of `routing`, by name (see `createReceivers`). */
   receivers: ReadonlyMap<string, Receiver>
   ledger: NotificationLedger
+  /**
+   * Where the noise budget's spends are kept, so that a restart does not hand a flooding rule a
+   * fresh budget (default none: the budget starts empty at each start).
+   */
+  noiseBudgetLog?: NoiseBudgetLog
   /** Epoch ms (default `Date.now`); tests drive group_wait and repeat_interval through it. */
   clock?: () => number
   log: AlertRouterLog
@@ -46,6 +54,20 @@ export interface AlertRouterOptions {
   stopGraceMs?: number
   /** Muters after the routing file's silences (the Alertmanager API's silences; default none). */
   muters?: readonly Muter[]
+  /** Where people's actions on incidents come from (default none: nobody acts through this router). */
+  actions?: IncidentActionFeed
+  /**
+   * Send the always-firing `Watchdog` alert for this tenant, re-sent every `everyMs` (default
+   * 60,000) so that it never goes stale; a route to a dead-man's switch makes it a heartbeat
+   * (default none).
+   */
+  heartbeat?: { tenant: string; everyMs?: number }
+  /**
+   * Cluster mode, as Alertmanager's: every router takes in every alert and plans alike; the one at
+   * `position` 0 delivers at once, the one at position p waits p × `waitMs` and delivers only what
+   * no router sharing the ledger delivered meanwhile (default position 0: deliver at once).
+   */
+  peer?: { position: number; waitMs: number }
 }
 
 /** The alert router: alerts in, notifications out, with its state in the ledger. */
@@ -95,7 +117,23 @@ export function createAlertRouter(options: AlertRouterOptions): AlertRouter {
   const metrics = createAlertRouterMetrics(options.metrics ?? new Registry(), {
     active: () => planner?.activeIncidents() ?? 0,
     pending: () => delivery.queued(),
+    budget: () => planner?.budgetUsage() ?? [],
   })
+  /** Spends taken from the planner and not yet stored (kept for the next round when the store fails). */
+  const unsavedSpends: NoiseBudgetSpend[] = []
+  /** Stage persist budget: what the rules spent this round, beside the ledger. */
+  async function persistBudget(): Promise<void> {
+    if (!planner || !options.noiseBudgetLog) return
+    unsavedSpends.push(...planner.takeBudgetSpends())
+    if (unsavedSpends.length === 0) return
+    const batch = unsavedSpends.splice(0)
+    try {
+      await options.noiseBudgetLog.record(batch, clock())
+    } catch (error) {
+      unsavedSpends.unshift(...batch)
+      log.error('noise budget spends not stored; retried next round', error)
+    }
+  }
   const delivery = createNotificationDelivery({
     receivers,
     ledger,
@@ -104,6 +142,47 @@ export function createAlertRouter(options: AlertRouterOptions): AlertRouter {
     metrics,
     retryPendingAfterMs: options.retryPendingAfterMs ?? 60_000,
   })
+
+  const position = options.peer?.position ?? 0
+  const standbyMs = position * (options.peer?.waitMs ?? 0)
+
+  /**
+   * Stage hand-over: what this router planned, delivered by it at once (position 0) or, on a
+   * standby, only when no router sharing the ledger delivered it during this router's wait.
+   */
+  const standbys = new Set<Promise<void>>()
+  async function handOver(planned: Notification[]): Promise<{ delivered: Promise<void> }> {
+    if (planned.length === 0) return { delivered: Promise.resolve() }
+    if (standbyMs === 0) return delivery.submit(planned)
+    const plannedAt = clock()
+    // Not part of the tick: the standby's wait must not hold up its planning.
+    const standby = new Promise<void>((resolve) => {
+      setTimeout(() => {
+        void (async () => {
+          const left: Notification[] = []
+          for (const n of planned) {
+            // The ledger is the cluster's notification log: a peer's delivered row settles it.
+            const done = await ledger.deliveredSince(n, plannedAt - standbyMs).catch((error: unknown) => {
+              log.error('could not read the ledger; delivering from the standby', error)
+              return false
+            })
+            if (!done) left.push(n)
+          }
+          if (left.length > 0) {
+            log.warn(
+              `${left.length} notification(s) not delivered by a peer within ${standbyMs} ms: delivering them`,
+            )
+            await (await delivery.submit(left)).delivered
+          }
+        })()
+          .catch((error: unknown) => log.error('standby hand-over failed', error))
+          .finally(resolve)
+      }, standbyMs).unref()
+    })
+    standbys.add(standby)
+    void standby.then(() => standbys.delete(standby))
+    return { delivered: Promise.resolve() }
+  }
 
   function counted(planned: Notification[]): Notification[] {
     for (const n of planned)
@@ -124,15 +203,28 @@ export function createAlertRouter(options: AlertRouterOptions): AlertRouter {
    * Stages plan → deliver: due groups a slice at a time, each slice recorded as pending and handed
    * to delivery before the next; resolves with the deliveries it started.
    */
+  let heartbeatAt = Number.NEGATIVE_INFINITY
+  const heartbeatSince = clock()
+
   async function plan(): Promise<Promise<void>[]> {
     const deliveries: Promise<void>[] = [delivery.retryDue(clock())]
+    // Stage heartbeat: the Watchdog alert, taken in like any alert, so it goes all the way through.
+    if (planner && options.heartbeat && clock() - heartbeatAt >= (options.heartbeat.everyMs ?? 60_000)) {
+      heartbeatAt = clock()
+      planner.receive([watchdogAlert(options.heartbeat.tenant, heartbeatSince)], heartbeatAt)
+    }
+    // Stage act: people's actions first, so that an acknowledged incident does not repeat this round.
+    if (planner && options.actions) {
+      const acted = await options.actions.poll(planner, clock())
+      if (acted.length > 0) deliveries.push((await handOver(counted(acted))).delivered)
+    }
     while (planner && state === 'running') {
       const now = clock()
-      const submitted = await delivery.submit(counted(planner.due(now, { maxGroups: groupsPerSlice })))
-      deliveries.push(submitted.delivered)
+      deliveries.push((await handOver(counted(planner.due(now, { maxGroups: groupsPerSlice })))).delivered)
       if (!planner.hasDue(now)) break
       await yieldToEventLoop()
     }
+    await persistBudget()
     return deliveries
   }
 
@@ -159,7 +251,8 @@ export function createAlertRouter(options: AlertRouterOptions): AlertRouter {
       timer = setTimeout(() => resolve(false), stopGraceMs)
     })
     try {
-      return await Promise.race([delivery.drain().then(() => true as const), late])
+      const done = Promise.all([...standbys]).then(() => delivery.drain())
+      return await Promise.race([done.then(() => true as const), late])
     } finally {
       clearTimeout(timer)
     }
@@ -171,11 +264,14 @@ export function createAlertRouter(options: AlertRouterOptions): AlertRouter {
       if (state === 'stopped') throw new AlertRouterNotRunningError('stopped')
       const restored = await restoreFromLedger(ledger, log, clock())
       delivery.resume(restored.pending)
+      const budgetSpentBefore = (await options.noiseBudgetLog?.recent()) ?? []
       planner = createNotificationPlanner({
         routing,
         notifiedBefore: restored.notifiedBefore,
+        budgetSpentBefore,
         ...(options.muters ? { muters: options.muters } : {}),
       })
+      await options.actions?.start(planner, clock())
       state = 'running'
       if (tickIntervalMs > 0) {
         timer = setInterval(() => {
@@ -188,8 +284,17 @@ export function createAlertRouter(options: AlertRouterOptions): AlertRouter {
     async receive(alerts) {
       if (!planner || state !== 'running')
         throw new AlertRouterNotRunningError(state === 'new' ? 'not started' : 'stopped')
-      for (const alert of alerts)
-        metrics.alertsReceived.inc({ severity: alert.labels.severity, status: alert.status })
+      // Counted per (severity, status) first: a counter's inc hashes its labels, and a batch of a
+      // hundred alerts has one or two such pairs.
+      const counts = new Map<string, { severity: string; status: string; n: number }>()
+      for (const alert of alerts) {
+        const key = `${alert.labels.severity}\n${alert.status}`
+        const count = counts.get(key)
+        if (count) count.n++
+        else counts.set(key, { severity: alert.labels.severity, status: alert.status, n: 1 })
+      }
+      for (const { severity, status, n } of counts.values())
+        metrics.alertsReceived.inc({ severity, status }, n)
       await accept(alerts)
     },
 
@@ -206,7 +311,8 @@ export function createAlertRouter(options: AlertRouterOptions): AlertRouter {
       await planning?.catch(() => undefined)
       delivery.stopRetrying()
       // Hand over what was received: a finding in its group_wait is never sent again by its source.
-      await delivery.submit(counted(planner.due(clock(), { flushAll: true })))
+      await handOver(counted(planner.due(clock(), { flushAll: true })))
+      await persistBudget()
       if (!(await drainWithin())) {
         const left = delivery.inFlight()
         delivery.abandon()

@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
+import { gzipSync } from 'node:zlib'
 import { parseRoutingConfig } from '@palisade/alerting'
 import {
   type ClickHouseClient,
@@ -271,6 +272,35 @@ describe('Alertmanager API v2', () => {
     expect((await fetch(`${baseUrl}/-/ready`)).status).toBe(200)
     const status = (await (await api('/api/v2/status')).json()) as { cluster: { status: string } }
     expect(status.cluster.status).toBe('disabled')
+  })
+
+  it('takes a compressed body and a 401 without the token as before, and refuses a body over 8 MB with 413', async () => {
+    const alert = { labels: { alertname: 'ExternalGzipped', service: 'edge', severity: 'warning' } }
+    const gzipped = await api('/api/v2/alerts', {
+      method: 'POST',
+      headers: { 'content-encoding': 'gzip' },
+      body: gzipSync(JSON.stringify([alert])),
+    })
+    expect(gzipped.status).toBe(200)
+    const latin = await api('/api/v2/alerts', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json; charset=utf-8' },
+      body: JSON.stringify([{ labels: { ...alert.labels, alertname: 'ExternalCharset' } }]),
+    })
+    expect(latin.status).toBe(200)
+    const held = (await (await api('/api/v2/alerts')).json()) as GettableAlert[]
+    const names = held.map((a) => a.labels.alertname)
+    expect(names).toContain('ExternalGzipped')
+    expect(names).toContain('ExternalCharset')
+    const huge = await api('/api/v2/alerts', { method: 'POST', body: `[${'"x",'.repeat(2_200_000)}"x"]` })
+    expect(huge.status).toBe(413)
+    expect(typeof (await huge.json())).toBe('string')
+    const unauthenticated = await fetch(`${baseUrl}/api/v2/alerts`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify([alert]),
+    })
+    expect(unauthenticated.status).toBe(401)
   })
 
   it('lets amtool add, query and expire a silence with the token, and keeps silences across a restart', async () => {

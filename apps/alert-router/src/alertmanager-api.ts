@@ -1,5 +1,5 @@
 import { type HeldAlert, type LabelMatcher, labelsMatch, parseLabelMatcher } from '@palisade/alerting'
-import { type Authenticator, requireToken } from '@palisade/http-server'
+import { type Authenticator, allow, recordAudit, requireToken } from '@palisade/http-server'
 import type { Alert, Severity } from '@palisade/schema'
 import express, { type Express, type NextFunction, type Request, type Response } from 'express'
 import type { AlertRouter } from './alert-router.ts'
@@ -18,6 +18,9 @@ export interface AlertmanagerApiOptions {
 
 // Prometheus sends at most `max_samples_per_send`-sized batches (default 256 alerts); a few MB is plenty.
 const BODY_LIMIT = '8mb'
+const BODY_LIMIT_BYTES = 8 * 1024 * 1024
+/** The JSON bodies the lean reader of `POST /api/v2/alerts` takes; others go through express.json. */
+const PLAIN_JSON = /^application\/json\s*(?:;\s*charset\s*=\s*"?utf-8"?\s*)?$/i
 const LABEL_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/
 const ZERO_TIME = '0001-01-01T00:00:00.000Z'
 const STARTED_AT = new Date().toISOString()
@@ -67,13 +70,30 @@ function optionalTime(value: unknown, field: string): number | undefined {
  */
 export function alertFromAlertmanager(raw: unknown, tenant: string, now: number): Alert {
   if (!isRecord(raw)) throw new AlertmanagerRequestInvalidError('an alert must be an object')
-  const labels = stringMap(raw.labels, 'labels')
-  if (Object.keys(labels).length === 0)
-    throw new AlertmanagerRequestInvalidError('at least one label pair required')
-  for (const [name, value] of Object.entries(labels)) {
+  // One pass over the labels, building the router's labels as it checks them: this runs for every
+  // alert of every POST, so no intermediate copies.
+  if (raw.labels !== undefined && raw.labels !== null && !isRecord(raw.labels))
+    throw new AlertmanagerRequestInvalidError('labels must be an object of strings')
+  const sent = (raw.labels ?? {}) as Record<string, unknown>
+  const labels: Record<string, string> = {}
+  let count = 0
+  let senderTenant: string | undefined
+  let senderSeverity: string | undefined
+  let alertname: string | undefined
+  for (const name of Object.keys(sent)) {
+    const value = sent[name]
+    if (typeof value !== 'string')
+      throw new AlertmanagerRequestInvalidError(`labels.${name} must be a string`)
     if (!LABEL_NAME.test(name)) throw new AlertmanagerRequestInvalidError(`invalid label name "${name}"`)
     if (value === '') throw new AlertmanagerRequestInvalidError(`empty value for label "${name}"`)
+    count++
+    // The tenant is the token's, never the sender's: a `tenant` label is kept under another name.
+    if (name === 'tenant') senderTenant = value
+    else if (name === 'severity') senderSeverity = value
+    else if (name === 'alertname') alertname = value
+    else labels[name] = value
   }
+  if (count === 0) throw new AlertmanagerRequestInvalidError('at least one label pair required')
   const annotations = stringMap(raw.annotations, 'annotations')
   const startsAt = optionalTime(raw.startsAt, 'startsAt')
   const endsAt = optionalTime(raw.endsAt, 'endsAt')
@@ -81,31 +101,62 @@ export function alertFromAlertmanager(raw: unknown, tenant: string, now: number)
     throw new AlertmanagerRequestInvalidError('start time must be before end time')
   if (raw.generatorURL !== undefined && typeof raw.generatorURL !== 'string')
     throw new AlertmanagerRequestInvalidError('generatorURL must be a string')
-  // The tenant is the token's, never the sender's: a `tenant` label is kept under another name.
-  const { tenant: senderTenant, severity: senderSeverity, alertname, ...rest } = labels
   const severity = SEVERITY[(senderSeverity ?? '').toLowerCase()] ?? 'info'
+  if (senderTenant !== undefined) labels.exported_tenant = senderTenant
+  if (senderSeverity !== undefined && senderSeverity !== severity) labels.source_severity = senderSeverity
+  labels.alertname = alertname ?? ''
+  labels.severity = severity
+  if (typeof raw.generatorURL === 'string' && raw.generatorURL !== '')
+    annotations.generator_url = raw.generatorURL
   const resolved = endsAt !== undefined && endsAt <= now
-  return {
+  const alert: Alert = {
     tenant,
-    labels: {
-      ...rest,
-      ...(senderTenant !== undefined ? { exported_tenant: senderTenant } : {}),
-      ...(senderSeverity !== undefined && senderSeverity !== severity
-        ? { source_severity: senderSeverity }
-        : {}),
-      alertname: alertname ?? '',
-      severity,
-    },
-    annotations: {
-      ...annotations,
-      ...(typeof raw.generatorURL === 'string' && raw.generatorURL !== ''
-        ? { generator_url: raw.generatorURL }
-        : {}),
-    },
+    labels: labels as Alert['labels'],
+    annotations,
     status: resolved ? 'resolved' : 'firing',
     starts_at: startsAt ?? Math.min(now, endsAt ?? now),
-    ...(endsAt !== undefined ? { ends_at: endsAt } : {}),
   }
+  if (endsAt !== undefined) alert.ends_at = endsAt
+  return alert
+}
+
+/**
+ * The body of a `POST /api/v2/alerts` as JSON, read without body-parser's general machinery (media
+ * type negotiation, charsets, inflation): what Prometheus and vmalert send, plain UTF-8 JSON, is
+ * most of this server's traffic. Anything else (compressed, another charset) takes express.json.
+ */
+function readPlainJson(request: Request): Promise<{ body: unknown } | { status: number; reason: string }> {
+  return new Promise((resolve) => {
+    const tooLarge = { status: 413, reason: 'request entity too large' }
+    if (Number(request.headers['content-length']) > BODY_LIMIT_BYTES) {
+      request.resume()
+      return resolve(tooLarge)
+    }
+    const chunks: Buffer[] = []
+    let size = 0
+    const onData = (chunk: Buffer) => {
+      size += chunk.length
+      if (size <= BODY_LIMIT_BYTES) return void chunks.push(chunk)
+      // Answer now and let the rest of the body drain unread.
+      request.off('data', onData)
+      request.resume()
+      chunks.length = 0
+      resolve(tooLarge)
+    }
+    request.on('data', onData)
+    request.once('error', (error) => resolve({ status: 400, reason: error.message }))
+    request.once('end', () => {
+      if (size > BODY_LIMIT_BYTES) return
+      const text = (chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)).toString('utf8')
+      // body-parser's reading of an empty body: nothing, which is not a list of alerts.
+      if (text.trim() === '') return resolve({ body: undefined })
+      try {
+        resolve({ body: JSON.parse(text) })
+      } catch (error) {
+        resolve({ status: 400, reason: (error as Error).message })
+      }
+    })
+  })
 }
 
 /** Alertmanager answers a bad request with its reason as a JSON string. */
@@ -220,32 +271,13 @@ export function mountAlertmanagerApi(app: Express, options: AlertmanagerApiOptio
     return { byFingerprint, groups: held.groups }
   }
 
-  api.post('/alerts', async (request, response) => {
-    if (!Array.isArray(request.body)) return badRequest(response, 'the body must be a list of alerts')
-    const now = clock()
-    const accepted: Alert[] = []
-    const reasons: string[] = []
-    for (const [index, raw] of (request.body as unknown[]).entries()) {
-      try {
-        accepted.push(alertFromAlertmanager(raw, tenantOf(request), now))
-      } catch (error) {
-        if (!(error instanceof AlertmanagerRequestInvalidError)) throw error
-        reasons.push(`alert ${index}: ${error.message}`)
-      }
-    }
-    // As Alertmanager does: the valid alerts are taken in even when others in the batch are not.
-    if (accepted.length > 0) await router.receive(accepted)
-    if (reasons.length > 0) return badRequest(response, reasons.join('; '))
-    response.status(200).end()
-  })
-
-  api.get('/alerts', (request, response) => {
+  api.get('/alerts', allow('read'), (request, response) => {
     const now = clock()
     const { byFingerprint } = selectAlerts(request, now)
     response.json([...byFingerprint.values()].map((alert) => gettableAlert(alert, now)))
   })
 
-  api.get('/alerts/groups', (request, response) => {
+  api.get('/alerts/groups', allow('read'), (request, response) => {
     const now = clock()
     const { byFingerprint, groups } = selectAlerts(request, now)
     const out = []
@@ -260,7 +292,7 @@ export function mountAlertmanagerApi(app: Express, options: AlertmanagerApiOptio
     response.json(out)
   })
 
-  api.get('/silences', (request, response) => {
+  api.get('/silences', allow('read'), (request, response) => {
     const now = clock()
     const matchers = filterMatchers(request)
     const listed = silences.list(tenantOf(request)).filter((silence) => {
@@ -273,24 +305,26 @@ export function mountAlertmanagerApi(app: Express, options: AlertmanagerApiOptio
     response.json(listed.map((silence) => gettableSilence(silence, now)))
   })
 
-  api.post('/silences', async (request, response) => {
+  api.post('/silences', allow('respond'), async (request, response) => {
     const id = await silences.save(tenantOf(request), request.body)
+    await recordAudit(request, { action: 'silence.save', target: id, detail: { silence: request.body } })
     response.json({ silenceID: id })
   })
 
-  api.get('/silence/:id', (request, response) => {
+  api.get('/silence/:id', allow('read'), (request, response) => {
     const silence = silences.get(tenantOf(request), String(request.params.id))
     if (!silence) return void response.status(404).json(`silence ${request.params.id} not found`)
     response.json(gettableSilence(silence, clock()))
   })
 
-  api.delete('/silence/:id', async (request, response) => {
+  api.delete('/silence/:id', allow('respond'), async (request, response) => {
     if (!(await silences.expire(tenantOf(request), String(request.params.id))))
       return void response.status(404).json(`silence ${request.params.id} not found`)
+    await recordAudit(request, { action: 'silence.expire', target: String(request.params.id) })
     response.status(200).end()
   })
 
-  api.get('/status', (_request, response) => {
+  api.get('/status', allow('read'), (_request, response) => {
     response.json({
       cluster: { status: 'disabled', peers: [] },
       versionInfo: {
@@ -315,15 +349,65 @@ export function mountAlertmanagerApi(app: Express, options: AlertmanagerApiOptio
     next(error)
   })
 
-  app.get('/-/healthy', (_request, response) => {
+  app.get('/-/healthy', allow('public'), (_request, response) => {
     response.type('text/plain').send('OK')
   })
-  app.get('/-/ready', (_request, response) => {
+  app.get('/-/ready', allow('public'), (_request, response) => {
     const ready = options.ready()
     response
       .status(ready ? 200 : 503)
       .type('text/plain')
       .send(ready ? 'OK' : 'Service Unavailable')
   })
+  // `POST /api/v2/alerts` straight on the app rather than in the router below: it is nearly all of
+  // this server's requests, and each nested router and body parser it passes is paid per request.
+  //
+  // What is durable when it answers 200: nothing yet, as with Alertmanager, which also holds alerts
+  // in memory only. The alerts are in the router's planner (grouped, waiting for group_wait); the
+  // notification ledger records what the router decides to notify, as pending, before it sends it,
+  // and that is what a restart restores. An alert accepted and lost to a crash before its group was
+  // planned is covered by its sender: Prometheus and vmalert re-send every firing alert each
+  // evaluation (and resolved ones for 15 minutes). `stop()` plans every group, in group_wait or not,
+  // so a clean shutdown loses nothing it acknowledged.
+  const jsonParser = express.json({ limit: BODY_LIMIT })
+  const parseLeanly = (request: Request) =>
+    PLAIN_JSON.test(request.headers['content-type'] ?? '') &&
+    (request.headers['content-encoding'] ?? 'identity').toLowerCase() === 'identity'
+  const parseGenerally = (request: Request, response: Response) =>
+    new Promise<{ body: unknown } | { status: number; reason: string }>((resolve) => {
+      jsonParser(request, response, (error?: unknown) => {
+        if (error === undefined) return resolve({ body: request.body })
+        const status = (error as { status?: number }).status ?? 400
+        resolve({ status, reason: (error as Error).message })
+      })
+    })
+  app.post(
+    '/api/v2/alerts',
+    requireToken(options.authenticator),
+    allow('ingest'),
+    async (request: Request, response: Response) => {
+      const read = parseLeanly(request)
+        ? await readPlainJson(request)
+        : await parseGenerally(request, response)
+      if ('status' in read) return void response.status(read.status).json(read.reason)
+      if (!Array.isArray(read.body)) return badRequest(response, 'the body must be a list of alerts')
+      const now = clock()
+      const tenant = tenantOf(request)
+      const accepted: Alert[] = []
+      const reasons: string[] = []
+      for (let index = 0; index < read.body.length; index++) {
+        try {
+          accepted.push(alertFromAlertmanager(read.body[index], tenant, now))
+        } catch (error) {
+          if (!(error instanceof AlertmanagerRequestInvalidError)) throw error
+          reasons.push(`alert ${index}: ${error.message}`)
+        }
+      }
+      // As Alertmanager does: the valid alerts are taken in even when others in the batch are not.
+      if (accepted.length > 0) await router.receive(accepted)
+      if (reasons.length > 0) return badRequest(response, reasons.join('; '))
+      response.status(200).end()
+    },
+  )
   app.use('/api/v2', api)
 }

@@ -11,10 +11,13 @@ import type { AlertRouter } from './alert-router.ts'
 export function subscribeAlertRouter(
   bus: Bus,
   router: Pick<AlertRouter, 'receive'>,
-  options: AlertFromFindingOptions = {},
+  options: AlertFromFindingOptions & {
+    /** Consumer group (default `alert-router`); each peer of a cluster has its own, to see every alert. */
+    group?: string
+  } = {},
 ): Promise<Subscription> {
   return bus.subscribe(
-    'alert-router',
+    options.group ?? 'alert-router',
     [topics.findings, topics.riskFindings, topics.alerts],
     async (batch) => {
       const alerts =

@@ -35,6 +35,12 @@ export {
   type RetryPolicy,
 } from './receivers/deliver-with-retry.ts'
 export {
+  createOpsgenieReceiver,
+  type OpsgenieReceiverOptions,
+  opsgenieApiUrl,
+  opsgenieRequest,
+} from './receivers/opsgenie-alerts-v2.ts'
+export {
   createPagerDutyReceiver,
   type PagerDutyReceiverOptions,
   pagerDutyEvent,
@@ -42,4 +48,6 @@ export {
 } from './receivers/pagerduty-events-v2.ts'
 export { type PostJsonOptions, parseRetryAfter, postJson } from './receivers/post-json.ts'
 export type { DeliveryResult, Receiver } from './receivers/receiver.ts'
+export { createSlackReceiver, type SlackReceiverOptions, slackMessage } from './receivers/slack-webhook.ts'
+export { createTeamsReceiver, type TeamsReceiverOptions, teamsMessage } from './receivers/teams-webhook.ts'
 export { createWebhookReceiver, type WebhookReceiverOptions, webhookBody } from './receivers/webhook.ts'

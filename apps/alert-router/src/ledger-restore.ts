@@ -10,8 +10,10 @@ export interface RestoredLedger {
   pending: QueuedNotification[]
 }
 
-function keyOf(n: Pick<NotificationRecord, 'tenant' | 'dedup_key' | 'receiver'>): string {
-  return `${n.tenant}\n${n.dedup_key}\n${n.receiver}`
+function keyOf(n: Pick<NotificationRecord, 'tenant' | 'dedup_key' | 'receiver' | 'action'>): string {
+  // An acknowledgement is kept apart: it must not hide the trigger it acknowledged from the planner.
+  const ack = n.action === 'acknowledge' ? '\nack' : ''
+  return `${n.tenant}\n${n.dedup_key}\n${n.receiver}${ack}`
 }
 
 /**
@@ -44,9 +46,15 @@ export async function restoreFromLedger(
       )
       continue
     }
-    restored.notifiedBefore.push({ notification, at: record.recorded_at })
+    if (record.action !== 'acknowledge')
+      restored.notifiedBefore.push({ notification, at: record.recorded_at })
     if (record.status === 'pending')
-      restored.pending.push({ notification, attempts: record.attempts, nextAttemptAt: now })
+      restored.pending.push({
+        notification,
+        attempts: record.attempts,
+        // A resolve queued for the end of a maintenance window still waits for it.
+        nextAttemptAt: Math.max(now, notification.not_before ?? 0),
+      })
   }
   if (restored.pending.length > 0)
     log.info(`${restored.pending.length} notification(s) were pending before the restart; delivering them`)

@@ -1,13 +1,23 @@
 import type { AddressInfo } from 'node:net'
 import { fileURLToPath } from 'node:url'
-import { clickHouseAnswers, migrate, migrationsDir, openClickHouse } from '@palisade/clickhouse'
+import {
+  clickHouseAnswers,
+  createApiKeyStore,
+  migrate,
+  migrationsDir,
+  openClickHouse,
+} from '@palisade/clickhouse'
 import { loadDeclarations } from '@palisade/declarations'
 import {
+  type ApiKeyRecord,
   closeServer,
+  createApiKeyAuthenticator,
+  createApiKeyCache,
   createMetricsRegistry,
   createServiceApp,
   createTokenAuthenticator,
   finishServiceApp,
+  isRole,
   listen,
   reportDependencyUp,
 } from '@palisade/http-server'
@@ -42,9 +52,20 @@ await runService('alert-router', log, async () => {
     config: receivers,
     registry,
     log,
+    heartbeatTenant: config.tenant,
+    peer: config.peer,
   })
   // Health, metrics and the Alertmanager API v2 (Prometheus and amtool point here) on one port.
-  const authenticator = createTokenAuthenticator({ [config.tenant]: config.token })
+  // API keys are read from the store (managed on the dashboard); PALISADE_TOKEN stays an admin.
+  const keyTable = createApiKeyStore(client)
+  const keys = await createApiKeyCache({
+    load: async () => (await keyTable.all()).filter((key): key is ApiKeyRecord => isRole(key.role)),
+    onError: (error) => log.error('API keys not reloaded; the last known keys stay in force', error),
+  })
+  const authenticator = createApiKeyAuthenticator(
+    keys,
+    createTokenAuthenticator({ [config.tenant]: config.token }),
+  )
   const ready = () => bus.connected()
   const app = createServiceApp({ authenticator, metrics: registry, ready })
   mountAlertmanagerApi(app, { authenticator, router: service.router, silences: service.silences, ready })
@@ -55,6 +76,7 @@ await runService('alert-router', log, async () => {
     banner: `alert router consuming from ${config.brokers.join(',')}; health, metrics and the Alertmanager API on ${url}`,
     async stop() {
       await closeServer(server)
+      keys.stop()
       await service.stop()
       await bus.close()
       await client.close()

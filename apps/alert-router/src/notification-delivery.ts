@@ -114,8 +114,27 @@ export function createNotificationDelivery(deps: {
     }
   }
 
+  // Rows written in the same turn of the event loop go in one insert: a flush of thousands of groups
+  // is a few inserts, not two per notification. Each caller still waits for its row to be stored.
+  let batch: { rows: NotificationRecord[]; written: Promise<void> } | undefined
+  function recordSoon(rowToWrite: NotificationRecord): Promise<void> {
+    if (!batch) {
+      const current: { rows: NotificationRecord[]; written: Promise<void> } = {
+        rows: [],
+        written: Promise.resolve(),
+      }
+      current.written = new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+        batch = undefined
+        return record(current.rows, `${current.rows.length} notification outcome(s)`)
+      })
+      batch = current
+    }
+    batch.rows.push(rowToWrite)
+    return batch.written
+  }
+
   const recordOne = (n: Notification, status: NotificationRecord['status'], attempts: number, detail = '') =>
-    record([row(n, status, attempts, detail)], `${status} ${about(n)}`)
+    recordSoon(row(n, status, attempts, detail))
 
   async function deliverOnce(n: Notification, attemptsBefore: number, recordPending: boolean): Promise<void> {
     const key = keyOf(n)
@@ -180,13 +199,30 @@ export function createNotificationDelivery(deps: {
         latest.set(keyOf(n), n)
         queue.delete(keyOf(n))
       }
+      const now = clock()
+      const queued = (n: Notification) => n.not_before !== undefined && n.not_before > now
       const free = planned.filter((n) => !busy.has(n))
       if (free.length > 0)
         await record(
-          free.map((n) => row(n, 'pending', 0, '')),
+          free.map((n) =>
+            row(
+              n,
+              'pending',
+              0,
+              queued(n) ? `queued until ${new Date(n.not_before ?? 0).toISOString()}` : '',
+            ),
+          ),
           `${free.length} planned notification(s) as pending`,
         )
-      return { delivered: Promise.all(planned.map((n) => deliver(n, 0, busy.has(n)))).then(() => {}) }
+      // Held back (a resolve during a maintenance window): pending in the ledger, sent by retryDue.
+      for (const n of planned.filter(queued)) {
+        queue.set(keyOf(n), { notification: n, attempts: 0, nextAttemptAt: n.not_before ?? now })
+        log.info(
+          `queued ${about(n)} until ${new Date(n.not_before ?? now).toISOString()} (maintenance window)`,
+        )
+      }
+      const sendNow = planned.filter((n) => !queued(n))
+      return { delivered: Promise.all(sendNow.map((n) => deliver(n, 0, busy.has(n)))).then(() => {}) }
     },
 
     resume(pending) {

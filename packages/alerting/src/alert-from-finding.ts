@@ -26,6 +26,7 @@ export function alertFromFinding(finding: Finding, options: AlertFromFindingOpti
     tenant: finding.tenant,
     labels: { ...entities, alertname: finding.rule, severity: finding.severity },
     annotations: {
+      title: finding.title,
       summary: finding.summary,
       description: finding.title,
       ...(runbook ? { runbook_url: runbook } : {}),

@@ -21,4 +21,12 @@ describe('dedupKey', () => {
   it('cannot be forged by moving text between tenant and labels', () => {
     expect(dedupKey('a', { b: 'c' })).not.toBe(dedupKey('ab', { '': 'c' }))
   })
+
+  it('keeps the key it always gave, so that incidents in the ledger keep theirs', () => {
+    // sha-256 of ["palisade.dedup.v1","acme",[["alertname","a"],["service","pdp"]]], as before the
+    // one-shot hash replaced createHash().
+    expect(dedupKey('acme', { service: 'pdp', alertname: 'a' })).toBe(
+      'b09bc3d56cc68f057d77af8ac805c5db3603a7c0da143589bc95338d74b15772',
+    )
+  })
 })

@@ -21,3 +21,10 @@ export class LabelMatcherInvalidError extends AlertingError {
     super('LABEL_MATCHER_INVALID', message, { retriable: false, cause })
   }
 }
+
+/** A request to act on an incident that cannot be taken as it is; the message says why. */
+export class IncidentActionInvalidError extends AlertingError {
+  constructor(message: string, cause?: unknown) {
+    super('INCIDENT_ACTION_INVALID', message, { retriable: false, cause })
+  }
+}

@@ -1,12 +1,27 @@
 export { type AlertFromFindingOptions, alertFromFinding } from './alert-from-finding.ts'
 export { dedupKey } from './dedup-key.ts'
-export { AlertingError, LabelMatcherInvalidError, RoutingConfigInvalidError } from './errors.ts'
+export {
+  AlertingError,
+  IncidentActionInvalidError,
+  LabelMatcherInvalidError,
+  RoutingConfigInvalidError,
+} from './errors.ts'
+export {
+  type IncidentAction,
+  type IncidentActionContext,
+  type IncidentActionKind,
+  incidentActionKinds,
+  MAX_MUTE_MS,
+  parseIncidentAction,
+  type SilenceMatcher,
+} from './incident-action.ts'
 export {
   escalationReasons,
   type IncidentFacts,
   incidentFacts,
   mergeFacts,
 } from './incident-change.ts'
+export { incidentTitle } from './incident-title.ts'
 export { createInhibitor, type Inhibitor } from './inhibitor.ts'
 export { type LabelMatcher, labelsMatch, parseLabelMatcher } from './label-matcher.ts'
 export type { Muter } from './muter.ts'
@@ -15,6 +30,8 @@ export {
   defaultNoiseBudget,
   type NoiseBudget,
   type NoiseBudgetConfig,
+  type NoiseBudgetSpend,
+  type NoiseBudgetUsage,
 } from './noise-budget.ts'
 export { createNoiseDigests, NOISE_SAMPLE, type NoiseDigest, type NoiseDigests } from './noise-digest.ts'
 export {
@@ -26,7 +43,7 @@ export {
   type NotificationPlannerOptions,
   type NotifiedBefore,
 } from './notification-planner.ts'
-export { routeAlert } from './route-alert.ts'
+export { createRouteCache, routeAlert } from './route-alert.ts'
 export {
   defaultReceiverEnv,
   type InhibitRule,
@@ -38,4 +55,5 @@ export {
 } from './routing-config.ts'
 export { createSilencer } from './silences.ts'
 export { type TimeInterval, type TimePeriod, timeIntervalContains } from './time-interval.ts'
-export { createTimeMuter } from './time-mute.ts'
+export { createTimeMuter, muteEndsAt } from './time-mute.ts'
+export { WATCHDOG_ALERTNAME, watchdogAlert } from './watchdog-alert.ts'

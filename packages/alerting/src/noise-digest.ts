@@ -43,6 +43,27 @@ interface OpenDigest {
   sample: Alert[]
 }
 
+/** Whether entity `a` ranks above `b`: more alerts, then by name. */
+function ranksAbove(a: [string, number], b: [string, number]): boolean {
+  return a[1] > b[1] || (a[1] === b[1] && a[0].localeCompare(b[0]) < 0)
+}
+
+/**
+ * The {@link TOP_ENTITIES} most frequent entities, in rank order, in one pass: a flood has an entity
+ * per alert (every `instance`), and a digest is re-ranked every group_interval, so no full sort.
+ */
+function topEntities(entities: ReadonlyMap<string, number>): Array<[string, number]> {
+  const top: Array<[string, number]> = []
+  for (const entry of entities) {
+    if (top.length === TOP_ENTITIES && !ranksAbove(entry, top[TOP_ENTITIES - 1]!)) continue
+    let at = top.length < TOP_ENTITIES ? top.length : TOP_ENTITIES - 1
+    while (at > 0 && ranksAbove(entry, top[at - 1]!)) at--
+    top.splice(at, 0, entry)
+    if (top.length > TOP_ENTITIES) top.pop()
+  }
+  return top
+}
+
 /** Digests of over-budget rules: what the planner collapses instead of notifying, on its clock. */
 export interface NoiseDigests {
   /** Fold alerts of `rule` (one tenant, one receiver) into its digest; an alert counts once. */
@@ -105,10 +126,7 @@ export function createNoiseDigests(): NoiseDigests {
         }
         if (!digest.changed) continue
         if (digest.sentAt !== undefined && now - digest.sentAt < digest.updateEveryMs) continue
-        const top = [...digest.entities]
-          .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
-          .slice(0, TOP_ENTITIES)
-          .map(([entity, count]) => ({ entity, count }))
+        const top = topEntities(digest.entities).map(([entity, count]) => ({ entity, count }))
         out.push({
           tenant: digest.tenant,
           rule: digest.rule,

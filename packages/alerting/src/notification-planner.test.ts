@@ -356,10 +356,11 @@ noise_budget: { per_hour: 3 }
 
   it('pages the rule again once its hour has passed, and tickets anew if it floods again', () => {
     const planner = createNotificationPlanner({ routing: budgeted })
+    // Live: each wave's findings start when they arrive.
     const wave = (from: number, at: number) =>
       planner.receive(
         Array.from({ length: 5 }, (_, i) =>
-          alert({ alertname: 'lateral.cross_namespace', dst: `d${from + i}` }),
+          alert({ alertname: 'lateral.cross_namespace', dst: `d${from + i}` }, { starts_at: at }),
         ),
         at,
       )
@@ -393,6 +394,68 @@ noise_budget: { per_hour: 3 }
     planner.receive([alert({ alertname: 'lateral.fan_out_scan', dst: 'many' })], T0)
     const reasons = planner.due(T0 + 15 * s).map((n) => `${n.alertname}:${n.reason}`)
     expect(reasons).toContain('lateral.fan_out_scan:opened')
+  })
+
+  const flood = (count: number, eventTime: (i: number) => number) =>
+    Array.from({ length: count }, (_, i) =>
+      alert({ alertname: 'lateral.cross_namespace', dst: `d${i}` }, { starts_at: eventTime(i) }),
+    )
+
+  it('counts the budget in event time: a replayed day paged in seconds spends it as the live day did', () => {
+    // Six findings half an hour apart in event time, all replayed within a minute of the wall clock:
+    // at most two fall in any hour of event time, within the budget of 3, so none collapses.
+    const planner = createNotificationPlanner({ routing: budgeted })
+    const reasons: string[] = []
+    flood(6, (i) => T0 - 6 * 60 * m + i * 30 * m).forEach((one, i) => {
+      planner.receive([one], T0 + i * s)
+      reasons.push(...planner.due(T0 + i * s + 15 * s).map((n) => n.reason ?? ''))
+    })
+    expect(reasons).toEqual(['opened', 'opened', 'opened', 'opened', 'opened', 'opened'])
+  })
+
+  it('collapses a flood within one hour of event time even when it arrives over hours of wall clock', () => {
+    // A slow replay (or a lagging source): six findings within ten minutes of event time, one an hour.
+    const planner = createNotificationPlanner({ routing: budgeted })
+    const reasons: string[] = []
+    flood(6, (i) => T0 + i * 2 * m).forEach((one, i) => {
+      const at = T0 + i * 60 * m
+      planner.receive([one], at)
+      reasons.push(...planner.due(at + 15 * s).map((n) => n.reason ?? ''))
+    })
+    expect(reasons.filter((reason) => reason === 'opened')).toHaveLength(3)
+    expect(reasons).toContain('collapsed')
+    expect(planner.budgetUsage()).toEqual([
+      expect.objectContaining({
+        tenant: 'acme',
+        rule: 'lateral.cross_namespace',
+        limit: 3,
+        spent: 3,
+        collapsed: 3,
+      }),
+    ])
+  })
+
+  it('keeps what was spent across a restart: the spends taken to persist restore the budget', () => {
+    const before = createNotificationPlanner({ routing: budgeted })
+    before.receive(
+      flood(3, (i) => T0 + i * m),
+      T0,
+    )
+    expect(before.due(T0 + 15 * s).map((n) => n.reason)).toEqual(['opened', 'opened', 'opened'])
+    const spent = before.takeBudgetSpends()
+    expect(spent.map((spend) => [spend.rule, spend.at - T0])).toEqual([
+      ['lateral.cross_namespace', 0],
+      ['lateral.cross_namespace', m],
+      ['lateral.cross_namespace', 2 * m],
+    ])
+    expect(before.takeBudgetSpends()).toEqual([])
+    // Restarted ten minutes later: the fourth finding of the hour collapses, as it would have.
+    const after = createNotificationPlanner({ routing: budgeted, budgetSpentBefore: spent })
+    after.receive(
+      [alert({ alertname: 'lateral.cross_namespace', dst: 'd9' }, { starts_at: T0 + 10 * m })],
+      T0 + 10 * m,
+    )
+    expect(after.due(T0 + 10 * m + 15 * s).map((n) => n.reason)).toEqual(['collapsed', 'noisy_rule'])
   })
 })
 

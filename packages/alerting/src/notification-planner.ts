@@ -1,14 +1,16 @@
 import type { Alert, Severity } from '@palisade/schema'
 import { dedupKey } from './dedup-key.ts'
+import type { IncidentAction } from './incident-action.ts'
 import { escalationReasons, type IncidentFacts, incidentFacts, mergeFacts } from './incident-change.ts'
+import { incidentTitle } from './incident-title.ts'
 import { createInhibitor } from './inhibitor.ts'
 import type { Muter } from './muter.ts'
-import { createNoiseBudget } from './noise-budget.ts'
+import { createNoiseBudget, type NoiseBudgetSpend, type NoiseBudgetUsage } from './noise-budget.ts'
 import { createNoiseDigests, type NoiseDigest } from './noise-digest.ts'
-import { routeAlert } from './route-alert.ts'
+import { createRouteCache, routeAlert } from './route-alert.ts'
 import type { RouteNode, RoutingConfig } from './routing-config.ts'
 import { createSilencer } from './silences.ts'
-import { createTimeMuter } from './time-mute.ts'
+import { createTimeMuter, muteEndsAt } from './time-mute.ts'
 
 /** What to send to one receiver about one incident (a group of alerts). */
 export interface Notification {
@@ -21,14 +23,37 @@ export interface Notification {
   dedup_key: string
   /** The incident's key, the same as `dedup_key` except for an escalation (absent in old ledger rows). */
   incident_key?: string
-  action: 'trigger' | 'resolve'
+  /** `acknowledge` only for receivers that have the notion (PagerDuty), after a person acknowledged. */
+  action: 'trigger' | 'acknowledge' | 'resolve'
   /**
    * Why it is sent: `opened`, `updated` (more alerts of the same kind), `repeated`, `escalated` (a
    * new rule, higher severity or new kind of evidence joined an open incident: on-call is paged
-   * again), `collapsed` (a rule over its noise budget), `noisy_rule` (the ticket saying so),
-   * `resolved`. Absent in old ledger rows.
+   * again), `snooze_ended` (still firing when a snooze ended), `collapsed` (a rule over its noise
+   * budget), `noisy_rule` (the ticket saying so), `resolved`, `acknowledged` and `resolved_by_hand`
+   * (a person's action, see `actor`). Absent in old ledger rows.
    */
-  reason?: 'opened' | 'updated' | 'repeated' | 'escalated' | 'collapsed' | 'noisy_rule' | 'resolved'
+  reason?:
+    | 'opened'
+    | 'updated'
+    | 'repeated'
+    | 'escalated'
+    | 'snooze_ended'
+    | 'collapsed'
+    | 'noisy_rule'
+    | 'resolved'
+    | 'acknowledged'
+    | 'resolved_by_hand'
+  /** The incident's title for people (see {@link incidentTitle}); absent in old ledger rows. */
+  title?: string
+  /** Who acknowledged or resolved it, for a person's action (the action log's `actor`). */
+  actor?: string
+  /** The action behind it, for a person's action (the action log's id). */
+  action_id?: string
+  /**
+   * Deliver no earlier than this, epoch ms: a resolve that came during a maintenance window (a
+   * route's mute time interval) is recorded at once and sent when the window ends.
+   */
+  not_before?: number
   /** The values of the route's `group_by` labels that formed the group. */
   group_labels: Record<string, string>
   alertname: string
@@ -57,6 +82,13 @@ export interface NotificationPlannerOptions {
    * the Alertmanager API, which change while the planner runs.
    */
   muters?: readonly Muter[]
+  /**
+   * Receivers that take an acknowledgement (default: the routing file's PagerDuty and Opsgenie receivers); the
+   * others hear of an incident's trigger and resolve only.
+   */
+  acknowledgingReceivers?: ReadonlySet<string>
+  /** The noise budget spent before a restart (persisted spends, see `takeBudgetSpends`; default none). */
+  budgetSpentBefore?: readonly NoiseBudgetSpend[]
 }
 
 /** An alert the planner holds, as the Alertmanager API shows it. */
@@ -97,6 +129,31 @@ export interface NotificationPlanner {
   activeIncidents(): number
   /** The alerts and groups held for `tenant` at `now` (what Alertmanager's `GET /api/v2/alerts` lists). */
   held(tenant: string, now: number): { alerts: HeldAlert[]; groups: HeldGroup[] }
+  /**
+   * Apply a person's action to an incident: what to tell receivers now (an acknowledgement, a
+   * resolve), and the state that shapes later flushes (no repeats while acknowledged, nothing while
+   * snoozed, a page again when a snooze ends on a firing incident, no reopening by alerts that
+   * started before a resolve). `replay` (at start, from the action log) restores the state only.
+   * A silence is not the planner's: it mutes through the muters.
+   */
+  act(action: IncidentAction, now: number, options?: { replay?: boolean }): Notification[]
+  /**
+   * The noise budget spent since the last call (one per notification and rule, in event time), for
+   * the caller to persist so that a restart keeps it (see `budgetSpentBefore`).
+   */
+  takeBudgetSpends(): NoiseBudgetSpend[]
+  /** Where each rule of each tenant stands against its noise budget, most spent first. */
+  budgetUsage(): NoiseBudgetUsage[]
+}
+
+/** A person's actions on one incident, as they shape its notifications. */
+interface IncidentState {
+  /** Acknowledged at (epoch ms): covers the incident opened before it. */
+  ackedAt?: number
+  /** Snoozed until (epoch ms). */
+  snoozedUntil?: number
+  /** Resolved by hand at (epoch ms): alerts that started before it do not reopen the incident. */
+  resolvedAt?: number
 }
 
 interface AlertEntry {
@@ -117,6 +174,8 @@ interface LastNotified {
   told: IncidentFacts
   /** Escalation keys sent for this incident, resolved with it. */
   escalations: Set<string>
+  /** When the incident (this trigger run) opened, epoch ms. */
+  openedAt: number
 }
 
 interface Group {
@@ -167,6 +226,8 @@ function seedsFrom(notifiedBefore: readonly NotifiedBefore[]): Map<string, LastN
   // Oldest first, so that the newest row of an incident decides its action.
   for (const { notification, at } of [...notifiedBefore].sort((a, b) => a.at - b.at)) {
     if (notification.reason === 'collapsed' || notification.reason === 'noisy_rule') continue
+    // Acknowledgements change no incident's state here: the action log restores them.
+    if (notification.action === 'acknowledge') continue
     const incidentKey = notification.incident_key ?? notification.dedup_key
     const key = seedKey(notification.tenant, incidentKey, notification.receiver)
     const seed = seeds.get(key) ?? {
@@ -175,7 +236,14 @@ function seedsFrom(notifiedBefore: readonly NotifiedBefore[]): Map<string, LastN
       fingerprints: new Set<string>(),
       told: incidentFacts([]),
       escalations: new Set<string>(),
+      openedAt: at,
     }
+    if (
+      notification.action === 'trigger' &&
+      seed.action === 'resolve' &&
+      incidentKey === notification.dedup_key
+    )
+      seed.openedAt = at
     seed.at = Math.max(seed.at, at)
     if (incidentKey !== notification.dedup_key) seed.escalations.add(notification.dedup_key)
     if (notification.action === 'resolve' && incidentKey === notification.dedup_key) {
@@ -209,12 +277,31 @@ export function createNotificationPlanner(options: NotificationPlannerOptions): 
   const silenced = (labels: Record<string, string>, now: number) =>
     silencer.mutes(labels, now) || extraMuters.some((muter) => muter.mutes(labels, now))
   const budget = createNoiseBudget(routing.noiseBudget)
+  budget.restore(options.budgetSpentBefore ?? [])
+  /** Spends not yet taken by the caller to persist. */
+  let spends: NoiseBudgetSpend[] = []
+  /** The event time of a rule's news: its newest alert's start (a finding's event time). */
+  const eventTimeOf = (entries: readonly AlertEntry[], rule: string) => {
+    let at = Number.NEGATIVE_INFINITY
+    for (const entry of entries)
+      if (entry.alert.labels.alertname === rule && entry.alert.starts_at > at) at = entry.alert.starts_at
+    return at
+  }
   const digests = createNoiseDigests()
   /** Received alerts by fingerprint, in the order they were last received (oldest first). */
   const alerts = new Map<string, AlertEntry>()
   const groups = new Map<string, Group>()
   const before = seedsFrom(options.notifiedBefore ?? [])
   const noisyRuleRoutes = new Map<string, RouteNode[]>()
+  const acknowledging =
+    options.acknowledgingReceivers ??
+    new Set(
+      routing.receivers.filter((r) => r.kind === 'pagerduty' || r.kind === 'opsgenie').map((r) => r.name),
+    )
+  const incidentStates = new Map<string, IncidentState>()
+  const routesOf = createRouteCache(routing.route)
+  const stateKey = (tenant: string, incidentKey: string) => `${tenant}\n${incidentKey}`
+  const stateOf = (group: Group) => incidentStates.get(stateKey(group.tenant, group.dedupKey))
 
   function timeMuterOf(route: RouteNode): Muter {
     let muter = timeMuters.get(route.id)
@@ -263,6 +350,7 @@ export function createNotificationPlanner(options: NotificationPlannerOptions): 
       alertname,
       severity: highest(sorted),
       summary: sorted.length > 1 ? `${text} (+${sorted.length - 1} more)` : text,
+      title: incidentTitle(sorted, alertname),
       alerts: sorted,
     }
   }
@@ -297,10 +385,11 @@ export function createNotificationPlanner(options: NotificationPlannerOptions): 
   function budgetStage(group: Group, firing: AlertEntry[], news: AlertEntry[], now: number): AlertEntry[] {
     const over = new Set<string>()
     for (const rule of new Set(news.map((entry) => entry.alert.labels.alertname)))
-      if (!budget.allows(group.tenant, rule, now)) over.add(rule)
+      if (!budget.allows(group.tenant, rule, eventTimeOf(news, rule))) over.add(rule)
     if (over.size === 0) return firing
     for (const rule of over) {
       const collapsed = news.filter((entry) => entry.alert.labels.alertname === rule)
+      budget.collapse(group.tenant, rule, collapsed.length)
       digests.add(
         {
           tenant: group.tenant,
@@ -317,20 +406,47 @@ export function createNotificationPlanner(options: NotificationPlannerOptions): 
   }
 
   /** Stage 4: open, update, escalate or repeat the incident, or nothing when there is no news. */
-  function decideStage(group: Group, firing: AlertEntry[], now: number): Notification | undefined {
+  function decideStage(group: Group, candidates: AlertEntry[], now: number): Notification | undefined {
     const last = group.last
     const opens = last === undefined || last.action === 'resolve'
-    const repeatDue = !opens && now - last.at >= group.route.repeatIntervalMs
+    const state = stateOf(group)
+    // Resolved by hand: the alerts it covered reopen the incident only by firing anew.
+    const firing =
+      opens && state?.resolvedAt !== undefined
+        ? candidates.filter((entry) => entry.alert.starts_at > (state.resolvedAt ?? 0))
+        : candidates
+    if (firing.length === 0) return undefined
+    // A person's ack or snooze covers the incident that was open when they took it.
+    const inHand = !opens && state?.ackedAt !== undefined && state.ackedAt >= last.openedAt
+    const snoozeUntil = inHand ? (state?.snoozedUntil ?? 0) : 0
+    if (now < snoozeUntil) {
+      // Look again when the snooze ends, not up to a group_interval later.
+      group.nextFlushAt = Math.min(group.nextFlushAt, snoozeUntil)
+      return undefined
+    }
+    const snoozeEnded = last !== undefined && snoozeUntil > last.at && now >= snoozeUntil
+    const acked = inHand && !snoozeEnded
+    const repeatDue = !opens && !acked && (snoozeEnded || now - last.at >= group.route.repeatIntervalMs)
     const news =
       opens || repeatDue ? firing : firing.filter((entry) => !last.fingerprints.has(entry.fingerprint))
     const fresh = news.filter((entry) => !group.collapsed.has(entry.fingerprint))
-    const kept = budgetStage(group, firing, fresh, now)
+    // A repeat reminds on-call of what it was told: only alerts it has not heard of are news that
+    // spend (or, past it, collapse into) their rule's budget, at their own event time.
+    const unheard = (entry: AlertEntry) => opens || !last.fingerprints.has(entry.fingerprint)
+    const kept = budgetStage(group, firing, fresh.filter(unheard), now)
     const keptNews = fresh.filter((entry) => !group.collapsed.has(entry.fingerprint))
     if (kept.length === 0 || keptNews.length === 0) return undefined
-    for (const rule of new Set(keptNews.map((entry) => entry.alert.labels.alertname)))
-      budget.spend(group.tenant, rule, now)
+    const spending = keptNews.filter(unheard)
+    for (const rule of new Set(spending.map((entry) => entry.alert.labels.alertname)))
+      spends.push(budget.spend(group.tenant, rule, eventTimeOf(spending, rule), group.dedupKey))
     const facts = incidentFacts(kept.map((entry) => entry.alert))
     const reasons = opens ? [] : escalationReasons(last.told, facts)
+    if (snoozeEnded) reasons.push('snooze ended')
+    // Acknowledged: more of the same is not news to whoever has it in hand; an escalation still is.
+    if (acked && reasons.length === 0) {
+      for (const entry of kept) last.fingerprints.add(entry.fingerprint)
+      return undefined
+    }
     const escalations = opens ? new Set<string>() : last.escalations
     // What on-call was told only grows while the incident is open, so news is never announced twice.
     const told = opens ? facts : last.told
@@ -341,15 +457,20 @@ export function createNotificationPlanner(options: NotificationPlannerOptions): 
       fingerprints: new Set(kept.map((entry) => entry.fingerprint)),
       told,
       escalations,
+      openedAt: opens ? now : last.openedAt,
     }
-    if (opens) return notification(group, 'trigger', 'opened', kept)
+    if (opens) {
+      if (state) state.resolvedAt = undefined
+      return notification(group, 'trigger', 'opened', kept)
+    }
     if (reasons.length === 0) return notification(group, 'trigger', repeatDue ? 'repeated' : 'updated', kept)
     // A key of its own: PagerDuty folds a trigger with the incident's key into the open incident
     // without paging anyone, and the news would go unseen.
     const key = dedupKey(group.tenant, { ...group.groupLabels, 'palisade.escalation': reasons.join(',') })
     escalations.add(key)
-    const escalated = notification(group, 'trigger', 'escalated', kept, key)
+    const escalated = notification(group, 'trigger', snoozeEnded ? 'snooze_ended' : 'escalated', kept, key)
     escalated.summary = `Escalated (${reasons.join(', ')}): ${escalated.summary}`
+    escalated.title = `Escalated (${reasons.join(', ')}): ${escalated.title}`
     return escalated
   }
 
@@ -369,7 +490,13 @@ export function createNotificationPlanner(options: NotificationPlannerOptions): 
       entries.push(entry)
     }
     const resolved = resolveStage(group, entries)
-    if (resolved) return resolved
+    if (resolved) {
+      // A maintenance window queues a resolve rather than drop it (Alertmanager #226, #2370): the
+      // ledger has it now, the receiver hears of it when the window ends.
+      const until = resolved.length > 0 ? muteEndsAt(timeMuterOf(group.route), now) : now
+      if (until > now) for (const n of resolved) n.not_before = until
+      return resolved
+    }
     const firing = muteStage(group, entries, now)
     if (firing.length === 0) return []
     const planned = decideStage(group, firing, now)
@@ -452,12 +579,26 @@ export function createNotificationPlanner(options: NotificationPlannerOptions): 
     }
   }
 
-  function groupFor(route: RouteNode, alert: Alert, now: number): Group | undefined {
-    const groupLabels = pickGroupLabels(route, alert)
-    const key = dedupKey(alert.tenant, groupLabels)
-    const id = `${route.id}\n${key}`
+  /**
+   * A group's id: its route and the values of its group_by labels as they are, so that an alert
+   * joining an open group costs no hash (the group's dedup key, a sha-256, is taken once, when it
+   * opens). Grouped by every label, the alert's fingerprint is that key already.
+   */
+  function groupIdOf(route: RouteNode, alert: Alert, fingerprint: string): string {
+    if (route.groupBy === 'all') return `${route.id}\n${fingerprint}`
+    const values: Array<string | null> = [alert.tenant]
+    // A missing label (null) is not the empty string: pickGroupLabels leaves it out of the group.
+    for (const name of route.groupBy)
+      values.push(name === 'tenant' ? alert.tenant : (alert.labels[name] ?? null))
+    return `${route.id}\n${JSON.stringify(values)}`
+  }
+
+  function groupFor(route: RouteNode, alert: Alert, fingerprint: string, now: number): Group | undefined {
+    const id = groupIdOf(route, alert, fingerprint)
     const existing = groups.get(id)
     if (existing) return existing
+    const groupLabels = pickGroupLabels(route, alert)
+    const key = route.groupBy === 'all' ? fingerprint : dedupKey(alert.tenant, groupLabels)
     const seed = seedKey(alert.tenant, key, route.receiver)
     const last = before.get(seed)
     // A resolve for an incident this process never heard of: nothing was paged, nothing to resolve.
@@ -495,9 +636,9 @@ export function createNotificationPlanner(options: NotificationPlannerOptions): 
           groups: held?.groups ?? new Set(),
         }
         alerts.set(fingerprint, entry)
-        for (const route of routeAlert(routing.route, matchLabels)) {
+        for (const route of routesOf(matchLabels)) {
           if (nullReceivers.has(route.receiver)) continue
-          const group = groupFor(route, alert, now)
+          const group = groupFor(route, alert, fingerprint, now)
           if (!group || group.fingerprints.has(fingerprint)) continue
           group.fingerprints.add(fingerprint)
           entry.groups.add(group.id)
@@ -538,6 +679,59 @@ export function createNotificationPlanner(options: NotificationPlannerOptions): 
       let count = 0
       for (const group of groups.values()) if (group.last?.action === 'trigger') count++
       return count
+    },
+
+    act(action, now, actOptions = {}) {
+      if (action.kind === 'silence') return []
+      const key = stateKey(action.tenant, action.incident_key)
+      const state = incidentStates.get(key) ?? {}
+      incidentStates.set(key, state)
+      if (action.kind === 'ack' || action.kind === 'snooze') {
+        state.ackedAt = action.at
+        state.snoozedUntil = action.kind === 'snooze' ? action.until : undefined
+      } else {
+        state.resolvedAt = action.at
+      }
+      if (actOptions.replay) return []
+      const out: Notification[] = []
+      for (const group of groups.values()) {
+        const last = group.last
+        if (group.tenant !== action.tenant || group.dedupKey !== action.incident_key) continue
+        if (last?.action !== 'trigger') continue
+        const entries = [...group.fingerprints]
+          .map((fingerprint) => alerts.get(fingerprint))
+          .filter((entry): entry is AlertEntry => entry !== undefined)
+        const keys = [group.dedupKey, ...last.escalations]
+        if (action.kind === 'resolve') {
+          group.last = { ...last, action: 'resolve', at: now }
+        } else if (!acknowledging.has(group.route.receiver)) {
+          continue
+        }
+        const kind = action.kind === 'resolve' ? 'resolve' : 'acknowledge'
+        const reason = action.kind === 'resolve' ? 'resolved_by_hand' : 'acknowledged'
+        for (const dedup of keys) {
+          const told = notification(group, kind, reason, entries, dedup)
+          told.actor = action.actor
+          told.action_id = action.id
+          const verb =
+            action.kind === 'resolve' ? 'Resolved' : action.kind === 'snooze' ? 'Snoozed' : 'Acknowledged'
+          const by = `${verb} by ${action.actor}${action.comment ? ` (${action.comment})` : ''}`
+          told.summary = `${by}: ${told.summary}`
+          told.title = `${by}: ${told.title}`
+          out.push(told)
+        }
+      }
+      return out
+    },
+
+    takeBudgetSpends() {
+      const taken = spends
+      spends = []
+      return taken
+    },
+
+    budgetUsage() {
+      return budget.usage()
     },
 
     held(tenant, now) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { routeAlert } from './route-alert.ts'
+import { createRouteCache, routeAlert } from './route-alert.ts'
 import { parseRoutingConfig } from './routing-config.ts'
 
 const { route } = parseRoutingConfig(`
@@ -48,5 +48,35 @@ describe('routeAlert', () => {
       groupWaitMs: 30_000,
       id: 'route.routes[0]',
     })
+  })
+})
+
+describe('createRouteCache', () => {
+  const samples: Array<Record<string, string>> = [
+    { alertname: 'slo.burn', severity: 'page', instance: 'a' },
+    { alertname: 'slo.burn', severity: 'page', service: 'pdp', instance: 'b' },
+    { alertname: 'auth.token_storm', severity: 'ticket' },
+    { alertname: 'drift.policy', severity: 'ticket', instance: 'c' },
+    { alertname: 'drift.policy' },
+    { alertname: 'drift.policy', service: '' },
+  ]
+
+  it('routes every label set as the tree does, remembered or not', () => {
+    const cached = createRouteCache(route)
+    for (const labels of [...samples, ...samples])
+      expect(cached(labels).map((node) => node.receiver)).toEqual(receivers(labels))
+  })
+
+  it('walks the tree once for alerts that differ only in labels no matcher names', () => {
+    const cached = createRouteCache(route)
+    const first = cached({ alertname: 'slo.burn', severity: 'page', instance: 'i-1' })
+    expect(cached({ alertname: 'slo.burn', severity: 'page', instance: 'i-2' })).toBe(first)
+    expect(cached({ alertname: 'slo.burn', severity: 'page', service: 'pdp' })).not.toBe(first)
+  })
+
+  it('starts afresh when full, and still routes correctly', () => {
+    const cached = createRouteCache(route, 2)
+    for (const labels of [...samples, ...samples].reverse())
+      expect(cached(labels).map((node) => node.receiver)).toEqual(receivers(labels))
   })
 })

@@ -20,15 +20,20 @@ function problemsOf(text: string): string[] {
 describe('parseRoutingConfig', () => {
   it('reads the repository routing file: page to PagerDuty within 30 s (detector pages one per incident), ticket to the webhook, info to null', () => {
     const routing = parseRoutingConfig(repoRouting)
-    const [incidentPage, page, ticket, info] = routing.route.routes
+    const [securityIncident, security, incidentPage, page, ticket, info] = routing.route.routes
+    // Owners first: attacks and policy misconfiguration page security, the rest of the pages SRE.
+    expect(securityIncident).toMatchObject({ receiver: 'security', groupBy: ['incident'] })
+    expect(security).toMatchObject({ receiver: 'security', groupBy: ['alertname', 'service'] })
     expect(incidentPage).toMatchObject({ receiver: 'pagerduty', groupBy: ['incident'] })
     expect(incidentPage!.groupWaitMs).toBeLessThanOrEqual(30_000)
     expect(page).toMatchObject({ receiver: 'pagerduty', groupBy: ['alertname', 'service'] })
     expect(page!.groupWaitMs).toBeLessThanOrEqual(30_000)
     expect(ticket?.receiver).toBe('ticket-webhook')
     expect(info?.receiver).toBe('null')
-    expect(routing.receivers.map((r) => r.kind)).toEqual(['pagerduty', 'webhook', 'null'])
-    expect(routing.inhibitRules).toHaveLength(1)
+    expect(routing.receivers.map((r) => r.kind)).toEqual(['pagerduty', 'pagerduty', 'webhook', 'null'])
+    // Pages mute their service's tickets; a silent-source page mutes that source's gap ticket.
+    expect(routing.inhibitRules).toHaveLength(2)
+    expect(routing.inhibitRules[1]!.equal).toEqual(['source', 'enforcement_point'])
   })
 
   it('lets children inherit receiver, group_by and timings unless they set their own', () => {

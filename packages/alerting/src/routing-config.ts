@@ -32,8 +32,21 @@ export interface RouteNode {
  * that hold its secrets, so that the file can be committed. `null` receivers send nothing.
  */
 export type ReceiverConfig =
-  | { name: string; kind: 'pagerduty'; routingKeyEnv: string; urlEnv: string }
+  | {
+      name: string
+      kind: 'pagerduty'
+      routingKeyEnv: string
+      urlEnv: string
+      /** Where the key is read when `routingKeyEnv` is unset (a team's pager falling back to SRE's). */
+      fallbackRoutingKeyEnv?: string
+    }
   | { name: string; kind: 'webhook'; urlEnv: string }
+  /** Slack incoming webhook (Block Kit messages). */
+  | { name: string; kind: 'slack'; urlEnv: string }
+  /** Microsoft Teams incoming webhook (an Adaptive Card per notification). */
+  | { name: string; kind: 'msteams'; urlEnv: string }
+  /** Opsgenie Alert API v2: create, acknowledge and close by alias (the dedup key). */
+  | { name: string; kind: 'opsgenie'; apiKeyEnv: string; urlEnv: string }
   | { name: string; kind: 'null' }
 
 /** A firing source alert mutes target alerts that carry the same values of the `equal` labels. */
@@ -72,6 +85,10 @@ export const defaultReceiverEnv = {
   pagerdutyRoutingKey: 'PALISADE_PAGERDUTY_ROUTING_KEY',
   pagerdutyUrl: 'PALISADE_PAGERDUTY_URL',
   webhookUrl: 'PALISADE_TICKET_WEBHOOK_URL',
+  slackUrl: 'PALISADE_SLACK_WEBHOOK_URL',
+  teamsUrl: 'PALISADE_TEAMS_WEBHOOK_URL',
+  opsgenieApiKey: 'PALISADE_OPSGENIE_API_KEY',
+  opsgenieUrl: 'PALISADE_OPSGENIE_URL',
 } as const
 
 const ROOT_DEFAULTS = { groupWaitMs: 30_000, groupIntervalMs: 300_000, repeatIntervalMs: 4 * 3_600_000 }
@@ -205,9 +222,10 @@ function readReceiver(raw: unknown, path: string, read: Reader): ReceiverConfig 
     read.problems.push(`${path} must be a mapping with a name`)
     return undefined
   }
-  read.keys(raw, ['name', 'pagerduty', 'webhook'], path)
+  const kinds = ['pagerduty', 'webhook', 'slack', 'msteams', 'opsgenie']
+  read.keys(raw, ['name', ...kinds], path)
   const name = read.name(raw.name, `${path}.name`)
-  const types = ['pagerduty', 'webhook'].filter((type) => raw[type] !== undefined)
+  const types = kinds.filter((type) => raw[type] !== undefined)
   if (types.length > 1)
     read.problems.push(`${path} (${name}) declares ${types.join(' and ')}; one type per receiver`)
   const settings = (type: string, allowed: string[]): Mapping => {
@@ -222,8 +240,16 @@ function readReceiver(raw: unknown, path: string, read: Reader): ReceiverConfig 
   const envName = (value: unknown, key: string, fallback: string) =>
     value === undefined ? fallback : read.name(value, `${path}.${key}`)
   if (raw.pagerduty !== undefined) {
-    const pd = settings('pagerduty', ['routing_key_env', 'url_env'])
+    const pd = settings('pagerduty', ['routing_key_env', 'url_env', 'fallback_routing_key_env'])
     return {
+      ...(pd.fallback_routing_key_env !== undefined
+        ? {
+            fallbackRoutingKeyEnv: read.name(
+              pd.fallback_routing_key_env,
+              `${path}.pagerduty.fallback_routing_key_env`,
+            ),
+          }
+        : {}),
       name,
       kind: 'pagerduty',
       routingKeyEnv: envName(
@@ -232,6 +258,31 @@ function readReceiver(raw: unknown, path: string, read: Reader): ReceiverConfig 
         defaultReceiverEnv.pagerdutyRoutingKey,
       ),
       urlEnv: envName(pd.url_env, 'pagerduty.url_env', defaultReceiverEnv.pagerdutyUrl),
+    }
+  }
+  if (raw.slack !== undefined) {
+    const slack = settings('slack', ['url_env'])
+    return {
+      name,
+      kind: 'slack',
+      urlEnv: envName(slack.url_env, 'slack.url_env', defaultReceiverEnv.slackUrl),
+    }
+  }
+  if (raw.msteams !== undefined) {
+    const teams = settings('msteams', ['url_env'])
+    return {
+      name,
+      kind: 'msteams',
+      urlEnv: envName(teams.url_env, 'msteams.url_env', defaultReceiverEnv.teamsUrl),
+    }
+  }
+  if (raw.opsgenie !== undefined) {
+    const genie = settings('opsgenie', ['api_key_env', 'url_env'])
+    return {
+      name,
+      kind: 'opsgenie',
+      apiKeyEnv: envName(genie.api_key_env, 'opsgenie.api_key_env', defaultReceiverEnv.opsgenieApiKey),
+      urlEnv: envName(genie.url_env, 'opsgenie.url_env', defaultReceiverEnv.opsgenieUrl),
     }
   }
   if (raw.webhook !== undefined) {

@@ -14,3 +14,19 @@ export function createTimeMuter(intervals: readonly TimeInterval[], names: reado
     },
   }
 }
+
+const MINUTE = 60_000
+/** How far {@link muteEndsAt} looks for the end of a window: a week covers any weekly window. */
+const HORIZON_MS = 8 * 24 * 3_600_000
+
+/**
+ * When a route muted at `now` stops being muted, epoch ms (the next whole minute at which no named
+ * interval is active; intervals are minute-granular); `now` when it is not muted. A window that
+ * never ends within 8 days (every day, all day) answers the horizon, so a queued resolve still goes out.
+ */
+export function muteEndsAt(muter: Muter, now: number): number {
+  if (!muter.mutes({}, now)) return now
+  for (let at = Math.floor(now / MINUTE) * MINUTE + MINUTE; at <= now + HORIZON_MS; at += MINUTE)
+    if (!muter.mutes({}, at)) return at
+  return now + HORIZON_MS
+}

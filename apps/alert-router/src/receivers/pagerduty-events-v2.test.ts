@@ -64,4 +64,37 @@ describe('pagerDutyEvent', () => {
       dedup_key: 'a'.repeat(64),
     })
   })
+
+  it('sends an acknowledgement with the incident dedup key and nothing else', () => {
+    expect(pagerDutyEvent({ ...notification, action: 'acknowledge' }, 'KEY')).toEqual({
+      routing_key: 'KEY',
+      event_action: 'acknowledge',
+      dedup_key: 'a'.repeat(64),
+    })
+  })
+
+  it('titles the page by the incident title and links back to the incident in the dashboard', () => {
+    const event = pagerDutyEvent(
+      { ...notification, title: 'Auth success burning 37× its budget (identity)', incident_key: 'k/1' },
+      'KEY',
+      'https://palisade.example/',
+    )
+    expect((event.payload as { summary: string }).summary).toBe(
+      '[acme] Auth success burning 37× its budget (identity)',
+    )
+    expect(event.client_url).toBe('https://palisade.example/#/incident/k%2F1')
+  })
+
+  it("names each grouped alert's runbook after its own rule", () => {
+    const second = {
+      ...notification.alerts[0]!,
+      labels: { alertname: 'lateral.fan_out_scan', severity: 'page' as const },
+      annotations: { summary: 'scan', runbook_url: 'https://runbooks.example/scan' },
+    }
+    const event = pagerDutyEvent({ ...notification, alerts: [notification.alerts[0]!, second] }, 'KEY')
+    expect(event.links).toEqual([
+      { href: 'https://runbooks.example/pdp', text: 'Runbook: slo.burn' },
+      { href: 'https://runbooks.example/scan', text: 'Runbook: lateral.fan_out_scan' },
+    ])
+  })
 })

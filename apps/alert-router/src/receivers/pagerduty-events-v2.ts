@@ -4,7 +4,7 @@
 //              payload: { summary (<= 1024 chars), source, severity: critical|error|warning|info,
 //                         timestamp (ISO 8601)?, component?, group?, class?, custom_details? },
 //              links?: [{ href, text }], client?, client_url? }
-//   resolve: { routing_key, event_action: "resolve", dedup_key }
+//   acknowledge, resolve: { routing_key, event_action: "acknowledge" | "resolve", dedup_key }
 //   400 = invalid event (do not retry), 429 = rate limited, 5xx = try again.
 import type { Notification } from '@palisade/alerting'
 import type { Severity } from '@palisade/schema'
@@ -23,6 +23,8 @@ export interface PagerDutyReceiverOptions {
   routingKey: string
   /** Events endpoint (default {@link pagerDutyEventsUrl}). */
   url?: string
+  /** The dashboard's address as on-call opens it: pages link back to their incident (default none). */
+  dashboardUrl?: string
   /** Retry policy (defaults in `defaultRetryPolicy`). */
   retry?: Partial<RetryPolicy>
   /** Per-request time-out, ms (default 10,000). */
@@ -44,23 +46,38 @@ function truncate(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`
 }
 
-/** The Events API v2 body for a notification (a resolve carries only the routing and dedup keys). */
-export function pagerDutyEvent(notification: Notification, routingKey: string): Record<string, unknown> {
+/** The dashboard's page of an incident, under `dashboardUrl` (the front end routes on the hash). */
+export function incidentUrl(dashboardUrl: string, incidentKey: string): string {
+  return `${dashboardUrl.replace(/\/+$/, '')}/#/incident/${encodeURIComponent(incidentKey)}`
+}
+
+/**
+ * The Events API v2 body for a notification (an acknowledge or resolve carries only the routing and
+ * dedup keys). The summary is the incident's title; each runbook link is named after its own rule.
+ */
+export function pagerDutyEvent(
+  notification: Notification,
+  routingKey: string,
+  dashboardUrl?: string,
+): Record<string, unknown> {
   const head = {
     routing_key: routingKey,
     event_action: notification.action,
     dedup_key: notification.dedup_key,
   }
-  if (notification.action === 'resolve') return head
+  if (notification.action !== 'trigger') return head
   const { alerts, group_labels: groupLabels, tenant } = notification
   const service = groupLabels.service ?? alerts[0]?.labels.service
-  const links = [
-    ...new Set(alerts.map((alert) => alert.annotations.runbook_url).filter((url) => url?.startsWith('http'))),
-  ]
+  // One link per runbook, named after the rule whose alert cites it: grouped findings keep their own.
+  const links = new Map<string, string>()
+  for (const alert of alerts) {
+    const url = alert.annotations.runbook_url
+    if (url?.startsWith('http') && !links.has(url)) links.set(url, `Runbook: ${alert.labels.alertname}`)
+  }
   return {
     ...head,
     payload: {
-      summary: truncate(`[${tenant}] ${notification.summary}`, MAX_SUMMARY),
+      summary: truncate(`[${tenant}] ${notification.title ?? notification.summary}`, MAX_SUMMARY),
       source: service ?? `palisade/${tenant}`,
       severity: SEVERITY[notification.severity],
       timestamp: new Date(Math.min(...alerts.map((alert) => alert.starts_at))).toISOString(),
@@ -69,6 +86,7 @@ export function pagerDutyEvent(notification: Notification, routingKey: string): 
       class: notification.alertname,
       custom_details: {
         tenant,
+        summary: notification.summary,
         // Why on-call hears of it: opened, escalated (news joined an open incident), collapsed, ...
         ...(notification.reason ? { reason: notification.reason } : {}),
         ...(notification.incident_key && notification.incident_key !== notification.dedup_key
@@ -84,10 +102,11 @@ export function pagerDutyEvent(notification: Notification, routingKey: string): 
         })),
       },
     },
-    ...(links.length > 0
-      ? { links: links.map((href) => ({ href, text: `Runbook: ${notification.alertname}` })) }
-      : {}),
+    ...(links.size > 0 ? { links: [...links].map(([href, text]) => ({ href, text })) } : {}),
     client: 'Palisade',
+    ...(dashboardUrl
+      ? { client_url: incidentUrl(dashboardUrl, notification.incident_key ?? notification.dedup_key) }
+      : {}),
   }
 }
 
@@ -97,7 +116,7 @@ export function createPagerDutyReceiver(options: PagerDutyReceiverOptions): Rece
   return {
     name: options.name,
     send(notification) {
-      const body = pagerDutyEvent(notification, options.routingKey)
+      const body = pagerDutyEvent(notification, options.routingKey, options.dashboardUrl)
       return deliverWithRetry(
         () =>
           postJson(url, body, {
