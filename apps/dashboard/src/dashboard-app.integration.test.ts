@@ -239,7 +239,7 @@ describe('dashboard API > SLOs and dashboards', () => {
 
   it('lists the declared dashboards and answers each declaration', async () => {
     const list = (await get('/api/v1/dashboards')).body.dashboards as Row[]
-    expect(list.map((d) => d.id)).toEqual(['executive', 'oncall', 'slos'])
+    expect(list.map((d) => d.id)).toEqual(['debug', 'executive', 'oncall', 'slos'])
     const oncall = (await get('/api/v1/dashboards/oncall')).body
     expect((oncall.panels as Row[]).map((p) => p.type)).toEqual(
       expect.arrayContaining([
@@ -263,7 +263,54 @@ describe('dashboard API > panels', () => {
     expect(edge('/frontend', '/api-gateway')).toMatchObject({ dst_port: 8443, flows: 30, blocked: 0 })
     expect(edge('/orders', '/payments')).toMatchObject({ dst_port: 8081, flows: 3, blocked: 3 })
     expect(edge('/frontend', '/postgres')?.first_seen_ms).toEqual(expect.any(Number))
-    expect(edges).toHaveLength(11)
+    expect(edges.filter((e) => Number(e.flows) > 0)).toHaveLength(11)
+    // The decision logs' requests come on their own rows (a decision names no port).
+    expect(edges.filter((e) => Number(e.flows) === 0).map((e) => [e.dst_port, e.requests])).toEqual([
+      [0, 720],
+      [0, 720],
+      [0, 720],
+    ])
+  })
+
+  it('answers the service graph with namespaces, mTLS state per link and rates', async () => {
+    const edges = await panel('service_graph')
+    const edge = (src: string, dst: string) =>
+      edges.find((e) => String(e.src).endsWith(src) && String(e.dst).endsWith(dst) && Number(e.flows) > 0)
+    expect(edge('/frontend', '/api-gateway')).toMatchObject({
+      src_namespace: 'shop',
+      dst_namespace: 'edge',
+      mtls: 'mutual',
+    })
+    // 720 requests (more than its 30 flows) over the 7 h 1 min asked for.
+    expect(edge('/frontend', '/api-gateway')?.rate_per_s).toBeCloseTo(720 / ((to - from) / 1000), 9)
+    // Mutual flows, but one handshake ran in plaintext: the link shows the bypass.
+    expect(edge('/api-gateway', '/orders')).toMatchObject({ mtls: 'plaintext', handshake_failures: 6 })
+    expect(edge('/legacy-batch', '/orders')).toMatchObject({ mtls: 'plaintext', src_namespace: 'batch' })
+    expect(edge('/orders', '/kafka')).toMatchObject({ mtls: 'unknown', dst_namespace: 'data' })
+  })
+
+  it('narrows the service graph by namespace, denies, mTLS state and rate', async () => {
+    const links = async (filter: string) =>
+      [...new Set((await panel('service_graph', 'acme', filter)).map((e) => `${e.src}>${e.dst}`))]
+        .map((link) => link.replace(/spiffe:\/\/acme\.io\/ns\/[a-z]+\/sa\//g, ''))
+        .sort()
+    expect(await links('&namespace=finance')).toEqual(['payments>ledger'])
+    expect(await links('&mtls=plaintext')).toEqual(['api-gateway>orders', 'legacy-batch>orders'])
+    const denied = await links('&denied=true')
+    expect(denied).toContain('orders>payments')
+    expect(denied).toContain('frontend>payments')
+    expect(denied).not.toContain('orders>inventory')
+    expect(await links('&min_rate=0.02')).toEqual([
+      'frontend>api-gateway',
+      'frontend>orders',
+      'frontend>payments',
+    ])
+    expect(await links('&namespace=data&mtls=unknown')).toEqual(['frontend>postgres', 'orders>kafka'])
+    const bad = await get(`/api/v1/panels/service_graph?mtls=strict`)
+    expect(bad.status).toBe(400)
+    expect((bad.body.error as Json).message).toContain('mtls')
+    // The filters are the service graph's: another panel refuses them.
+    expect((await get('/api/v1/panels/top_denied?namespace=shop')).status).toBe(400)
   })
 
   it('answers new edges from lateral.new_edge findings', async () => {
@@ -300,7 +347,8 @@ describe('dashboard API > panels', () => {
 
   it('answers deny ratio, PDP errors and mTLS failures per bucket', async () => {
     const denies = await panel('deny_ratio_series')
-    expect(denies.reduce((sum, row) => sum + Number(row.total), 0)).toBe(180 * 3 * 4)
+    // The OPA decisions of three services, and the WAF decisions the seed adds (waf-seed.ts).
+    expect(denies.reduce((sum, row) => sum + Number(row.total), 0)).toBe(180 * 3 * 4 + 90 * 3 + 6 + 30)
     expect(denies.reduce((sum, row) => sum + Number(row.error_count), 0)).toBe(2)
     expect(Math.max(...denies.map((row) => Number(row.deny_ratio)))).toBeGreaterThan(0.1)
     const mtls = await panel('mtls_failures_series')
@@ -321,13 +369,41 @@ describe('dashboard API > panels', () => {
   it('answers recent denies with their context, newest first', async () => {
     const rows = await panel('top_denied', 'acme', '&limit=500')
     expect(rows.length).toBeGreaterThan(20)
-    expect(rows[0]).toMatchObject({
+    expect(rows.find((row) => row.pdp === 'opa')).toMatchObject({
       service: expect.any(String),
       subject: expect.stringMatching(/^user:/),
       policy_id: expect.stringContaining('requires_mfa'),
     })
     const times = rows.map((row) => Number(row.ts_ms))
     expect(times).toEqual([...times].sort((a, b) => b - a))
+    // Every row names its caller (a user, a workload, or a WAF's client address) and a reason.
+    expect(rows.filter((row) => row.caller === '' || row.reason === '')).toEqual([])
+    expect(rows.find((row) => row.pdp === 'aws_waf')).toMatchObject({
+      caller: expect.stringMatching(/^(203\.0\.113\.45|198\.51\.100\.23|192\.0\.2\.77)$/),
+      enforcement_point: 'shop-edge-acl',
+      reason: expect.stringMatching(/^block by /),
+    })
+    expect(rows.find((row) => row.pdp === 'modsecurity')).toMatchObject({
+      caller: '203.0.113.45',
+      enforcement_point: 'storefront-waf',
+      policy_revision: 'OWASP_CRS/4.25.1',
+      policy_id: '949110',
+    })
+  })
+
+  it('answers the top triggered WAF rules with their actions and top clients, most hits first', async () => {
+    const rows = await panel('top_waf_rules', 'acme')
+    expect(rows.map((row) => [row.rule_id, row.rule_action, row.hit_count])).toEqual([
+      ['AWSManagedRulesBotControlRuleSet/CategoryHttpLibrary', 'count', 180],
+      ['AWSManagedRulesSQLiRuleSet/SQLi_QUERYARGUMENTS', 'block', 90],
+      ['942100', 'match', 30],
+      ['949110', 'block', 30],
+      ['rate-limit-login', 'block', 6],
+    ])
+    const sqli = rows.find((row) => row.rule_id === 'AWSManagedRulesSQLiRuleSet/SQLi_QUERYARGUMENTS')
+    expect(sqli).toMatchObject({ enforcement_point: 'shop-edge-acl', denied_count: 90 })
+    expect((sqli?.top_client_ips as string[] | undefined)?.[0]).toBe('203.0.113.45')
+    expect(await panel('top_waf_rules', 'globex')).toEqual([])
   })
 
   it('answers an unknown query name with 404, and bad parameters with 400', async () => {

@@ -99,6 +99,12 @@ describe('dashboard in a browser', () => {
     const authText = await auth.textContent()
     expect(authText).toContain('99.871%')
     expect(authText).toContain('page 1h/5m ≥ 14.4×')
+    // Its service's rollouts are frozen (above 2× over the hour); decision latency's are not.
+    expect(await auth.locator('.rollout-frozen').count()).toBe(1)
+    expect(await auth.locator('.rollout-frozen').getAttribute('title')).toContain(
+      'rollouts of sso are frozen',
+    )
+    expect(await slo.locator('.slo-card[data-slo="decision-latency"] .rollout-frozen').count()).toBe(0)
     expect(await auth.locator('.burn').count()).toBe(7)
     expect(await auth.locator('path.burn-line').getAttribute('d')).toMatch(/^M[\d.]+,[\d.]+L/)
     // 8 hours of data: the budget says it is over those 8 hours, not the 30-day window.
@@ -119,11 +125,12 @@ describe('dashboard in a browser', () => {
     // Service graph: nodes, and the new edge highlighted.
     const graph = panel(page, 'service-graph')
     expect(await graph.locator('svg.graph circle').count()).toBe(9)
-    const fresh = graph.locator('line.edge.fresh')
+    const fresh = graph.locator('path.edge.fresh')
     expect(await fresh.count()).toBe(1)
     expect(await fresh.getAttribute('data-src')).toBe('spiffe://acme.io/ns/shop/sa/frontend')
     expect(await fresh.getAttribute('data-dst')).toBe('spiffe://acme.io/ns/data/sa/postgres')
-    expect(await graph.locator('line.edge.blocked').count()).toBe(1)
+    // Blocked flows (orders → payments) and denied requests (frontend's three) mark their links.
+    expect(await graph.locator('path.edge.denied').count()).toBe(4)
     expect(await graph.locator('.legend').textContent()).toContain('new edge')
 
     // Time series: one drawn path per declared series.
@@ -241,6 +248,14 @@ describe('dashboard in a browser', () => {
     expect(await detail.locator('[data-section="findings"] a').getAttribute('href')).toBe(
       '#/finding/acme-spray',
     )
+    // On-call acknowledges it from here: the action joins the incident's timeline with who took it.
+    await detail.locator('input.action-comment').fill('looking at the IdP')
+    await detail.locator('button.action-ack').click()
+    await detail.locator('[data-section="actions"] tbody tr').waitFor({ timeout: 20_000 })
+    expect(await detail.locator('[data-section="actions"] tbody').textContent()).toContain(
+      'looking at the IdP',
+    )
+    expect(await detail.locator('[data-section="actions"] tbody').textContent()).toContain('acme API token')
     await page.goBack()
     await page.locator('#dashboard').waitFor({ state: 'visible' })
 
@@ -309,17 +324,88 @@ describe('dashboard in a browser', () => {
       )
     expect(rows.length).toBeGreaterThan(10)
     for (const row of rows) {
-      expect(row[2]).toMatch(/^user:/)
-      expect(row[5]).toBe('envoy-sidecar')
-      expect(row[6]).toMatch(/^r4[12]$/)
-      expect(row[7]).toMatch(/^denied by [a-z-]+\.requires_mfa$/)
+      // OPA behind the Envoy sidecar names the user; a WAF (no user, no workload) the client address.
+      if (row[5] === 'envoy-sidecar') {
+        expect(row[2]).toMatch(/^user:/)
+        expect(row[6]).toMatch(/^r4[12]$/)
+        expect(row[7]).toMatch(/^denied by [a-z-]+\.requires_mfa$/)
+      } else {
+        expect(row[5]).toMatch(/^(shop-edge-acl|storefront-waf)$/)
+        expect(row[2]).toMatch(/^\d+\.\d+\.\d+\.\d+$/)
+        expect(row[7]).toMatch(/^(block by |942100 )/)
+      }
     }
-    // The caller opens the user's entity page.
-    await table.locator('tbody tr').first().locator('td:nth-child(3) a.entity-link').click()
+    expect(rows.some((row) => row[5] === 'envoy-sidecar')).toBe(true)
+    expect(rows.some((row) => row[5] === 'shop-edge-acl')).toBe(true)
+    // A user caller opens the user's entity page.
+    const userRow = table.locator('tbody tr', {
+      has: page.locator('td:nth-child(6)', { hasText: 'envoy-sidecar' }),
+    })
+    await userRow.first().locator('td:nth-child(3) a.entity-link').click()
     await page.waitForFunction(
       () => document.querySelector<HTMLElement>('#detail')?.dataset.state === 'ready',
     )
     expect(await page.locator('#detail .entity-kind').textContent()).toBe('user')
+    await page.close()
+  })
+
+  it('lists the top triggered WAF rules; a rule opens a hunt of its requests, a top client its entity page', async () => {
+    const { page, problems } = await signIn(testTokens.acme)
+    const table = panel(page, 'waf-rules')
+    expect(await table.locator('th').allTextContents()).toEqual([
+      'rule',
+      'action',
+      'enforced by',
+      'hits',
+      'on denied',
+      'top clients',
+    ])
+    const rows = await table
+      .locator('tbody tr')
+      .evaluateAll((trs) =>
+        trs.map((tr) => Array.from(tr.querySelectorAll('td'), (td) => td.textContent ?? '')),
+      )
+    expect(rows.map((row) => row.slice(0, 4))).toEqual([
+      ['AWSManagedRulesBotControlRuleSet/CategoryHttpLibrary', 'count', 'shop-edge-acl', '180'],
+      ['AWSManagedRulesSQLiRuleSet/SQLi_QUERYARGUMENTS', 'block', 'shop-edge-acl', '90'],
+      ['942100', 'match', 'storefront-waf', '30'],
+      ['949110', 'block', 'storefront-waf', '30'],
+      ['rate-limit-login', 'block', 'shop-edge-acl', '6'],
+    ])
+    mkdirSync(artifactsDir, { recursive: true })
+    await table.screenshot({ path: join(artifactsDir, 'dashboard-waf-rules.png') })
+
+    // The scanner, first among the SQLi rule's clients, opens its IP's entity page.
+    const sqli = table.locator('tbody tr').nth(1)
+    expect(await sqli.locator('td:nth-child(6) a.entity-link').first().textContent()).toBe('203.0.113.45')
+    await sqli.locator('td:nth-child(6) a.entity-link').first().click()
+    await page.waitForFunction(
+      () => document.querySelector<HTMLElement>('#detail')?.dataset.state === 'ready',
+    )
+    expect(await page.locator('#detail .entity-kind').textContent()).toBe('IP address')
+    expect(await page.locator('#detail').textContent()).toContain('203.0.113.45')
+    await page.goBack()
+    await panelsLoaded(page)
+
+    // The rule opens a hunt of the decisions it matched: the scanner's blocked searches.
+    await panel(page, 'waf-rules').locator('tbody tr').nth(1).locator('a.rule-link').click()
+    await page.waitForFunction(
+      () => document.querySelector<HTMLElement>('#detail')?.dataset.state === 'ready',
+      undefined,
+      { timeout: 20_000 },
+    )
+    const hunt = page.locator('#detail')
+    expect(await page.locator('#hunt-query').inputValue()).toContain(
+      "WHERE mapContains(rule_actions, 'AWSManagedRulesSQLiRuleSet/SQLi_QUERYARGUMENTS')",
+    )
+    // The rule's 90 blocked requests in the range, and none of the allowed ones other rules counted.
+    await expect.poll(() => hunt.locator('table tbody tr').count(), { timeout: 15_000 }).toBe(90)
+    const huntText = await hunt.locator('table tbody').textContent()
+    expect(huntText).toContain('203.0.113.45')
+    expect(huntText).toContain('block by AWS-AWSManagedRulesSQLiRuleSet (MANAGED_RULE_GROUP)')
+    expect(huntText).not.toContain('/api/products')
+    await page.screenshot({ path: join(artifactsDir, 'dashboard-waf-rule-hunt.png') })
+    expect(problems).toEqual([])
     await page.close()
   })
 

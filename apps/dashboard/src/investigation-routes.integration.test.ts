@@ -116,6 +116,13 @@ describe('GET /api/v1/entities/:kind/:value', () => {
     expect(body.risk.score).toBe(10)
   })
 
+  it("answers a WAF's client IP with the decisions the WAFs made on its requests", async () => {
+    const { body } = await get(entity('ip', '203.0.113.45'))
+    expect(body.counts.decision).toBeGreaterThan(50)
+    const waf = body.timeline.find((row: Json) => row.kind === 'decision')
+    expect(waf).toMatchObject({ outcome: 'deny', text: expect.stringMatching(/^203\.0\.113\.45 GET \//) })
+  })
+
   it('answers a policy revision with the decisions made under it', async () => {
     const { body } = await get(entity('revision', 'r42', `${range}&limit=5`))
     expect(body.timeline).toHaveLength(5)
@@ -183,11 +190,21 @@ describe('GET /api/v1/panels/top_denied', () => {
   it('names the caller, enforcement point, revision and reason of every deny', async () => {
     const { body } = await get(`/api/v1/panels/top_denied?${range}`)
     expect(body.rows.length).toBeGreaterThan(10)
-    for (const row of body.rows) {
+    for (const row of body.rows.filter((row: { pdp: string }) => row.pdp === 'opa')) {
       expect(row.caller).toMatch(/^(user:|spiffe:)/)
       expect(row.enforcement_point).toBe('envoy-sidecar')
       expect(row.policy_revision).toMatch(/^r4[12]$/)
       expect(row.reason).toMatch(/^denied by [a-z-]+\.requires_mfa$/)
+    }
+    // A WAF names no user or workload: its caller is the client address, its reason the rule's words.
+    const waf = body.rows.filter((row: { pdp: string }) => row.pdp !== 'opa')
+    expect(waf.length).toBeGreaterThan(10)
+    for (const row of waf) {
+      expect(row.caller).toMatch(/^\d+\.\d+\.\d+\.\d+$/)
+      expect(row.enforcement_point).toMatch(/^(shop-edge-acl|storefront-waf)$/)
+      expect(row.reason).not.toBe('')
+      // ModSecurity names its rule set's version; AWS WAF logs none.
+      if (row.pdp === 'modsecurity') expect(row.policy_revision).toBe('OWASP_CRS/4.25.1')
     }
   })
 })

@@ -79,11 +79,28 @@ describe('request params', () => {
   })
 
   it('refuses a findings severity or rule outside their alphabets', () => {
+    expect(() => parseFindingsParams({ order: 'random' }, now)).toThrow(/order/)
+    expect(parseFindingsParams({ order: 'severity' }, now)).toMatchObject({ order: 'severity' })
     expect(() => parseFindingsParams({ severity: 'critical' }, now)).toThrow(/severity/)
     expect(() => parseFindingsParams({ rule: "x' OR 1=1" }, now)).toThrow(/rule/)
     expect(parseFindingsParams({ severity: 'page', rule: 'lateral.new_edge' }, now)).toMatchObject({
       severity: 'page',
       rule: 'lateral.new_edge',
     })
+  })
+
+  it("reads the service graph's filters, and only for the service graph", () => {
+    expect(
+      parsePanelParams({ namespace: 'shop', denied: 'true', mtls: 'plaintext', min_rate: '0.5' }, now, {
+        edgeFilters: true,
+      }).edgeFilter,
+    ).toEqual({ namespace: 'shop', deniedOnly: true, mtls: 'plaintext', minRatePerS: 0.5 })
+    // Empty values are no filter: the page clears a filter that way.
+    expect(parsePanelParams({ namespace: '', mtls: '' }, now, { edgeFilters: true }).edgeFilter).toEqual({})
+    expect(() => parsePanelParams({ namespace: 'shop' }, now)).toThrow(/unknown parameter/)
+    expect(() => parsePanelParams({ mtls: 'strict' }, now, { edgeFilters: true })).toThrow(/mtls: one of/)
+    expect(() => parsePanelParams({ namespace: "x' OR 1" }, now, { edgeFilters: true })).toThrow(/namespace/)
+    expect(() => parsePanelParams({ min_rate: '-1' }, now, { edgeFilters: true })).toThrow(/min_rate/)
+    expect(() => parsePanelParams({ denied: 'yes' }, now, { edgeFilters: true })).toThrow(/denied/)
   })
 })

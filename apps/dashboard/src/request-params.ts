@@ -1,3 +1,4 @@
+import { type EdgeMtlsState, edgeMtlsStates, type ServiceEdgeFilter } from '@palisade/clickhouse'
 import { parseDuration } from '@palisade/duration'
 import { maxEventTime, minEventTime, type Severity } from '@palisade/schema'
 import { RequestInvalidError } from './errors.ts'
@@ -104,9 +105,13 @@ function step(query: Query, span: number, grainMs: number): number {
   return ms
 }
 
-/** `GET /api/v1/findings` parameters: range (default the last 24 h), severity, rule, limit (default 200). */
+/** `GET /api/v1/findings` parameters: range (default the last 24 h), severity, rule, limit (default 200), order (time or severity). */
 export function parseFindingsParams(query: Query, now: number) {
-  refuseUnknown(query, ['from', 'to', 'severity', 'rule', 'limit'])
+  refuseUnknown(query, ['from', 'to', 'severity', 'rule', 'limit', 'order'])
+  const order = single(query, 'order')
+  if (order !== undefined && order !== 'time' && order !== 'severity') {
+    throw new RequestInvalidError('order: must be time or severity')
+  }
   const severity = single(query, 'severity')
   if (severity !== undefined && !SEVERITIES.includes(severity as Severity)) {
     throw new RequestInvalidError(`severity: must be one of ${SEVERITIES.join(', ')}`)
@@ -119,17 +124,79 @@ export function parseFindingsParams(query: Query, now: number) {
     severity: severity as Severity | undefined,
     rule,
     limit: integer(query, 'limit', 1, 5000, 200),
+    ...(order !== undefined ? { order: order as 'time' | 'severity' } : {}),
   }
 }
 
-/** `GET /api/v1/panels/:query` parameters: range (default the last 6 h), step (whole minutes), limit (default 200). */
-export function parsePanelParams(query: Query, now: number) {
-  refuseUnknown(query, ['from', 'to', 'step', 'limit'])
+/** The service graph's filters in a query string (the names the page keeps in its URL). */
+const EDGE_FILTERS = ['namespace', 'denied', 'mtls', 'min_rate']
+// A Kubernetes namespace is a DNS label.
+const NAMESPACE = /^[a-z0-9][a-z0-9-]{0,62}$/
+const RATE = /^\d{1,9}(\.\d{1,9})?$/
+
+/** `namespace`, `denied` (true/false), `mtls` (a state) and `min_rate` (per second) → an edge filter. */
+function edgeFilter(query: Query): ServiceEdgeFilter {
+  const filter: ServiceEdgeFilter = {}
+  const namespace = single(query, 'namespace')
+  if (namespace !== undefined && namespace !== '') {
+    if (!NAMESPACE.test(namespace))
+      throw new RequestInvalidError('namespace: a namespace name (lower-case letters, digits and -)')
+    filter.namespace = namespace
+  }
+  const denied = single(query, 'denied')
+  if (denied !== undefined && denied !== '') {
+    if (!['true', 'false', '1', '0'].includes(denied)) throw new RequestInvalidError('denied: true or false')
+    filter.deniedOnly = denied === 'true' || denied === '1'
+  }
+  const mtls = single(query, 'mtls')
+  if (mtls !== undefined && mtls !== '') {
+    if (!(edgeMtlsStates as readonly string[]).includes(mtls))
+      throw new RequestInvalidError(`mtls: one of ${edgeMtlsStates.join(', ')}`)
+    filter.mtls = mtls as EdgeMtlsState
+  }
+  const minRate = single(query, 'min_rate')
+  if (minRate !== undefined && minRate !== '') {
+    if (!RATE.test(minRate)) throw new RequestInvalidError('min_rate: a rate per second, e.g. 0.5')
+    filter.minRatePerS = Number(minRate)
+  }
+  return filter
+}
+
+/**
+ * `GET /api/v1/panels/:query` parameters: range (default the last 6 h), step (whole minutes), limit
+ * (default 200); with `edgeFilters` (the service graph) also its filters, see {@link edgeFilter}.
+ */
+export function parsePanelParams(query: Query, now: number, options: { edgeFilters?: boolean } = {}) {
+  refuseUnknown(query, ['from', 'to', 'step', 'limit', ...(options.edgeFilters ? EDGE_FILTERS : [])])
   const window = range(query, now, 6 * 3600_000, MAX_PANEL_RANGE_MS)
   return {
     ...window,
     stepMs: step(query, window.to - window.from, MINUTE),
     limit: integer(query, 'limit', 1, 1000, 200),
+    ...(options.edgeFilters ? { edgeFilter: edgeFilter(query) } : {}),
+  }
+}
+
+/** Longest range a baseline band may span: it reads as many earlier copies of the range as it has days. */
+export const MAX_BASELINE_RANGE_MS = 2 * DAY
+const FIELD = /^[a-z0-9_]{1,64}$/
+
+/**
+ * `GET /api/v1/panels/:query/baseline` parameters: range (default the last 6 h, at most
+ * {@link MAX_BASELINE_RANGE_MS}), step (as the panel's), `field` (a column of the query) and `days`
+ * (earlier days to compare with, 3 to 14, default 7).
+ */
+export function parseBaselineParams(query: Query, now: number) {
+  refuseUnknown(query, ['from', 'to', 'step', 'field', 'days'])
+  const window = range(query, now, 6 * 3600_000, MAX_BASELINE_RANGE_MS)
+  const field = single(query, 'field')
+  if (field === undefined || !FIELD.test(field))
+    throw new RequestInvalidError('field: the column of the series (lower-case letters, digits and _)')
+  return {
+    ...window,
+    stepMs: step(query, window.to - window.from, MINUTE),
+    field,
+    days: integer(query, 'days', 3, 14, 7),
   }
 }
 
@@ -181,4 +248,24 @@ export function parseEntity<K extends string>(
 export function parseId(name: string, value: string): string {
   if (!ID.test(value)) throw new RequestInvalidError(`${name}: letters, digits and ._:@/- only, at most 256`)
   return value
+}
+
+/** Longest range a hunt may ask for (the raw events' 30-day retention plus a day). */
+export const MAX_HUNT_RANGE_MS = 31 * DAY
+
+/**
+ * A hunt's range from `from`/`to` (the same grammar as the query string: epoch ms, ISO with zone,
+ * `now-24h`), default the last 24 h, at most {@link MAX_HUNT_RANGE_MS}.
+ */
+export function parseHuntRange(
+  values: { from?: unknown; to?: unknown },
+  now: number,
+): { from: number; to: number } {
+  const query: Query = {}
+  for (const name of ['from', 'to'] as const) {
+    const value = values[name]
+    if (value === undefined || value === null || value === '') continue
+    query[name] = typeof value === 'number' ? String(value) : value
+  }
+  return range(query, now, DAY, MAX_HUNT_RANGE_MS)
 }

@@ -1,5 +1,21 @@
-import { randomBytes } from 'node:crypto'
-import type { Principal } from '@palisade/http-server'
+import { createHash, randomBytes } from 'node:crypto'
+import { isRole, type Principal } from '@palisade/http-server'
+
+/** A session as a {@link SessionPersistence} keeps it: the SHA-256 of its id, never the id (the cookie). */
+export interface PersistedSession {
+  idSha256: string
+  tenant: string
+  role: string
+  subject: string
+  /** Epoch ms. */
+  expiresAt: number
+  ended: boolean
+}
+
+/** Where sessions outlive the process (the store's `dashboard_sessions`). */
+export interface SessionPersistence {
+  save(session: PersistedSession, updatedAt: number): Promise<void>
+}
 
 /** Options for {@link createSessionStore}. */
 export interface SessionStoreOptions {
@@ -9,9 +25,15 @@ export interface SessionStoreOptions {
   maxSessions?: number
   /** Clock, epoch ms (default `Date.now`). */
   now?: () => number
+  /** Keep sessions across restarts: every start and end is written here (default: memory only). */
+  persistence?: SessionPersistence
+  /** The live sessions persisted before this start (`SessionTable.live(now)`). */
+  restored?: PersistedSession[]
+  /** Told when a session could not be persisted (it still works until the next restart). */
+  onPersistError?: (error: unknown) => void
 }
 
-/** Browser sessions held in memory: session id → principal. A restart logs everyone out. */
+/** Browser sessions: session id → principal, in memory, and persisted when a persistence is given. */
 export interface SessionStore {
   /** Start a session and return its id: 32 random bytes, base64url. */
   create(principal: Principal): string
@@ -21,15 +43,38 @@ export interface SessionStore {
   readonly size: number
   /** Session lifetime, ms (for the cookie's Max-Age). */
   readonly ttlMs: number
+  /** Resolves once every start and end so far is persisted (or failed); await it before closing the store. */
+  settled(): Promise<void>
 }
 
-/** An in-memory session store, bounded in size and lifetime. */
+function hashOf(id: string): string {
+  return createHash('sha256').update(id).digest('hex')
+}
+
+/** A session store, bounded in size and lifetime; keyed by the id's hash so a persisted copy holds no cookie. */
 export function createSessionStore(options: SessionStoreOptions = {}): SessionStore {
   const ttlMs = options.ttlMs ?? 12 * 3600_000
   const maxSessions = options.maxSessions ?? 10_000
   const now = options.now ?? Date.now
   // Map keeps insertion order, so the first key is always the oldest session.
   const sessions = new Map<string, { principal: Principal; expiresAt: number }>()
+  for (const saved of options.restored ?? []) {
+    if (!isRole(saved.role) || saved.ended || saved.expiresAt <= now()) continue
+    sessions.set(saved.idSha256, {
+      principal: { tenant: saved.tenant, role: saved.role, subject: saved.subject },
+      expiresAt: saved.expiresAt,
+    })
+  }
+
+  const pending = new Set<Promise<void>>()
+  const persist = (idSha256: string, principal: Principal, expiresAt: number, ended: boolean) => {
+    if (!options.persistence) return
+    const write = options.persistence
+      .save({ idSha256, ...principal, expiresAt, ended }, now())
+      .catch((error) => options.onPersistError?.(error))
+      .finally(() => pending.delete(write))
+    pending.add(write)
+  }
 
   function sweep(): void {
     const at = now()
@@ -45,24 +90,33 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
         sessions.delete(oldest.value)
       }
       const id = randomBytes(32).toString('base64url')
-      sessions.set(id, { principal: { ...principal }, expiresAt: now() + ttlMs })
+      const session = { principal: { ...principal }, expiresAt: now() + ttlMs }
+      sessions.set(hashOf(id), session)
+      persist(hashOf(id), session.principal, session.expiresAt, false)
       return id
     },
     get(id) {
-      const session = sessions.get(id)
+      const key = hashOf(id)
+      const session = sessions.get(key)
       if (!session) return undefined
       if (session.expiresAt <= now()) {
-        sessions.delete(id)
+        sessions.delete(key)
         return undefined
       }
       return session.principal
     },
     delete(id) {
-      sessions.delete(id)
+      const key = hashOf(id)
+      const session = sessions.get(key)
+      sessions.delete(key)
+      if (session) persist(key, session.principal, session.expiresAt, true)
     },
     get size() {
       return sessions.size
     },
     ttlMs,
+    async settled() {
+      await Promise.all([...pending])
+    },
   }
 }

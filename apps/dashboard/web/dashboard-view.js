@@ -1,6 +1,6 @@
 import { api, Unauthenticated } from './api.js'
 import { $, el, empty } from './dom.js'
-import { utcSeconds } from './format.js'
+import { utcDayTime, utcSeconds } from './format.js'
 import { drawers, loaders } from './panels/registry.js'
 import { showLogin } from './session.js'
 import { RANGES, state } from './state.js'
@@ -19,21 +19,66 @@ export function renderTabs() {
   tabs.hidden = state.dashboards.length === 0
 }
 
+/** An absolute range in the URL (`from`/`to`, epoch ms: a zoom or a custom range), or undefined. */
+export function absoluteRange() {
+  const from = Number(urlParam('from'))
+  const to = Number(urlParam('to'))
+  return Number.isFinite(from) && Number.isFinite(to) && from > 0 && to > from ? { from, to } : undefined
+}
+
+// `datetime-local` values are read as UTC, like every time on the page.
+const toInput = (ms) => new Date(ms).toISOString().slice(0, 16)
+const fromInput = (value) => Date.parse(`${value}:00Z`)
+
 export function renderRanges() {
   const box = $('#ranges')
-  box.replaceChildren(
-    ...RANGES.map(([name]) => {
-      const button = el('button', name === state.range ? 'range active' : 'range', name)
-      button.type = 'button'
-      button.addEventListener('click', () => {
-        state.range = name
-        setUrlParams({ range: name })
-        renderRanges()
-        state.rerender()
-      })
-      return button
-    }),
+  const absolute = absoluteRange()
+  const buttons = RANGES.map(([name]) => {
+    const button = el('button', name === state.range && !absolute ? 'range active' : 'range', name)
+    button.type = 'button'
+    button.addEventListener('click', () => {
+      state.range = name
+      setUrlParams({ range: name, from: undefined, to: undefined })
+      renderRanges()
+      state.rerender()
+    })
+    return button
+  })
+  // A custom range: two UTC times behind one button (a drag on a chart sets the same two). When one
+  // is set, the button says which.
+  const span = absolute ?? currentRange()
+  const toggle = el(
+    'button',
+    absolute ? 'range active custom-toggle' : 'range custom-toggle',
+    absolute ? `${utcDayTime(new Date(absolute.from))} – ${utcDayTime(new Date(absolute.to))} UTC` : 'custom',
   )
+  toggle.type = 'button'
+  toggle.title = 'a custom range (UTC); drag across a chart to zoom'
+  const custom = el('span', 'custom-range')
+  custom.hidden = true
+  toggle.addEventListener('click', () => {
+    custom.hidden = !custom.hidden
+  })
+  const start = el('input')
+  start.type = 'datetime-local'
+  start.value = toInput(span.from)
+  start.setAttribute('aria-label', 'From (UTC)')
+  const end = el('input')
+  end.type = 'datetime-local'
+  end.value = toInput(span.to)
+  end.setAttribute('aria-label', 'To (UTC)')
+  const apply = el('button', 'range', 'apply')
+  apply.type = 'button'
+  apply.addEventListener('click', () => {
+    const from = fromInput(start.value)
+    const to = fromInput(end.value)
+    if (!(from < to)) return
+    setUrlParams({ from: String(from), to: String(to) })
+    renderRanges()
+    state.rerender()
+  })
+  custom.append(start, el('span', 'muted', '–'), end, apply)
+  box.replaceChildren(...buttons, toggle, custom)
 }
 
 export async function openDashboard(id) {
@@ -78,6 +123,8 @@ export async function openDashboard(id) {
 }
 
 export function currentRange() {
+  const absolute = absoluteRange()
+  if (absolute) return absolute
   const to = Date.now()
   const span = RANGES.find(([name]) => name === state.range)?.[1] ?? 6 * 3600e3
   return { from: to - span, to }

@@ -25,6 +25,27 @@ export function entityKindOf(role, value) {
 export const entityHref = (kind, value) => `#/entity/${kind}/${encodeURIComponent(value)}`
 export const findingHref = (id) => `#/finding/${encodeURIComponent(id)}`
 export const incidentHref = (key) => `#/incident/${encodeURIComponent(key)}`
+export const requestHref = (id) => `#/request/${encodeURIComponent(id)}`
+
+/** A SQL string literal of `text` (quotes and backslashes escaped), for a hunt built from a value. */
+const sqlString = (text) => `'${String(text).replace(/[\\']/g, (c) => `\\${c}`)}'`
+
+/**
+ * A hunt of the decisions a WAF rule matched, newest first, in the current range: the rule's
+ * requests with their clients, what was decided and why.
+ */
+export function wafRuleHuntHref(ruleId) {
+  const query = `SELECT ts, client_ip, enforcement_point, decision, rule_actions[${sqlString(ruleId)}] AS rule_action,
+       action, resource, reason, request_id
+FROM decision
+WHERE mapContains(rule_actions, ${sqlString(ruleId)})
+ORDER BY ts DESC
+LIMIT 200`
+  const params = new URLSearchParams(location.search)
+  params.set('q', query)
+  params.delete('hf')
+  return `?${params}#/hunt`
+}
 
 /** A link to the entity page when `value` is an entity, else plain text; `label` defaults to its short name. */
 export function entityLink(role, value, label) {

@@ -21,6 +21,13 @@ export function showLogin(message) {
   $('#login-error').textContent = message ?? ''
   document.body.dataset.state = 'login'
   $('#token').focus()
+  // Single sign-on is offered when the server has a provider configured.
+  fetch('api/v1/oidc')
+    .then((response) => (response.ok ? response.json() : { enabled: false }))
+    .then(({ enabled }) => {
+      $('#oidc-login').hidden = !enabled
+    })
+    .catch(() => {})
 }
 
 export async function login(event) {

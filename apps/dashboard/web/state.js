@@ -8,6 +8,8 @@ export const RANGES = [
 
 export const state = {
   dashboards: [],
+  /** What the signed-in role may do (`GET /api/v1/session`'s `may`): views it may not use are not offered. */
+  may: new Set(),
   dashboard: undefined,
   range: undefined,
   timer: undefined,

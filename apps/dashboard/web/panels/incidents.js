@@ -27,7 +27,7 @@ export function drawIncidents(entry, incidents, range) {
 }
 
 function incidentLink(incident) {
-  const link = el('a', 'incident-name', incident.alert || incident.dedup_key)
+  const link = el('a', 'incident-name', incident.last_title || incident.alert || incident.dedup_key)
   link.href = incidentHref(incident.dedup_key)
   link.title = 'open the timeline'
   return link

@@ -13,7 +13,7 @@ export function drawSloStatus(entry, items, range) {
   const cards = el('div', 'slo-cards')
   entry.body.replaceChildren(cards)
   const charts = []
-  for (const { slo, points } of items) {
+  for (const { slo, points, gate } of items) {
     const firing = slo.tiers.filter((tier) => tier.firing)
     const worst = firing.some((tier) => tier.severity === 'page')
       ? 'page'
@@ -30,6 +30,13 @@ export function drawSloStatus(entry, items, range) {
     name.append(title, el('span', 'chip', slo.service))
     const status = firing.length === 0 ? badge('ok', 'within budget') : badge(worst, `${worst} firing`)
     head.append(name, status)
+    // The rollout gate: automated rollouts of this service wait while its budget burns (GET /api/v1/gate).
+    if (gate?.frozen) {
+      const frozen = badge('page', 'rollouts frozen')
+      frozen.classList.add('rollout-frozen')
+      frozen.title = gate.message
+      name.append(frozen)
+    }
 
     // Which multiwindow tiers fire, in the SLO file's notation: "1h/5m ≥ 14.4×".
     const tiers = el('div', 'slo-tiers')

@@ -1,11 +1,11 @@
 import { el, empty } from '../dom.js'
 import { formatValue, time } from '../format.js'
-import { entityLink } from '../links.js'
+import { entityLink, requestHref, wafRuleHuntHref } from '../links.js'
 
 export function drawTable(entry, rows, range) {
   entry.legend.replaceChildren()
   if (rows.length === 0) {
-    empty(entry.body)
+    empty(entry.body, entry.panel.emptyText)
     return false
   }
   entry.legend.append(el('span', 'muted', `${rows.length} rows`))
@@ -25,7 +25,25 @@ export function drawTable(entry, rows, range) {
           : formatValue(raw, column.format === 'text' ? undefined : column.format)
       const td = el('td', column.format === 'count' || column.format === 'ratio' ? 'num' : '')
       // A cell holding an entity (caller, identity, revision) opens its page.
-      if (column.format === 'text' || column.format === undefined)
+      if (/(^|_)request_id$/.test(column.field) && typeof raw === 'string' && raw !== '') {
+        // A request id opens that request's decision timeline.
+        const link = el('a', 'request-link', text)
+        link.href = requestHref(raw)
+        td.append(link)
+      } else if (column.field === 'rule_id' && typeof raw === 'string' && raw !== '') {
+        // A WAF rule opens a hunt of the requests it matched.
+        const link = el('a', 'rule-link', text)
+        link.href = wafRuleHuntHref(raw)
+        link.title = `hunt the requests ${raw} matched`
+        td.append(link)
+      } else if (Array.isArray(raw)) {
+        // A list (the top clients of a rule): each value opens its own page.
+        for (const [index, value] of raw.entries()) {
+          if (index > 0) td.append(' ')
+          td.append(entityLink(column.field, value, String(value)))
+        }
+        if (raw.length === 0) td.textContent = '—'
+      } else if (column.format === 'text' || column.format === undefined)
         td.append(entityLink(column.field, raw, text))
       else td.textContent = text
       if (typeof raw === 'string' && raw.length > 0) td.title = raw

@@ -1,6 +1,7 @@
 import { api, qs } from '../api.js'
 import { badge, el } from '../dom.js'
 import { openDetail, section, table, timeCell, timelineList } from './detail-frame.js'
+import { incidentActions } from './incident-actions.js'
 
 // Incidents stay open for days: the timeline looks back a week whatever the dashboard's range.
 const INCIDENT_LOOKBACK_MS = 7 * 24 * 3600e3
@@ -14,10 +15,14 @@ export async function showIncident(key, range) {
     `api/v1/incidents/${encodeURIComponent(key)}?${qs({ from, to: Math.round(range.to) })}`,
   )
   const newest = incident.notifications[0]
-  document.title = `${newest.alertname} · Palisade`
-  heading.replaceChildren(badge(newest.severity), el('span', '', newest.alertname), el('code', 'muted', key))
+  // The newest trigger's title ("Auth success burning 37× its budget (identity)"), not the alertname.
+  const opening = incident.notifications.find((row) => row.action === 'trigger' && row.title) ?? newest
+  const title = opening.title || newest.alertname
+  document.title = `${title} · Palisade`
+  heading.replaceChildren(badge(newest.severity), el('span', '', title), el('code', 'muted', key))
   body.replaceChildren(
-    el('p', 'summary', newest.summary),
+    el('p', 'summary', opening.summary),
+    incidentActions(key, incident, () => showIncident(key, range)),
     section(
       'notifications',
       'Notifications',
@@ -26,6 +31,7 @@ export async function showIncident(key, range) {
         [
           ['ts_ms', 'time', (ms) => timeCell(ms)],
           ['action', 'action'],
+          ['reason', 'why'],
           ['receiver', 'receiver'],
           ['status', 'status'],
           ['attempts', 'attempts'],
