@@ -14,6 +14,9 @@ RUN mkdir /manifests \
 FROM node:20-slim
 WORKDIR /app
 ENV NODE_ENV=production
+# A larger young generation: ingest allocates short-lived events fast, and the default semi-space
+# makes the collector spend a sixth of its time in scavenges (see README, Performance).
+ENV NODE_OPTIONS=--max-semi-space-size=32
 COPY --from=manifests /manifests/ ./
 # `npm install`, not `npm ci`: the lock holds only the optional platform packages (chDB, esbuild...)
 # of the platform it was made on, and `npm ci` refuses it elsewhere (linux/arm64, say). With a lock

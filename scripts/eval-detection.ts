@@ -1,5 +1,6 @@
 // npm run eval:detection [-- --seed N --days N --scale X --keep]
 // npm run eval:detection -- --soak N [--scale X]   (N benign days, no incidents; default scale 0.25)
+// npm run eval:detection -- --in-process [...]     (the rules alone, no all-in-one: for iterating)
 //
 // Detection quality on a labelled scenario: generate several days of a realistic mesh in the real
 // wire formats (Hubble, Envoy access logs, OPA decision logs, Okta System Log, Istio metrics) with
@@ -13,6 +14,8 @@ import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { scoreReport } from '../apps/palisade/src/evaluation/detection-score.ts'
+import { runInProcessEvaluation } from '../apps/palisade/src/evaluation/in-process-evaluation.ts'
+import { routerNoiseBudgetReport } from '../apps/palisade/src/evaluation/router-noise-budget.ts'
 import { runDetectionEvaluation } from '../apps/palisade/src/evaluation/run-evaluation.ts'
 
 const { values: args } = parseArgs({
@@ -22,6 +25,7 @@ const { values: args } = parseArgs({
     scale: { type: 'string' },
     soak: { type: 'string' },
     keep: { type: 'boolean', default: false },
+    'in-process': { type: 'boolean', default: false },
   },
 })
 
@@ -32,6 +36,19 @@ if (soak !== undefined && !(Number.isInteger(soak) && soak >= 1)) {
   process.exit(2)
 }
 const scale = args.scale ? Number(args.scale) : soak !== undefined ? 0.25 : undefined
+if (args['in-process']) {
+  const fast = await runInProcessEvaluation({
+    seed: Number(args.seed),
+    days: soak ?? Number(args.days),
+    ...(scale !== undefined ? { scale } : {}),
+    ...(soak !== undefined ? { incidents: false } : {}),
+    log: (line) => console.log(line),
+  })
+  if (fast.rejected > 0) console.log(`${fast.rejected} records rejected`)
+  console.log(`${fast.findings.length} findings, ${fast.score.pages.length} pages\n`)
+  console.log(scoreReport(fast.score))
+  process.exit(0)
+}
 const result = await runDetectionEvaluation({
   seed: Number(args.seed),
   days: soak ?? Number(args.days),
@@ -53,6 +70,7 @@ if (process.stderr.isTTY) process.stderr.write('\n')
 if (result.rejected > 0) console.log('rejected by reason:', result.rejectedByReason)
 console.log(`${result.findings.length} findings, ${result.score.pages.length} pages\n`)
 console.log(scoreReport(result.score))
+console.log(`\n${routerNoiseBudgetReport(result.routerNoiseBudget)}`)
 if (args.keep) {
   writeFileSync(join(result.workDir, 'score.json'), JSON.stringify(result.score, null, 2))
   console.log(`\nscenario, data, findings and score kept in ${result.workDir}`)

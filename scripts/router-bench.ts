@@ -104,6 +104,12 @@ function memoryLedger(): NotificationLedger {
     async incidents() {
       return []
     },
+    async incident() {
+      return undefined
+    },
+    async deliveredSince() {
+      return false
+    },
   }
 }
 

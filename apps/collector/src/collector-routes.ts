@@ -1,6 +1,6 @@
 import type { Bus } from '@palisade/bus'
-import { formatParsers } from '@palisade/formats'
-import { type Authenticator, requireToken } from '@palisade/http-server'
+import { createWorkloadDirectory, formatParsers, type WorkloadDirectory } from '@palisade/formats'
+import { type Authenticator, allow, requireToken } from '@palisade/http-server'
 import type { Express } from 'express'
 import type { Registry } from 'prom-client'
 import { createAdmissionControl } from './admission-control.ts'
@@ -31,6 +31,16 @@ export function mountCollectorRoutes(
     maxBytesInFlight: deps.config.maxBytesInFlight,
     retryAfterSeconds: 1,
   })
+  // One pod-IP join per tenant, shared by every route: Hubble's records teach what Envoy's lack.
+  const workloadDirectories = new Map<string, WorkloadDirectory>()
+  const workloadDirectory = (tenant: string): WorkloadDirectory => {
+    let directory = workloadDirectories.get(tenant)
+    if (directory === undefined) {
+      directory = createWorkloadDirectory()
+      workloadDirectories.set(tenant, directory)
+    }
+    return directory
+  }
   const options: IngestOptions = {
     bus: deps.bus,
     limits: {
@@ -44,14 +54,15 @@ export function mountCollectorRoutes(
     now: deps.now ?? Date.now,
     retention: deps.config.retentionDays,
     onStoreFailure: deps.onStoreFailure,
+    workloadDirectory,
   }
   const token = requireToken(deps.authenticator)
-  app.post('/v1/ingest/:format', token, createIngestHandler(options, formatParsers))
+  app.post('/v1/ingest/:format', token, allow('ingest'), createIngestHandler(options, formatParsers))
   const otlp = { parsers: formatParsers, protobuf: loadOtlpProtobuf(), authenticator: deps.authenticator }
   app.post('/v1/logs', ...createOtlpRoute(options, 'logs', otlp))
   app.post('/v1/metrics', ...createOtlpRoute(options, 'metrics', otlp))
   const opa = formatParsers.get('opa-decision-log')
   if (!opa) throw new Error('the format registry has no "opa-decision-log" parser')
   // OPA's `decision_logs` service URL is `<collector>/v1/opa`; the agent appends `/logs`.
-  app.post('/v1/opa/logs', token, createOpaDecisionLogRoute(options, opa))
+  app.post('/v1/opa/logs', token, allow('ingest'), createOpaDecisionLogRoute(options, opa))
 }

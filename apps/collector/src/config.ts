@@ -1,10 +1,12 @@
 import type { RetentionDays } from '@palisade/schema'
 import {
+  type ClickHouseSetting,
   createEnvReader,
   type DeclarationDirs,
   type Env,
   type EnvReader,
   readApiToken,
+  readClickHouse,
   readDeclarationDirs,
   readKafkaBrokers,
   readRetention,
@@ -58,6 +60,11 @@ export interface CollectorAppConfig {
   brokers: string[]
   token: string
   tenant: string
+  /**
+   * Where the API keys are (`CLICKHOUSE_URL`, with `CLICKHOUSE_USER`/`_PASSWORD`/`_DATABASE`):
+   * set, the collector accepts every tenant's ingest keys; unset, only `PALISADE_TOKEN`.
+   */
+  keysFrom: ClickHouseSetting | undefined
 }
 
 /** Pure: the standalone collector's configuration; every problem reported at once. */
@@ -68,6 +75,7 @@ export function loadConfig(env: Env, repoRoot: string): CollectorAppConfig {
     collector: readCollectorConfig(read),
     brokers: readKafkaBrokers(read),
     ...readApiToken(read),
+    keysFrom: env.CLICKHOUSE_URL ? readClickHouse(read) : undefined,
   }
   read.done()
   return config

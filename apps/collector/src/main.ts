@@ -1,12 +1,17 @@
 import type { AddressInfo } from 'node:net'
 import { fileURLToPath } from 'node:url'
+import { createApiKeyStore, openClickHouse } from '@palisade/clickhouse'
 import { loadDeclarations } from '@palisade/declarations'
 import {
+  type ApiKeyRecord,
   closeServer,
+  createApiKeyAuthenticator,
+  createApiKeyCache,
   createMetricsRegistry,
   createServiceApp,
   createTokenAuthenticator,
   finishServiceApp,
+  isRole,
   listen,
   reportDependencyUp,
 } from '@palisade/http-server'
@@ -27,7 +32,18 @@ await runService('collector', log, async () => {
   // Validated, not used: a broken declaration stops every app, so a rollout fails at its first process.
   await loadDeclarations(config.declarationDirs)
   const registry = createMetricsRegistry({ app: 'collector' })
-  const authenticator = createTokenAuthenticator({ [config.tenant]: config.token })
+  const bootstrap = createTokenAuthenticator({ [config.tenant]: config.token })
+  // Every tenant's ingest keys, read from the store the dashboard manages them in (when configured).
+  const store = config.keysFrom ? await openClickHouse(config.keysFrom) : undefined
+  const keyTable = store ? createApiKeyStore(store) : undefined
+  const keys = keyTable
+    ? await createApiKeyCache({
+        load: async () => (await keyTable.all()).filter((key): key is ApiKeyRecord => isRole(key.role)),
+        onError: (error) => log.error('API keys not (re)loaded; the last known keys stay in force', error),
+        startWithoutKeys: true,
+      })
+    : undefined
+  const authenticator = keys ? createApiKeyAuthenticator(keys, bootstrap) : bootstrap
   const bus = createKafkaBus({ brokers: config.brokers, clientId: 'palisade-collector', registry, log })
   reportDependencyUp(registry, 'kafka', () => bus.connected())
   const app = createServiceApp({ authenticator, metrics: registry, ready: () => bus.connected() })
@@ -48,7 +64,9 @@ await runService('collector', log, async () => {
     banner: `collector listening on http://${config.collector.host}:${port} (Kafka: ${config.brokers.join(',')})`,
     async stop() {
       await closeServer(server)
+      keys?.stop()
       await bus.close()
+      await store?.close()
     },
   }
 })

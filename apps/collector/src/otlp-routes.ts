@@ -1,5 +1,5 @@
 import { type CounterReading, cumulativeToDelta, type FormatParser } from '@palisade/formats'
-import { type Authenticator, requireToken } from '@palisade/http-server'
+import { type Authenticator, allow, requireToken } from '@palisade/http-server'
 import type { NextFunction, Request, RequestHandler, Response } from 'express'
 import { IngestRequestError } from './errors.ts'
 import { type IngestOptions, type IngestOutcome, ingestBody } from './ingest-body.ts'
@@ -157,5 +157,5 @@ export function createOtlpRoute(
         )
     },
   )
-  return [failuresAsStatus(deps.protobuf), requireToken(deps.authenticator), endpoint]
+  return [failuresAsStatus(deps.protobuf), requireToken(deps.authenticator), allow('ingest'), endpoint]
 }

@@ -1,5 +1,12 @@
 import { trace } from '@opentelemetry/api'
-import { type Bus, type BusBatch, type DeadLetterRecord, type Subscription, topics } from '@palisade/bus'
+import {
+  type Bus,
+  type BusBatch,
+  type BusMessage,
+  type DeadLetterRecord,
+  type Subscription,
+  topics,
+} from '@palisade/bus'
 import type { EventWriter, FindingStore, QuarantineWriter } from '@palisade/clickhouse'
 import {
   type AnyEvent,
@@ -118,17 +125,21 @@ export function quarantinedDeadLetter(record: DeadLetterRecord): QuarantinedReco
 function withoutExpired(
   kind: EventKind,
   topic: string,
-  events: AnyEvent[],
+  messages: BusMessage[],
   retention: RetentionDays | undefined,
   now: number,
-): { kept: AnyEvent[]; expired: QuarantinedRecord[] } {
-  if (!retention) return { kept: events, expired: [] }
+): { kept: AnyEvent[]; json: (string | undefined)[] | undefined; expired: QuarantinedRecord[] } {
   const kept: AnyEvent[] = []
+  // Each kept event's JSON text as its message brought it, so that the store takes it as it is.
+  const json: (string | undefined)[] = []
   const expired: QuarantinedRecord[] = []
-  for (const event of events) {
-    const problem = eventTimeProblem(kind, event.ts, now, retention)
-    if (problem === undefined) kept.push(event)
-    else {
+  for (const message of messages) {
+    const event = message.value as AnyEvent
+    const problem = retention ? eventTimeProblem(kind, event.ts, now, retention) : undefined
+    if (problem === undefined) {
+      kept.push(event)
+      json.push(message.json)
+    } else {
       expired.push({
         tenant: event.tenant,
         kind: `expired:${topic}`,
@@ -140,7 +151,8 @@ function withoutExpired(
       })
     }
   }
-  return { kept, expired }
+  // Without a single text (Kafka brings none), the writer has nothing to forward.
+  return { kept, json: json.some((text) => text !== undefined) ? json : undefined, expired }
 }
 
 /**
@@ -172,13 +184,11 @@ export function subscribeIngester(
           // Messages arrive decoded and checked against their topic (the bus edge parked the rest).
           const kind = kindByTopic.get(batch.topic)
           if (kind) {
-            const { kept: events, expired } = withoutExpired(
-              kind,
-              batch.topic,
-              batch.messages.map((message) => message.value as AnyEvent),
-              retention,
-              Date.now(),
-            )
+            const {
+              kept: events,
+              json,
+              expired,
+            } = withoutExpired(kind, batch.topic, batch.messages, retention, Date.now())
             if (expired.length > 0) {
               await stores.quarantine.write(expired)
               stored.inc({ kind, outcome: 'expired' }, expired.length)
@@ -188,6 +198,7 @@ export function subscribeIngester(
             const position = batch.position
             const result = await timed(kind, () =>
               stores.events.write(kind, events, {
+                json,
                 dedupToken: position
                   ? `${batch.topic}/${position.partition}/${position.firstOffset}-${position.lastOffset}`
                   : undefined,

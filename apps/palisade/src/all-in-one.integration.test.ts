@@ -75,6 +75,10 @@ describe('palisade start', () => {
     expect((await fetch(`${url}/metrics`)).status).toBe(401)
     const text = await (await fetch(`${url}/metrics`, { headers: auth })).text()
     expect(text).toContain('# TYPE palisade_collector_requests_total counter')
+    // The wall-clock silence check of expected sources runs here too, and the router's noise budget
+    // reports per rule.
+    expect(text).toContain('# TYPE palisade_detector_sources_silent gauge')
+    expect(text).toContain('# TYPE palisade_alert_router_noise_budget_spent gauge')
     // One registry behind both ports: serving it twice would make every sum() in Prometheus double.
     expect((await fetch(`${palisade.dashboardUrl}/metrics`, { headers: auth })).status).toBe(404)
   })

@@ -6,19 +6,24 @@ import { type Bus, createInProcessBus } from '@palisade/bus'
 import {
   applyEventRetention,
   clickHouseAnswers,
+  createApiKeyStore,
+  createAuditLog,
   createEventWriter,
   createFindingStore,
   createQuarantineWriter,
+  createSessionTable,
   migrate,
   migrationsDir,
   openClickHouse,
 } from '@palisade/clickhouse'
 import { mountCollectorRoutes } from '@palisade/collector'
-import { createDashboardRoutes } from '@palisade/dashboard'
+import { createDashboardRoutes, createOidcSignIn, createSessionStore } from '@palisade/dashboard'
 import type { Declarations } from '@palisade/declarations'
 import { startDetectorService } from '@palisade/detector'
 import {
   closeServer,
+  createApiKeyAuthenticator,
+  createKeyAdmin,
   createMetricsRegistry,
   createServiceApp,
   createTokenAuthenticator,
@@ -28,8 +33,10 @@ import {
 } from '@palisade/http-server'
 import { ingesterGroup, subscribeIngester } from '@palisade/ingester'
 import type { Log } from '@palisade/runtime'
+import type { Express } from 'express'
 import { Gauge } from 'prom-client'
 import type { AllInOneConfig } from './config.ts'
+import { auditLoadedDeclarations } from './declarations-audit.ts'
 import { resolveToken } from './token-file.ts'
 
 /** A running all-in-one process. */
@@ -41,6 +48,8 @@ export interface RunningPalisade {
   tokenPath: string
   /** The in-process bus the parts share, for a caller composing more on it (tests publish findings). */
   bus: Bus
+  /** The two HTTP apps, for the role × route test to walk. */
+  apps: { collector: Express; dashboard: Express }
   /** Stop accepting, finish what was accepted, checkpoint, close the store. */
   stop(): Promise<void>
 }
@@ -72,7 +81,28 @@ export async function startAllInOne(
     log.info(`retention of ${table} set from PALISADE_RETENTION_DAYS_*`)
   }
   const token = resolveToken(config.dataDir, config.token)
-  const authenticator = createTokenAuthenticator({ [config.tenant]: token.token })
+  // API keys from the store. The bootstrap token acts in the configured tenant as it always did,
+  // and is a platform admin: whoever holds the process's token holds its store already, and someone
+  // must be able to make the first platform-admin key.
+  const audit = createAuditLog(client)
+  const keyAdmin = await createKeyAdmin({
+    table: createApiKeyStore(client),
+    audit,
+    onError: (error) => log.error('API keys not reloaded; the last known keys stay in force', error),
+  })
+  // Sessions are kept in the store: a restart signs nobody out.
+  const sessionTable = createSessionTable(client)
+  const sessions = createSessionStore({
+    persistence: sessionTable,
+    restored: await sessionTable.live(Date.now()),
+    onPersistError: (error) => log.error('a dashboard session was not persisted', error),
+  })
+  const authenticator = createApiKeyAuthenticator(
+    keyAdmin.keys,
+    createTokenAuthenticator({ [config.tenant]: token.token }, 'platform-admin'),
+  )
+  for (const kind of await auditLoadedDeclarations(audit, declarations, config.tenant))
+    log.info(`audit: ${kind} declarations changed since the last start`)
   const registry = createMetricsRegistry({ app: 'palisade' })
   let ready = false
 
@@ -80,6 +110,11 @@ export async function startAllInOne(
   // router consume behind it (bounded queues), so their failures never fail ingestion.
   const bus = createInProcessBus({
     acknowledgingGroups: [ingesterGroup],
+    // Its writers order their own writes and commit what queued meanwhile as one insert.
+    concurrentGroups: [ingesterGroup],
+    // Detectors at most this many events behind: bounded memory (events are ~1 KB each) and lag; past
+    // it, requests wait for them (backpressure), so the rate sustained is the one both keep up with.
+    maxQueuedMessages: 50_000,
     onBehindFailure: (failure) => log.error('a consumer behind the ingester failed on a batch', failure),
   })
   reportDependencyUp(registry, 'clickhouse', () => clickHouseAnswers(client))
@@ -99,9 +134,14 @@ export async function startAllInOne(
     bus,
     client,
     routing: declarations.routing,
-    config: receivers,
+    // Pages link back to their incident on this process's dashboard unless PALISADE_DASHBOARD_URL says where.
+    config: {
+      ...receivers,
+      dashboardUrl: receivers.dashboardUrl ?? `http://${config.dashboardHost}:${config.dashboardPort}`,
+    },
     registry,
     log,
+    heartbeatTenant: config.tenant,
   })
   const ingester = await subscribeIngester(
     bus,
@@ -109,9 +149,18 @@ export async function startAllInOne(
     registry,
     config.collector.retentionDays,
   )
-  const detector = await startDetectorService({ bus, client, config, declarations, registry, log })
+  // The only consumer of its in-process bus: it feeds every tenant, restored ones included.
+  const detector = await startDetectorService({
+    bus,
+    client,
+    config,
+    declarations,
+    registry,
+    log,
+    soleConsumer: true,
+  })
 
-  const collectorApp = createServiceApp({ authenticator, metrics: registry, ready: () => ready })
+  const collectorApp = createServiceApp({ authenticator, metrics: registry, ready: () => ready, audit })
   mountCollectorRoutes(collectorApp, {
     bus,
     authenticator,
@@ -127,6 +176,7 @@ export async function startAllInOne(
     metrics: registry,
     ready: () => ready,
     serveMetrics: false,
+    audit,
   })
   // Prometheus and amtool point at the dashboard's port as their Alertmanager.
   mountAlertmanagerApi(dashboardApp, {
@@ -143,6 +193,11 @@ export async function startAllInOne(
       slos: detector.sloEvaluator,
       dashboards: declarations.dashboards,
       metrics: registry,
+      intent: declarations.intent,
+      keys: keyAdmin,
+      audit,
+      sessions,
+      oidc: config.oidc ? createOidcSignIn(config.oidc) : undefined,
     }),
   )
   finishServiceApp(dashboardApp, (error) => log.error('dashboard request failed', error))
@@ -164,6 +219,7 @@ export async function startAllInOne(
     tokenOrigin: token.origin,
     tokenPath: token.path,
     bus,
+    apps: { collector: collectorApp, dashboard: dashboardApp },
     stop() {
       stopping ??= (async () => {
         ready = false
@@ -174,6 +230,8 @@ export async function startAllInOne(
         await detector.stop()
         await ingester.close()
         await alertRouter.stop()
+        keyAdmin.stop()
+        await sessions.settled()
         await bus.close()
         await client.close()
       })()

@@ -23,7 +23,8 @@ Like "palisade start", then feed it a day of generated telemetry with injected i
 (PALISADE_DEMO_SEED chooses the scenario).`,
   migrate: `usage: palisade migrate
 
-Apply the sql/ migrations to CLICKHOUSE_URL, or to the embedded engine in PALISADE_DATA_DIR.`,
+Apply the sql/ migrations to CLICKHOUSE_URL, or to the embedded engine in PALISADE_DATA_DIR.
+With CLICKHOUSE_CLUSTER, create them ON CLUSTER: replicated tables behind distributed ones.`,
   replay: `usage: palisade replay <format> <file...> [--fields "..."] [--option k=v] [--allow-rejects] [--url URL] [--token T]
 
 Send files (plain or gzip) to a running collector (PALISADE_COLLECTOR_URL, default
@@ -40,6 +41,20 @@ AuthorizationPolicy, PalisadeIntent); dir defaults to PALISADE_INTENT_DIR or ale
   findings: `usage: palisade findings export --out FILE [--from T] [--to T] [--severity S] [--rule ID] [--format ndjson|json]
 
 Write findings from the API (PALISADE_API_URL, default http://127.0.0.1:8080) to a file.`,
+  keys: `usage: palisade keys <list|create|rotate|revoke> [options]
+
+  keys list                              every key of the tenant (a platform admin: of every tenant)
+  keys create --role ROLE --name NAME    a new key (roles: viewer analyst responder admin ingest
+                                         platform-admin), printed once and stored only as a hash
+  keys rotate KEY_ID                     revoke a key and issue its replacement
+  keys revoke KEY_ID                     the key stops working
+Through the API (--url, PALISADE_API_URL, default http://127.0.0.1:8080) with an admin's token
+(--token, PALISADE_TOKEN or <PALISADE_DATA_DIR>/token); --tenant T acts in tenant T (platform admin).`,
+  audit: `usage: palisade audit verify
+
+Recompute the audit trail's hash chain, read straight from the store (CLICKHOUSE_URL, or the embedded
+engine in PALISADE_DATA_DIR with the process stopped). Exit 0 when every row links to the one before,
+else exit 1 naming the first row that does not.`,
   help: `usage: palisade help [command]
 
 Print the commands, or one command's usage.`,

@@ -2,6 +2,7 @@ import { resolve } from 'node:path'
 import { type AlertRouterConfig, readAlertRouterConfig } from '@palisade/alert-router'
 import type { RoutingConfig } from '@palisade/alerting'
 import { type CollectorConfig, readCollectorConfig } from '@palisade/collector'
+import { type OidcSettings, readOidcSettings } from '@palisade/dashboard'
 import { createEnvReader, type DeclarationDirs, type Env, readDeclarationDirs } from '@palisade/settings'
 
 /** Settings of the all-in-one process (the embedded default). */
@@ -20,8 +21,14 @@ export interface AllInOneConfig {
   declarationDirs: DeclarationDirs
   /** Detector checkpoint interval, ms (default 10 s). */
   checkpointIntervalMs: number
+  /** How often expected sources are checked for silence by the wall clock, ms (default 30 s). */
+  sourceSilenceCheckIntervalMs: number
+  /** Shortest silence of an expected source that pages, ms (default 5 min). */
+  sourceSilenceMinMs: number
   /** Seed of the demo's generated telemetry (default 1). */
   demoSeed: number
+  /** OpenID Connect sign-in for the dashboard (PALISADE_OIDC_*); undefined: token sign-in only. */
+  oidc: OidcSettings | undefined
 }
 
 /** Pure: the all-in-one's configuration from the environment; every problem reported at once. */
@@ -36,7 +43,10 @@ export function loadConfig(env: Env, repoRoot: string): AllInOneConfig {
     dashboardPort: read.port('PALISADE_DASHBOARD_PORT', 8080),
     declarationDirs: readDeclarationDirs(read, repoRoot),
     checkpointIntervalMs: read.positiveInt('PALISADE_CHECKPOINT_INTERVAL_MS', 10_000),
+    sourceSilenceCheckIntervalMs: read.positiveInt('PALISADE_SOURCE_SILENCE_CHECK_INTERVAL_MS', 30_000),
+    sourceSilenceMinMs: read.positiveInt('PALISADE_SOURCE_SILENCE_MIN_MS', 5 * 60_000),
     demoSeed: read.positiveInt('PALISADE_DEMO_SEED', 1),
+    oidc: readOidcSettings(read),
   }
   if (config.token !== undefined && config.token.length < 16) {
     read.problem('PALISADE_TOKEN must be at least 16 characters')

@@ -371,7 +371,9 @@ describe('distributed mode on a real Kafka broker', () => {
         ),
       )
       const page = sink.events.find((event) => /postgres/.test(event.body.payload?.summary ?? ''))!
-      expect(page.body.payload!.summary).toContain('not among the 1 edge spiffe:')
+      // The page reads as the finding's title; its full summary is in the details.
+      expect(page.body.payload!.summary).toBe('[default] New service edge web → postgres:5432')
+      expect(page.body.payload!.custom_details?.summary).toContain('not among the 1 edge spiffe:')
     } finally {
       await sink.close()
     }

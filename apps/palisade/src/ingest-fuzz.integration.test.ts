@@ -4,6 +4,11 @@ import { join } from 'node:path'
 import { gzipSync } from 'node:zlib'
 import { eventTables, openClickHouse } from '@palisade/clickhouse'
 import { type FormatParser, formatParsers, type ParseOptions } from '@palisade/formats'
+import {
+  crs4BlockedModsecurityRecord,
+  elasticAwsWafRecords,
+  elasticModsecurityRecords,
+} from '@palisade/formats/testing'
 import { createRandom } from '@palisade/scenario-generator'
 import { eventKinds, type RetentionDays, validateEvent } from '@palisade/schema'
 import { type PalisadeProcess, startPalisadeProcess } from '@palisade/testing'
@@ -228,6 +233,9 @@ function sends(): Send[] {
     ['okta-system-log', linesOf(fixture('okta-system-log/elastic-test-okta-system-events.log'))],
     ['keycloak-event', linesOf(fixture('keycloak-event/elastic-test-log.log')), { date: '2021-10-22' }],
     ['cloudtrail-login', linesOf(fixture('cloudtrail-login/awsdocs-console-signin-events.ndjson'))],
+    // Real WAF records (the shared fixtures have none; sources in the formats' testing module).
+    ['aws-waf', [...elasticAwsWafRecords]],
+    ['modsecurity-audit', [...elasticModsecurityRecords, crs4BlockedModsecurityRecord]],
   ]
   const json = { 'content-type': 'application/json' }
   return [

@@ -1,7 +1,14 @@
 import { readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { applyEventRetention, migrate, migrationsDir, openClickHouse } from '@palisade/clickhouse'
+import {
+  applyEventRetention,
+  isClusterName,
+  migrate,
+  migrationsDir,
+  openClickHouse,
+  verifyAuditChain,
+} from '@palisade/clickhouse'
 import { checkIntentDirectory, loadDeclarations } from '@palisade/declarations'
 import { PalisadeError } from '@palisade/errors'
 import { formatParsers } from '@palisade/formats'
@@ -14,11 +21,13 @@ import {
   readRetention,
 } from '@palisade/settings'
 import { startAllInOne } from './all-in-one.ts'
+import { auditVerdictReport, parseAuditArgs } from './audit-command.ts'
 import { CliUsageError, parseReplayArgs } from './cli-args.ts'
 import { commandHelp, helpAsked } from './command-help.ts'
 import { loadConfig, loadReceivers } from './config.ts'
 import { startDemoFeed } from './demo.ts'
 import { exportFindings, parseFindingsExportArgs } from './findings-export.ts'
+import { parseKeysArgs, runKeysCommand } from './keys-command.ts'
 import { progressLine, replayFiles, summaryText } from './replay.ts'
 import { parseRulesArgs, runRulesCommand } from './rules-command.ts'
 import { parseRulesNoiseArgs, reportRuleNoise } from './rules-noise.ts'
@@ -49,6 +58,10 @@ commands:
                                   each problem as file:line: what, exit 1
   intent check [dir]              validate the declared intent (NetworkPolicy, CiliumNetworkPolicy,
                                   Istio PeerAuthentication/AuthorizationPolicy, PalisadeIntent)
+  keys list | create --role R --name N | rotate ID | revoke ID  [--tenant T]
+           manage API keys through the API (PALISADE_API_URL, default http://127.0.0.1:8080)
+  audit verify                    recompute the audit trail's hash chain in the store (CLICKHOUSE_URL or
+                                  PALISADE_DATA_DIR, with the process stopped); exit 1 naming the first bad row
   findings export --out FILE [--from T] [--to T] [--severity S] [--rule ID] [--format ndjson|json]
            write findings from the API (PALISADE_API_URL, default http://127.0.0.1:8080) to a file
 
@@ -158,6 +171,30 @@ async function runFindings(argv: string[]): Promise<void> {
   process.stdout.write(`${count} finding(s) written to ${args.out}\n`)
 }
 
+async function runKeys(argv: string[]): Promise<void> {
+  const args = parseKeysArgs(argv)
+  const read = createEnvReader(process.env)
+  const apiUrl = (args.url ?? read.url('PALISADE_API_URL') ?? 'http://127.0.0.1:8080').replace(/\/$/, '')
+  read.done()
+  process.stdout.write(`${await runKeysCommand({ apiUrl, token: resolveToken(args.token), args })}\n`)
+}
+
+async function runAudit(argv: string[]): Promise<void> {
+  parseAuditArgs(argv)
+  const read = createEnvReader(process.env)
+  const target = readClickHouse(read)
+  read.done()
+  // Straight from the store, not through the API: the check must not trust the server it checks.
+  const client = await openClickHouse(target)
+  try {
+    const report = auditVerdictReport(await verifyAuditChain(client))
+    process.stdout.write(`${report.output}\n`)
+    process.exitCode = report.exitCode
+  } finally {
+    await client.close()
+  }
+}
+
 async function runReplay(argv: string[]): Promise<void> {
   const args = parseReplayArgs(argv)
   const parser = formatParsers.get(args.format)
@@ -205,18 +242,23 @@ async function runMigrate(): Promise<void> {
   const cluster = read.optionalString('CLICKHOUSE_CLUSTER')
   const retention = readRetention(read)
   read.done()
-  if (cluster) {
+  if (cluster !== undefined && !isClusterName(cluster)) {
     throw new ConfigInvalidError([
-      'CLICKHOUSE_CLUSTER is not supported yet: apply the migrations per replica (see README, Run distributed)',
+      `CLICKHOUSE_CLUSTER: "${cluster}" is not a cluster name (letters, digits, _)`,
     ])
+  }
+  if (cluster !== undefined && target.kind === 'embedded') {
+    throw new ConfigInvalidError(['CLICKHOUSE_CLUSTER needs CLICKHOUSE_URL (a server of the cluster)'])
   }
   const client = await openClickHouse(target)
   try {
+    // On a cluster: replicated local tables behind distributed ones, created ON CLUSTER from this node.
     const applied = await migrate(client, {
       dir: migrationsDir,
-      onApplied: (m) => log.info(`applied migration ${m.name}`),
+      cluster,
+      onApplied: (m) => log.info(`applied migration ${m.name}${cluster ? ` on cluster ${cluster}` : ''}`),
     })
-    const retained = await applyEventRetention(client, retention)
+    const retained = await applyEventRetention(client, retention, { cluster })
     process.stdout.write(
       `${applied.length} migration(s) applied; schema is up to date; retention set on ${retained.length} table(s)\n`,
     )
@@ -239,6 +281,8 @@ try {
   else if (command === 'slo') await runSlo(process.argv.slice(3))
   else if (command === 'intent') await runIntent(process.argv.slice(3))
   else if (command === 'findings') await runFindings(process.argv.slice(3))
+  else if (command === 'keys') await runKeys(process.argv.slice(3))
+  else if (command === 'audit') await runAudit(process.argv.slice(3))
   else if (command !== undefined && command in apps) await apps[command]!()
   else {
     process.stderr.write(`palisade: unknown command "${command}"; "palisade help" lists the commands\n`)

@@ -1,5 +1,8 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join, relative } from 'node:path'
 import { parseArgs } from 'node:util'
+import { createHuntTestRunner, migrate, migrationsDir, openClickHouse } from '@palisade/clickhouse'
 import { formatDeclarationProblem, readRisk } from '@palisade/declarations'
 import { detectorCatalog } from '@palisade/detectors'
 import {
@@ -8,6 +11,7 @@ import {
   formatRuleProblem,
   type RuleTestResult,
   readRuleSources,
+  runHuntRuleTests,
   runRuleTests,
 } from '@palisade/rules'
 import { CliUsageError } from './cli-args.ts'
@@ -109,6 +113,36 @@ export async function runRulesCommand(args: RulesArgs, cwd = process.cwd()): Pro
           exitCode: 0,
         }
   }
-  const results = selected.flatMap((rule) => runRuleTests(rule, fixtureReader(cwd)))
+  const streaming = selected.filter((rule) => rule.declaration.detector !== 'hunt')
+  const results = streaming.flatMap((rule) => runRuleTests(rule, fixtureReader(cwd)))
+  results.push(
+    ...(await huntRuleResults(
+      selected.filter((rule) => !streaming.includes(rule)),
+      cwd,
+    )),
+  )
   return { output: testReport(results), exitCode: results.every((result) => result.passed) ? 0 : 1 }
+}
+
+/**
+ * Hunt rules' tests need the engine: they run on an embedded store in a scratch directory, made
+ * for this command and removed after it, never on the deployment's data.
+ */
+async function huntRuleResults(
+  rules: Parameters<typeof runHuntRuleTests>[0][],
+  cwd: string,
+): Promise<RuleTestResult[]> {
+  if (rules.length === 0) return []
+  const dataDir = mkdtempSync(join(tmpdir(), 'palisade-hunt-tests-'))
+  const client = await openClickHouse({ kind: 'embedded', dataDir })
+  try {
+    await migrate(client, { dir: migrationsDir })
+    const run = createHuntTestRunner(client)
+    const results: RuleTestResult[] = []
+    for (const rule of rules) results.push(...(await runHuntRuleTests(rule, run, fixtureReader(cwd))))
+    return results
+  } finally {
+    await client.close()
+    rmSync(dataDir, { recursive: true, force: true })
+  }
 }

@@ -2,6 +2,12 @@
 export interface BusMessage<T = unknown> {
   key: string
   value: T
+  /**
+   * The value as JSON text, when the publisher has it already (the collector: the client's own
+   * line, completed by validation): Kafka sends it as the message instead of encoding the value,
+   * and the store takes it as the row. It must parse to `value`.
+   */
+  json?: string
 }
 
 /** A batch handed to a consumer: messages of one topic, in publish order. */

@@ -41,6 +41,25 @@ describe('in-process bus', () => {
     expect(maxRunning).toBe(1)
   })
 
+  it('hands a concurrent group the next batch while it still handles the last, and close waits for all', async () => {
+    const bus = createInProcessBus({ concurrentGroups: ['store'] })
+    let running = 0
+    let maxRunning = 0
+    const handled: number[] = []
+    await bus.subscribe('store', ['t'], async (batch) => {
+      running++
+      maxRunning = Math.max(maxRunning, running)
+      await new Promise((resolve) => setTimeout(resolve, 20))
+      handled.push(batch.messages[0]!.value as number)
+      running--
+    })
+    const published = Promise.all([1, 2, 3].map((n) => bus.publish('t', [{ key: 'k', value: n }])))
+    await bus.close()
+    await published
+    expect(maxRunning).toBe(3)
+    expect(handled.sort()).toEqual([1, 2, 3])
+  })
+
   it('rejects the publish when a group fails, and keeps delivering later batches', async () => {
     const bus = createInProcessBus()
     let calls = 0
@@ -166,6 +185,25 @@ describe('in-process bus > groups behind', () => {
     release()
     await fourth
     expect(fourthDone).toBe(true)
+    await bus.close()
+  })
+
+  it('makes publishers wait while a group behind has its messages bound reached, batches of any size', async () => {
+    const bus = createInProcessBus({ acknowledgingGroups: [], maxQueuedMessages: 3 })
+    let release: () => void = () => {}
+    const blocked = new Promise<void>((resolve) => (release = resolve))
+    await bus.subscribe('slow', ['t'], async () => blocked)
+    const batch = (n: number) => Array.from({ length: n }, (_, value) => ({ key: 'k', value }))
+    // The first batch is taken into the handler; a batch of 2 is queued; 2 more would pass the bound.
+    await bus.publish('t', batch(5))
+    await bus.publish('t', batch(2))
+    let thirdDone = false
+    const third = bus.publish('t', batch(2)).then(() => (thirdDone = true))
+    await new Promise((resolve) => setImmediate(resolve))
+    expect(thirdDone).toBe(false)
+    release()
+    await third
+    expect(thirdDone).toBe(true)
     await bus.close()
   })
 })

@@ -19,8 +19,20 @@ export interface InProcessBusOptions {
    * The others consume behind, from a bounded queue of their own, and never fail a publish.
    */
   acknowledgingGroups?: readonly string[]
+  /**
+   * Acknowledging groups whose handler may take a batch before the previous one is handled: a
+   * handler whose stores order their own writes (the ingester's writers look up, then insert, one
+   * table at a time, and commit what queued meanwhile as one insert). Default: none, batches one at
+   * a time in publish order.
+   */
+  concurrentGroups?: readonly string[]
   /** Batches a group behind may have queued before publishers wait for it (default 64). */
   maxQueuedBatches?: number
+  /**
+   * Messages a group behind may have queued before publishers wait for it (default: no bound but
+   * the batches'). What bounds memory and lag when batches are large (10,000 events a request).
+   */
+  maxQueuedMessages?: number
   /** Tries of a batch by a group behind before it is parked on the dead-letter topic (default 5). */
   maxAttempts?: number
   /** Wait before try `attempt + 1` of a failed batch, ms (default 100·2^attempt, at most 5 s). */
@@ -43,10 +55,16 @@ interface Group {
   handle: BatchHandler
   acknowledging: boolean
   closed: boolean
-  /** Acknowledging groups: batches run one at a time, in publish order, like one Kafka partition. */
+  /**
+   * Acknowledging groups: batches run one at a time, in publish order, like one Kafka partition;
+   * for a concurrent group, the batches in hand, all of them.
+   */
   tail: Promise<unknown>
+  concurrent: boolean
   /** Groups behind: batches taken but not yet handled, oldest first. */
   queue: BusBatch[]
+  /** Messages in `queue`. */
+  queuedMessages: number
   /** Publishers waiting for room in `queue`. */
   waitingForRoom: (() => void)[]
   /** The loop working through `queue`, while it runs. */
@@ -71,28 +89,38 @@ export function createInProcessBus(options: InProcessBusOptions = {}): InProcess
   /** The group whose handler is running, to refuse a handler publishing to its own topics. */
   const handling = new AsyncLocalStorage<Group>()
   const maxQueued = options.maxQueuedBatches ?? 64
+  const maxQueuedMessages = options.maxQueuedMessages ?? Number.POSITIVE_INFINITY
   const maxAttempts = options.maxAttempts ?? 5
   const retryDelayMs = options.retryDelayMs ?? ((attempt: number) => Math.min(5000, 100 * 2 ** attempt))
   const now = options.now ?? Date.now
 
   function deliverNow(group: Group, batch: BusBatch): Promise<void> {
-    const run = group.tail.then(() => handling.run(group, () => group.handle(batch)))
-    group.tail = run.catch(() => undefined)
+    const run = group.concurrent
+      ? handling.run(group, () => group.handle(batch))
+      : group.tail.then(() => handling.run(group, () => group.handle(batch)))
+    const settled = run.catch(() => undefined)
+    group.tail = group.concurrent ? Promise.all([group.tail, settled]) : settled
     return run.catch((error: unknown) => {
       throw new DeliveryFailedError(group.name, batch.topic, error)
     })
   }
 
   async function enqueue(group: Group, batch: BusBatch): Promise<void> {
-    while (group.queue.length >= maxQueued)
+    // A batch larger than the message bound still goes in alone, once the queue is empty.
+    while (
+      group.queue.length >= maxQueued ||
+      (group.queue.length > 0 && group.queuedMessages + batch.messages.length > maxQueuedMessages)
+    )
       await new Promise<void>((resolve) => group.waitingForRoom.push(resolve))
     group.queue.push(batch)
+    group.queuedMessages += batch.messages.length
     // Outside the publisher's context: the loop belongs to the group, not to whoever woke it.
     group.draining ??= handling.exit(() => drain(group))
   }
 
   async function drain(group: Group): Promise<void> {
     for (let batch = group.queue.shift(); batch; batch = group.queue.shift()) {
+      group.queuedMessages -= batch.messages.length
       group.waitingForRoom.shift()?.()
       await handleBehind(group, batch)
     }
@@ -153,7 +181,9 @@ export function createInProcessBus(options: InProcessBusOptions = {}): InProcess
     const problems: string[] = []
     for (const message of messages) {
       const reading = readMessage(topic, message.value)
-      if (reading.ok) checked.push({ key: message.key, value: reading.value })
+      // The message itself when its value passed as it is (no copy per message on the ingest path).
+      if (reading.ok)
+        checked.push(reading.value === message.value ? message : { key: message.key, value: reading.value })
       else {
         unusable.push(message)
         problems.push(reading.problem)
@@ -192,9 +222,11 @@ export function createInProcessBus(options: InProcessBusOptions = {}): InProcess
         topics: new Set(topicNames),
         handle: handle as BatchHandler,
         acknowledging: options.acknowledgingGroups?.includes(name) ?? true,
+        concurrent: options.concurrentGroups?.includes(name) ?? false,
         closed: false,
         tail: Promise.resolve(),
         queue: [],
+        queuedMessages: 0,
         waitingForRoom: [],
         draining: undefined,
       }

@@ -28,8 +28,11 @@ function problems(): string[] {
 describe('dashboard declarations', () => {
   it('loads the repository dashboards, every panel naming a registered query', () => {
     const dashboards = loadDashboards(repoDashboards)
-    expect([...dashboards.keys()].sort()).toEqual(['executive', 'oncall', 'slos'])
+    expect([...dashboards.keys()].sort()).toEqual(['debug', 'executive', 'oncall', 'slos'])
     expect(dashboards.get('oncall')?.panels.length).toBeGreaterThanOrEqual(6)
+    // The seeds' debug dashboard has 7 panels and the executive one 8 (here split into more).
+    expect(dashboards.get('debug')?.panels.map((p) => p.id)).toHaveLength(7)
+    expect(dashboards.get('executive')?.panels.length).toBeGreaterThanOrEqual(11)
   })
 
   it('fills defaults: 6h range, 60 s refresh, 2 rows', () => {
@@ -59,6 +62,29 @@ describe('dashboard declarations', () => {
       expect.stringMatching(/^c\.json:1: not JSON/),
       'd.json:13: panels.0.highlightQuery: unknown query "made_up"',
     ])
+  })
+
+  it('takes a baseline band for one of the series, and refuses one for a field no series draws', () => {
+    const series = {
+      ...panel,
+      type: 'timeseries',
+      query: 'deny_ratio_series',
+      unit: 'ratio',
+      series: [{ field: 'deny_ratio', label: 'deny ratio' }],
+    }
+    write('ok.json', { id: 'ok', title: 'OK', panels: [{ ...series, baseline: { field: 'deny_ratio' } }] })
+    write('bad.json', {
+      id: 'bad',
+      title: 'Bad',
+      panels: [{ ...series, baseline: { field: 'error_count' } }],
+    })
+    expect(problems()).toEqual([
+      expect.stringMatching(/^bad\.json:\d+: panels\.0\.baseline\.field: "error_count" is none/),
+    ])
+    rmSync(join(dir, 'bad.json'))
+    expect(loadDashboards(dir).get('ok')?.panels[0]).toMatchObject({
+      baseline: { field: 'deny_ratio', days: 7 },
+    })
   })
 
   it('refuses unknown fields, so a typo is not silently ignored', () => {

@@ -51,6 +51,18 @@ const panel = z.discriminatedUnion('type', [
       .array(z.strictObject({ value: z.number(), label: z.string().max(40) }))
       .max(4)
       .default([]),
+    /**
+     * A band behind one of the series: its usual range at that time of day (p10–p90 of the same
+     * bucket on each of the `days` days before), for the series the detectors baseline.
+     */
+    baseline: z
+      .strictObject({
+        field,
+        days: z.int().min(3).max(14).default(7),
+        /** What the band means to the reader: the detector that compares with it, say. */
+        note: z.string().max(120).optional(),
+      })
+      .optional(),
   }),
   z.strictObject({
     ...common,
@@ -67,7 +79,15 @@ const panel = z.discriminatedUnion('type', [
     columns: z
       .array(z.strictObject({ field, label: z.string().min(1).max(40), format: format.default('text') }))
       .min(1),
+    /** What an empty table says instead of "no data" (which source would fill it, say). */
+    emptyText: z.string().min(1).max(400).optional(),
   }),
+  // Services ranked by their SLOs' burn (from the SLO status reader, like the SLO cards).
+  z.strictObject({ ...common, type: z.literal('slo-burn-services') }),
+  // Compliance posture from declared intent against observed traffic (`GET /api/v1/compliance`).
+  z.strictObject({ ...common, type: z.literal('compliance') }),
+  // Plain words instead of data: for a panel the seeds describe that no source feeds yet.
+  z.strictObject({ ...common, type: z.literal('notice'), text: z.string().min(1).max(800) }),
 ])
 
 /** The schema of one `dashboards/<id>.json` file. */
@@ -154,6 +174,12 @@ export function readDashboards(dir: string): {
     for (const [index, item] of dashboard.panels.entries()) {
       if (seen.has(item.id)) at(['panels', index, 'id'], `duplicate panel id "${item.id}"`)
       seen.add(item.id)
+      if (
+        item.type === 'timeseries' &&
+        item.baseline &&
+        !item.series.some((s) => s.field === item.baseline?.field)
+      )
+        at(['panels', index, 'baseline', 'field'], `"${item.baseline.field}" is none of the panel's series`)
       for (const field of ['query', 'highlightQuery'] as const) {
         const query = field in item ? (item as Record<string, unknown>)[field] : undefined
         if (typeof query === 'string' && !isDashboardQueryName(query))

@@ -29,7 +29,7 @@ describe('loadDeclarations', () => {
     expect(declarations.intent.sources.length).toBeGreaterThan(0)
     expect(declarations.risk.threshold).toBeGreaterThan(0)
     expect(declarations.slos.map((slo) => slo.name)).toContain('auth-success')
-    expect([...declarations.dashboards.keys()].sort()).toEqual(['executive', 'oncall', 'slos'])
+    expect([...declarations.dashboards.keys()].sort()).toEqual(['debug', 'executive', 'oncall', 'slos'])
   })
 
   it('names the file and line of a broken routing file', async () => {

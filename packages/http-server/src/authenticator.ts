@@ -1,9 +1,13 @@
 import { createHash, timingSafeEqual } from 'node:crypto'
+import type { Role } from './access.ts'
 import { TokensMissingError } from './errors.ts'
 
-/** Who a request acts for. Every query and write is scoped to `tenant`. */
+/** Who a request acts for. Every query and write is scoped to `tenant`; `role` decides the routes. */
 export interface Principal {
   tenant: string
+  role: Role
+  /** Who it is, for the audit trail: `key:<key id>`, `token` (the bootstrap token), a person's id. */
+  subject: string
 }
 
 /** Maps a bearer token to the principal it stands for. */
@@ -16,9 +20,14 @@ function digest(value: string): Buffer {
 }
 
 /**
- * Static tokens, one per tenant. Compared in constant time (on digests, so lengths leak nothing).
+ * Static tokens, one per tenant, each holding `role` in its tenant (default `admin`; the
+ * all-in-one's `PALISADE_TOKEN` is the bootstrap platform admin). Compared in constant time (on
+ * digests, so lengths leak nothing).
  */
-export function createTokenAuthenticator(tokens: Record<string, string>): Authenticator {
+export function createTokenAuthenticator(
+  tokens: Record<string, string>,
+  role: Role = 'admin',
+): Authenticator {
   const entries = Object.entries(tokens).map(([tenant, token]) => ({ tenant, digest: digest(token) }))
   if (entries.length === 0) throw new TokensMissingError()
   return {
@@ -28,7 +37,7 @@ export function createTokenAuthenticator(tokens: Record<string, string>): Authen
       let found: Principal | undefined
       // No early exit: every token is compared, so timing does not tell which tenant matched.
       for (const entry of entries)
-        if (timingSafeEqual(entry.digest, candidate)) found = { tenant: entry.tenant }
+        if (timingSafeEqual(entry.digest, candidate)) found = { tenant: entry.tenant, role, subject: 'token' }
       return found
     },
   }
@@ -38,4 +47,22 @@ export function createTokenAuthenticator(tokens: Record<string, string>): Authen
 export function bearerToken(header: string | undefined): string | undefined {
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '')
   return match?.[1]
+}
+
+/** Header by which a platform admin picks the tenant a request acts in. */
+export const TENANT_HEADER = 'x-palisade-tenant'
+const TENANT = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/
+
+/**
+ * The principal a request acts as: a platform admin may name any tenant in `X-Palisade-Tenant`
+ * (that is how it sees them all); anyone else may only name their own. Undefined when refused.
+ */
+export function actingPrincipal(
+  principal: Principal,
+  header: string | string[] | undefined,
+): Principal | undefined {
+  if (header === undefined) return principal
+  if (typeof header !== 'string' || !TENANT.test(header)) return undefined
+  if (header === principal.tenant) return principal
+  return principal.role === 'platform-admin' ? { ...principal, tenant: header } : undefined
 }

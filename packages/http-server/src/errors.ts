@@ -9,3 +9,10 @@ export class TokensMissingError extends HttpServerError {
     super('TOKENS_MISSING', 'at least one token is required', { retriable: false })
   }
 }
+
+/** No API key with this id (in the caller's tenant). */
+export class KeyNotFoundError extends HttpServerError {
+  constructor(keyId: string) {
+    super('KEY_NOT_FOUND', `no API key "${keyId}"`, { retriable: false })
+  }
+}

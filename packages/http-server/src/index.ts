@@ -1,7 +1,44 @@
-export { type Authenticator, bearerToken, createTokenAuthenticator, type Principal } from './authenticator.ts'
+export {
+  type Access,
+  type AccessGate,
+  accesses,
+  allow,
+  declaredAccess,
+  grants,
+  isRole,
+  mayAccess,
+  type Role,
+  roles,
+} from './access.ts'
+export {
+  type ApiKeyCache,
+  type ApiKeyDirectory,
+  type ApiKeyRecord,
+  createApiKeyAuthenticator,
+  createApiKeyCache,
+  generateApiKey,
+  parseApiKey,
+} from './api-keys.ts'
+export { type AuditRecord, type AuditTrail, clientAddress, recordAudit, useAuditTrail } from './audit.ts'
+export {
+  type Authenticator,
+  actingPrincipal,
+  bearerToken,
+  createTokenAuthenticator,
+  type Principal,
+  TENANT_HEADER,
+} from './authenticator.ts'
 export { type DependencyCheck, reportDependencyUp } from './dependency-up.ts'
-export { HttpServerError, TokensMissingError } from './errors.ts'
+export { HttpServerError, KeyNotFoundError, TokensMissingError } from './errors.ts'
+export {
+  createKeyAdmin,
+  type KeyAdmin,
+  type KeyChangeActor,
+  type KeyTable,
+  type ListedKey,
+} from './key-admin.ts'
 export { createMetricsRegistry } from './metrics.ts'
+export { listRoutes, type RegisteredRoute } from './route-list.ts'
 export {
   closeServer,
   createServiceApp,

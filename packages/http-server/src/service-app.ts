@@ -3,7 +3,15 @@ import type { AddressInfo } from 'node:net'
 import { StartupError } from '@palisade/errors'
 import express, { type Express, type NextFunction, type Request, type Response } from 'express'
 import type { Registry } from 'prom-client'
-import { type Authenticator, bearerToken, type Principal } from './authenticator.ts'
+import { allow } from './access.ts'
+import { type AuditTrail, useAuditTrail } from './audit.ts'
+import {
+  type Authenticator,
+  actingPrincipal,
+  bearerToken,
+  type Principal,
+  TENANT_HEADER,
+} from './authenticator.ts'
 import { httpMetrics } from './http-metrics.ts'
 
 /** Reports whether the process can do its work now (store open, migrations applied, ...). */
@@ -20,6 +28,8 @@ export interface ServiceAppOptions {
    * on one of them only, so that a scrape of every port does not count each series twice.
    */
   serveMetrics?: boolean
+  /** Where `recordAudit(request, ...)` appends (default: nowhere, for apps that audit nothing). */
+  audit?: AuditTrail
 }
 
 declare module 'express-serve-static-core' {
@@ -43,7 +53,11 @@ export function sendUnauthenticated(response: Response, message: string): void {
   sendError(response, 401, 'UNAUTHENTICATED', message)
 }
 
-/** Middleware: `401` unless the request carries a valid bearer token. */
+/**
+ * Middleware: `401` unless the request carries a valid bearer token; `403` when it names a tenant
+ * (`X-Palisade-Tenant`) its key may not act in. What the key may do there is each route's
+ * `allow(...)` to decide.
+ */
 export function requireToken(authenticator: Authenticator) {
   return (request: Request, response: Response, next: NextFunction): void => {
     const principal = authenticator.authenticate(bearerToken(request.headers.authorization))
@@ -51,7 +65,12 @@ export function requireToken(authenticator: Authenticator) {
       sendUnauthenticated(response, 'a valid bearer token is required (Authorization: Bearer <token>)')
       return
     }
-    request.principal = principal
+    const acting = actingPrincipal(principal, request.headers[TENANT_HEADER])
+    if (!acting) {
+      sendError(response, 403, 'FORBIDDEN', 'only a platform admin may act in another tenant')
+      return
+    }
+    request.principal = acting
     next()
   }
 }
@@ -65,16 +84,17 @@ export function createServiceApp(options: ServiceAppOptions): Express {
   const app = express()
   app.disable('x-powered-by')
   app.set('etag', false)
+  if (options.audit) useAuditTrail(app, options.audit)
   app.use(httpMetrics(options.metrics))
-  app.get('/healthz', (_request, response) => {
+  app.get('/healthz', allow('public'), (_request, response) => {
     response.json({ status: 'ok' })
   })
-  app.get('/readyz', (_request, response) => {
+  app.get('/readyz', allow('public'), (_request, response) => {
     const ready = options.ready()
     response.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready' })
   })
   if (options.serveMetrics !== false) {
-    app.get('/metrics', requireToken(options.authenticator), async (_request, response) => {
+    app.get('/metrics', requireToken(options.authenticator), allow('operate'), async (_request, response) => {
       response.setHeader('Content-Type', options.metrics.contentType)
       response.send(await options.metrics.metrics())
     })

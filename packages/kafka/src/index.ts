@@ -4,4 +4,9 @@ export {
   KafkaHandlerFailedError,
   KafkaPublishTimeoutError,
 } from './errors.ts'
-export { createKafkaBus, type KafkaBus, type KafkaBusOptions } from './kafka-bus.ts'
+export {
+  createKafkaBus,
+  defaultMaxChunkBytes,
+  type KafkaBus,
+  type KafkaBusOptions,
+} from './kafka-bus.ts'

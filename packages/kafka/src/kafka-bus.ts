@@ -6,6 +6,9 @@ import { type BusLog, createBusProducer } from './producer.ts'
 import { startReadinessProbe } from './readiness-probe.ts'
 import { createTopicAdmin } from './topic-admin.ts'
 
+/** Largest uncompressed size of one produce request by default, bytes: under the brokers' 1 MiB `message.max.bytes`. */
+export const defaultMaxChunkBytes = 768 * 1024
+
 /** Settings of {@link createKafkaBus}. */
 export interface KafkaBusOptions {
   /** `host:port` of one or more brokers. */
@@ -85,7 +88,7 @@ export function createKafkaBus(options: KafkaBusOptions): KafkaBus {
     topicAdmin,
     log,
     publishTimeoutMs: options.publishTimeoutMs ?? 30_000,
-    maxChunkBytes: options.maxChunkBytes ?? 768 * 1024,
+    maxChunkBytes: options.maxChunkBytes ?? defaultMaxChunkBytes,
     maxPendingPublishes: options.maxPendingPublishes ?? 64,
   })
   const probe = startReadinessProbe({

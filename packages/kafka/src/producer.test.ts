@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { nextProduceRequest, type Pending } from './producer.ts'
+import { encodeMessages, nextProduceRequest, type Pending } from './producer.ts'
 
 function pending(topic: string, keys: string[], bytes = 100): Pending {
   return {
@@ -34,5 +34,27 @@ describe('Producer > nextProduceRequest', () => {
   it('sends a message larger than the limit alone rather than never', () => {
     const request = nextProduceRequest([pending('flow', ['huge'], 5000), pending('flow', ['next'])], 1000)
     expect(keysOf(request)).toEqual({ flow: ['huge'] })
+  })
+})
+
+describe('Producer > encodeMessages', () => {
+  it('encodes each value as JSON and counts its size on the wire in bytes, not characters', async () => {
+    const [message] = await encodeMessages([{ key: 'tenant/ü', value: { name: 'é' } }])
+    expect(message).toEqual({ key: 'tenant/ü', value: '{"name":"é"}', bytes: 13 + 9 + 64 })
+  })
+
+  it("sends a message's own JSON text as it is, when it came with one", async () => {
+    const json = '{"name": "\\u00e9", "n": 1.50}'
+    const [message] = await encodeMessages([{ key: 'k', value: JSON.parse(json), json }])
+    expect(message?.value).toBe(json)
+  })
+
+  it('lets the event loop run between slices of a large publish (an acknowledgement is not held up)', async () => {
+    const order: string[] = []
+    const messages = Array.from({ length: 2500 }, (_, i) => ({ key: `k${i}`, value: { i } }))
+    const encoding = encodeMessages(messages).then((encoded) => order.push(`encoded ${encoded.length}`))
+    setImmediate(() => order.push('event loop'))
+    await encoding
+    expect(order).toEqual(['event loop', 'encoded 2500'])
   })
 })

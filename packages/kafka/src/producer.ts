@@ -1,6 +1,7 @@
 import { BusClosedError, type BusMessage } from '@palisade/bus'
-import { CompressionTypes, type Kafka, Partitioners, type Producer } from 'kafkajs'
+import { CompressionTypes, type Kafka, type Producer } from 'kafkajs'
 import { KafkaBackloggedError, KafkaPublishTimeoutError } from './errors.ts'
+import { keyPartitioner } from './key-partitioner.ts'
 import type { TopicAdmin } from './topic-admin.ts'
 
 /** Where the bus's parts report. */
@@ -84,6 +85,31 @@ export function nextProduceRequest(queue: readonly Pending[], maxBytes: number):
   return { slices, byTopic }
 }
 
+/** Messages encoded between two yields to the event loop (see {@link encodeMessages}). */
+const messagesPerSlice = 1000
+
+/**
+ * Each message's value as JSON (its own text when it came with one), with its size on the wire. A large publish is encoded in slices
+ * with a yield to the event loop between them, so that the send loop sees the brokers'
+ * acknowledgement of the request in flight at once and sends the next (one request in flight:
+ * every moment the loop waits is a moment the broker idles).
+ */
+export async function encodeMessages<T>(messages: BusMessage<T>[]): Promise<Pending['messages']> {
+  const encoded: Pending['messages'] = new Array(messages.length)
+  for (let i = 0; i < messages.length; i++) {
+    if (i > 0 && i % messagesPerSlice === 0) await new Promise((resolve) => setImmediate(resolve))
+    const { key, value, json: given } = messages[i]!
+    // The publisher's own text when it has one (the client's line, validated): not encoded again.
+    const json = given ?? JSON.stringify(value)
+    encoded[i] = {
+      key,
+      value: json,
+      bytes: Buffer.byteLength(json) + Buffer.byteLength(key) + recordOverheadBytes,
+    }
+  }
+  return encoded
+}
+
 /**
  * The bus's producer. kafkajs's idempotent producer is only safe with one produce request in
  * flight: concurrent `send` calls can fail with "out of order sequence number" or lose messages
@@ -112,7 +138,8 @@ export function createBusProducer(kafka: Kafka, options: BusProducerOptions): Bu
             maxInFlightRequests: 1,
             // The idempotent producer keeps order and avoids duplicates only if it never gives up.
             retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 200, maxRetryTime: 2000 },
-            createPartitioner: Partitioners.DefaultPartitioner,
+            // The default partitioner's choice, remembered per key (see keyPartitioner).
+            createPartitioner: keyPartitioner,
           })
           created.on(created.events.CONNECT, () => (connected = true))
           created.on(created.events.DISCONNECT, () => (connected = false))
@@ -154,10 +181,8 @@ export function createBusProducer(kafka: Kafka, options: BusProducerOptions): Bu
         await connectedNow.sendBatch({
           acks: -1,
           compression: CompressionTypes.GZIP,
-          topicMessages: [...byTopic].map(([topic, messages]) => ({
-            topic,
-            messages: messages.map(({ key, value }) => ({ key, value })),
-          })),
+          // The queued messages as they are: kafkajs reads key and value and ignores `bytes`.
+          topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
         })
         for (const { pending, to } of slices) {
           pending.sent = to
@@ -198,19 +223,12 @@ export function createBusProducer(kafka: Kafka, options: BusProducerOptions): Bu
         }, options.publishTimeoutMs)
       })
       const published = (async () => {
-        await options.topicAdmin.ensure([topic])
+        const [encoded] = await Promise.all([encodeMessages(messages), options.topicAdmin.ensure([topic])])
         if (closed) throw new BusClosedError()
         await new Promise<void>((resolve, reject) => {
           pending = {
             topic,
-            messages: messages.map((message) => {
-              const value = JSON.stringify(message.value)
-              return {
-                key: message.key,
-                value,
-                bytes: Buffer.byteLength(value) + Buffer.byteLength(message.key) + recordOverheadBytes,
-              }
-            }),
+            messages: encoded,
             sent: 0,
             inFlight: false,
             resolve,

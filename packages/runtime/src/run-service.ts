@@ -19,24 +19,13 @@ export async function runService(
   log: Log,
   start: () => Promise<RunningService>,
 ): Promise<void> {
-  let running: RunningService
-  try {
-    running = await start()
-  } catch (error) {
-    if (error instanceof PalisadeError && !error.retriable) {
-      process.stderr.write(`${error.message}\n`)
-      process.exit(2)
-    }
-    log.error(`${name} failed to start`, error)
-    process.exit(1)
-  }
-  process.stdout.write(`${running.banner}\n`)
-  let signalled = false
-  const shutdown = (signal: string) => {
-    if (signalled) return
-    signalled = true
+  // Handlers go in before anything starts: a SIGTERM that arrives while the service starts (or in
+  // the instant after its banner is printed) must stop it cleanly, not kill it with the default action.
+  let running: RunningService | undefined
+  let signalled: string | undefined
+  const stopRunning = (service: RunningService, signal: string) => {
     log.info(`${signal}: finishing in-flight work and stopping`)
-    running
+    service
       .stop()
       // Spans of the last requests are still buffered: flush them before the process ends.
       .then(() => stopTraceExport())
@@ -48,6 +37,24 @@ export async function runService(
         },
       )
   }
+  const shutdown = (signal: string) => {
+    if (signalled) return
+    signalled = signal
+    if (running) stopRunning(running, signal)
+  }
   process.on('SIGINT', () => shutdown('SIGINT'))
   process.on('SIGTERM', () => shutdown('SIGTERM'))
+  try {
+    running = await start()
+  } catch (error) {
+    if (error instanceof PalisadeError && !error.retriable) {
+      process.stderr.write(`${error.message}\n`)
+      process.exit(2)
+    }
+    log.error(`${name} failed to start`, error)
+    process.exit(1)
+  }
+  process.stdout.write(`${running.banner}\n`)
+  // Signalled while starting: stop now that there is something to stop.
+  if (signalled) stopRunning(running, signalled)
 }

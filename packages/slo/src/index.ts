@@ -20,6 +20,14 @@ export {
   parseOpenSlo,
   parseOpenSloFiles,
 } from './openslo-parser.ts'
+export {
+  FREEZE_ABOVE,
+  FREEZE_RECOVERY_WINDOW,
+  FREEZE_WINDOW,
+  type GateReason,
+  type RolloutGate,
+  rolloutGate,
+} from './rollout-gate.ts'
 export { isRollupName, type RollupName, rollupCounters } from './rollup-counters.ts'
 export { type SloAlertInput, type SloAlertState, type SloAlertTransition, sloAlerts } from './slo-alerts.ts'
 export type { CounterWeights, SloDefinition, SloIndicator, TimeSlice } from './slo-definition.ts'

@@ -171,8 +171,8 @@ describe('parseOpenSlo', () => {
 
   it('refuses unknown rollups, unsupported fields and other kinds', () => {
     expect(problemsOf(authSlo.replaceAll('rollup: auth', 'rollup: http')).map((p) => p.message)).toEqual([
-      'unknown rollup "http" (known: auth, mtls, decision, flow)',
-      'unknown rollup "http" (known: auth, mtls, decision, flow)',
+      'unknown rollup "http" (known: auth, mtls, decision, flow, decision_sli, policy_change, flow_sli, egress, finding, token, revoked_use, posture)',
+      'unknown rollup "http" (known: auth, mtls, decision, flow, decision_sli, policy_change, flow_sli, egress, finding, token, revoked_use, posture)',
     ])
     expect(
       problemsOf(authSlo.replace('  indicator:', '  alertPolicies: [fast-burn]\n  indicator:')).map((p) => [
@@ -292,5 +292,41 @@ describe('parseOpenSlo', () => {
     expect(problemsOf(ratio).map((p) => p.message)).toEqual([
       'must be Occurrences or Timeslices, got "RatioTimeslices" (an average of slice ratios is not supported: windows are sums of counters)',
     ])
+  })
+})
+
+describe('parseOpenSlo > egress destinations', () => {
+  const egressSlo = (good: string, total: string, rollup = 'egress') =>
+    authSlo
+      .replace('bad:\n', 'good:\n')
+      .replace(
+        /rollup: auth\n\s+column: system_failures/,
+        `rollup: ${rollup}\n              column: blocked${good}`,
+      )
+      .replace(
+        /rollup: auth\n\s+column: attempts/,
+        `rollup: ${rollup}\n              column: attempts${total}`,
+      )
+  const undeclared = '\n              destinations: undeclared'
+
+  it('reads destinations: undeclared on both sides as an indicator of undeclared egress only', () => {
+    const [slo] = parseOpenSlo(egressSlo(undeclared, undeclared), { source: 'egress.yaml' })
+    expect(slo?.indicator).toEqual({
+      rollup: 'egress',
+      undeclaredEgressOnly: true,
+      bad: { attempts: 1, blocked: -1 },
+      total: { attempts: 1 },
+      declared: 'good',
+    })
+  })
+
+  it('refuses destinations on one side only, and on a rollup without destinations', () => {
+    expect(problemsOf(egressSlo(undeclared, '')).map((p) => p.message)).toEqual([
+      'must be the same destinations as "good" (undeclared)',
+    ])
+    const onFlows = egressSlo(undeclared, undeclared, 'flow_sli')
+      .replaceAll('blocked', 'egress_blocked')
+      .replaceAll('attempts', 'egress')
+    expect(problemsOf(onFlows).map((p) => p.message)).toContain('only the egress rollup has destinations')
   })
 })

@@ -37,9 +37,10 @@ import { parseWindow } from './window-duration.ts'
  *           good | bad: { metricSource: <source> }
  *           total:      { metricSource: <source> }
  *
- *   <source> = { type: Palisade, spec: { rollup: auth|mtls|decision|flow,
+ *   <source> = { type: Palisade, spec: { rollup: <a key of rollupCounters>,
  *                                        column: <counter> | expression: <counter> (+|- <counter>)*,
- *                                        service?: <label> } }
+ *                                        service?: <label>,
+ *                                        destinations?: all|undeclared } }   ; egress rollup only
  *
  *   kind: SLI      metadata: { name }, spec: { description?, ratioMetric: ... as inline }
  *   kind: Service  metadata: { name }, spec?: { description? }   (when any is declared, every SLO's
@@ -66,6 +67,7 @@ const RUNBOOK_BASE = 'https://runbooks.palisade.dev/slo/'
 interface MetricSource {
   rollup?: RollupName
   service?: string
+  undeclared?: true
   weights?: CounterWeights
 }
 
@@ -95,7 +97,13 @@ function checkMetricSource(check: DocumentChecker, value: unknown, path: Path): 
   if (!source) return {}
   check.exactly(source.type, [...sourcePath, 'type'], 'Palisade', 'Palisade reads its own rollups')
   const specPath = [...sourcePath, 'spec']
-  const spec = check.mapping(source.spec, specPath, ['rollup', 'column', 'expression', 'service'])
+  const spec = check.mapping(source.spec, specPath, [
+    'rollup',
+    'column',
+    'expression',
+    'service',
+    'destinations',
+  ])
   if (!spec) return {}
   const result: MetricSource = {}
   const rollup = check.text(spec.rollup, [...specPath, 'rollup'], { required: true })
@@ -109,6 +117,14 @@ function checkMetricSource(check: DocumentChecker, value: unknown, path: Path): 
   }
   const service = check.text(spec.service, [...specPath, 'service'], { required: false })
   if (service !== undefined) result.service = service
+  const destinations = check.text(spec.destinations, [...specPath, 'destinations'], { required: false })
+  if (destinations !== undefined) {
+    if (destinations !== 'all' && destinations !== 'undeclared')
+      check.report([...specPath, 'destinations'], `"${destinations}": expected all or undeclared`)
+    else if (result.rollup !== undefined && result.rollup !== 'egress')
+      check.report([...specPath, 'destinations'], 'only the egress rollup has destinations')
+    else if (destinations === 'undeclared') result.undeclared = true
+  }
   const hasColumn = spec.column !== undefined
   const hasExpression = spec.expression !== undefined
   if (hasColumn === hasExpression) {
@@ -183,10 +199,18 @@ function checkIndicatorSpec(
     )
     return undefined
   }
+  if (part.rollup && total.rollup && part.undeclared !== total.undeclared) {
+    check.report(
+      [...ratioPath, 'total', 'metricSource', 'spec', 'destinations'],
+      `must be the same destinations as "${declared}" (${part.undeclared ? 'undeclared' : 'all'})`,
+    )
+    return undefined
+  }
   if (!part.weights || !total.weights || !total.rollup) return undefined
   return {
     rollup: total.rollup,
     ...(total.service === undefined ? {} : { service: total.service }),
+    ...(total.undeclared ? { undeclaredEgressOnly: true as const } : {}),
     bad: declared === 'bad' ? part.weights : complement(total.weights, part.weights),
     total: total.weights,
     declared,

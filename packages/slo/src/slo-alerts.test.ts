@@ -68,6 +68,67 @@ describe('sloAlerts', () => {
     )
   })
 
+  it('escalates a ticket to a page once its SLO has burned above 2x for 10 minutes, and back when it calms', () => {
+    // Burn 2.5 up to 3d: only the 1x ticket tier fires, and the 5m window burns above 2x.
+    const first = sloAlerts({ tenant: 'acme', slo, status: burning(2.5, 3 * DAY, t0) })
+    expect(first.alerts.map((a) => a.labels.severity)).toEqual(['ticket'])
+    expect(first.state).toEqual({ severity: 'ticket', startsAt: t0, burningSince: t0 })
+    const nine = sloAlerts({
+      tenant: 'acme',
+      slo,
+      status: burning(2.5, 3 * DAY, t0 + 9 * MIN),
+      previous: first.state,
+    })
+    expect(nine.alerts.map((a) => [a.status, a.labels.severity])).toEqual([['firing', 'ticket']])
+    const ten = sloAlerts({
+      tenant: 'acme',
+      slo,
+      status: burning(2.5, 3 * DAY, t0 + 10 * MIN),
+      previous: nine.state,
+    })
+    expect(ten.alerts.map((a) => [a.status, a.labels.severity])).toEqual([
+      ['resolved', 'ticket'],
+      ['firing', 'page'],
+    ])
+    expect(ten.alerts[1]?.annotations.summary).toContain(
+      'escalated to a page: burning above 2x over 5m for 10 minutes',
+    )
+    // Below 2x again: the page resolves and the ticket is back.
+    const calm = sloAlerts({
+      tenant: 'acme',
+      slo,
+      status: burning(1.5, 3 * DAY, t0 + 12 * MIN),
+      previous: ten.state,
+    })
+    expect(calm.alerts.map((a) => [a.status, a.labels.severity])).toEqual([
+      ['resolved', 'page'],
+      ['firing', 'ticket'],
+    ])
+  })
+
+  it('starts counting the 10 minutes again when the burn dips below 2x', () => {
+    const first = sloAlerts({ tenant: 'acme', slo, status: burning(2.5, 3 * DAY, t0) })
+    const dip = sloAlerts({
+      tenant: 'acme',
+      slo,
+      status: burning(1.5, 3 * DAY, t0 + 5 * MIN),
+      previous: first.state,
+    })
+    expect(dip.state?.burningSince).toBeUndefined()
+    const again = sloAlerts({
+      tenant: 'acme',
+      slo,
+      status: burning(2.5, 3 * DAY, t0 + 11 * MIN),
+      previous: dip.state,
+    })
+    expect(again.alerts.map((a) => a.labels.severity)).toEqual(['ticket'])
+  })
+
+  it('titles the alert for people, not by its alertname', () => {
+    const { alerts } = sloAlerts({ tenant: 'acme', slo, status: burning(37, 6 * HOUR, t0) })
+    expect(alerts[0]?.annotations.title).toBe('Auth success burning 37× its budget (identity)')
+  })
+
   it('keeps one incident when a page moves between page tiers: same labels, same starts_at', () => {
     const first = sloAlerts({ tenant: 'acme', slo, status: burning(20, 6 * HOUR, t0) })
     // A minute later only the 6x tier fires (the 1h window has cooled below 14.4).

@@ -7,7 +7,17 @@ export interface SloAlertState {
   severity: 'page' | 'ticket'
   /** When this severity started firing, epoch ms: the alert's `starts_at` while it lasts. */
   startsAt: number
+  /**
+   * Since when a ticket's SLO has burned above {@link ESCALATE_ABOVE}× over 5 minutes, evaluation
+   * after evaluation, epoch ms; absent when it does not.
+   */
+  burningSince?: number
 }
+
+/** A ticket escalates to a page when its SLO burns above this rate (over 5 minutes)... */
+export const ESCALATE_ABOVE = 2
+/** ...for this long, ms (the guides' policy: above 2× for 10 minutes). */
+export const ESCALATE_AFTER_MS = 10 * 60_000
 
 /** The alerts one evaluation sends for one SLO, and the state to keep for the next evaluation. */
 export interface SloAlertTransition {
@@ -36,6 +46,11 @@ function percent(fraction: number, digits: number): string {
   return `${Number((fraction * 100).toFixed(digits))}%`
 }
 
+/** How many times its budget an SLO burns, as people say it: 37×, 6.2×, 1.45×. */
+function times(value: number): string {
+  return `${Number(value >= 10 ? value.toFixed(0) : value.toFixed(1))}×`
+}
+
 function describeTier(tier: BurnRateTierStatus): string {
   return `${tier.threshold}x over ${tier.longWindow} and ${tier.shortWindow}`
 }
@@ -49,11 +64,13 @@ function annotationsFor(
   status: SloStatus,
   summary: string,
   tier?: BurnRateTierStatus,
+  title?: string,
 ): Record<string, string> {
   const burnRates = status.burnRates.map((burn) => `${burn.window}=${rate(burn.burnRate)}`).join(' ')
   const scope = slo.indicator.service === undefined ? 'all services' : `service ${slo.indicator.service}`
   const budget = percent(status.budgetRemaining, 1)
   return {
+    ...(title ? { title } : {}),
     summary,
     description:
       `SLO ${slo.name} (${percent(slo.objective, 4)} over ${slo.window}, ${slo.indicator.rollup} rollup, ${scope}). ` +
@@ -83,10 +100,16 @@ export function sloAlerts(input: SloAlertInput): SloAlertTransition {
       ? 'ticket'
       : undefined
   const alerts: Alert[] = []
+  // Escalation: a ticket whose SLO keeps burning above 2× pages once that has lasted 10 minutes,
+  // and drops back to a ticket when it no longer does.
+  const shortBurn = status.burnRates.find((burn) => burn.window === '5m')?.burnRate ?? 0
+  const burningSince =
+    severity === 'ticket' && shortBurn > ESCALATE_ABOVE ? (previous?.burningSince ?? now) : undefined
+  const escalated = burningSince !== undefined && now - burningSince >= ESCALATE_AFTER_MS
+  const sent = escalated ? 'page' : severity
 
-  if (previous && previous.severity !== severity) {
-    const why =
-      severity === undefined ? 'no burn-rate tier fires any more' : `it now fires at ${severity} severity`
+  if (previous && previous.severity !== sent) {
+    const why = sent === undefined ? 'no burn-rate tier fires any more' : `it now fires at ${sent} severity`
     alerts.push({
       tenant,
       labels: labelsFor(slo, previous.severity),
@@ -100,28 +123,36 @@ export function sloAlerts(input: SloAlertInput): SloAlertTransition {
       ends_at: now,
     })
   }
-  if (severity === undefined) return { alerts, state: undefined }
+  if (severity === undefined || sent === undefined) return { alerts, state: undefined }
 
   // The most urgent firing tier of that severity names the alert: the one with the highest threshold.
   const tier = firing
     .filter((candidate) => candidate.severity === severity)
     .reduce((top, candidate) => (candidate.threshold > top.threshold ? candidate : top))
   const longBurn = status.burnRates.find((burn) => burn.window === tier.longWindow)?.burnRate ?? 0
-  const startsAt = previous?.severity === severity ? previous.startsAt : now
+  const startsAt = previous?.severity === sent ? previous.startsAt : now
+  const escalation = escalated
+    ? `; escalated to a page: burning above ${ESCALATE_ABOVE}x over 5m for ${Math.round((now - burningSince) / 60_000)} minutes`
+    : ''
   alerts.push({
     tenant,
-    labels: labelsFor(slo, severity),
+    labels: labelsFor(slo, sent),
     annotations: annotationsFor(
       slo,
       status,
       `${slo.displayName} (${slo.service}) burns its error budget ${rate(longBurn)} too fast over ${tier.longWindow}` +
-        ` (${severity} tier ${describeTier(tier)}); ${percent(status.budgetRemaining, 1)} of the ${slo.window} budget left` +
+        ` (${severity} tier ${describeTier(tier)}${escalation}); ${percent(status.budgetRemaining, 1)} of the ${slo.window} budget left` +
         // A short history says so: the budget is then over the span the data covers.
         (status.coverage.complete ? '' : ` (over the ${status.coverage.covered} the data covers)`),
       tier,
+      // The incident's title wherever people see it (PagerDuty, the dashboard), not `SLOBurnRate`.
+      `${slo.displayName} burning ${times(longBurn)} its budget (${slo.service})`,
     ),
     status: 'firing',
     starts_at: startsAt,
   })
-  return { alerts, state: { severity, startsAt } }
+  return {
+    alerts,
+    state: { severity: sent, startsAt, ...(burningSince !== undefined ? { burningSince } : {}) },
+  }
 }

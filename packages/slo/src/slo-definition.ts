@@ -13,6 +13,11 @@ export interface SloIndicator {
   rollup: RollupName
   /** Only this service's rows; `undefined` sums every service of the tenant. */
   service?: string
+  /**
+   * Egress rollup only: leave out destinations the declared intent covers (by address and port),
+   * so the ratio reads attempts to destinations nobody declared (`destinations: undeclared`).
+   */
+  undeclaredEgressOnly?: true
   /** Bad events. An SLO file that names `good` gets `total - good` here. */
   bad: CounterWeights
   total: CounterWeights

@@ -35,6 +35,7 @@ import {
 import type { Router } from 'express'
 import type { Registry } from 'prom-client'
 import { TestHarnessError } from './errors.ts'
+import { seedWafDecisions } from './waf-seed.ts'
 
 /** Tokens of the two tenants the test server knows. */
 export const testTokens = { acme: 'acme-token-5f0c2d9e7b41', globex: 'globex-token-a93e61c07d28' } as const
@@ -87,7 +88,8 @@ function event(kind: EventKind, tenant: string, record: Record<string, unknown>,
   return result.event
 }
 
-function seedEvents(now: number): Record<'flow' | 'auth' | 'mtls' | 'decision', AnyEvent[]> {
+function seedEvents(now: number): Record<'flow' | 'auth' | 'mtls' | 'decision' | 'token', AnyEvent[]> {
+  const token: AnyEvent[] = []
   const decision: AnyEvent[] = []
   const auth: AnyEvent[] = []
   const mtls: AnyEvent[] = []
@@ -171,20 +173,23 @@ function seedEvents(now: number): Record<'flow' | 'auth' | 'mtls' | 'decision', 
       )
     }
   }
-  const edges: [string, string, number, number, 'allowed' | 'denied'][] = [
-    [acme.frontend, acme.gateway, 8443, 30, 'allowed'],
-    [acme.gateway, acme.payments, 8080, 20, 'allowed'],
-    [acme.gateway, acme.orders, 8080, 20, 'allowed'],
-    [acme.orders, acme.inventory, 8080, 10, 'allowed'],
-    [acme.payments, acme.ledger, 9000, 8, 'allowed'],
-    [acme.payments, acme.postgres, 5432, 12, 'allowed'],
-    [acme.orders, acme.postgres, 5432, 12, 'allowed'],
-    [acme.orders, acme.kafka, 9092, 6, 'allowed'],
-    [acme.legacy, acme.orders, 8080, 4, 'allowed'],
-    [acme.frontend, acme.postgres, 5432, 2, 'allowed'],
-    [acme.orders, acme.payments, 8081, 3, 'denied'],
+  // How each edge ran, as a mesh proxy would say (undefined: the source did not say). legacy-batch
+  // talks plaintext; gateway → orders is mutual here, but a handshake above ran in plaintext.
+  type Mtls = 'mutual' | 'plaintext' | undefined
+  const edges: [string, string, number, number, 'allowed' | 'denied', Mtls][] = [
+    [acme.frontend, acme.gateway, 8443, 30, 'allowed', 'mutual'],
+    [acme.gateway, acme.payments, 8080, 20, 'allowed', 'mutual'],
+    [acme.gateway, acme.orders, 8080, 20, 'allowed', 'mutual'],
+    [acme.orders, acme.inventory, 8080, 10, 'allowed', 'mutual'],
+    [acme.payments, acme.ledger, 9000, 8, 'allowed', 'mutual'],
+    [acme.payments, acme.postgres, 5432, 12, 'allowed', 'mutual'],
+    [acme.orders, acme.postgres, 5432, 12, 'allowed', 'mutual'],
+    [acme.orders, acme.kafka, 9092, 6, 'allowed', undefined],
+    [acme.legacy, acme.orders, 8080, 4, 'allowed', 'plaintext'],
+    [acme.frontend, acme.postgres, 5432, 2, 'allowed', undefined],
+    [acme.orders, acme.payments, 8081, 3, 'denied', 'mutual'],
   ]
-  for (const [e, [src, dst, port, n, verdict]] of edges.entries()) {
+  for (const [e, [src, dst, port, n, verdict, mtls]] of edges.entries()) {
     for (let i = 0; i < n; i++) {
       flow.push(
         event(
@@ -200,6 +205,7 @@ function seedEvents(now: number): Record<'flow' | 'auth' | 'mtls' | 'decision', 
             verdict,
             bytes_sent: 1200 + i,
             bytes_received: 5400 + i,
+            ...(mtls ? { mtls } : {}),
           },
           now,
         ),
@@ -220,7 +226,33 @@ function seedEvents(now: number): Record<'flow' | 'auth' | 'mtls' | 'decision', 
       now,
     ),
   )
-  return { flow, auth, mtls, decision }
+  // OAuth refreshes as an IdP logs them (Okta's app.oauth2.token.grant with grant type
+  // refresh_token): two applications, a refresh every couple of minutes, now and then a failure.
+  for (let m = 0; m < 360; m += 2) {
+    for (const [a, app] of ['web-portal', 'mobile'].entries()) {
+      const failed = noise(m * 17 + a) > 0.95
+      token.push(
+        event(
+          'token',
+          'acme',
+          {
+            ts: now - m * MINUTE - 7_000,
+            source: 'okta',
+            service: app,
+            action: 'refresh',
+            outcome: failed ? 'failure' : 'success',
+            principal: `user${m % 7}@acme.example`,
+            client_id: `${app}-client`,
+            credential_id: `rt-${app}-${m}`,
+            grant_type: 'refresh_token',
+            reason: failed ? 'invalid_grant' : undefined,
+          },
+          now,
+        ),
+      )
+    }
+  }
+  return { flow, auth, mtls, decision, token }
 }
 
 /** The findings; the new edge cites the stored flow that opened it, as the detector's would. */
@@ -471,7 +503,7 @@ export function fixedSloSource(now: number): SloStatusSource {
 
 /**
  * Open an embedded ClickHouse in a temporary folder, migrate it, seed tenants `acme` (a shop with
- * a new edge, a deny spike, a latency regression, incidents) and `globex` (one edge, one finding),
+ * a new edge, a deny spike, a latency regression, incidents, WAF blocks) and `globex` (one edge, one finding),
  * and serve `routes` (the dashboard app's, passed in: a package never imports an app) on 127.0.0.1 at a
  * free port. For the integration and browser tests.
  */
@@ -486,6 +518,8 @@ export async function startDashboardTestServer(
     const writer = createEventWriter(client)
     const events = seedEvents(now)
     for (const [kind, batch] of Object.entries(events)) await writer.write(kind as EventKind, batch)
+    // The shop's WAFs (AWS WAF at the edge, ModSecurity at the storefront), through their formats.
+    await writer.write('decision', seedWafDecisions('acme', now))
     const newEdge = events.flow.find(
       (flow) =>
         'src_identity' in flow && flow.src_identity === acme.frontend && flow.dst_identity === acme.postgres,

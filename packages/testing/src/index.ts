@@ -1,3 +1,4 @@
+export { seedBaselineDays } from './baseline-days.ts'
 export { testEnvironment } from './config.ts'
 export {
   type DashboardTestServer,
@@ -10,7 +11,12 @@ export { copyDeclarations, type DeclarationsCopy } from './declarations-copy.ts'
 export { KafkaTestBrokerError, TestHarnessError } from './errors.ts'
 export { freePort } from './free-port.ts'
 export { type KafkaBroker, type KafkaBrokerOptions, startKafkaBroker } from './kafka/kafka-broker.ts'
-export { type KafkaJarsOptions, kafkaVersion, resolveKafkaJars } from './kafka/kafka-jars.ts'
+export {
+  type KafkaJarsOptions,
+  kafkaVersion,
+  resolveKafkaJars,
+  resolveKafkaToolsJars,
+} from './kafka/kafka-jars.ts'
 export { ensureOpaBinary, findGo, opaAvailable, opaCacheDir, opaVersion } from './opa-binary.ts'
 export {
   type OtlpSpan,
@@ -31,3 +37,9 @@ export {
   startPrometheus,
 } from './prometheus-server.ts'
 export { type PromtoolVerdict, promtoolCheckMetrics } from './promtool-check-metrics.ts'
+export { rawPanelQueries } from './raw-panel-queries.ts'
+export {
+  insertSyntheticEvents,
+  type SyntheticEventCounts,
+  type SyntheticEventsOptions,
+} from './synthetic-events.ts'

@@ -19,6 +19,8 @@ export const retentionOfAnyDate: RetentionDays = {
   mtls: 36_500,
   decision: 36_500,
   policy_change: 36_500,
+  token: 36_500,
+  posture: 36_500,
 }
 
 /**

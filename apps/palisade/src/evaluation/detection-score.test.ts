@@ -110,6 +110,10 @@ describe('detection score', () => {
       falsePages: 1,
       pageFindings: 2,
       benignDayPages: 1,
+      budget: 10,
+      busiestHour: 1,
+      overBudget: 0,
+      overBudgetOnBenignDays: 0,
     })
     const report = scoreReport(score)
     expect(report).toContain('pages per benign day                   2.00 mean, 2 worst over 1 days')
@@ -126,5 +130,27 @@ describe('detection score', () => {
       { days: 1 },
     )
     expect(score.outcomes.find((o) => o.label.id === 'scan')!.paged).toBe(false)
+  })
+
+  it('applies the noise budget to pages per rule in event time, and reports rules over it on benign days', () => {
+    const start = Date.UTC(2026, 0, 5)
+    // A benign day: five new-edge pages (five incidents) within 40 minutes, then one hours later.
+    const noisy = [0, 10, 20, 30, 40, 300].map((m, i) =>
+      finding('lateral.new_edge', start + m * minute, { incident: `shop/svc-${i}` }),
+    )
+    const score = scoreDetection(noisy, [], { days: 1, start, noiseBudget: { perHour: 3, rules: {} } })
+    expect(score.rules).toEqual([
+      expect.objectContaining({
+        rule: 'lateral.new_edge',
+        pages: 6,
+        budget: 3,
+        busiestHour: 5,
+        overBudget: 2,
+        overBudgetOnBenignDays: 2,
+      }),
+    ])
+    const report = scoreReport(score)
+    expect(report).toContain('rules above their noise budget on benign days   1 (lateral.new_edge)   aim 0')
+    expect(score.days.map((d) => d.benign)).toEqual([true])
   })
 })

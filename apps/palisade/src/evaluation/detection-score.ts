@@ -1,3 +1,4 @@
+import { createNoiseBudget, defaultNoiseBudget, type NoiseBudgetConfig } from '@palisade/alerting'
 import type { ScenarioLabel } from '@palisade/scenario-generator'
 import { canonicalWorkload, type Finding } from '@palisade/schema'
 
@@ -99,6 +100,14 @@ export interface RulePages {
   pageFindings: number
   /** False pages on benign days. */
   benignDayPages: number
+  /** Its noise budget, pages per tenant and hour of event time (the routing file's `noise_budget`). */
+  budget: number
+  /** The most pages it made in any hour of event time (one tenant). */
+  busiestHour: number
+  /** Pages past its budget: what the router collapses into one digest instead. */
+  overBudget: number
+  /** Of those, on benign days (the aim: none). */
+  overBudgetOnBenignDays: number
 }
 
 function median(values: number[]): number | undefined {
@@ -116,6 +125,8 @@ export function scoreDetection(
     days: number
     repeatMs?: number /** First day, epoch ms (default: the first page's day). */
     start?: number
+    /** The routing file's noise budget (default the built-in one), applied to pages in event time. */
+    noiseBudget?: NoiseBudgetConfig
   },
 ): DetectionScore {
   const pages = pagesOf(findings, options.repeatMs ?? 4 * 3_600_000)
@@ -151,18 +162,43 @@ export function scoreDetection(
   })
   const benignDay = (ts: number) => days[Math.floor((ts - start) / dayMs)]?.benign === true
   const byRule = new Map<string, RulePages>()
+  // The router's noise budget, in event time as it counts: which pages it would collapse.
+  const budget = createNoiseBudget(options.noiseBudget ?? defaultNoiseBudget)
+  const pageTimes = new Map<string, number[]>()
   const ruleOf = (rule: string) => {
     let entry = byRule.get(rule)
     if (entry === undefined) {
-      entry = { rule, pages: 0, falsePages: 0, pageFindings: 0, benignDayPages: 0 }
+      entry = {
+        rule,
+        pages: 0,
+        falsePages: 0,
+        pageFindings: 0,
+        benignDayPages: 0,
+        budget: budget.limitOf(rule),
+        busiestHour: 0,
+        overBudget: 0,
+        overBudgetOnBenignDays: 0,
+      }
       byRule.set(rule, entry)
     }
     return entry
   }
   for (const finding of findings) if (finding.severity === 'page') ruleOf(finding.rule).pageFindings++
   for (const page of pages) {
-    const entry = ruleOf(page.findings[0]!.rule)
+    const { rule, tenant } = page.findings[0]!
+    const entry = ruleOf(rule)
     entry.pages++
+    if (budget.allows(tenant, rule, page.ts)) budget.spend(tenant, rule, page.ts)
+    else {
+      entry.overBudget++
+      if (benignDay(page.ts)) entry.overBudgetOnBenignDays++
+    }
+    // Busiest hour: pages of the rule and tenant within the hour up to this one (pages are in time order).
+    const times = pageTimes.get(`${tenant}\n${rule}`) ?? []
+    times.push(page.ts)
+    while (page.ts - times[0]! >= 3_600_000) times.shift()
+    pageTimes.set(`${tenant}\n${rule}`, times)
+    entry.busiestHour = Math.max(entry.busiestHour, times.length)
     if (falseSet.has(page)) {
       entry.falsePages++
       if (benignDay(page.ts)) entry.benignDayPages++
@@ -213,11 +249,19 @@ export function scoreReport(score: DetectionScore): string {
       `  ${day.day} ${day.benign ? '(benign)  ' : '(incidents)'}          ${String(day.pages).padStart(5)}  ${String(day.falsePages).padStart(5)}`,
     )
   if (score.rules.length > 0) {
-    lines.push('', 'pages per rule                          pages  false  on benign days  page findings')
+    lines.push(
+      '',
+      'pages per rule                          pages  false  on benign days  page findings  budget/h  busiest hour  over budget (benign days)',
+    )
     for (const rule of score.rules)
       lines.push(
-        `  ${rule.rule.padEnd(38)}${String(rule.pages).padStart(5)}  ${String(rule.falsePages).padStart(5)}  ${String(rule.benignDayPages).padStart(14)}  ${String(rule.pageFindings).padStart(13)}`,
+        `  ${rule.rule.padEnd(38)}${String(rule.pages).padStart(5)}  ${String(rule.falsePages).padStart(5)}  ${String(rule.benignDayPages).padStart(14)}  ${String(rule.pageFindings).padStart(13)}  ${String(rule.budget).padStart(8)}  ${String(rule.busiestHour).padStart(12)}  ${String(rule.overBudget).padStart(11)} (${rule.overBudgetOnBenignDays})`,
       )
+    const noisy = score.rules.filter((rule) => rule.overBudgetOnBenignDays > 0)
+    lines.push(
+      '',
+      `rules above their noise budget on benign days   ${noisy.length}${noisy.length > 0 ? ` (${noisy.map((rule) => rule.rule).join(', ')})` : ''}   aim 0`,
+    )
   }
   const benignDays = score.days.filter((day) => day.benign)
   if (benignDays.length > 0) {

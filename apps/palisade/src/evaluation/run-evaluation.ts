@@ -1,11 +1,13 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { parseRoutingConfig } from '@palisade/alerting'
 import { generateScenario, type Scenario, writeScenario } from '@palisade/scenario-generator'
 import type { Finding } from '@palisade/schema'
 import { startPalisadeProcess } from '@palisade/testing'
 import { exportFindings } from '../findings-export.ts'
 import { type DetectionScore, scoreDetection } from './detection-score.ts'
+import { type RouterNoiseBudget, routerNoiseBudgetOf } from './router-noise-budget.ts'
 import { replayScenario, retentionCoveringScenario, type ScenarioReplayProgress } from './scenario-replay.ts'
 
 /** Options of {@link runDetectionEvaluation}. */
@@ -30,6 +32,8 @@ export interface EvaluationResult {
   rejected: number
   rejectedByReason: Record<string, number>
   replaySeconds: number
+  /** The router's noise budget per rule after the replay, from the all-in-one's /metrics. */
+  routerNoiseBudget: RouterNoiseBudget[]
   workDir: string
 }
 
@@ -90,11 +94,25 @@ export async function runDetectionEvaluation(options: EvaluationOptions): Promis
       previous = count
       await new Promise((resolve) => setTimeout(resolve, 1500))
     }
+    // What the real router spent and collapsed per rule (its clock is the wall clock; its budget
+    // counts in event time, so the replay spends it as the live days would have).
+    const metrics = await fetch(`${palisade.collectorUrl.replace(/\/$/, '')}/metrics`, {
+      headers: { authorization: `Bearer ${token}` },
+    })
+    const routerNoiseBudget = metrics.ok ? routerNoiseBudgetOf(await metrics.text()) : []
     const findings = readFileSync(file, 'utf8')
       .split('\n')
       .filter(Boolean)
       .map((line) => JSON.parse(line) as Finding)
-    const score = scoreDetection(findings, scenario.labels, { days: options.days, start: scenario.start })
+    // The all-in-one routes with the repository's routing file: its noise budget, applied to the pages.
+    const routing = parseRoutingConfig(
+      readFileSync(join(import.meta.dirname, '..', '..', '..', '..', 'alerts', 'routing.yaml'), 'utf8'),
+    )
+    const score = scoreDetection(findings, scenario.labels, {
+      days: options.days,
+      start: scenario.start,
+      noiseBudget: routing.noiseBudget,
+    })
     return {
       score,
       findings,
@@ -103,6 +121,7 @@ export async function runDetectionEvaluation(options: EvaluationOptions): Promis
       rejected: replay.rejected,
       rejectedByReason: replay.rejectedByReason,
       replaySeconds,
+      routerNoiseBudget,
       workDir,
     }
   } finally {

@@ -8,7 +8,10 @@ import { type CollectorTarget, postFormatText } from '../collector-client.ts'
  * (generated scenarios start on a fixed day): each kind kept from the scenario's first day on, as
  * an investigation loading an old capture would set it.
  */
-export function retentionCoveringScenario(scenario: Scenario, now = Date.now()): Record<string, string> {
+export function retentionCoveringScenario(
+  scenario: Pick<Scenario, 'start'>,
+  now = Date.now(),
+): Record<string, string> {
   const days = Math.ceil((now - scenario.start) / 86_400_000) + 1
   return Object.fromEntries(
     eventKinds.map((kind) => [
@@ -62,7 +65,8 @@ function bodyOf(stream: ScenarioStream, texts: string[]): string {
  * its buffer, so long slices stay under the collector's body limit.
  */
 export async function replayScenario(
-  scenario: Scenario,
+  // Any scenario of streams in wire formats (the generator's, or the independently written one).
+  scenario: Pick<Scenario, 'start' | 'streams'>,
   target: CollectorTarget,
   options: {
     sliceMs?: number

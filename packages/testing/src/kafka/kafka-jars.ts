@@ -10,7 +10,10 @@ import { runCommand, tail } from './run-command.ts'
 export const kafkaVersion = '3.9.1'
 
 /** The Maven project that lists the broker's jars. */
-const pomPath = fileURLToPath(new URL('../../kafka-broker/pom.xml', import.meta.url))
+const brokerPom = fileURLToPath(new URL('../../kafka-broker/pom.xml', import.meta.url))
+
+/** The Maven project that lists Kafka's own tools (ProducerPerformance), beside the broker's jars. */
+const toolsPom = fileURLToPath(new URL('../../kafka-tools/pom.xml', import.meta.url))
 
 /** Written into the libs directory last: its presence (with the pom's hash) says the copy is whole. */
 const markerName = '.complete'
@@ -28,16 +31,30 @@ export interface KafkaJarsOptions {
  * through Maven (`~/.m2`) on first use and reused afterwards. Test files run in parallel processes,
  * so one resolves while the others wait on a lock file.
  */
-export async function resolveKafkaJars(options: KafkaJarsOptions = {}): Promise<string> {
+export function resolveKafkaJars(options: KafkaJarsOptions = {}): Promise<string> {
+  return resolveMavenJars(brokerPom, 'libs', options)
+}
+
+/**
+ * The directory holding the `kafka-tools` jar of the broker's version (Apache Kafka's own
+ * `org.apache.kafka.tools.ProducerPerformance`), resolved like {@link resolveKafkaJars}. It runs with
+ * `java -cp '<broker libs>/*:<this dir>/*'`: its other dependencies are among the broker's jars.
+ */
+export function resolveKafkaToolsJars(options: KafkaJarsOptions = {}): Promise<string> {
+  return resolveMavenJars(toolsPom, 'tools', options)
+}
+
+/** The jars `pomPath` lists, copied once into `<cacheDir>/<name>` (marked whole with the pom's hash). */
+async function resolveMavenJars(pomPath: string, name: string, options: KafkaJarsOptions): Promise<string> {
   const cacheDir = options.cacheDir ?? join(homedir(), '.cache', 'palisade', 'kafka', kafkaVersion)
-  const libsDir = join(cacheDir, 'libs')
+  const libsDir = join(cacheDir, name)
   const deadline = Date.now() + (options.timeoutMs ?? 600_000)
   const pomHash = createHash('sha256')
     .update(await readFile(pomPath))
     .digest('hex')
   if (await isComplete(libsDir, pomHash)) return libsDir
   await mkdir(cacheDir, { recursive: true })
-  const lockPath = join(cacheDir, 'libs.lock')
+  const lockPath = join(cacheDir, `${name}.lock`)
   if (!(await acquireLock(lockPath, deadline, () => isComplete(libsDir, pomHash)))) return libsDir
   try {
     // Someone else may have finished while this process waited for the lock.
@@ -66,7 +83,7 @@ export async function resolveKafkaJars(options: KafkaJarsOptions = {}): Promise<
       })
     }
     const jars = result.code === 0 ? await readdir(staging).catch(() => []) : []
-    if (!jars.some((name) => name.startsWith('kafka_2.13-'))) {
+    if (!jars.some((jar) => jar.startsWith('kafka'))) {
       await rm(staging, { recursive: true, force: true })
       throw new KafkaTestBrokerError(
         'JARS_UNRESOLVED',

@@ -24,7 +24,8 @@ export async function launchPalisade<T>(
   ready: (stdout: string) => T | undefined,
   nodeArgs: string[] = [],
 ): Promise<LaunchedProcess & { ready: T }> {
-  const child = spawn(process.execPath, [...nodeArgs, launcher, ...args], {
+  // The young generation `npm start` and the image give it (see apps/palisade/bin/palisade.mjs).
+  const child = spawn(process.execPath, ['--max-semi-space-size=32', ...nodeArgs, launcher, ...args], {
     env: {
       ...testEnvironment(),
       PALISADE_COLLECTOR_PORT: '0',
