@@ -100,6 +100,13 @@ describe('npm run demo', () => {
       await api(`/api/v1/panels/active_incidents?from=${Date.now() - 86_400_000}&to=${Date.now()}`),
     )
     expect(incidents).toContain('SLOBurnRate')
+    // The edge's AWS WAF log reaches the on-call's "top triggered WAF rules" panel.
+    const wafRules = (await api(
+      `/api/v1/panels/top_waf_rules?from=${Date.now() - 86_400_000}&to=${Date.now()}`,
+    )) as unknown as { rows: { rule_id: string; rule_action: string; hit_count: number }[] }
+    expect(wafRules.rows.map((row) => row.rule_id)).toEqual(
+      expect.arrayContaining(['AWSManagedRulesSQLiRuleSet/SQLi_QUERYARGUMENTS', 'rate-limit-per-ip']),
+    )
 
     // Sources re-send firing alerts every minute; the incident must stay one page.
     await new Promise((resolve) => setTimeout(resolve, 65_000))

@@ -1,6 +1,11 @@
 import type { Log } from '@palisade/runtime'
-import { type GeneratedRecord, generateDemoTelemetry, type IncidentLabel } from '@palisade/scenario-generator'
-import { postRecords } from './collector-client.ts'
+import {
+  type GeneratedRecord,
+  generateDemoTelemetry,
+  generateDemoWafLog,
+  type IncidentLabel,
+} from '@palisade/scenario-generator'
+import { postFormatText, postRecords } from './collector-client.ts'
 
 /** Options of {@link startDemoFeed}. */
 export interface DemoFeedOptions {
@@ -14,6 +19,19 @@ export interface DemoFeedOptions {
 }
 
 const minuteMs = 60_000
+
+/** The edge's WAF log of [from, to) as AWS writes it, through `/v1/ingest/aws-waf` like a log shipper. */
+async function sendWafLog(
+  from: number,
+  to: number,
+  incidentAt: number,
+  options: DemoFeedOptions,
+): Promise<number> {
+  const lines = generateDemoWafLog({ seed: options.seed ^ from, from, to, incidentAt })
+  if (lines.length === 0) return 0
+  const target = { collectorUrl: options.collectorUrl, token: options.token }
+  return (await postFormatText(target, 'aws-waf', {}, lines.join('\n'))).accepted
+}
 
 async function send(records: GeneratedRecord[], options: DemoFeedOptions): Promise<number> {
   const byKind = new Map<string, unknown[]>()
@@ -44,9 +62,10 @@ export async function startDemoFeed(
   const currentMinute = () => Math.floor(now() / minuteMs) * minuteMs
   let sentUntil = currentMinute()
   const incidentAt = sentUntil - 8 * minuteMs
+  const historyFrom = sentUntil - (options.historyHours ?? 8) * 3_600_000
   const history = generateDemoTelemetry({
     seed: options.seed,
-    from: sentUntil - (options.historyHours ?? 8) * 3_600_000,
+    from: historyFrom,
     to: sentUntil,
     incidentAt,
   })
@@ -54,6 +73,7 @@ export async function startDemoFeed(
   // incidents arrive; the live minutes queue behind it.
   const started = Date.now()
   let running: Promise<unknown> = send(history.records, options)
+    .then(async (accepted) => accepted + (await sendWafLog(historyFrom, sentUntil, incidentAt, options)))
     .then((accepted) => {
       log.info(`demo: sent ${accepted} events of history in ${((Date.now() - started) / 1000).toFixed(1)} s`)
       for (const incident of history.incidents)
@@ -70,6 +90,7 @@ export async function startDemoFeed(
     const live = generateDemoTelemetry({ seed: options.seed ^ from, from, to: until, incidentAt })
     running = running
       .then(() => send(live.records, options))
+      .then(() => sendWafLog(from, until, incidentAt, options))
       .catch((error) => log.error('demo: live feed failed', error))
   }, 5_000)
   timer.unref()

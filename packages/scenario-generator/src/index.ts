@@ -6,6 +6,7 @@ export {
   workdayLoad,
 } from './demo-day.ts'
 export { normalEdges, spiffe, trustDomain, users, workloads } from './demo-mesh.ts'
+export { type DemoWafLogOptions, generateDemoWafLog } from './demo-waf-log.ts'
 export { ScenarioError, ScenarioMeshUnknownError } from './errors.ts'
 export { generateScenario } from './generate-scenario.ts'
 export { createRandom, type Random } from './random.ts'
