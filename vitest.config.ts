@@ -5,7 +5,9 @@ import { defineConfig } from 'vitest/config'
 export default defineConfig({
   test: {
     include: ['apps/*/src/**/*.test.ts', 'packages/*/src/**/*.test.ts', 'scripts/**/*.test.ts'],
-    testTimeout: 60_000,
+    // A limit only stops a hung test; it measures nothing. The suite runs two files at a time on
+    // two cores beside real brokers, engines and browsers, where a minute of wall clock is not much.
+    testTimeout: 180_000,
     hookTimeout: 120_000,
     // chDB allows one data directory per process: each test file gets its own worker process.
     pool: 'forks',

@@ -4,7 +4,9 @@ import { runIngestBench } from './ingest-bench.ts'
 
 // The bench run tiny, so that it keeps working; `npm run bench:ingest` runs it at full size.
 describe('bench:ingest', () => {
-  it('completes at a tiny size, checks what was stored and prints every figure with its ratio', async () => {
+  it('completes at a tiny size, checks what was stored and prints every figure with its ratio', {
+    timeout: 600_000,
+  }, async () => {
     const lines: string[] = []
     const result = await runIngestBench({
       events: 3000,
