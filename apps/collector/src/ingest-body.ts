@@ -153,9 +153,11 @@ function slicedPublisher(bus: Bus, accepted: SortedRecords['accepted']) {
         : from + Math.floor((messages.length - from) / sliceSize) * sliceSize
     if (to <= from) return
     handedOver.set(kind, to)
+    // The list itself only when it is complete: validation goes on appending to it after a slice,
+    // and a bus may read the list it was given after that (the Kafka producer encodes it in steps).
     const published = bus.publish(
       topics.events(kind),
-      from === 0 && to === messages.length ? messages : messages.slice(from, to),
+      all && from === 0 ? messages : messages.slice(from, to),
     )
     // Awaited in `finish` (or `settled`): marked handled now, so that a failure before then is not unhandled.
     published.catch(() => {})
