@@ -20,6 +20,26 @@ describe('ingestBody > parseBodyInParts', () => {
     expect(inParts.records.at(-1)?.line).toBe(4001)
   })
 
+  it('reads an NDJSON line holding an array the same in parts as whole, where a part would begin with it', async () => {
+    const lines = Array.from({ length: 600 }, (_, i) =>
+      JSON.stringify({ ts: i + 1, service: 'z'.repeat(1000) }),
+    )
+    const parser = nativeParser('flow')
+    // The lines that begin the second and third parts become arrays of the same length (the cuts stay).
+    for (const { firstLine } of parser.splitInput!(lines.join('\n'), 64 * 1024).slice(1, 3)) {
+      const length = lines[firstLine - 1]!.length
+      lines[firstLine - 1] = `["${'a'.repeat(length - 4)}"]`
+    }
+    const body = Buffer.from(lines.join('\n'))
+    const parts = parser.splitInput!(body.toString(), 64 * 1024)
+    expect(parts.length).toBeGreaterThan(1)
+    for (const part of parts.slice(1)) expect(part.text.trimStart().startsWith('[')).toBe(false)
+    const inParts = await parseBodyInParts(parser, body)
+    expect(inParts).toEqual(parseBody(parser, body))
+    expect(inParts.records).toHaveLength(600)
+    expect(inParts.rejected).toEqual([])
+  })
+
   it('lets the event loop run between the parts of a large body', async () => {
     const body = Buffer.from(
       Array.from({ length: 3000 }, (_, i) => JSON.stringify({ ts: i + 1, service: 'y'.repeat(200) })).join(

@@ -1,7 +1,13 @@
 import { isUtf8 } from 'node:buffer'
 import { randomUUID } from 'node:crypto'
 import { type Bus, type BusMessage, topics } from '@palisade/bus'
-import type { FormatParser, ParseOptions, ParseResult, WorkloadDirectory } from '@palisade/formats'
+import type {
+  FormatParser,
+  ParsedRecord,
+  ParseOptions,
+  ParseResult,
+  WorkloadDirectory,
+} from '@palisade/formats'
 import {
   type AnyEvent,
   type EventKind,
@@ -74,6 +80,13 @@ export interface SortedRecords {
  * Parse, validate and publish one body of a format, bound to the authenticated tenant. Resolves
  * only once the bus holds the valid events and the quarantined records durably. The pipeline, one
  * named step each: parse → join workloads by pod IP → validate → quarantine and publish (together) → answer.
+ *
+ * On a bus that sends as messages come (`publishSliceSize`, Kafka), valid events are handed over
+ * in slices while the rest of the body is still parsed and validated, so that the producer's
+ * first request does not wait for the whole body; the answer still waits for every slice. Our
+ * own NDJSON is then parsed and validated part by part (its parse refuses no part: a JSON array
+ * is one part); a wire format is parsed whole first, since its workload join may fill a record
+ * from one read later in the body.
  */
 export async function ingestBody(
   options: IngestOptions,
@@ -87,22 +100,86 @@ export async function ingestBody(
     requestId: randomUUID(),
     receivedAt: options.now(),
   }
-  const parsed = await parseBodyInParts(parser, body, context.parseOptions)
+  const directory = options.workloadDirectory?.(context.tenant)
   // Our own NDJSON is validated against its bytes as sent (see validateRecords): it only teaches.
-  options.workloadDirectory?.(context.tenant).enrich(parsed.records, {
-    fill: !(parser.kinds as readonly string[]).includes(parser.name),
-  })
-  const sorted = await validateRecords(parsed, request, options.retention)
-  // Events and quarantine must both be durable before we answer: a lost rejected record is lost data.
-  await Promise.all([
-    publishAccepted(options.bus, sorted.accepted),
-    quarantine(options.bus, request, sorted.rejected),
-  ])
+  const fill = !(parser.kinds as readonly string[]).includes(parser.name)
+  const sorted: SortedRecords = { accepted: new Map(), rejected: [] }
+  const publisher = slicedPublisher(options.bus, sorted.accepted)
+  let ignored = 0
+  const take = (parsed: ParseResult) => {
+    for (const record of parsed.rejected) sorted.rejected.push(rejectedRecord(request, record))
+    if (parsed.ignored) ignored += parsed.ignored
+  }
+  try {
+    if (publisher.sliceSize !== undefined && !fill) {
+      for await (const part of parseParts(parser, body, context.parseOptions)) {
+        take(part)
+        directory?.enrich(part.records, { fill })
+        await validateInto(sorted, part.records, request, options.retention, publisher.handOver)
+      }
+    } else {
+      const parsed = await parseBodyInParts(parser, body, context.parseOptions)
+      take(parsed)
+      directory?.enrich(parsed.records, { fill })
+      await validateInto(sorted, parsed.records, request, options.retention, publisher.handOver)
+    }
+    sorted.rejected.sort((a, b) => a.line - b.line)
+    // Events and quarantine must both be durable before we answer: a lost rejected record is lost data.
+    await Promise.all([publisher.finish(), quarantine(options.bus, request, sorted.rejected)])
+  } finally {
+    // Whatever happened, no slice handed over is left unawaited (its failure is the answer's).
+    await publisher.settled()
+  }
   forgetJsonText(sorted.accepted)
   countRecords(options.metrics, parser.name, sorted)
   const outcome = answerOf(sorted, options.maxErrorsListed ?? 100)
-  if (parsed.ignored) outcome.ignored = parsed.ignored
+  if (ignored) outcome.ignored = ignored
   return outcome
+}
+
+/**
+ * Publishes the accepted messages of each kind: in slices of the bus's `publishSliceSize` as they
+ * fill (when it has one), the rest at `finish`, which resolves once the bus holds them all.
+ */
+function slicedPublisher(bus: Bus, accepted: SortedRecords['accepted']) {
+  const sliceSize = bus.publishSliceSize
+  const handedOver = new Map<EventKind, number>()
+  const publishes: Promise<void>[] = []
+  const publishFrom = (kind: EventKind, messages: BusMessage<AnyEvent>[], all: boolean) => {
+    const from = handedOver.get(kind) ?? 0
+    const to =
+      all || sliceSize === undefined
+        ? messages.length
+        : from + Math.floor((messages.length - from) / sliceSize) * sliceSize
+    if (to <= from) return
+    handedOver.set(kind, to)
+    // The list itself only when it is complete: validation goes on appending to it after a slice,
+    // and a bus may read the list it was given after that (the Kafka producer encodes it in steps).
+    const published = bus.publish(
+      topics.events(kind),
+      all && from === 0 ? messages : messages.slice(from, to),
+    )
+    // Awaited in `finish` (or `settled`): marked handled now, so that a failure before then is not unhandled.
+    published.catch(() => {})
+    publishes.push(published)
+  }
+  return {
+    sliceSize,
+    /** After each slice of validation: hand over every kind's full slices. */
+    handOver:
+      sliceSize === undefined
+        ? undefined
+        : () => {
+            for (const [kind, messages] of accepted) publishFrom(kind, messages, false)
+          },
+    /** Hand over the rest; resolves once the bus holds every message accepted. */
+    async finish(): Promise<void> {
+      for (const [kind, messages] of accepted) publishFrom(kind, messages, true)
+      await Promise.all(publishes)
+    },
+    /** Resolves once every publish handed over has settled, however. */
+    settled: () => Promise.allSettled(publishes),
+  }
 }
 
 /** Step 1, parse: the body as text, through the format's parser (records and per-record rejections). */
@@ -122,50 +199,68 @@ function parseText(parser: FormatParser, text: string, parseOptions?: ParseOptio
   }
 }
 
-/** Characters of a body parsed between two yields to the event loop (about 500 events of ours). */
-const charsPerPart = 256 * 1024
+/** Characters of a body parsed between two yields to the event loop (about 120 events of ours). */
+const charsPerPart = 64 * 1024
 
 /**
- * Step 1 for a large body: cut where the format says its records may be cut (`splitInput`, as a
- * replay cuts a file into requests), each part parsed with a yield to the event loop between
- * them and its lines numbered as in the whole body. Parsing a 10,000-event body at once held the
- * event loop for tens of milliseconds, and with it the Kafka producer's next request (see
- * {@link validateRecords}).
+ * Step 1 for a large body, part by part: cut where the format says its records may be cut
+ * (`splitInput`, as a replay cuts a file into requests), each part parsed after a yield to the
+ * event loop and its lines numbered as in the whole body. Parsing a 10,000-event body at once held
+ * the event loop for tens of milliseconds, and with it the Kafka producer's next request (see
+ * {@link validateRecords}). A body that is small, or that the format cannot cut, is one part.
  */
-export async function parseBodyInParts(
+export async function* parseParts(
   parser: FormatParser,
   body: Buffer,
   parseOptions?: ParseOptions,
-): Promise<ParseResult> {
-  if (body.length <= charsPerPart || !parser.splitInput) return parseBody(parser, body, parseOptions)
+): AsyncGenerator<ParseResult> {
+  if (body.length <= charsPerPart || !parser.splitInput) {
+    yield parseBody(parser, body, parseOptions)
+    return
+  }
   let parts: { text: string; firstLine: number }[]
   try {
     parts = parser.splitInput(decodeUtf8(body), charsPerPart)
   } catch {
     // Read whole, to answer (or refuse) the body exactly as a small one.
-    return parseBody(parser, body, parseOptions)
+    yield parseBody(parser, body, parseOptions)
+    return
   }
-  if (parts.length <= 1) return parseBody(parser, body, parseOptions)
-  const whole: ParseResult = { records: [], rejected: [] }
+  if (parts.length <= 1) {
+    yield parseBody(parser, body, parseOptions)
+    return
+  }
   for (const [index, part] of parts.entries()) {
     if (index > 0) await new Promise((resolve) => setImmediate(resolve))
     const parsed = parseText(parser, part.text, parseOptions)
     const offset = part.firstLine - 1
-    for (const record of parsed.records) {
-      record.line += offset
-      whole.records.push(record)
+    for (const record of parsed.records) record.line += offset
+    for (const record of parsed.rejected) record.line += offset
+    yield parsed
+  }
+}
+
+/** Step 1 for a large body: its parts (see {@link parseParts}) as one result. */
+export async function parseBodyInParts(
+  parser: FormatParser,
+  body: Buffer,
+  parseOptions?: ParseOptions,
+): Promise<ParseResult> {
+  let whole: ParseResult | undefined
+  for await (const parsed of parseParts(parser, body, parseOptions)) {
+    if (whole === undefined) {
+      whole = parsed
+      continue
     }
-    for (const record of parsed.rejected) {
-      record.line += offset
-      whole.rejected.push(record)
-    }
+    for (const record of parsed.records) whole.records.push(record)
+    for (const record of parsed.rejected) whole.rejected.push(record)
     if (parsed.ignored) whole.ignored = (whole.ignored ?? 0) + parsed.ignored
   }
-  return whole
+  return whole ?? { records: [], rejected: [] }
 }
 
 /** Records validated between two yields to the event loop (see {@link validateRecords}). */
-const recordsPerSlice = 500
+const recordsPerSlice = 128
 
 /**
  * Step 2, validate: each parsed record against the event model, bound to the request's tenant.
@@ -184,10 +279,24 @@ export async function validateRecords(
     accepted: new Map(),
     rejected: parsed.rejected.map((record) => rejectedRecord(request, record)),
   }
+  await validateInto(sorted, parsed.records, request, retention)
+  sorted.rejected.sort((a, b) => a.line - b.line)
+  return sorted
+}
+
+/** Step 2 into `sorted` (rejections appended unsorted); `afterSlice` runs after each slice. */
+async function validateInto(
+  sorted: SortedRecords,
+  records: readonly ParsedRecord[],
+  request: IngestRequest,
+  retention: RetentionDays,
+  afterSlice?: () => void,
+): Promise<void> {
   let sinceYield = 0
-  for (const record of parsed.records) {
+  for (const record of records) {
     if (++sinceYield > recordsPerSlice) {
       sinceYield = 1
+      afterSlice?.()
       await new Promise((resolve) => setImmediate(resolve))
     }
     const result = validateEvent(record.kind, record.event, {
@@ -208,8 +317,7 @@ export async function validateRecords(
     }
     messages.push({ key: partitionKey(record.kind, result.event), value: result.event, json: result.json })
   }
-  sorted.rejected.sort((a, b) => a.line - b.line)
-  return sorted
+  afterSlice?.()
 }
 
 /** Step 3a, publish: the valid events, on their kind's topic; resolves once the bus holds them. */

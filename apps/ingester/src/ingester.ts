@@ -79,13 +79,16 @@ function createFreshnessGauge(registry: Registry | undefined) {
         bySource = new Map()
         newest.set(kind, bySource)
       }
+      // The gauge is set once per source a batch moved, not per event (each set hashes its labels).
+      const moved = new Set<string>()
       for (const event of events) {
         const source =
           bySource.has(event.source) || bySource.size < maxSourcesPerKind ? event.source : 'other'
         if (event.ts <= (bySource.get(source) ?? Number.NEGATIVE_INFINITY)) continue
         bySource.set(source, event.ts)
-        gauge.set({ kind, source }, event.ts / 1000)
+        moved.add(source)
       }
+      for (const source of moved) gauge.set({ kind, source }, bySource.get(source)! / 1000)
     },
   }
 }

@@ -48,6 +48,14 @@ export interface Subscription {
  */
 export interface Bus {
   publish<T>(topic: string, messages: BusMessage<T>[]): Promise<void>
+  /**
+   * When set, a publisher with many messages (the collector with a 10,000-event body) should hand
+   * them over in publishes of about this many as they are ready rather than all at once: a bus
+   * that sends over the network (Kafka, one produce request in flight) then sends the first while
+   * the rest is still being validated. Absent (in-process): one publish per batch, since each
+   * publish there becomes a store insert and the store wants few large ones.
+   */
+  readonly publishSliceSize?: number
   /** Join consumer group `group` on `topics`: each batch goes to one member of each group. */
   subscribe<T>(
     group: string,

@@ -62,10 +62,22 @@ export function splitAtLines(input: string, maxChars: number): { text: string; f
   return parts
 }
 
-/** Split NDJSON into parts of about `maxChars` on line boundaries; a JSON array is one document, kept whole. */
+/**
+ * Split NDJSON into parts of about `maxChars` on line boundaries; a JSON array is one document, kept
+ * whole. Each part must parse as it would in the whole body: a part that would begin with a line
+ * starting `[` (an array on one line of NDJSON, which validation rejects as not an object) would be
+ * read as a JSON array document, so it goes with the part before it instead.
+ */
 export function splitLines(input: string, maxChars: number): { text: string; firstLine: number }[] {
   if (input.trimStart().startsWith('[')) return [{ text: input, firstLine: 1 }]
-  return splitAtLines(input, maxChars)
+  const parts = splitAtLines(input, maxChars)
+  const kept: { text: string; firstLine: number }[] = []
+  for (const part of parts) {
+    const previous = kept[kept.length - 1]
+    if (previous !== undefined && part.text.trimStart().startsWith('[')) previous.text += part.text
+    else kept.push(part)
+  }
+  return kept
 }
 
 /** Our own schema, one kind per endpoint: records pass through as they are. */

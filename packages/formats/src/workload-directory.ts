@@ -52,7 +52,17 @@ export interface WorkloadDirectoryOptions {
   maxAgeMs?: number
 }
 
-const sides = ['src', 'dst'] as const
+/**
+ * The field names of each end of a flow, spelled out once: a name built per access (`${side}_ip`)
+ * is a new string that V8 must look up before it can read the property, on every flow of every
+ * request.
+ */
+const sides = (['src', 'dst'] as const).map((side) => ({
+  ip: `${side}_ip`,
+  identity: `${side}_identity`,
+  pod: `${side}_pod`,
+  app: `${side}_app`,
+}))
 
 /** A workload of ours: not Cilium's reserved identities (`reserved:world`, `reserved:host`, …), which name many machines. */
 function isPodWorkload(identity: unknown): identity is string {
@@ -72,17 +82,23 @@ export function createWorkloadDirectory(options: WorkloadDirectoryOptions = {}):
   // Insertion order is recency of teaching: a re-taught address is moved to the end.
   const byIp = new Map<string, KnownWorkload>()
 
-  function learn(ip: string, known: KnownWorkload): void {
+  function learn(ip: string, identity: string, pod: string, app: string | undefined, seenAt: number): void {
     const previous = byIp.get(ip)
     if (previous !== undefined) {
       // Records arrive out of order across sources: an older record never overrides a newer pairing.
-      if (previous.seenAt > known.seenAt) return
+      if (previous.seenAt > seenAt) return
       byIp.delete(ip)
+      // The same pairing shown again (Hubble names a live pod in every flow): only its time moves.
+      if (previous.identity === identity && previous.pod === pod && previous.app === app) {
+        previous.seenAt = seenAt
+        byIp.set(ip, previous)
+        return
+      }
     } else if (byIp.size >= maxAddresses) {
       const oldest = byIp.keys().next().value
       if (oldest !== undefined) byIp.delete(oldest)
     }
-    byIp.set(ip, known)
+    byIp.set(ip, app === undefined ? { identity, pod, seenAt } : { identity, pod, app, seenAt })
   }
 
   function lookup(ip: string, at: number): KnownWorkload | undefined {
@@ -92,31 +108,26 @@ export function createWorkloadDirectory(options: WorkloadDirectoryOptions = {}):
 
   return {
     enrich(records, enrichOptions) {
-      const flows = records.filter((record) => record.kind === 'flow')
-      for (const { event } of flows) {
-        if (typeof event.ts !== 'number') continue
+      for (const { kind, event } of records) {
+        if (kind !== 'flow' || typeof event.ts !== 'number') continue
         for (const side of sides) {
-          const ip = event[`${side}_ip`]
-          const identity = event[`${side}_identity`]
-          const pod = event[`${side}_pod`]
+          const ip = event[side.ip]
+          const identity = event[side.identity]
+          const pod = event[side.pod]
           if (typeof ip !== 'string' || typeof pod !== 'string' || !isPodWorkload(identity)) continue
-          const app = event[`${side}_app`]
-          learn(ip, { identity, pod, ...(typeof app === 'string' ? { app } : {}), seenAt: event.ts })
+          const app = event[side.app]
+          learn(ip, identity, pod, typeof app === 'string' ? app : undefined, event.ts)
         }
       }
       if (enrichOptions?.fill === false) return 0
       let filled = 0
-      for (const { event } of flows) {
-        if (typeof event.ts !== 'number') continue
+      for (const { kind, event } of records) {
+        if (kind !== 'flow' || typeof event.ts !== 'number') continue
         for (const side of sides) {
-          const ip = event[`${side}_ip`]
+          const ip = event[side.ip]
           if (typeof ip !== 'string') continue
-          const identity = event[`${side}_identity`]
-          if (
-            identity !== undefined &&
-            event[`${side}_pod`] !== undefined &&
-            event[`${side}_app`] !== undefined
-          )
+          const identity = event[side.identity]
+          if (identity !== undefined && event[side.pod] !== undefined && event[side.app] !== undefined)
             continue
           const known = lookup(ip, event.ts)
           if (known === undefined) continue
@@ -129,9 +140,9 @@ export function createWorkloadDirectory(options: WorkloadDirectoryOptions = {}):
               canonicalWorkload(identity) !== canonicalWorkload(known.identity))
           )
             continue
-          if (identity === undefined) event[`${side}_identity`] = known.identity
-          event[`${side}_pod`] ??= known.pod
-          if (known.app !== undefined) event[`${side}_app`] ??= known.app
+          if (identity === undefined) event[side.identity] = known.identity
+          event[side.pod] ??= known.pod
+          if (known.app !== undefined) event[side.app] ??= known.app
           filled++
         }
       }

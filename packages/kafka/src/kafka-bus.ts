@@ -108,6 +108,9 @@ export function createKafkaBus(options: KafkaBusOptions): KafkaBus {
 
   const bus: KafkaBus = {
     publish: (topic, messages) => producer.publish(topic, messages),
+    // About one produce request of our events (768 KiB at ~550 bytes each): the producer coalesces
+    // what queues into requests anyway, and the first request leaves before a body is validated.
+    publishSliceSize: 1000,
 
     async subscribe(group, topicNames, handle, subscribeOptions = {}) {
       if (closed) throw new BusClosedError()

@@ -86,7 +86,7 @@ export function nextProduceRequest(queue: readonly Pending[], maxBytes: number):
 }
 
 /** Messages encoded between two yields to the event loop (see {@link encodeMessages}). */
-const messagesPerSlice = 1000
+const messagesPerSlice = 250
 
 /**
  * Each message's value as JSON (its own text when it came with one), with its size on the wire. A large publish is encoded in slices

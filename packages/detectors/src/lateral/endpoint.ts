@@ -21,11 +21,29 @@ export interface Endpoint {
   ip?: string | undefined
 }
 
+/**
+ * Each parsed workload (shared and frozen, see `parseWorkload`) with the app labels seen beside it,
+ * made once: several detectors ask for every flow's two ends, and a copy per question was garbage
+ * on every event. Held weakly by the workload, so it goes when the parse memo drops that; at most
+ * {@link maxAppsPerWorkload} labels per workload are kept (a label comes from the client).
+ */
+const withAppByWorkload = new WeakMap<WorkloadRef, Map<string, Readonly<WorkloadRef>>>()
+const maxAppsPerWorkload = 64
+
 /** The workload with the app label its record carries beside it as another name (intent matches either). */
 export function withApp(workload: WorkloadRef | undefined, app: string | undefined): WorkloadRef | undefined {
-  return workload === undefined || app === undefined || app === workload.name
-    ? workload
-    : { ...workload, aliases: [app] }
+  if (workload === undefined || app === undefined || app === workload.name) return workload
+  let byApp = withAppByWorkload.get(workload)
+  if (byApp === undefined) {
+    byApp = new Map()
+    withAppByWorkload.set(workload, byApp)
+  }
+  let aliased = byApp.get(app)
+  if (aliased === undefined) {
+    aliased = Object.freeze({ ...workload, aliases: Object.freeze([app]) })
+    if (byApp.size < maxAppsPerWorkload) byApp.set(app, aliased)
+  }
+  return aliased
 }
 
 function workloadOf(identity: string, app: string | undefined): WorkloadRef | undefined {
