@@ -432,11 +432,15 @@ export function createNotificationPlanner(options: NotificationPlannerOptions): 
     const fresh = news.filter((entry) => !group.collapsed.has(entry.fingerprint))
     // A repeat reminds on-call of what it was told: only alerts it has not heard of are news that
     // spend (or, past it, collapse into) their rule's budget, at their own event time.
-    const unheard = (entry: AlertEntry) => opens || !last.fingerprints.has(entry.fingerprint)
-    const kept = budgetStage(group, firing, fresh.filter(unheard), now)
+    const kept = budgetStage(
+      group,
+      firing,
+      opens ? fresh : fresh.filter((entry) => !last.fingerprints.has(entry.fingerprint)),
+      now,
+    )
     const keptNews = fresh.filter((entry) => !group.collapsed.has(entry.fingerprint))
     if (kept.length === 0 || keptNews.length === 0) return undefined
-    const spending = keptNews.filter(unheard)
+    const spending = opens ? keptNews : keptNews.filter((entry) => !last.fingerprints.has(entry.fingerprint))
     for (const rule of new Set(spending.map((entry) => entry.alert.labels.alertname)))
       spends.push(budget.spend(group.tenant, rule, eventTimeOf(spending, rule), group.dedupKey))
     const facts = incidentFacts(kept.map((entry) => entry.alert))
