@@ -380,8 +380,9 @@ export function mountAlertmanagerApi(app: Express, options: AlertmanagerApiOptio
       .type('text/plain')
       .send(ready ? 'OK' : 'Service Unavailable')
   })
-  // `POST /api/v2/alerts` straight on the app rather than in the router below: it is nearly all of
-  // this server's requests, and each nested router and body parser it passes is paid per request.
+  // `POST /api/v2/alerts` outside the router below (directly, and on the app for what the direct
+  // handler declines): it is nearly all of this server's requests, and each nested router,
+  // middleware and body parser it passes is paid per request.
   //
   // What is durable when it answers 200: nothing yet, as with Alertmanager, which also holds alerts
   // in memory only. The alerts are in the router's planner (grouped, waiting for group_wait); the
