@@ -1,4 +1,4 @@
-// npm run bench:router [-- --alerts N --groups N --sample N --am-batched N --am-single N --am-rounds N --no-alertmanager]
+// npm run bench:router [-- --alerts N --groups N --sample N --am-batched N --am-single N --am-rounds N --cpu-prof-dir DIR --no-alertmanager]
 //
 // The alert router under a flood: 100,000 active alerts from 5,000 groups, with inhibition rules
 // and silences. Prints the flush time, the alerts/s accepted and the RSS, each with its ratio to a
@@ -19,6 +19,8 @@ const { values: args } = parseArgs({
     'am-single': { type: 'string', default: '2000' },
     // Each system runs once per round, in turn; its best round counts (a shared machine's bursts).
     'am-rounds': { type: 'string', default: '2' },
+    // A CPU profile of each Palisade bench server process, to open in Chrome's DevTools.
+    'cpu-prof-dir': { type: 'string' },
     'no-alertmanager': { type: 'boolean', default: false },
   },
 })
@@ -41,6 +43,7 @@ if (args['no-alertmanager']) {
     burst: 2000,
     concurrency: 8,
     rounds: Number(args['am-rounds']),
+    ...(args['cpu-prof-dir'] ? { cpuProfileDir: args['cpu-prof-dir'] } : {}),
   })
   console.log(sideBySideReport(sideBySide, Number(args['am-rounds'])))
 }

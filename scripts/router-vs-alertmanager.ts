@@ -33,6 +33,8 @@ export interface SideBySideOptions {
    * neighbour's burst then costs a system one round, not the comparison.
    */
   rounds?: number
+  /** Write a V8 CPU profile of each Palisade server process here (`node --cpu-prof`; default none). */
+  cpuProfileDir?: string
 }
 
 /** One system's figures. */
@@ -339,10 +341,11 @@ receivers:
 
 const palisadeServerScript = fileURLToPath(new URL('./router-bench-server.ts', import.meta.url))
 
-async function startPalisade(dir: string, sinkUrl: string): Promise<BenchServer> {
+async function startPalisade(dir: string, sinkUrl: string, cpuProfileDir?: string): Promise<BenchServer> {
   const child = spawn(
     process.execPath,
     [
+      ...(cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`] : []),
       '--import',
       'tsx',
       palisadeServerScript,
@@ -422,7 +425,9 @@ export async function runSideBySide(
       const roundDir = join(dir, `round-${round}`)
       mkdirSync(roundDir, { recursive: true })
       palisade.push(
-        await run((sinkUrl) => startPalisade(roundDir, sinkUrl), { authorization: `Bearer ${TOKEN}` }),
+        await run((sinkUrl) => startPalisade(roundDir, sinkUrl, options.cpuProfileDir), {
+          authorization: `Bearer ${TOKEN}`,
+        }),
       )
       alertmanager.push(await run((sinkUrl) => startAlertmanager(roundDir, sinkUrl), {}))
     }

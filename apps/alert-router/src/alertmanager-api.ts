@@ -1,5 +1,16 @@
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http'
 import { type HeldAlert, type LabelMatcher, labelsMatch, parseLabelMatcher } from '@palisade/alerting'
-import { type Authenticator, allow, recordAudit, requireToken } from '@palisade/http-server'
+import {
+  type Authenticator,
+  allow,
+  authenticateHeaders,
+  recordAudit,
+  refusalOf,
+  requireToken,
+  sendJsonDirectly,
+  sendRefusalDirectly,
+  serveDirectly,
+} from '@palisade/http-server'
 import type { Alert, Severity } from '@palisade/schema'
 import express, { type Express, type NextFunction, type Request, type Response } from 'express'
 import type { AlertRouter } from './alert-router.ts'
@@ -120,12 +131,22 @@ export function alertFromAlertmanager(raw: unknown, tenant: string, now: number)
   return alert
 }
 
+/** Whether a body is what the lean reader takes: plain UTF-8 JSON, not compressed. */
+function isPlainJson(headers: IncomingHttpHeaders): boolean {
+  return (
+    PLAIN_JSON.test(headers['content-type'] ?? '') &&
+    (headers['content-encoding'] ?? 'identity').toLowerCase() === 'identity'
+  )
+}
+
 /**
  * The body of a `POST /api/v2/alerts` as JSON, read without body-parser's general machinery (media
  * type negotiation, charsets, inflation): what Prometheus and vmalert send, plain UTF-8 JSON, is
  * most of this server's traffic. Anything else (compressed, another charset) takes express.json.
  */
-function readPlainJson(request: Request): Promise<{ body: unknown } | { status: number; reason: string }> {
+function readPlainJson(
+  request: IncomingMessage,
+): Promise<{ body: unknown } | { status: number; reason: string }> {
   return new Promise((resolve) => {
     const tooLarge = { status: 413, reason: 'request entity too large' }
     if (Number(request.headers['content-length']) > BODY_LIMIT_BYTES) {
@@ -359,8 +380,9 @@ export function mountAlertmanagerApi(app: Express, options: AlertmanagerApiOptio
       .type('text/plain')
       .send(ready ? 'OK' : 'Service Unavailable')
   })
-  // `POST /api/v2/alerts` straight on the app rather than in the router below: it is nearly all of
-  // this server's requests, and each nested router and body parser it passes is paid per request.
+  // `POST /api/v2/alerts` outside the router below (directly, and on the app for what the direct
+  // handler declines): it is nearly all of this server's requests, and each nested router,
+  // middleware and body parser it passes is paid per request.
   //
   // What is durable when it answers 200: nothing yet, as with Alertmanager, which also holds alerts
   // in memory only. The alerts are in the router's planner (grouped, waiting for group_wait); the
@@ -370,9 +392,6 @@ export function mountAlertmanagerApi(app: Express, options: AlertmanagerApiOptio
   // evaluation (and resolved ones for 15 minutes). `stop()` plans every group, in group_wait or not,
   // so a clean shutdown loses nothing it acknowledged.
   const jsonParser = express.json({ limit: BODY_LIMIT })
-  const parseLeanly = (request: Request) =>
-    PLAIN_JSON.test(request.headers['content-type'] ?? '') &&
-    (request.headers['content-encoding'] ?? 'identity').toLowerCase() === 'identity'
   const parseGenerally = (request: Request, response: Response) =>
     new Promise<{ body: unknown } | { status: number; reason: string }>((resolve) => {
       jsonParser(request, response, (error?: unknown) => {
@@ -381,31 +400,55 @@ export function mountAlertmanagerApi(app: Express, options: AlertmanagerApiOptio
         resolve({ status, reason: (error as Error).message })
       })
     })
+
+  /** Take in a `POST /api/v2/alerts` body; the 400 reason, or undefined when all were accepted. */
+  async function takeAlerts(body: unknown, tenant: string): Promise<string | undefined> {
+    if (!Array.isArray(body)) return 'the body must be a list of alerts'
+    const now = clock()
+    const accepted: Alert[] = []
+    const reasons: string[] = []
+    for (let index = 0; index < body.length; index++) {
+      try {
+        accepted.push(alertFromAlertmanager(body[index], tenant, now))
+      } catch (error) {
+        if (!(error instanceof AlertmanagerRequestInvalidError)) throw error
+        reasons.push(`alert ${index}: ${error.message}`)
+      }
+    }
+    // As Alertmanager does: the valid alerts are taken in even when others in the batch are not.
+    if (accepted.length > 0) await router.receive(accepted)
+    return reasons.length > 0 ? reasons.join('; ') : undefined
+  }
+
+  // Served without express first (see serveDirectly): the same token check, role, body limit,
+  // answers and metrics as the route below, which takes what this leaves (compressed bodies, other
+  // charsets) and which the role × route test reads.
+  serveDirectly(app, 'POST', '/api/v2/alerts', (request, response) => {
+    if (!isPlainJson(request.headers)) return false
+    return (async () => {
+      const principal = authenticateHeaders(options.authenticator, request.headers)
+      if ('status' in principal) return sendRefusalDirectly(response, principal)
+      const refusal = refusalOf(principal, 'ingest')
+      if (refusal) return sendRefusalDirectly(response, refusal)
+      const read = await readPlainJson(request)
+      if ('status' in read) return sendJsonDirectly(response, read.status, read.reason)
+      const reason = await takeAlerts(read.body, principal.tenant)
+      if (reason !== undefined) return sendJsonDirectly(response, 400, reason)
+      response.statusCode = 200
+      response.end()
+    })()
+  })
   app.post(
     '/api/v2/alerts',
     requireToken(options.authenticator),
     allow('ingest'),
     async (request: Request, response: Response) => {
-      const read = parseLeanly(request)
+      const read = isPlainJson(request.headers)
         ? await readPlainJson(request)
         : await parseGenerally(request, response)
       if ('status' in read) return void response.status(read.status).json(read.reason)
-      if (!Array.isArray(read.body)) return badRequest(response, 'the body must be a list of alerts')
-      const now = clock()
-      const tenant = tenantOf(request)
-      const accepted: Alert[] = []
-      const reasons: string[] = []
-      for (let index = 0; index < read.body.length; index++) {
-        try {
-          accepted.push(alertFromAlertmanager(read.body[index], tenant, now))
-        } catch (error) {
-          if (!(error instanceof AlertmanagerRequestInvalidError)) throw error
-          reasons.push(`alert ${index}: ${error.message}`)
-        }
-      }
-      // As Alertmanager does: the valid alerts are taken in even when others in the batch are not.
-      if (accepted.length > 0) await router.receive(accepted)
-      if (reasons.length > 0) return badRequest(response, reasons.join('; '))
+      const reason = await takeAlerts(read.body, tenantOf(request))
+      if (reason !== undefined) return badRequest(response, reason)
       response.status(200).end()
     },
   )

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { dedupKey } from './dedup-key.ts'
+import { dedupIdentity, dedupKey, digestIdentity } from './dedup-key.ts'
 
 describe('dedupKey', () => {
   it('is a sha-256 hex digest', () => {
@@ -28,5 +28,17 @@ describe('dedupKey', () => {
     expect(dedupKey('acme', { service: 'pdp', alertname: 'a' })).toBe(
       'b09bc3d56cc68f057d77af8ac805c5db3603a7c0da143589bc95338d74b15772',
     )
+  })
+})
+
+describe('dedupIdentity', () => {
+  it('is the JSON text the key digests, escapes included, so that keys do not change', () => {
+    const labels = { zone: 'eu "west"\n', alertname: 'a\\b', émoji: '🔥', '': '' }
+    const sorted = Object.keys(labels)
+      .sort()
+      .map((name) => [name, labels[name as keyof typeof labels]])
+    expect(dedupIdentity('ac"me', labels)).toBe(JSON.stringify(['palisade.dedup.v1', 'ac"me', sorted]))
+    expect(dedupIdentity('acme', {})).toBe('["palisade.dedup.v1","acme",[]]')
+    expect(digestIdentity(dedupIdentity('acme', labels))).toBe(dedupKey('acme', labels))
   })
 })

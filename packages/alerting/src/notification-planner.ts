@@ -1,5 +1,5 @@
 import type { Alert, Severity } from '@palisade/schema'
-import { dedupKey } from './dedup-key.ts'
+import { dedupIdentity, dedupKey, digestIdentity } from './dedup-key.ts'
 import type { IncidentAction } from './incident-action.ts'
 import { escalationReasons, type IncidentFacts, incidentFacts, mergeFacts } from './incident-change.ts'
 import { incidentTitle } from './incident-title.ts'
@@ -93,6 +93,7 @@ export interface NotificationPlannerOptions {
 
 /** An alert the planner holds, as the Alertmanager API shows it. */
 export interface HeldAlert {
+  /** The sha-256 fingerprint of its tenant and labels (its {@link dedupKey}). */
   fingerprint: string
   alert: Alert
   /** Its receivers (one per group holding it). */
@@ -194,8 +195,12 @@ interface Group {
 const SEVERITY_RANK: Record<Severity, number> = { info: 0, ticket: 1, page: 2 }
 const NOISY_RULE = 'palisade.noisy_rule'
 
+/**
+ * An alert's identity in the planner: its tenant and labels as {@link dedupIdentity}'s text, not
+ * digested (the sha-256 fingerprint is taken only where one is shown, in {@link held}).
+ */
 function fingerprintOf(alert: Alert): string {
-  return dedupKey(alert.tenant, alert.labels)
+  return dedupIdentity(alert.tenant, alert.labels)
 }
 
 function seedKey(tenant: string, key: string, receiver: string): string {
@@ -432,11 +437,15 @@ export function createNotificationPlanner(options: NotificationPlannerOptions): 
     const fresh = news.filter((entry) => !group.collapsed.has(entry.fingerprint))
     // A repeat reminds on-call of what it was told: only alerts it has not heard of are news that
     // spend (or, past it, collapse into) their rule's budget, at their own event time.
-    const unheard = (entry: AlertEntry) => opens || !last.fingerprints.has(entry.fingerprint)
-    const kept = budgetStage(group, firing, fresh.filter(unheard), now)
+    const kept = budgetStage(
+      group,
+      firing,
+      opens ? fresh : fresh.filter((entry) => !last.fingerprints.has(entry.fingerprint)),
+      now,
+    )
     const keptNews = fresh.filter((entry) => !group.collapsed.has(entry.fingerprint))
     if (kept.length === 0 || keptNews.length === 0) return undefined
-    const spending = keptNews.filter(unheard)
+    const spending = opens ? keptNews : keptNews.filter((entry) => !last.fingerprints.has(entry.fingerprint))
     for (const rule of new Set(spending.map((entry) => entry.alert.labels.alertname)))
       spends.push(budget.spend(group.tenant, rule, eventTimeOf(spending, rule), group.dedupKey))
     const facts = incidentFacts(kept.map((entry) => entry.alert))
@@ -598,7 +607,7 @@ export function createNotificationPlanner(options: NotificationPlannerOptions): 
     const existing = groups.get(id)
     if (existing) return existing
     const groupLabels = pickGroupLabels(route, alert)
-    const key = route.groupBy === 'all' ? fingerprint : dedupKey(alert.tenant, groupLabels)
+    const key = route.groupBy === 'all' ? digestIdentity(fingerprint) : dedupKey(alert.tenant, groupLabels)
     const seed = seedKey(alert.tenant, key, route.receiver)
     const last = before.get(seed)
     // A resolve for an incident this process never heard of: nothing was paged, nothing to resolve.
@@ -737,13 +746,23 @@ export function createNotificationPlanner(options: NotificationPlannerOptions): 
     held(tenant, now) {
       const heldGroups: HeldGroup[] = []
       const receiversOf = new Map<string, string[]>()
+      // Shown as the sha-256 of the identity the planner keys alerts by, each digested once.
+      const digests = new Map<string, string>()
+      const digestOf = (identity: string) => {
+        let digest = digests.get(identity)
+        if (digest === undefined) {
+          digest = digestIdentity(identity)
+          digests.set(identity, digest)
+        }
+        return digest
+      }
       for (const group of groups.values()) {
         if (group.tenant !== tenant) continue
         const fingerprints = [...group.fingerprints]
         heldGroups.push({
           receiver: group.route.receiver,
           groupLabels: { ...group.groupLabels },
-          fingerprints,
+          fingerprints: fingerprints.map(digestOf),
         })
         for (const fingerprint of fingerprints)
           receiversOf.set(fingerprint, [...(receiversOf.get(fingerprint) ?? []), group.route.receiver])
@@ -753,7 +772,7 @@ export function createNotificationPlanner(options: NotificationPlannerOptions): 
         const entry = alerts.get(fingerprint)
         if (!entry) continue
         heldAlerts.push({
-          fingerprint,
+          fingerprint: digestOf(fingerprint),
           alert: entry.alert,
           receivers: [...new Set(receivers)].sort(),
           inhibited: inhibitor.mutes(entry.matchLabels, now),

@@ -1,5 +1,6 @@
 import type { NextFunction, Request, Response } from 'express'
 import type { Principal } from './authenticator.ts'
+import { refusalOf } from './direct-route.ts'
 import { sendError, sendUnauthenticated } from './service-app.ts'
 
 /** The roles an API key (or a signed-in person) holds; one per key. */
@@ -83,13 +84,9 @@ export function allow(access: Access): AccessGate {
       sendUnauthenticated(response, 'authenticate first')
       return
     }
-    if (!grants[principal.role].has(access)) {
-      sendError(
-        response,
-        403,
-        'FORBIDDEN',
-        `role ${principal.role} may not ${access} (see the README's role table)`,
-      )
+    const refusal = refusalOf(principal, access)
+    if (refusal) {
+      sendError(response, refusal.status, refusal.code, refusal.message)
       return
     }
     next()

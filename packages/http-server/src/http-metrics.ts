@@ -4,8 +4,16 @@ import { Counter, Histogram, type Registry } from 'prom-client'
 /** Express middleware counting every answer by route, method and status, and 401s on their own. */
 export type HttpMetricsMiddleware = (request: Request, response: Response, next: NextFunction) => void
 
+/** Counts one answer: its route pattern, method, status and how long it took, seconds. */
+export type HttpAnswerRecorder = (route: string, method: string, status: number, seconds: number) => void
+
+interface HttpMetrics {
+  middleware: HttpMetricsMiddleware
+  record: HttpAnswerRecorder
+}
+
 // One set per registry: the all-in-one mounts several apps on one registry.
-const byRegistry = new WeakMap<Registry, HttpMetricsMiddleware>()
+const byRegistry = new WeakMap<Registry, HttpMetrics>()
 
 /**
  * The route an answer belongs to, as a bounded label: the matched route's pattern, else what the
@@ -18,8 +26,7 @@ function routeLabel(request: Request, response: Response): string {
   return typeof named === 'string' ? named : 'unmatched'
 }
 
-/** Request metrics on `registry`, created once per registry. */
-export function httpMetrics(registry: Registry): HttpMetricsMiddleware {
+function metricsOf(registry: Registry): HttpMetrics {
   const existing = byRegistry.get(registry)
   if (existing) return existing
   const requests = new Counter({
@@ -42,17 +49,34 @@ export function httpMetrics(registry: Registry): HttpMetricsMiddleware {
     labelNames: ['route'] as const,
     registers: [registry],
   })
+  const record: HttpAnswerRecorder = (route, method, status, elapsed) => {
+    requests.inc({ route, method, status: String(status) })
+    seconds.observe({ route, method }, elapsed)
+    if (status === 401) unauthenticated.inc({ route })
+  }
   const middleware: HttpMetricsMiddleware = (request, response, next) => {
-    const stop = seconds.startTimer()
+    const started = performance.now()
     response.once('finish', () => {
-      const route = routeLabel(request, response)
-      const method = request.method
-      requests.inc({ route, method, status: String(response.statusCode) })
-      stop({ route, method })
-      if (response.statusCode === 401) unauthenticated.inc({ route })
+      record(
+        routeLabel(request, response),
+        request.method,
+        response.statusCode,
+        (performance.now() - started) / 1000,
+      )
     })
     next()
   }
-  byRegistry.set(registry, middleware)
-  return middleware
+  const metrics = { middleware, record }
+  byRegistry.set(registry, metrics)
+  return metrics
+}
+
+/** Request metrics on `registry`, created once per registry. */
+export function httpMetrics(registry: Registry): HttpMetricsMiddleware {
+  return metricsOf(registry).middleware
+}
+
+/** The same metrics' recorder, for answers given without express (see `serveDirectly`). */
+export function httpAnswerRecorder(registry: Registry): HttpAnswerRecorder {
+  return metricsOf(registry).record
 }

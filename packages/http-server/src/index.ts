@@ -29,6 +29,15 @@ export {
   TENANT_HEADER,
 } from './authenticator.ts'
 export { type DependencyCheck, reportDependencyUp } from './dependency-up.ts'
+export {
+  authenticateHeaders,
+  type DirectHandler,
+  type Refusal,
+  refusalOf,
+  sendJsonDirectly,
+  sendRefusalDirectly,
+  serveDirectly,
+} from './direct-route.ts'
 export { HttpServerError, KeyNotFoundError, TokensMissingError } from './errors.ts'
 export {
   createKeyAdmin,

@@ -1,6 +1,8 @@
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { allow } from './access.ts'
 import { createTokenAuthenticator } from './authenticator.ts'
+import { authenticateHeaders, sendJsonDirectly, sendRefusalDirectly, serveDirectly } from './direct-route.ts'
 import { createMetricsRegistry } from './metrics.ts'
 import { closeServer, createServiceApp, finishServiceApp, listen, requireToken } from './service-app.ts'
 
@@ -92,6 +94,79 @@ describe('service app > request metrics', () => {
         headers: { authorization: 'Bearer secret-token' },
       })
       expect(response.status).toBe(404)
+    } finally {
+      await closeServer(server)
+    }
+  })
+})
+
+describe('service app > direct routes', () => {
+  it('answers a direct route ahead of express with the same refusals and metrics, and leaves what it declines to the app', async () => {
+    const metrics = createMetricsRegistry({ app: 'direct' })
+    const authenticator = createTokenAuthenticator({ acme: 'secret-token' })
+    const app = createServiceApp({ authenticator, metrics, ready: () => true })
+    const errors: unknown[] = []
+    // The express route answers 202 and the direct one 200, so each answer tells who gave it.
+    app.post('/v1/things', requireToken(authenticator), allow('ingest'), (_request, response) => {
+      response.status(202).json({ by: 'express' })
+    })
+    serveDirectly(app, 'POST', '/v1/things', (request, response) => {
+      if (request.headers['x-decline'] !== undefined) return false
+      return (async () => {
+        const principal = authenticateHeaders(authenticator, request.headers)
+        if ('status' in principal) return sendRefusalDirectly(response, principal)
+        if (request.headers['x-fail'] !== undefined) throw new Error('boom')
+        sendJsonDirectly(response, 200, { by: 'direct', tenant: principal.tenant })
+      })()
+    })
+    finishServiceApp(app, (error) => errors.push(error))
+    const server = await listen(app, 0)
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/things`
+    const post = (headers: Record<string, string>) => fetch(url, { method: 'POST', headers })
+    try {
+      const direct = await post({ authorization: 'Bearer secret-token' })
+      expect(direct.status).toBe(200)
+      expect(direct.headers.get('content-type')).toBe('application/json; charset=utf-8')
+      expect(await direct.json()).toEqual({ by: 'direct', tenant: 'acme' })
+      const withQuery = await fetch(`${url}?x=1`, {
+        method: 'POST',
+        headers: { authorization: 'Bearer secret-token' },
+      })
+      expect(await withQuery.json()).toMatchObject({ by: 'direct' })
+
+      const declined = await post({ authorization: 'Bearer secret-token', 'x-decline': '1' })
+      expect(declined.status).toBe(202)
+      expect(await declined.json()).toEqual({ by: 'express' })
+
+      // The same 401 from both: status, challenge and body.
+      const refusedDirectly = await post({ authorization: 'Bearer wrong' })
+      const refusedByExpress = await post({ authorization: 'Bearer wrong', 'x-decline': '1' })
+      for (const refused of [refusedDirectly, refusedByExpress]) {
+        expect(refused.status).toBe(401)
+        expect(refused.headers.get('www-authenticate')).toBe('Bearer realm="palisade"')
+        expect(await refused.json()).toEqual({
+          error: {
+            code: 'UNAUTHENTICATED',
+            message: 'a valid bearer token is required (Authorization: Bearer <token>)',
+          },
+        })
+      }
+
+      const failed = await post({ authorization: 'Bearer secret-token', 'x-fail': '1' })
+      expect(failed.status).toBe(500)
+      expect(await failed.json()).toEqual({
+        error: { code: 'INTERNAL', message: 'internal error; see the server log' },
+      })
+      expect(errors).toEqual([new Error('boom')])
+
+      const text = await metrics.metrics()
+      expect(text).toMatch(
+        /^palisade_http_requests_total\{route="\/v1\/things",method="POST",status="200",app="direct"\} 2$/m,
+      )
+      expect(text).toMatch(
+        /^palisade_http_requests_total\{route="\/v1\/things",method="POST",status="202",app="direct"\} 1$/m,
+      )
+      expect(text).toMatch(/^palisade_http_unauthenticated_total\{route="\/v1\/things",app="direct"\} 2$/m)
     } finally {
       await closeServer(server)
     }

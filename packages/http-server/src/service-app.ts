@@ -5,14 +5,14 @@ import express, { type Express, type NextFunction, type Request, type Response }
 import type { Registry } from 'prom-client'
 import { allow } from './access.ts'
 import { type AuditTrail, useAuditTrail } from './audit.ts'
+import type { Authenticator, Principal } from './authenticator.ts'
 import {
-  type Authenticator,
-  actingPrincipal,
-  bearerToken,
-  type Principal,
-  TENANT_HEADER,
-} from './authenticator.ts'
-import { httpMetrics } from './http-metrics.ts'
+  authenticateHeaders,
+  countDirectAnswers,
+  reportDirectErrors,
+  requestListenerOf,
+} from './direct-route.ts'
+import { httpAnswerRecorder, httpMetrics } from './http-metrics.ts'
 
 /** Reports whether the process can do its work now (store open, migrations applied, ...). */
 export type ReadinessCheck = () => boolean
@@ -60,14 +60,10 @@ export function sendUnauthenticated(response: Response, message: string): void {
  */
 export function requireToken(authenticator: Authenticator) {
   return (request: Request, response: Response, next: NextFunction): void => {
-    const principal = authenticator.authenticate(bearerToken(request.headers.authorization))
-    if (!principal) {
-      sendUnauthenticated(response, 'a valid bearer token is required (Authorization: Bearer <token>)')
-      return
-    }
-    const acting = actingPrincipal(principal, request.headers[TENANT_HEADER])
-    if (!acting) {
-      sendError(response, 403, 'FORBIDDEN', 'only a platform admin may act in another tenant')
+    const acting = authenticateHeaders(authenticator, request.headers)
+    if ('status' in acting) {
+      if (acting.status === 401) sendUnauthenticated(response, acting.message)
+      else sendError(response, acting.status, acting.code, acting.message)
       return
     }
     request.principal = acting
@@ -86,6 +82,7 @@ export function createServiceApp(options: ServiceAppOptions): Express {
   app.set('etag', false)
   if (options.audit) useAuditTrail(app, options.audit)
   app.use(httpMetrics(options.metrics))
+  countDirectAnswers(app, httpAnswerRecorder(options.metrics))
   app.get('/healthz', allow('public'), (_request, response) => {
     response.json({ status: 'ok' })
   })
@@ -104,6 +101,7 @@ export function createServiceApp(options: ServiceAppOptions): Express {
 
 /** Answers unmatched routes with a JSON 404 and turns thrown errors into a JSON 500 with no stack. */
 export function finishServiceApp(app: Express, onError: (error: unknown) => void): void {
+  reportDirectErrors(app, onError)
   app.use((_request: Request, response: Response) => {
     sendError(response, 404, 'NOT_FOUND', 'no such route')
   })
@@ -143,7 +141,8 @@ export function listen(
       // Node checks the headers deadline on this period (30 s by default, too coarse for 10 s).
       connectionsCheckingInterval: Math.max(10, Math.min(1000, headersTimeout / 4)),
     },
-    app,
+    // The app's direct routes (see serveDirectly) first, then express.
+    requestListenerOf(app),
   )
   return new Promise((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) => {
