@@ -76,7 +76,10 @@ describe.skipIf(!sharedFixturesAvailable(process.env.CI === 'true'))(
         streams: [
           {
             format: 'istio-access-log',
-            items: [{ text: passthrough('2021-11-10T10:45:00.000Z') }, { text: inboundFromProductpage('2021-11-10T10:45:01.000Z') }],
+            items: [
+              { text: passthrough('2021-11-10T10:45:00.000Z') },
+              { text: inboundFromProductpage('2021-11-10T10:45:01.000Z') },
+            ],
           },
           { format: 'hubble-flow', items: hubbleItems() },
         ],

@@ -88,7 +88,10 @@ describe('risk scorer', () => {
     const web = { src_identity: 'spiffe://cluster.local/ns/platform/sa/notification-svc' }
     const out = score([
       { ...finding('lateral.new_edge', 0, web, 'page'), evidence: { arrived_at: replayedAt } },
-      { ...finding('lateral.post_compromise_chain', 60_000, web, 'page'), evidence: { arrived_at: replayedAt + 5 } },
+      {
+        ...finding('lateral.post_compromise_chain', 60_000, web, 'page'),
+        evidence: { arrived_at: replayedAt + 5 },
+      },
     ])
     expect(out).toHaveLength(1)
     expect(out[0]!.evidence.arrived_at).toBe(replayedAt + 5)
