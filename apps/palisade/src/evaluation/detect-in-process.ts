@@ -2,7 +2,7 @@ import type { Checkpoint, CheckpointStore } from '@palisade/clickhouse'
 import type { Declarations } from '@palisade/declarations'
 import { createDetectorRuntime, type DetectorRuntime, type RekeyedEvent } from '@palisade/detector'
 import { createRiskScorer, type RiskState } from '@palisade/detectors'
-import { formatParsers } from '@palisade/formats'
+import { createWorkloadDirectory, formatParsers, type ParsedRecord } from '@palisade/formats'
 import { type AnyEvent, type EventKind, type Finding, validateEvent } from '@palisade/schema'
 
 /** A scenario's wire-format streams, as both evaluations' generators write them. */
@@ -17,22 +17,31 @@ export interface WireStreams {
 }
 
 /**
- * Records parsed and validated as the collector does, in event-time order; `requestSize` cuts each
- * stream into requests of that many records, as a shipper sends them.
+ * Records parsed, joined and validated as the collector does, in event-time order; `requestSize`
+ * cuts each stream into requests of that many records, as a shipper sends them.
+ *
+ * The collector joins workloads by pod IP (the workload directory) request by request as records
+ * arrive; a replay sends the formats of each slice of event time side by side, slice after slice.
+ * So here every parsed record is joined in event-time order, one slice of `joinSliceMs` at a time,
+ * so that an Envoy line is named from what Hubble showed of the same pod at about the same time,
+ * as in the all-in-one, and not from the last thing a whole stream parsed first taught.
  */
 export function parseStreams(
   scenario: WireStreams,
   requestSize = Number.POSITIVE_INFINITY,
+  joinSliceMs = 5 * 60_000,
 ): {
   events: { kind: EventKind; event: AnyEvent }[]
   rejected: number
   rejectedByReason: Record<string, number>
 } {
-  const events: { kind: EventKind; event: AnyEvent }[] = []
   let rejected = 0
   const rejectedByReason: Record<string, number> = {}
+  // Our own NDJSON only teaches the directory (the collector validates it against its bytes as sent).
+  const parsedRecords: { record: ParsedRecord; ts: number; fill: boolean }[] = []
   for (const stream of scenario.streams) {
     const parser = formatParsers.get(stream.format)!
+    const fill = !(parser.kinds as readonly string[]).includes(parser.name)
     for (let i = 0; i < stream.items.length; i += requestSize) {
       const texts = stream.items.slice(i, i + requestSize).map((item) => item.text)
       const body = stream.join === 'json-array' ? `[${texts.join(',')}]` : texts.join('\n')
@@ -41,13 +50,30 @@ export function parseStreams(
       for (const reject of parsed.rejected)
         rejectedByReason[reject.reason] = (rejectedByReason[reject.reason] ?? 0) + 1
       for (const record of parsed.records) {
-        const result = validateEvent(record.kind, record.event, { tenant: scenario.tenant, observedAt: 0 })
-        if (result.ok) events.push({ kind: record.kind, event: result.event as AnyEvent })
-        else rejected++
+        const ts = typeof record.event.ts === 'number' ? record.event.ts : 0
+        parsedRecords.push({ record, ts, fill })
       }
     }
   }
-  events.sort((a, b) => a.event.ts - b.event.ts)
+  parsedRecords.sort((a, b) => a.ts - b.ts)
+  const directory = createWorkloadDirectory()
+  for (let i = 0; i < parsedRecords.length; ) {
+    const slice = Math.floor(parsedRecords[i]!.ts / joinSliceMs)
+    const teach: ParsedRecord[] = []
+    const join: ParsedRecord[] = []
+    for (; i < parsedRecords.length && Math.floor(parsedRecords[i]!.ts / joinSliceMs) === slice; i++) {
+      const { record, fill } = parsedRecords[i]!
+      ;(fill ? join : teach).push(record)
+    }
+    directory.enrich(teach, { fill: false })
+    directory.enrich(join)
+  }
+  const events: { kind: EventKind; event: AnyEvent }[] = []
+  for (const { record } of parsedRecords) {
+    const result = validateEvent(record.kind, record.event, { tenant: scenario.tenant, observedAt: 0 })
+    if (result.ok) events.push({ kind: record.kind, event: result.event as AnyEvent })
+    else rejected++
+  }
   return { events, rejected, rejectedByReason }
 }
 

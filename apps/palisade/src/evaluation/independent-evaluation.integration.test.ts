@@ -31,21 +31,33 @@ describe('detection on the independently written scenario', () => {
     expect(result.score.results).toHaveLength(result.scenario.labels.length)
     expect(result.delivered).toBeDefined()
     // What holds today, asserted so that a regression shows (the aims are recall ≥ 0.95,
-    // precision ≥ 0.8, no benign page, median TTD < 60 s). At this size the exfiltration is missed:
-    // one day is shorter than the egress rules' 24 h learning (the full 3 days page it).
+    // precision ≥ 0.8, no benign page, median TTD < 60 s; the full 3 days at full traffic meet
+    // them, README "An independent scenario"). At this size the exfiltration is missed: one day is
+    // shorter than the egress rules' 24 h learning. Precision stays lower than at full size: at 3%
+    // of the traffic some usual edges are first seen after new_edge's 6 h learning, and a pod seen
+    // by Hubble less than hourly is named by address only.
+    const missed = result.score.results
+      .filter((r) => r.label.expect === 'page' && r.pages.length === 0)
+      .map((r) => r.label.id)
+    expect(
+      missed.filter((id) => id !== 'egress.ledger-exfiltration'),
+      report,
+    ).toEqual([])
     expect(result.score.recall, report).toBeGreaterThanOrEqual(0.875)
     expect(result.score.precision, report).toBeGreaterThanOrEqual(0.7)
     expect(result.score.confounderPages, report).toHaveLength(0)
     expect(result.score.benignDayPages, report).toBe(0)
     expect(result.score.medianTimeToDetectMs, report).toBeDefined()
     expect(result.score.medianTimeToDetectMs!, report).toBeLessThan(60_000)
-    const missed = result.score.results
-      .filter((r) => r.label.expect === 'page' && r.pages.length === 0)
-      .map((r) => r.label.id)
-    expect(missed, report).not.toContain('identity.admin-brute-force')
-    expect(missed, report).not.toContain('lateral.internal-port-scan')
-    // Found once access-log flows are joined to Hubble's pods and Okta's session id is kept.
-    expect(missed, report).not.toContain('mtls.plaintext-into-strict')
-    expect(missed, report).not.toContain('identity.session-replay')
+    // What PagerDuty received: the same incidents, no confounder, and no SLO burn page for time to
+    // detect (a replay's findings are late data, risk scores included, sql/0017).
+    const delivered = independentScoreReport(result.delivered!)
+    expect(result.delivered!.recall, delivered).toBeGreaterThanOrEqual(0.875)
+    expect(result.delivered!.confounderPages, delivered).toHaveLength(0)
+    expect(result.delivered!.benignDayPages, delivered).toBe(0)
+    expect(
+      result.delivered!.pages.flatMap((page) => page.findings.map((finding) => finding.rule)),
+      delivered,
+    ).not.toContain('SLOBurnRate')
   })
 })

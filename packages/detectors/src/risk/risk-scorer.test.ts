@@ -80,4 +80,23 @@ describe('risk scorer', () => {
     expect(out).toEqual([])
     expect(riskIdentityOf({ entities: { client_ip: '203.0.113.9' } })).toBeUndefined()
   })
+
+  it('carries when the event of the completing finding reached Palisade, so a replay does not burn the time-to-detect SLO', () => {
+    // A replay of March records in December: the detector runtime stamps each finding with its
+    // triggering event's observed_at (evidence.arrived_at); the score is as late as the last finding.
+    const replayedAt = Date.parse('2026-12-08T01:32:00Z')
+    const web = { src_identity: 'spiffe://cluster.local/ns/platform/sa/notification-svc' }
+    const out = score([
+      { ...finding('lateral.new_edge', 0, web, 'page'), evidence: { arrived_at: replayedAt } },
+      {
+        ...finding('lateral.post_compromise_chain', 60_000, web, 'page'),
+        evidence: { arrived_at: replayedAt + 5 },
+      },
+    ])
+    expect(out).toHaveLength(1)
+    expect(out[0]!.evidence.arrived_at).toBe(replayedAt + 5)
+    // Findings that carry no arrival (older rows) leave it out: the SLI counts them as before.
+    const older = score([finding('lateral.post_compromise_chain', 0, web, 'page')])
+    expect(older[0]!.evidence).not.toHaveProperty('arrived_at')
+  })
 })

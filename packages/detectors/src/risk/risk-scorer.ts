@@ -131,6 +131,12 @@ export function createRiskScorer(settings: RiskSettings) {
             })),
             finding_ids: parts.map((c) => c.finding_id),
             mitre: settings.mitre,
+            // When the event behind the finding that crossed the threshold reached Palisade: the
+            // time-to-detect SLI leaves out findings on late data (a backfill or replay, sql/0017),
+            // and a score is as late as the finding that completed it.
+            ...(typeof finding.evidence.arrived_at === 'number'
+              ? { arrived_at: finding.evidence.arrived_at }
+              : {}),
           },
         },
       ]
