@@ -136,6 +136,13 @@ export interface BurnRateSeriesPoint {
 
 const MINUTE_MS = 60_000
 const MAX_POINTS = 10_000
+/**
+ * Threads of an SLO query: it sums a few thousand rollup rows (whole hours and the minutes at the
+ * windows' ends), where a parallel pipeline costs more to start than it saves, and a page asks for
+ * every SLO at once. In the statement's own SETTINGS: on the embedded engine a per-query setting
+ * is a session-wide SET that would outlive the query.
+ */
+const SMALL_READ_THREADS = 1
 /** `first` of a window without traffic: the largest UInt32. */
 const NO_MINUTE = 4_294_967_295
 
@@ -366,20 +373,11 @@ function slicedWindows(
   }
 }
 
-/**
- * Sum an SLO's bad and total counters over several windows ending at `now`, for one tenant or for
- * every tenant, in ONE query: each window is a `-ForEach` sum of rows. A window of 5m ending at
- * 12:00 covers the minutes [11:55, 12:00). Windows read their whole hours from the hourly rollup
- * and only their ends from the minute rollup ({@link sloWindowTiers}), so a 30-day window sums
- * about 720 rows per service, not 43,200; an SLO budgeted by time slices reads minutes (its slices
- * are minutes). Rows are summed, not read one by one, because AggregatingMergeTree rows are not
- * merged yet. A tenant without rows in the longest window is absent from the result.
- */
-export async function querySloWindows(
-  client: ClickHouseClient,
+/** The one statement of {@link querySloWindows} (no SETTINGS clause), or none when no window is asked. */
+function sloWindowsStatement(
   query: SloWindowQuery,
-): Promise<SloWindowRow[]> {
-  if (query.windowsMs.length === 0) return []
+): { sql: string; params: Record<string, unknown> } | undefined {
+  if (query.windowsMs.length === 0) return undefined
   for (const windowMs of query.windowsMs) checkWindow(windowMs, 'window')
   const ratio = resolveRatio(query)
   const endS = Math.floor(query.now / MINUTE_MS) * 60
@@ -398,11 +396,12 @@ export async function querySloWindows(
   const windows = query.timeSlice
     ? slicedWindows(ratio, query.timeSlice, scope, endS, windowsS)
     : tieredWindows(ratio, scope, endS, windowsS)
-  const found = await run<{ tenant: string; bad: number[]; total: number[]; first?: number[] }>(
-    client,
-    windows.sql,
-    { ...common, ...windows.params },
-  )
+  return { sql: windows.sql, params: { ...common, ...windows.params } }
+}
+
+type SloWindowAnswer = { tenant: string; bad: number[]; total: number[]; first?: number[] }
+
+function windowRowsOf(query: SloWindowQuery, found: SloWindowAnswer[]): SloWindowRow[] {
   return found.map((row) => ({
     tenant: row.tenant,
     windows: query.windowsMs.map((windowMs, i) => {
@@ -415,6 +414,59 @@ export async function querySloWindows(
       }
     }),
   }))
+}
+
+/**
+ * Sum an SLO's bad and total counters over several windows ending at `now`, for one tenant or for
+ * every tenant, in ONE query: each window is a `-ForEach` sum of rows. A window of 5m ending at
+ * 12:00 covers the minutes [11:55, 12:00). Windows read their whole hours from the hourly rollup
+ * and only their ends from the minute rollup ({@link sloWindowTiers}), so a 30-day window sums
+ * about 720 rows per service, not 43,200; an SLO budgeted by time slices reads minutes (its slices
+ * are minutes). Rows are summed, not read one by one, because AggregatingMergeTree rows are not
+ * merged yet. A tenant without rows in the longest window is absent from the result.
+ */
+export async function querySloWindows(
+  client: ClickHouseClient,
+  query: SloWindowQuery,
+): Promise<SloWindowRow[]> {
+  const [rows] = await querySloWindowsOfEach(client, [query])
+  return rows ?? []
+}
+
+/**
+ * {@link querySloWindows} for several SLOs in one statement (their queries side by side, `UNION
+ * ALL`, each with its own parameters): a page that shows every SLO pays for one round trip and one
+ * pipeline, not one per SLO. Answers in the order of `queries`.
+ */
+export async function querySloWindowsOfEach(
+  client: ClickHouseClient,
+  queries: readonly SloWindowQuery[],
+): Promise<SloWindowRow[][]> {
+  const parts: string[] = []
+  const params: Record<string, unknown> = {}
+  for (const [i, query] of queries.entries()) {
+    const statement = sloWindowsStatement(query)
+    if (!statement) continue
+    // Each query's parameters under its own prefix; names come from this file, never from input.
+    parts.push(
+      `SELECT ${i} AS query_index, tenant, bad, total, first FROM (${statement.sql.replace(/\{([a-z][a-z0-9_]*):/g, `{q${i}_$1:`)})`,
+    )
+    for (const [name, value] of Object.entries(statement.params)) params[`q${i}_${name}`] = value
+  }
+  if (parts.length === 0) return queries.map(() => [])
+  const found = await run<SloWindowAnswer & { query_index: number }>(
+    client,
+    `SELECT * FROM (${parts.join('\nUNION ALL\n')})
+     ORDER BY query_index, tenant
+     SETTINGS max_threads = ${SMALL_READ_THREADS}`,
+    params,
+  )
+  return queries.map((query, i) =>
+    windowRowsOf(
+      query,
+      found.filter((row) => Number(row.query_index) === i),
+    ),
+  )
 }
 /**
  * Most hour ranges a series reads from the hourly rollup (each is one condition the primary key
@@ -543,7 +595,8 @@ export async function queryBurnRateSeries(
        toUInt64(greatest(0, toInt64(floor((m_last - {from:Int64}) / {step:Int64})) + 1)),
        toUInt64(greatest(0, least({points:Int64} - 1, toInt64(floor((m_first + {window:Int64} - {from:Int64}) / {step:Int64}))) + 1))
      ) AS k
-     GROUP BY k`,
+     GROUP BY k
+     SETTINGS max_threads = ${SMALL_READ_THREADS}`,
     {
       table: ratio.table,
       hourly: ratio.hourly,
