@@ -47,7 +47,8 @@ export const debugPanelQueries = {
    * same request id (OPA's x-request-id or trace id, Envoy/Istio's x-request-id) across sources and
    * enforcement points: how many, from where, and the outcomes in time order. The requests are the
    * newest failed ones (`decision_failed_requests`, sorted by time: the last granules of the range),
-   * and only their records are read (the `request_id` bloom index), not every decision of the range.
+   * and only their records are read (`decision_request_index`, sorted by request id), not every
+   * decision of the range.
    */
   request_timelines: async (client, params) => {
     const failed = await rows<{ request_id: string }>(
@@ -68,7 +69,7 @@ export const debugPanelQueries = {
               arrayStringConcat(arraySort(groupUniqArray(toString(source))), ', ') AS sources,
               arrayStringConcat(arraySort(groupUniqArray(toString(enforcement_point))), ', ') AS enforcement_points,
               arrayStringConcat(arrayMap(x -> x.2, arraySort(groupArray((ts, toString(decision))))), ' → ') AS outcomes
-       FROM decision_events
+       FROM decision_request_index
        WHERE ${EVENT_RANGE} AND request_id IN {ids:Array(String)}
        GROUP BY request_id
        HAVING countIf(decision != 'allow') > 0

@@ -7,6 +7,8 @@
 -- 2. Successful sign-ins per principal and hour: `stale_identities` read 30 days of sign-ins to find
 --    who went quiet; it now reads one row per principal and hour, and the raw sign-ins of the
 --    partial hours at the lookback's ends only.
+-- 3. Decision records by request id: request timelines read the records of the requests they show
+--    by key, not through a bloom filter over every decision of the range.
 --
 -- Upgrading: run with writers stopped (as every migration); the INSERT … SELECT statements below
 -- fill the new tables from the raw events stored (as long as those are kept: 30 days of decisions,
@@ -100,3 +102,31 @@ SELECT
 FROM auth_events
 WHERE outcome = 'success'
 GROUP BY tenant, hour, principal;
+
+-- The records of each request id, sorted by it: the debug dashboard's request timelines name their
+-- newest failed requests (`decision_failed_requests`) and read every record of those ids here, by
+-- key, instead of checking the `request_id` bloom filter of every decision granule in the range.
+-- Kept as long as the decisions (applyEventRetention sets both).
+CREATE TABLE IF NOT EXISTS decision_request_index
+(
+    tenant            LowCardinality(String),
+    request_id        String CODEC(ZSTD(1)),
+    ts                DateTime64(3, 'UTC') CODEC(DoubleDelta, ZSTD(1)),
+    source            LowCardinality(String),
+    enforcement_point LowCardinality(String),
+    decision          LowCardinality(String)
+)
+ENGINE = MergeTree
+PARTITION BY toYYYYMM(ts)
+ORDER BY (tenant, request_id, ts)
+TTL ts + INTERVAL 30 DAY;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS decision_request_index_mv TO decision_request_index AS
+SELECT tenant, request_id, ts, source, enforcement_point, decision
+FROM decision_events
+WHERE request_id != '';
+
+INSERT INTO decision_request_index
+SELECT tenant, request_id, ts, source, enforcement_point, decision
+FROM decision_events
+WHERE request_id != '';
