@@ -469,8 +469,9 @@ export async function querySloWindowsOfEach(
   )
 }
 /**
- * Most hour ranges a series reads from the hourly rollup (each is one condition the primary key
- * checks); past this it reads minutes only. A budget burn-down has 120 steps: 120 ranges.
+ * Most hour ranges a series reads from the hourly rollup; past this (samples so many that their
+ * windows cut the span into more pieces) it reads minutes only. A budget burn-down has 120 steps:
+ * 120 ranges.
  */
 const MAX_HOUR_RANGES = 200
 
@@ -518,7 +519,13 @@ export function burnRateTiers(fromS: number, toS: number, stepS: number, windowS
   return { hourRanges, minuteRanges: mergeRanges(minutes) }
 }
 
-/** The rows a series sums, from {@link burnRateTiers}: minute rows, then whole-hour rows, each with its first and last minute. */
+/**
+ * The rows a series sums, from {@link burnRateTiers}: minute rows, then whole-hour rows, each with
+ * its first and last minute. The hours read whole are one array parameter, not one condition per
+ * range: a budget burn-down has about 120 of each, and a statement with a few hundred OR'd ranges
+ * took longer to plan than to run. The minute rows are those of the series' span whose hour is not
+ * read whole (the span's partial hours and the hours a sample's window cuts).
+ */
 function tieredSeriesRows(
   ratio: ReturnType<typeof resolveRatio>,
   scope: string,
@@ -526,34 +533,26 @@ function tieredSeriesRows(
 ): { sql: string; params: Record<string, unknown> } {
   const weighted = (side: 'bad' | 'total') =>
     `arraySum(arrayMap((weight, n) -> weight * n, {${side}_weights:Array(Int64)}, ${ratio.columns}))`
-  // The SQL text depends on the number of ranges only; their bounds are parameters.
-  const within = (column: string, prefix: string, ranges: [number, number][]) => ({
-    sql:
-      ranges
-        .map(
-          (_, i) =>
-            `(${column} >= toDateTime({${prefix}_from_${i}:Int64}, 'UTC') AND ${column} < toDateTime({${prefix}_to_${i}:Int64}, 'UTC'))`,
-        )
-        // No range of this tier (a series aligned on hours reads no minute): none selected.
-        .join(' OR ') || 'false',
-    params: Object.fromEntries(
-      ranges.flatMap(([from, to], i) => [
-        [`${prefix}_from_${i}`, from],
-        [`${prefix}_to_${i}`, to],
-      ]),
-    ),
-  })
-  const minutes = within('minute', 'minutes', tiers.minuteRanges)
-  const hours = within('hour', 'hours', tiers.hourRanges)
+  const hours = tiers.hourRanges.flatMap(([from, to]) =>
+    Array.from({ length: (to - from) / HOUR_S }, (_, i) => from + i * HOUR_S),
+  )
+  const spanFrom = Math.min(...[...tiers.minuteRanges, ...tiers.hourRanges].map(([from]) => from))
+  const spanTo = Math.max(...[...tiers.minuteRanges, ...tiers.hourRanges].map(([, to]) => to))
   const minuteRows = `SELECT toInt64(toUnixTimestamp(minute)) AS m_first, m_first AS m_last,
             ${weighted('bad')} AS row_bad, ${weighted('total')} AS row_total
-     FROM {table:Identifier} WHERE ${scope} AND (${minutes.sql})${ratio.filter}`
+     FROM {table:Identifier}
+     WHERE ${scope}
+       AND minute >= toDateTime({span_from:Int64}, 'UTC') AND minute < toDateTime({span_to:Int64}, 'UTC')
+       AND NOT has({whole_hours:Array(Int64)}, toInt64(toUnixTimestamp(toStartOfHour(minute))))${ratio.filter}`
   const hourRows = `SELECT toInt64(toUnixTimestamp(hour)) AS m_first, m_first + 3540 AS m_last,
             ${weighted('bad')} AS row_bad, ${weighted('total')} AS row_total
-     FROM {hourly:Identifier} WHERE ${scope} AND (${hours.sql})${ratio.filter}`
+     FROM {hourly:Identifier}
+     WHERE ${scope}
+       AND hour >= toDateTime({span_from:Int64}, 'UTC') AND hour < toDateTime({span_to:Int64}, 'UTC')
+       AND has({whole_hours:Array(Int64)}, toInt64(toUnixTimestamp(hour)))${ratio.filter}`
   return {
-    sql: tiers.hourRanges.length === 0 ? minuteRows : `${minuteRows}\n     UNION ALL\n     ${hourRows}`,
-    params: { ...minutes.params, ...hours.params },
+    sql: hours.length === 0 ? minuteRows : `${minuteRows}\n     UNION ALL\n     ${hourRows}`,
+    params: { span_from: spanFrom, span_to: spanTo, whole_hours: hours },
   }
 }
 
