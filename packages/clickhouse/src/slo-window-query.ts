@@ -150,7 +150,7 @@ function invalid(message: string): StoreError {
   return new StoreError('SLO_QUERY_INVALID', message, { retriable: false })
 }
 
-/** The table, its counters as an SQL array literal, and the bad/total weights aligned to them. */
+/** The tables, the bad and total sums of one rollup row as SQL (weights as parameters), the filter. */
 function resolveRatio(selector: SloRatioSelector) {
   if (!Object.hasOwn(sloRollupTables, selector.rollup)) throw invalid(`unknown rollup "${selector.rollup}"`)
   const { table, hourly, counters } = sloRollupTables[selector.rollup]
@@ -165,10 +165,21 @@ function resolveRatio(selector: SloRatioSelector) {
     (name) => Math.trunc(selector.bad[name] ?? 0) !== 0 || Math.trunc(selector.total[name] ?? 0) !== 0,
   )
   const known = weighed.length > 0 ? weighed : all.slice(0, 1)
-  const weights = (side: 'bad' | 'total') => known.map((name) => Math.trunc(selector[side][name] ?? 0))
-  // Column names come from the fixed map above, never from the caller; toInt64 so that negative
-  // weights (total - good) do not wrap around in UInt64 arithmetic.
-  const columns = `[${known.map((name) => `toInt64(${name})`).join(', ')}]`
+  // Each side a sum of products (`toInt64(failures) * {bad_weight_1:Int64} + …`) of the counters it
+  // weighs: plain arithmetic plans faster than a lambda over arrays. Column names come from the
+  // fixed map above, never from the caller; toInt64 so that negative weights (total - good) do not
+  // wrap around in UInt64 arithmetic.
+  const weightParams: Record<string, number> = {}
+  const weightedSide = (side: 'bad' | 'total') => {
+    const terms = known.flatMap((name, i) => {
+      const weight = Math.trunc(selector[side][name] ?? 0)
+      if (weight === 0) return []
+      weightParams[`${side}_weight_${i}`] = weight
+      return [`toInt64(${name}) * {${side}_weight_${i}:Int64}`]
+    })
+    return terms.length === 0 ? 'toInt64(0)' : `(${terms.join(' + ')})`
+  }
+  const weighted = { bad: weightedSide('bad'), total: weightedSide('total') }
   const excluded = selector.excludeDestinations ?? []
   if (excluded.length > 0 && selector.rollup !== 'egress')
     throw invalid(`excludeDestinations applies to the egress rollup only, not ${selector.rollup}`)
@@ -188,7 +199,7 @@ function resolveRatio(selector: SloRatioSelector) {
           excluded_ports: excluded.map((range) => [...(range.ports ?? [])]),
           excluded_except: excluded.map((range) => [...(range.except ?? [])]),
         }
-  return { table, hourly, columns, bad: weights('bad'), total: weights('total'), filter, filterParams }
+  return { table, hourly, weighted, weightParams, filter, filterParams }
 }
 
 /**
@@ -201,8 +212,7 @@ function windowRows(
   timeSlice: SloRatioSelector['timeSlice'],
   where: string,
 ): { sql: string; params: Record<string, unknown> } {
-  const weighted = (side: 'bad' | 'total') =>
-    `arraySum(arrayMap((weight, n) -> weight * n, {${side}_weights:Array(Int64)}, ${ratio.columns}))`
+  const weighted = (side: 'bad' | 'total') => ratio.weighted[side]
   if (!timeSlice)
     return {
       sql: `SELECT tenant, minute, ${weighted('bad')} AS row_bad, ${weighted('total')} AS row_total
@@ -290,8 +300,7 @@ function tieredWindows(
   windowsS: readonly number[],
 ): { sql: string; params: Record<string, unknown> } {
   const tiers = sloWindowTiers(endS, windowsS)
-  const weighted = (side: 'bad' | 'total') =>
-    `arraySum(arrayMap((weight, n) -> weight * n, {${side}_weights:Array(Int64)}, ${ratio.columns}))`
+  const weighted = (side: 'bad' | 'total') => ratio.weighted[side]
   // The minutes read: the current hour's (the tail) and those of the hour holding each window's
   // start (its head), as one array parameter rather than one OR'd range each, which the planner
   // took longer over than the read itself. The per-row test below decides which window counts what.
@@ -378,16 +387,18 @@ function sloWindowsStatement(
   const endS = Math.floor(query.now / MINUTE_MS) * 60
   const windowsS = query.windowsMs.map((ms) => ms / 1000)
   const common = {
-    bad_weights: ratio.bad,
-    total_weights: ratio.total,
-    all_tenants: query.tenant === null,
+    ...ratio.weightParams,
     tenant: query.tenant ?? '',
     service: query.service ?? '',
     end: endS,
     ...ratio.filterParams,
   }
-  const scope = `({all_tenants:Bool} OR tenant = {tenant:String})
-       AND ({service:String} = '' OR service = {service:String})`
+  // Only the conditions that filter (the statement's shape follows the query's, values are parameters).
+  const scope =
+    [
+      ...(query.tenant === null ? [] : ['tenant = {tenant:String}']),
+      ...(query.service ? ['service = {service:String}'] : []),
+    ].join(' AND ') || 'true'
   const windows = query.timeSlice
     ? slicedWindows(ratio, query.timeSlice, scope, endS, windowsS)
     : tieredWindows(ratio, scope, endS, windowsS)
@@ -526,8 +537,7 @@ function tieredSeriesRows(
   scope: string,
   tiers: ReturnType<typeof burnRateTiers>,
 ): { sql: string; params: Record<string, unknown> } {
-  const weighted = (side: 'bad' | 'total') =>
-    `arraySum(arrayMap((weight, n) -> weight * n, {${side}_weights:Array(Int64)}, ${ratio.columns}))`
+  const weighted = (side: 'bad' | 'total') => ratio.weighted[side]
   const hours = tiers.hourRanges.flatMap(([from, to]) =>
     Array.from({ length: (to - from) / HOUR_S }, (_, i) => from + i * HOUR_S),
   )
@@ -571,7 +581,7 @@ export async function queryBurnRateSeries(
   if (points > MAX_POINTS)
     throw invalid(`${points} samples requested; at most ${MAX_POINTS}: use a larger step`)
   const windowS = query.windowMs / 1000
-  const scope = `tenant = {tenant:String} AND ({service:String} = '' OR service = {service:String})`
+  const scope = `tenant = {tenant:String}${query.service ? ' AND service = {service:String}' : ''}`
   const source = query.timeSlice
     ? windowRows(
         ratio,
@@ -594,8 +604,7 @@ export async function queryBurnRateSeries(
     {
       table: ratio.table,
       hourly: ratio.hourly,
-      bad_weights: ratio.bad,
-      total_weights: ratio.total,
+      ...ratio.weightParams,
       tenant: query.tenant,
       service: query.service ?? '',
       from: fromS,
