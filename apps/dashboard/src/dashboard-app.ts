@@ -627,8 +627,7 @@ export function createDashboardRoutes(options: DashboardRoutesOptions): Router {
       return
     }
     const tenant = principalOf(request).tenant
-    const known = (await options.slos.statuses(tenant)).some((slo) => slo.name === name)
-    if (!known) {
+    if (!options.slos.has(tenant, name)) {
       sendError(response, 404, 'NOT_FOUND', `no SLO named "${name}"`)
       return
     }
@@ -647,8 +646,7 @@ export function createDashboardRoutes(options: DashboardRoutesOptions): Router {
     }
     const tenant = principalOf(request).tenant
     // Asking the source first turns an unknown name into a 404 whatever the source does with it.
-    const known = (await options.slos.statuses(tenant)).some((slo) => slo.name === name)
-    if (!known) {
+    if (!options.slos.has(tenant, name)) {
       sendError(response, 404, 'NOT_FOUND', `no SLO named "${name}"`)
       return
     }

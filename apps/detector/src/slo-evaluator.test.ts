@@ -25,25 +25,38 @@ spec:
 `)
 if (!slo) throw new Error('fixture SLO did not parse')
 
+// One SLO query per `q<i>_` parameter prefix (the store reads several SLOs in one statement);
 // `starts`: one start per window (the query reads whole hours from the hourly rollup, the rest by minute).
-type Params = { tenant: string; all_tenants: boolean; starts: number[] }
+type Params = Record<string, unknown>
+type Asked = { tenant: string | null; starts: number[] }
 
 /**
  * A stand-in for the store that answers the window query with `bad` of `total` in every window
- * for the tenants `burning()` names; the real SQL is covered by the integration test.
+ * for the tenants `burning()` names; the real SQL is covered by the integration test. A query
+ * without a tenant condition is the every-tenant sweep.
  */
 function fakeClient(burning: () => Record<string, { bad: number; total: number }>) {
-  const seen: Params[] = []
+  const seen: Asked[] = []
   const client = {
-    async query({ query_params }: { query_params: Params }) {
-      seen.push(query_params)
-      const rows = Object.entries(burning())
-        .filter(([tenant]) => query_params.all_tenants || tenant === query_params.tenant)
-        .map(([tenant, { bad, total }]) => ({
-          tenant,
-          bad: query_params.starts.map(() => bad),
-          total: query_params.starts.map(() => total),
-        }))
+    async query({ query, query_params }: { query: string; query_params: Params }) {
+      const rows = Object.keys(query_params)
+        .flatMap((name) => /^q(\d+)_starts$/.exec(name)?.[1] ?? [])
+        .flatMap((index) => {
+          const filtered = query.includes(`tenant = {q${index}_tenant:String}`)
+          const asked: Asked = {
+            tenant: filtered ? String(query_params[`q${index}_tenant`]) : null,
+            starts: query_params[`q${index}_starts`] as number[],
+          }
+          seen.push(asked)
+          return Object.entries(burning())
+            .filter(([tenant]) => asked.tenant === null || tenant === asked.tenant)
+            .map(([tenant, { bad, total }]) => ({
+              query_index: Number(index),
+              tenant,
+              bad: asked.starts.map(() => bad),
+              total: asked.starts.map(() => total),
+            }))
+        })
       return { json: async () => rows }
     },
   }
@@ -75,7 +88,7 @@ describe('createSloEvaluator', () => {
       budgetRemaining: 1,
       evaluatedAt: t0,
     })
-    expect(seen[0]).toMatchObject({ tenant: 'nobody', all_tenants: false })
+    expect(seen[0]?.tenant).toBe('nobody')
   })
 
   it('resolves a tenant that was firing and has no rollup rows any more', async () => {

@@ -84,6 +84,11 @@ export const clusterShardKeys: Readonly<Record<string, string>> = {
   decision_entity_index: 'cityHash64(tenant, entity)',
   mtls_entity_index: 'cityHash64(tenant, entity)',
   policy_change_entity_index: 'cityHash64(tenant, entity)',
+  // PDP health and sign-ins per principal (0021), written by views on each shard from the raw
+  // tables; the key serves backfills only.
+  pdp_health_rollup_1m: 'cityHash64(tenant, enforcement_point)',
+  principal_sign_in_rollup_1h: 'cityHash64(tenant, principal)',
+  decision_request_index: 'cityHash64(tenant, request_id)',
   // Every version of a key, and of a session, on one shard (they are replacing tables).
   api_keys: 'cityHash64(tenant, key_id)',
   dashboard_sessions: 'cityHash64(tenant, id_sha256)',

@@ -47,7 +47,8 @@ export const debugPanelQueries = {
    * same request id (OPA's x-request-id or trace id, Envoy/Istio's x-request-id) across sources and
    * enforcement points: how many, from where, and the outcomes in time order. The requests are the
    * newest failed ones (`decision_failed_requests`, sorted by time: the last granules of the range),
-   * and only their records are read (the `request_id` bloom index), not every decision of the range.
+   * and only their records are read (`decision_request_index`, sorted by request id), not every
+   * decision of the range.
    */
   request_timelines: async (client, params) => {
     const failed = await rows<{ request_id: string }>(
@@ -68,7 +69,7 @@ export const debugPanelQueries = {
               arrayStringConcat(arraySort(groupUniqArray(toString(source))), ', ') AS sources,
               arrayStringConcat(arraySort(groupUniqArray(toString(enforcement_point))), ', ') AS enforcement_points,
               arrayStringConcat(arrayMap(x -> x.2, arraySort(groupArray((ts, toString(decision))))), ' → ') AS outcomes
-       FROM decision_events
+       FROM decision_request_index
        WHERE ${EVENT_RANGE} AND request_id IN {ids:Array(String)}
        GROUP BY request_id
        HAVING countIf(decision != 'allow') > 0
@@ -162,24 +163,41 @@ export const debugPanelQueries = {
   /**
    * Per enforcement point and PDP: decisions, PDP errors (a PDP error is not a deny), decision p95,
    * the revisions it enforced (more than one in range: a rollout, or drift), and when it last spoke.
+   * Whole minutes from `pdp_health_rollup_1m`, the partial minutes at the range's ends from the raw
+   * decisions.
    */
   pdp_health: (client, params) =>
     rows(
       client,
       `SELECT toString(enforcement_point) AS enforcement_point, toString(pdp) AS pdp,
-              count() AS decisions,
-              countIf(decision = 'error') AS errors,
+              sum(decision_count) AS decisions,
+              sum(error_count) AS errors,
               errors / decisions AS error_ratio,
-              quantileTDigestIf(0.95)(latency_ms, latency_ms IS NOT NULL) AS p95_ms,
-              toString(argMax(policy_revision, ts)) AS current_revision,
-              uniqExact(policy_revision) AS revisions,
-              toUnixTimestamp64Milli(max(ts)) AS last_seen_ms
-       FROM decision_events
-       WHERE ${EVENT_RANGE}
+              quantileTDigestMerge(0.95)(latency) AS p95_ms,
+              argMaxMerge(revision) AS current_revision,
+              uniqExactMerge(revision_set) AS revisions,
+              toUnixTimestamp64Milli(max(seen)) AS last_seen_ms
+       FROM (
+         SELECT enforcement_point, pdp, decisions AS decision_count, errors AS error_count,
+                latency_ms AS latency, current_revision AS revision, revisions AS revision_set, last_seen AS seen
+         FROM pdp_health_rollup_1m
+         WHERE tenant = {tenant:String}
+           AND minute >= fromUnixTimestamp64Milli({minute_start:Int64}, 'UTC')
+           AND minute < fromUnixTimestamp64Milli({minute_end:Int64}, 'UTC')
+         UNION ALL
+         SELECT enforcement_point, pdp, count(), countIf(decision = 'error'),
+                quantileTDigestStateIf(0.95)(assumeNotNull(latency_ms), latency_ms IS NOT NULL),
+                argMaxState(toString(policy_revision), ts), uniqExactState(toString(policy_revision)), max(ts)
+         FROM decision_events
+         WHERE ${EVENT_RANGE}
+           AND (ts < fromUnixTimestamp64Milli({minute_start:Int64}, 'UTC')
+                OR ts >= fromUnixTimestamp64Milli({minute_end:Int64}, 'UTC'))
+         GROUP BY enforcement_point, pdp
+       )
        GROUP BY enforcement_point, pdp
        ORDER BY errors DESC, decisions DESC, enforcement_point
        LIMIT {limit:UInt32}`,
-      listParams(params),
+      { ...listParams(params), ...rollupTiers(params) },
     ),
 
   /** Token issuance and refresh by client and method: how many, how many failed, last seen. */

@@ -8,7 +8,12 @@ import { eventTables } from './event-writer.ts'
 const copiesOfKind: Partial<Record<EventKind, string[]>> = {
   flow: ['flow_entity_index'],
   auth: ['auth_entity_index'],
-  decision: ['decision_denies', 'decision_entity_index', 'decision_failed_requests'],
+  decision: [
+    'decision_denies',
+    'decision_entity_index',
+    'decision_failed_requests',
+    'decision_request_index',
+  ],
   mtls: ['mtls_entity_index'],
   policy_change: ['policy_change_entity_index'],
 }

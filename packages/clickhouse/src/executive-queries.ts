@@ -3,7 +3,8 @@ import { type DashboardQuery, type DashboardQueryParams, rollupTiers, rows } fro
 // The executive dashboard's reads beyond the core series: time to detect, the unauthorized-attempt
 // trend, mTLS coverage as observed, and identities gone quiet.
 
-const DAY = 24 * 3600_000
+const HOUR = 3600_000
+const DAY = 24 * HOUR
 /** An identity silent this long (before the range end) is stale. */
 const STALE_AFTER_MS = 7 * DAY
 /** How far back stale identities are looked for: the raw events' retention. */
@@ -122,19 +123,36 @@ export const executivePanelQueries = {
   /**
    * Stale identities: principals that signed in during the 30 days before the range end and have
    * been silent for the last 7 of them (accounts and service credentials to review or revoke).
+   * Whole hours from `principal_sign_in_rollup_1h`, the partial hours at the lookback's ends from
+   * the raw sign-ins.
    */
-  stale_identities: (client, params) =>
-    rows(
+  stale_identities: (client, params) => {
+    const lookbackFrom = params.to - STALE_LOOKBACK_MS
+    const hourStart = Math.ceil(lookbackFrom / HOUR) * HOUR
+    const hourEnd = Math.max(hourStart, Math.floor((params.to + 1) / HOUR) * HOUR)
+    return rows(
       client,
-      `SELECT principal, toString(any(principal_type)) AS principal_type,
-              toUnixTimestamp64Milli(max(ts)) AS last_seen_ms,
-              count() AS sign_ins,
+      `SELECT principal, any(type) AS principal_type,
+              toUnixTimestamp64Milli(max(seen)) AS last_seen_ms,
+              sum(n) AS sign_ins,
               round((toUnixTimestamp64Milli(fromUnixTimestamp64Milli({to:Int64}, 'UTC')) - last_seen_ms) / 86400000, 1) AS silent_days
-       FROM auth_events
-       WHERE tenant = {tenant:String}
-         AND ts >= fromUnixTimestamp64Milli({lookback_from:Int64}, 'UTC')
-         AND ts <= fromUnixTimestamp64Milli({to:Int64}, 'UTC')
-         AND outcome = 'success'
+       FROM (
+         SELECT principal, principal_type AS type, sign_ins AS n, last_seen AS seen
+         FROM principal_sign_in_rollup_1h
+         WHERE tenant = {tenant:String}
+           AND hour >= fromUnixTimestamp64Milli({hour_start:Int64}, 'UTC')
+           AND hour < fromUnixTimestamp64Milli({hour_end:Int64}, 'UTC')
+         UNION ALL
+         SELECT principal, toString(any(principal_type)), count(), max(ts)
+         FROM auth_events
+         WHERE tenant = {tenant:String}
+           AND ts >= fromUnixTimestamp64Milli({lookback_from:Int64}, 'UTC')
+           AND ts <= fromUnixTimestamp64Milli({to:Int64}, 'UTC')
+           AND (ts < fromUnixTimestamp64Milli({hour_start:Int64}, 'UTC')
+                OR ts >= fromUnixTimestamp64Milli({hour_end:Int64}, 'UTC'))
+           AND outcome = 'success'
+         GROUP BY principal
+       )
        GROUP BY principal
        HAVING last_seen_ms < {stale_before:Int64}
        ORDER BY last_seen_ms, principal
@@ -142,11 +160,14 @@ export const executivePanelQueries = {
       {
         tenant: params.tenant,
         to: params.to,
-        lookback_from: params.to - STALE_LOOKBACK_MS,
+        lookback_from: lookbackFrom,
+        hour_start: hourStart,
+        hour_end: hourEnd,
         stale_before: params.to - STALE_AFTER_MS,
         limit: params.limit,
       },
-    ),
+    )
+  },
 
   /**
    * What every chart marks on its time axis: policy rollouts and changes (with their status, so a

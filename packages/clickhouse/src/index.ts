@@ -125,6 +125,7 @@ export {
   type BurnRateSeriesQuery,
   queryBurnRateSeries,
   querySloWindows,
+  querySloWindowsOfEach,
   type SloRatioSelector,
   type SloRollup,
   type SloWindowQuery,

@@ -10,7 +10,14 @@ import { type EntityKind, queryEntityPage, type TimelineKind } from './investiga
 import { migrate } from './migrations.ts'
 import { migrationsDir } from './migrations-dir.ts'
 import { panelQueries } from './panel-queries.ts'
-import { burnRateTiers, queryBurnRateSeries, querySloWindows, sloWindowTiers } from './slo-window-query.ts'
+import {
+  burnRateTiers,
+  queryBurnRateSeries,
+  querySloWindows,
+  querySloWindowsOfEach,
+  type SloWindowQuery,
+  sloWindowTiers,
+} from './slo-window-query.ts'
 
 // Migration 0018: hourly SLO rollups, decisions per tenant and minute, entity indexes. Each read is
 // checked against the raw events it summarises (the oracle is written here, over the raw tables),
@@ -147,6 +154,57 @@ async function expectSloWindowsAsRaw() {
   expect(all.map((row) => row.tenant)).toEqual(['acme', 'globex'])
   expect(all[1]?.windows).toEqual(await rawAuthWindows('globex'))
   expect(all[0]?.windows.at(-1)?.total).toBeGreaterThan(all[1]?.windows.at(-1)?.total ?? 0)
+  // Several SLOs in one statement (the SLO list): each answers as it does alone, in the order asked,
+  // a time-sliced one and an egress one with declared destinations among them.
+  const several: SloWindowQuery[] = [
+    {
+      rollup: 'auth',
+      bad: { system_failures: 1 },
+      total: { attempts: 1 },
+      tenant: 'acme',
+      windowsMs: sloWindows,
+      now: sloNow,
+    },
+    {
+      rollup: 'egress',
+      bad: { blocked: 1 },
+      total: { attempts: 1 },
+      excludeDestinations: [{ cidr: '203.0.113.0/28', ports: [443] }],
+      tenant: 'acme',
+      windowsMs: sloWindows,
+      now: sloNow,
+    },
+    {
+      rollup: 'posture',
+      bad: { failures: 1 },
+      total: { checks: 1 },
+      tenant: 'acme',
+      windowsMs: sloWindows,
+      now: sloNow,
+    },
+    {
+      rollup: 'decision',
+      bad: { errors: 1 },
+      total: { decisions: 1 },
+      timeSlice: { windowMs: 5 * MINUTE, target: 0.99 },
+      tenant: 'acme',
+      windowsMs: [HOUR, 24 * HOUR],
+      now: sloNow,
+    },
+    {
+      rollup: 'auth',
+      bad: { user_failures: 1 },
+      total: { attempts: 1 },
+      tenant: null,
+      windowsMs: sloWindows,
+      now: sloNow,
+    },
+  ]
+  const batched = await querySloWindowsOfEach(client, several)
+  expect(batched).toEqual(await Promise.all(several.map((query) => querySloWindows(client, query))))
+  expect(batched[0]?.[0]?.windows).toEqual(await rawAuthWindows('acme'))
+  expect(batched[2]).toEqual([])
+  expect(batched[4]?.map((row) => row.tenant)).toEqual(['acme', 'globex'])
 }
 
 /** Burn-rate series (a budget's 6-hour steps over 30 days, a 1-hour window every 8 minutes) against raw auth minutes. */

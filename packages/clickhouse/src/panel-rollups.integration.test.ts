@@ -169,6 +169,7 @@ describe('panel rollups (migration 0009)', () => {
       'decision_denies',
       'decision_entity_index',
       'decision_failed_requests',
+      'decision_request_index',
     ])
     const [row] = await rows<{ engine_full: string }>(
       client,

@@ -1,6 +1,11 @@
 import type { ClickHouseClient } from '@clickhouse/client'
 import type { SloIndicator, SloRollupReader } from '@palisade/slo'
-import { queryBurnRateSeries, querySloWindows, type SloRatioSelector } from './slo-window-query.ts'
+import {
+  queryBurnRateSeries,
+  querySloWindows,
+  querySloWindowsOfEach,
+  type SloRatioSelector,
+} from './slo-window-query.ts'
 
 /** Settings of {@link createSloRollupReader}. */
 export interface SloRollupReaderOptions {
@@ -29,6 +34,11 @@ export function createSloRollupReader(
   }
   return {
     windowSums: (indicator, query) => querySloWindows(client, { ...ratioOf(indicator), ...query }),
+    windowSumsOfEach: (queries) =>
+      querySloWindowsOfEach(
+        client,
+        queries.map(({ indicator, query }) => ({ ...ratioOf(indicator), ...query })),
+      ),
     burnRateCounts: (indicator, query) => queryBurnRateSeries(client, { ...ratioOf(indicator), ...query }),
   }
 }

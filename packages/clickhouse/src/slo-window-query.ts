@@ -136,6 +136,13 @@ export interface BurnRateSeriesPoint {
 
 const MINUTE_MS = 60_000
 const MAX_POINTS = 10_000
+/**
+ * Threads of an SLO query: it sums a few thousand rollup rows (whole hours and the minutes at the
+ * windows' ends), where a parallel pipeline costs more to start than it saves, and a page asks for
+ * every SLO at once. In the statement's own SETTINGS: on the embedded engine a per-query setting
+ * is a session-wide SET that would outlive the query.
+ */
+const SMALL_READ_THREADS = 1
 /** `first` of a window without traffic: the largest UInt32. */
 const NO_MINUTE = 4_294_967_295
 
@@ -143,7 +150,7 @@ function invalid(message: string): StoreError {
   return new StoreError('SLO_QUERY_INVALID', message, { retriable: false })
 }
 
-/** The table, its counters as an SQL array literal, and the bad/total weights aligned to them. */
+/** The tables, the bad and total sums of one rollup row as SQL (weights as parameters), the filter. */
 function resolveRatio(selector: SloRatioSelector) {
   if (!Object.hasOwn(sloRollupTables, selector.rollup)) throw invalid(`unknown rollup "${selector.rollup}"`)
   const { table, hourly, counters } = sloRollupTables[selector.rollup]
@@ -158,10 +165,21 @@ function resolveRatio(selector: SloRatioSelector) {
     (name) => Math.trunc(selector.bad[name] ?? 0) !== 0 || Math.trunc(selector.total[name] ?? 0) !== 0,
   )
   const known = weighed.length > 0 ? weighed : all.slice(0, 1)
-  const weights = (side: 'bad' | 'total') => known.map((name) => Math.trunc(selector[side][name] ?? 0))
-  // Column names come from the fixed map above, never from the caller; toInt64 so that negative
-  // weights (total - good) do not wrap around in UInt64 arithmetic.
-  const columns = `[${known.map((name) => `toInt64(${name})`).join(', ')}]`
+  // Each side a sum of products (`toInt64(failures) * {bad_weight_1:Int64} + …`) of the counters it
+  // weighs: plain arithmetic plans faster than a lambda over arrays. Column names come from the
+  // fixed map above, never from the caller; toInt64 so that negative weights (total - good) do not
+  // wrap around in UInt64 arithmetic.
+  const weightParams: Record<string, number> = {}
+  const weightedSide = (side: 'bad' | 'total') => {
+    const terms = known.flatMap((name, i) => {
+      const weight = Math.trunc(selector[side][name] ?? 0)
+      if (weight === 0) return []
+      weightParams[`${side}_weight_${i}`] = weight
+      return [`toInt64(${name}) * {${side}_weight_${i}:Int64}`]
+    })
+    return terms.length === 0 ? 'toInt64(0)' : `(${terms.join(' + ')})`
+  }
+  const weighted = { bad: weightedSide('bad'), total: weightedSide('total') }
   const excluded = selector.excludeDestinations ?? []
   if (excluded.length > 0 && selector.rollup !== 'egress')
     throw invalid(`excludeDestinations applies to the egress rollup only, not ${selector.rollup}`)
@@ -181,7 +199,7 @@ function resolveRatio(selector: SloRatioSelector) {
           excluded_ports: excluded.map((range) => [...(range.ports ?? [])]),
           excluded_except: excluded.map((range) => [...(range.except ?? [])]),
         }
-  return { table, hourly, columns, bad: weights('bad'), total: weights('total'), filter, filterParams }
+  return { table, hourly, weighted, weightParams, filter, filterParams }
 }
 
 /**
@@ -194,8 +212,7 @@ function windowRows(
   timeSlice: SloRatioSelector['timeSlice'],
   where: string,
 ): { sql: string; params: Record<string, unknown> } {
-  const weighted = (side: 'bad' | 'total') =>
-    `arraySum(arrayMap((weight, n) -> weight * n, {${side}_weights:Array(Int64)}, ${ratio.columns}))`
+  const weighted = (side: 'bad' | 'total') => ratio.weighted[side]
   if (!timeSlice)
     return {
       sql: `SELECT tenant, minute, ${weighted('bad')} AS row_bad, ${weighted('total')} AS row_total
@@ -283,24 +300,18 @@ function tieredWindows(
   windowsS: readonly number[],
 ): { sql: string; params: Record<string, unknown> } {
   const tiers = sloWindowTiers(endS, windowsS)
-  const weighted = (side: 'bad' | 'total') =>
-    `arraySum(arrayMap((weight, n) -> weight * n, {${side}_weights:Array(Int64)}, ${ratio.columns}))`
-  // One condition per merged range (a few: the tail and each window's head), so that the primary
-  // key skips the minutes in between; the SQL text depends on their count only, values are parameters.
-  const minutes =
-    tiers.minuteRanges
-      .map(
-        (_, i) =>
-          `(minute >= toDateTime({range_from_${i}:Int64}, 'UTC') AND minute < toDateTime({range_to_${i}:Int64}, 'UTC'))`,
-      )
-      // No minute to read (every window starts and ends on the hour): none selected.
-      .join(' OR ') || 'false'
-  const ranges = Object.fromEntries(
-    tiers.minuteRanges.flatMap(([from, to], i) => [
-      [`range_from_${i}`, from],
-      [`range_to_${i}`, to],
-    ]),
-  )
+  const weighted = (side: 'bad' | 'total') => ratio.weighted[side]
+  // The minutes read: the current hour's (the tail) and those of the hour holding each window's
+  // start (its head), as one array parameter rather than one OR'd range each, which the planner
+  // took longer over than the read itself. The per-row test below decides which window counts what.
+  const headHours = new Set<number>()
+  for (const [from, to] of tiers.minuteRanges)
+    for (let hour = Math.floor(from / HOUR_S) * HOUR_S; hour < Math.min(to, tiers.tail); hour += HOUR_S)
+      headHours.add(hour)
+  const minutes = `minute >= toDateTime({minutes_from:Int64}, 'UTC') AND minute < toDateTime({end:Int64}, 'UTC')
+         AND (minute >= toDateTime({tail:Int64}, 'UTC')
+              OR has({head_hours:Array(Int64)}, toInt64(toUnixTimestamp(toStartOfHour(minute)))))`
+  const ranges = { minutes_from: Math.min(endS, ...tiers.starts), head_hours: [...headHours] }
   // Hour rows count for a window from its first whole hour; minute rows only outside its whole hours.
   const inWindow = 'if(hourly, t >= hour_start, t >= start AND (t < hour_start OR t >= {tail:Int64}))'
   const perWindow = (value: string, otherwise: string) =>
@@ -366,43 +377,37 @@ function slicedWindows(
   }
 }
 
-/**
- * Sum an SLO's bad and total counters over several windows ending at `now`, for one tenant or for
- * every tenant, in ONE query: each window is a `-ForEach` sum of rows. A window of 5m ending at
- * 12:00 covers the minutes [11:55, 12:00). Windows read their whole hours from the hourly rollup
- * and only their ends from the minute rollup ({@link sloWindowTiers}), so a 30-day window sums
- * about 720 rows per service, not 43,200; an SLO budgeted by time slices reads minutes (its slices
- * are minutes). Rows are summed, not read one by one, because AggregatingMergeTree rows are not
- * merged yet. A tenant without rows in the longest window is absent from the result.
- */
-export async function querySloWindows(
-  client: ClickHouseClient,
+/** The one statement of {@link querySloWindows} (no SETTINGS clause), or none when no window is asked. */
+function sloWindowsStatement(
   query: SloWindowQuery,
-): Promise<SloWindowRow[]> {
-  if (query.windowsMs.length === 0) return []
+): { sql: string; params: Record<string, unknown> } | undefined {
+  if (query.windowsMs.length === 0) return undefined
   for (const windowMs of query.windowsMs) checkWindow(windowMs, 'window')
   const ratio = resolveRatio(query)
   const endS = Math.floor(query.now / MINUTE_MS) * 60
   const windowsS = query.windowsMs.map((ms) => ms / 1000)
   const common = {
-    bad_weights: ratio.bad,
-    total_weights: ratio.total,
-    all_tenants: query.tenant === null,
+    ...ratio.weightParams,
     tenant: query.tenant ?? '',
     service: query.service ?? '',
     end: endS,
     ...ratio.filterParams,
   }
-  const scope = `({all_tenants:Bool} OR tenant = {tenant:String})
-       AND ({service:String} = '' OR service = {service:String})`
+  // Only the conditions that filter (the statement's shape follows the query's, values are parameters).
+  const scope =
+    [
+      ...(query.tenant === null ? [] : ['tenant = {tenant:String}']),
+      ...(query.service ? ['service = {service:String}'] : []),
+    ].join(' AND ') || 'true'
   const windows = query.timeSlice
     ? slicedWindows(ratio, query.timeSlice, scope, endS, windowsS)
     : tieredWindows(ratio, scope, endS, windowsS)
-  const found = await run<{ tenant: string; bad: number[]; total: number[]; first?: number[] }>(
-    client,
-    windows.sql,
-    { ...common, ...windows.params },
-  )
+  return { sql: windows.sql, params: { ...common, ...windows.params } }
+}
+
+type SloWindowAnswer = { tenant: string; bad: number[]; total: number[]; first?: number[] }
+
+function windowRowsOf(query: SloWindowQuery, found: SloWindowAnswer[]): SloWindowRow[] {
   return found.map((row) => ({
     tenant: row.tenant,
     windows: query.windowsMs.map((windowMs, i) => {
@@ -416,9 +421,63 @@ export async function querySloWindows(
     }),
   }))
 }
+
 /**
- * Most hour ranges a series reads from the hourly rollup (each is one condition the primary key
- * checks); past this it reads minutes only. A budget burn-down has 120 steps: 120 ranges.
+ * Sum an SLO's bad and total counters over several windows ending at `now`, for one tenant or for
+ * every tenant, in ONE query: each window is a `-ForEach` sum of rows. A window of 5m ending at
+ * 12:00 covers the minutes [11:55, 12:00). Windows read their whole hours from the hourly rollup
+ * and only their ends from the minute rollup ({@link sloWindowTiers}), so a 30-day window sums
+ * about 720 rows per service, not 43,200; an SLO budgeted by time slices reads minutes (its slices
+ * are minutes). Rows are summed, not read one by one, because AggregatingMergeTree rows are not
+ * merged yet. A tenant without rows in the longest window is absent from the result.
+ */
+export async function querySloWindows(
+  client: ClickHouseClient,
+  query: SloWindowQuery,
+): Promise<SloWindowRow[]> {
+  const [rows] = await querySloWindowsOfEach(client, [query])
+  return rows ?? []
+}
+
+/**
+ * {@link querySloWindows} for several SLOs in one statement (their queries side by side, `UNION
+ * ALL`, each with its own parameters): a page that shows every SLO pays for one round trip and one
+ * pipeline, not one per SLO. Answers in the order of `queries`.
+ */
+export async function querySloWindowsOfEach(
+  client: ClickHouseClient,
+  queries: readonly SloWindowQuery[],
+): Promise<SloWindowRow[][]> {
+  const parts: string[] = []
+  const params: Record<string, unknown> = {}
+  for (const [i, query] of queries.entries()) {
+    const statement = sloWindowsStatement(query)
+    if (!statement) continue
+    // Each query's parameters under its own prefix; names come from this file, never from input.
+    parts.push(
+      `SELECT ${i} AS query_index, tenant, bad, total, first FROM (${statement.sql.replace(/\{([a-z][a-z0-9_]*):/g, `{q${i}_$1:`)})`,
+    )
+    for (const [name, value] of Object.entries(statement.params)) params[`q${i}_${name}`] = value
+  }
+  if (parts.length === 0) return queries.map(() => [])
+  const found = await run<SloWindowAnswer & { query_index: number }>(
+    client,
+    `SELECT * FROM (${parts.join('\nUNION ALL\n')})
+     ORDER BY query_index, tenant
+     SETTINGS max_threads = ${SMALL_READ_THREADS}`,
+    params,
+  )
+  return queries.map((query, i) =>
+    windowRowsOf(
+      query,
+      found.filter((row) => Number(row.query_index) === i),
+    ),
+  )
+}
+/**
+ * Most hour ranges a series reads from the hourly rollup; past this (samples so many that their
+ * windows cut the span into more pieces) it reads minutes only. A budget burn-down has 120 steps:
+ * 120 ranges.
  */
 const MAX_HOUR_RANGES = 200
 
@@ -466,42 +525,39 @@ export function burnRateTiers(fromS: number, toS: number, stepS: number, windowS
   return { hourRanges, minuteRanges: mergeRanges(minutes) }
 }
 
-/** The rows a series sums, from {@link burnRateTiers}: minute rows, then whole-hour rows, each with its first and last minute. */
+/**
+ * The rows a series sums, from {@link burnRateTiers}: minute rows, then whole-hour rows, each with
+ * its first and last minute. The hours read whole are one array parameter, not one condition per
+ * range: a budget burn-down has about 120 of each, and a statement with a few hundred OR'd ranges
+ * took longer to plan than to run. The minute rows are those of the series' span whose hour is not
+ * read whole (the span's partial hours and the hours a sample's window cuts).
+ */
 function tieredSeriesRows(
   ratio: ReturnType<typeof resolveRatio>,
   scope: string,
   tiers: ReturnType<typeof burnRateTiers>,
 ): { sql: string; params: Record<string, unknown> } {
-  const weighted = (side: 'bad' | 'total') =>
-    `arraySum(arrayMap((weight, n) -> weight * n, {${side}_weights:Array(Int64)}, ${ratio.columns}))`
-  // The SQL text depends on the number of ranges only; their bounds are parameters.
-  const within = (column: string, prefix: string, ranges: [number, number][]) => ({
-    sql:
-      ranges
-        .map(
-          (_, i) =>
-            `(${column} >= toDateTime({${prefix}_from_${i}:Int64}, 'UTC') AND ${column} < toDateTime({${prefix}_to_${i}:Int64}, 'UTC'))`,
-        )
-        // No range of this tier (a series aligned on hours reads no minute): none selected.
-        .join(' OR ') || 'false',
-    params: Object.fromEntries(
-      ranges.flatMap(([from, to], i) => [
-        [`${prefix}_from_${i}`, from],
-        [`${prefix}_to_${i}`, to],
-      ]),
-    ),
-  })
-  const minutes = within('minute', 'minutes', tiers.minuteRanges)
-  const hours = within('hour', 'hours', tiers.hourRanges)
+  const weighted = (side: 'bad' | 'total') => ratio.weighted[side]
+  const hours = tiers.hourRanges.flatMap(([from, to]) =>
+    Array.from({ length: (to - from) / HOUR_S }, (_, i) => from + i * HOUR_S),
+  )
+  const spanFrom = Math.min(...[...tiers.minuteRanges, ...tiers.hourRanges].map(([from]) => from))
+  const spanTo = Math.max(...[...tiers.minuteRanges, ...tiers.hourRanges].map(([, to]) => to))
   const minuteRows = `SELECT toInt64(toUnixTimestamp(minute)) AS m_first, m_first AS m_last,
             ${weighted('bad')} AS row_bad, ${weighted('total')} AS row_total
-     FROM {table:Identifier} WHERE ${scope} AND (${minutes.sql})${ratio.filter}`
+     FROM {table:Identifier}
+     WHERE ${scope}
+       AND minute >= toDateTime({span_from:Int64}, 'UTC') AND minute < toDateTime({span_to:Int64}, 'UTC')
+       AND NOT has({whole_hours:Array(Int64)}, toInt64(toUnixTimestamp(toStartOfHour(minute))))${ratio.filter}`
   const hourRows = `SELECT toInt64(toUnixTimestamp(hour)) AS m_first, m_first + 3540 AS m_last,
             ${weighted('bad')} AS row_bad, ${weighted('total')} AS row_total
-     FROM {hourly:Identifier} WHERE ${scope} AND (${hours.sql})${ratio.filter}`
+     FROM {hourly:Identifier}
+     WHERE ${scope}
+       AND hour >= toDateTime({span_from:Int64}, 'UTC') AND hour < toDateTime({span_to:Int64}, 'UTC')
+       AND has({whole_hours:Array(Int64)}, toInt64(toUnixTimestamp(hour)))${ratio.filter}`
   return {
-    sql: tiers.hourRanges.length === 0 ? minuteRows : `${minuteRows}\n     UNION ALL\n     ${hourRows}`,
-    params: { ...minutes.params, ...hours.params },
+    sql: hours.length === 0 ? minuteRows : `${minuteRows}\n     UNION ALL\n     ${hourRows}`,
+    params: { span_from: spanFrom, span_to: spanTo, whole_hours: hours },
   }
 }
 
@@ -525,7 +581,7 @@ export async function queryBurnRateSeries(
   if (points > MAX_POINTS)
     throw invalid(`${points} samples requested; at most ${MAX_POINTS}: use a larger step`)
   const windowS = query.windowMs / 1000
-  const scope = `tenant = {tenant:String} AND ({service:String} = '' OR service = {service:String})`
+  const scope = `tenant = {tenant:String}${query.service ? ' AND service = {service:String}' : ''}`
   const source = query.timeSlice
     ? windowRows(
         ratio,
@@ -543,12 +599,12 @@ export async function queryBurnRateSeries(
        toUInt64(greatest(0, toInt64(floor((m_last - {from:Int64}) / {step:Int64})) + 1)),
        toUInt64(greatest(0, least({points:Int64} - 1, toInt64(floor((m_first + {window:Int64} - {from:Int64}) / {step:Int64}))) + 1))
      ) AS k
-     GROUP BY k`,
+     GROUP BY k
+     SETTINGS max_threads = ${SMALL_READ_THREADS}`,
     {
       table: ratio.table,
       hourly: ratio.hourly,
-      bad_weights: ratio.bad,
-      total_weights: ratio.total,
+      ...ratio.weightParams,
       tenant: query.tenant,
       service: query.service ?? '',
       from: fromS,

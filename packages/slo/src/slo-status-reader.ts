@@ -45,6 +45,16 @@ export interface SloRollupReader {
     indicator: SloIndicator,
     query: { tenant: string | null; windowsMs: readonly number[]; now: number; timeSlice?: SliceQuery },
   ): Promise<TenantWindowSums[]>
+  /**
+   * {@link windowSums} of several indicators in one read, answers in the order asked. Optional: a
+   * reader without it is asked once per indicator.
+   */
+  windowSumsOfEach?(
+    queries: readonly {
+      indicator: SloIndicator
+      query: { tenant: string | null; windowsMs: readonly number[]; now: number; timeSlice?: SliceQuery }
+    }[],
+  ): Promise<TenantWindowSums[][]>
   /** Sums over a sliding `windowMs`, sampled every `stepMs` between `from` and `to` (epoch ms). */
   burnRateCounts(
     indicator: SloIndicator,
@@ -114,14 +124,30 @@ export function createSloStatusReader(options: SloStatusReaderOptions): SloStatu
     statusesByTenant,
     statusWithoutTraffic,
 
+    // Every declared SLO has a status for every tenant (a full budget without traffic).
+    has: (_tenant, name) => byName.has(name),
+
     async statuses(tenant) {
       const at = now()
-      return Promise.all(
-        slos.map(
-          async (slo) =>
-            (await statusesByTenant(slo, tenant, at)).get(tenant) ?? statusWithoutTraffic(slo, at),
-        ),
+      if (!rollups.windowSumsOfEach) {
+        return Promise.all(
+          slos.map(
+            async (slo) =>
+              (await statusesByTenant(slo, tenant, at)).get(tenant) ?? statusWithoutTraffic(slo, at),
+          ),
+        )
+      }
+      // Every SLO's windows in one read: a page shows them all at once.
+      const answers = await rollups.windowSumsOfEach(
+        slos.map((slo) => ({
+          indicator: slo.indicator,
+          query: { tenant, windowsMs: windows.get(slo.name) ?? [], now: at, ...sliceOf(slo) },
+        })),
       )
+      return slos.map((slo, i) => {
+        const row = answers[i]?.find((answer) => answer.tenant === tenant)
+        return row ? evaluateSlo(slo, row.windows, at, tiersOf(slo)) : statusWithoutTraffic(slo, at)
+      })
     },
 
     async burnRateSeries(tenant, name, range) {

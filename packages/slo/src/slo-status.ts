@@ -119,6 +119,8 @@ export interface BurnRatePoint {
 export interface SloStatusSource {
   /** Current status of every SLO for a tenant. */
   statuses(tenant: string): Promise<SloStatus[]>
+  /** Whether `tenant` has an SLO named `name` (what `statuses` would list), without reading any status. */
+  has(tenant: string, name: string): boolean
   /** Burn rate over a sliding `windowMs` (default 1h), sampled every `stepMs` between from and to. */
   burnRateSeries(
     tenant: string,

@@ -461,6 +461,9 @@ export function fixedSloSource(now: number): SloStatusSource {
     async statuses(tenant) {
       return tenant === 'acme' ? statuses : []
     },
+    has(tenant, name) {
+      return tenant === 'acme' && statuses.some((status) => status.name === name)
+    },
     async burnRateSeries(tenant, name, range) {
       if (tenant !== 'acme') return []
       const points: BurnRatePoint[] = []
