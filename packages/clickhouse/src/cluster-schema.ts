@@ -84,7 +84,7 @@ export const clusterShardKeys: Readonly<Record<string, string>> = {
   decision_entity_index: 'cityHash64(tenant, entity)',
   mtls_entity_index: 'cityHash64(tenant, entity)',
   policy_change_entity_index: 'cityHash64(tenant, entity)',
-  // PDP health and sign-ins per principal (0021), written by views on each shard from the raw
+  // PDP health and sign-ins per principal (0020), written by views on each shard from the raw
   // tables; the key serves backfills only.
   pdp_health_rollup_1m: 'cityHash64(tenant, enforcement_point)',
   principal_sign_in_rollup_1h: 'cityHash64(tenant, principal)',

@@ -10,7 +10,7 @@ import { migrate } from './migrations.ts'
 import { migrationsDir } from './migrations-dir.ts'
 import { panelQueries } from './panel-queries.ts'
 
-// Migration 0021: PDP health per minute and sign-ins per principal and hour. Each panel is checked
+// Migration 0020: PDP health per minute and sign-ins per principal and hour. Each panel is checked
 // against the raw query it replaced (the oracle, written here over the raw tables), after the
 // migration's backfill of history stored before it and after new events through the views.
 
@@ -27,10 +27,10 @@ let beforeDir: string
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'palisade-pdp-principal-'))
-  // The schema as it was before 0021, to load history the migration must backfill.
+  // The schema as it was before 0020, to load history the migration must backfill.
   beforeDir = mkdtempSync(join(tmpdir(), 'palisade-migrations-'))
   for (const file of readdirSync(migrationsDir).filter(
-    (name) => /^\d{4}_/.test(name) && Number(name.slice(0, 4)) < 21,
+    (name) => /^\d{4}_/.test(name) && Number(name.slice(0, 4)) < 20,
   ))
     copyFileSync(join(migrationsDir, file), join(beforeDir, file))
   client = await openClickHouse({ kind: 'embedded', dataDir })
@@ -91,7 +91,7 @@ const params = (tenant: string, from: number): DashboardQueryParams => ({
   limit: 1000,
 })
 
-/** The stale identities as the raw query before 0021 answered them. */
+/** The stale identities as the raw query before 0020 answered them. */
 async function rawStaleIdentities(tenant: string) {
   return rows(
     client,
@@ -111,7 +111,7 @@ async function rawStaleIdentities(tenant: string) {
   )
 }
 
-/** PDP health as the raw query before 0021 answered it; p95 exactly, to compare with the t-digest. */
+/** PDP health as the raw query before 0020 answered it; p95 exactly, to compare with the t-digest. */
 async function rawPdpHealth(tenant: string, from: number) {
   return rows(
     client,
@@ -166,7 +166,7 @@ async function expectPanelsAsRaw() {
   }
 }
 
-describe('PDP health and sign-in rollups (migration 0021)', () => {
+describe('PDP health and sign-in rollups (migration 0020)', () => {
   it('backfills what was stored before it: PDP health and stale identities answer as the raw events', {
     timeout: 600_000,
   }, async () => {
@@ -174,7 +174,7 @@ describe('PDP health and sign-in rollups (migration 0021)', () => {
     await insertSyntheticEvents(client, { tenant: 'globex', events: 20_000, from: start, to, seed: 2 })
     await insertQuietPrincipals('acme', 1)
     await insertQuietPrincipals('globex', 2)
-    expect(await migrate(client, { dir: migrationsDir })).toContain(21)
+    expect(await migrate(client, { dir: migrationsDir })).toContain(20)
     await expectPanelsAsRaw()
   })
 
