@@ -120,7 +120,14 @@ export function requestListenerOf(app: Express): RequestListener {
       const handler = direct.handlers.get(`${request.method} ${path}`)
       if (handler !== undefined) {
         const started = performance.now()
-        const answered = handler(request, response)
+        let answered: ReturnType<typeof handler>
+        try {
+          answered = handler(request, response)
+        } catch (error) {
+          // Thrown before its promise: inside the server's 'request' listener it would be uncaught.
+          failDirectly(direct, response, error)
+          return
+        }
         if (answered !== false) {
           const { record } = direct
           if (record) {

@@ -112,6 +112,7 @@ describe('service app > direct routes', () => {
     })
     serveDirectly(app, 'POST', '/v1/things', (request, response) => {
       if (request.headers['x-decline'] !== undefined) return false
+      if (request.headers['x-throw'] !== undefined) throw new Error('thrown before any promise')
       return (async () => {
         const principal = authenticateHeaders(authenticator, request.headers)
         if ('status' in principal) return sendRefusalDirectly(response, principal)
@@ -158,10 +159,15 @@ describe('service app > direct routes', () => {
         error: { code: 'INTERNAL', message: 'internal error; see the server log' },
       })
       expect(errors).toEqual([new Error('boom')])
+      // A handler that throws at once is answered the same, and the server lives on.
+      const thrown = await post({ authorization: 'Bearer secret-token', 'x-throw': '1' })
+      expect(thrown.status).toBe(500)
+      expect(errors).toEqual([new Error('boom'), new Error('thrown before any promise')])
+      expect((await post({ authorization: 'Bearer secret-token' })).status).toBe(200)
 
       const text = await metrics.metrics()
       expect(text).toMatch(
-        /^palisade_http_requests_total\{route="\/v1\/things",method="POST",status="200",app="direct"\} 2$/m,
+        /^palisade_http_requests_total\{route="\/v1\/things",method="POST",status="200",app="direct"\} 3$/m,
       )
       expect(text).toMatch(
         /^palisade_http_requests_total\{route="\/v1\/things",method="POST",status="202",app="direct"\} 1$/m,

@@ -74,6 +74,8 @@ export function parseStreams(
     if (result.ok) events.push({ kind: record.kind, event: result.event as AnyEvent })
     else rejected++
   }
+  // Validation turns a time written as text into epoch ms: order by the validated time.
+  events.sort((a, b) => a.event.ts - b.event.ts)
   return { events, rejected, rejectedByReason }
 }
 
