@@ -20,7 +20,10 @@ export interface DemoFeedOptions {
 
 const minuteMs = 60_000
 
-/** The edge's WAF log of [from, to) as AWS writes it, through `/v1/ingest/aws-waf` like a log shipper. */
+/**
+ * The edge's WAF log of [from, to) as AWS writes it, through `/v1/ingest/aws-waf` like a log
+ * shipper: 5,000 lines a request, as {@link postRecords} batches the native records.
+ */
 async function sendWafLog(
   from: number,
   to: number,
@@ -28,9 +31,13 @@ async function sendWafLog(
   options: DemoFeedOptions,
 ): Promise<number> {
   const lines = generateDemoWafLog({ seed: options.seed ^ from, from, to, incidentAt })
-  if (lines.length === 0) return 0
   const target = { collectorUrl: options.collectorUrl, token: options.token }
-  return (await postFormatText(target, 'aws-waf', {}, lines.join('\n'))).accepted
+  let accepted = 0
+  for (let start = 0; start < lines.length; start += 5000) {
+    const body = lines.slice(start, start + 5000).join('\n')
+    accepted += (await postFormatText(target, 'aws-waf', {}, body)).accepted
+  }
+  return accepted
 }
 
 async function send(records: GeneratedRecord[], options: DemoFeedOptions): Promise<number> {

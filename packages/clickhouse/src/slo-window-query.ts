@@ -460,11 +460,13 @@ export async function querySloWindowsOfEach(
     for (const [name, value] of Object.entries(statement.params)) params[`q${i}_${name}`] = value
   }
   if (parts.length === 0) return queries.map(() => [])
+  // One tenant's page reads a few thousand rows: one thread. The evaluator's sweep over every
+  // tenant grows with tenants and services, and keeps the engine's threads.
+  const oneTenant = queries.every((query) => query.tenant !== null)
   const found = await run<SloWindowAnswer & { query_index: number }>(
     client,
     `SELECT * FROM (${parts.join('\nUNION ALL\n')})
-     ORDER BY query_index, tenant
-     SETTINGS max_threads = ${SMALL_READ_THREADS}`,
+     ORDER BY query_index, tenant${oneTenant ? `\n     SETTINGS max_threads = ${SMALL_READ_THREADS}` : ''}`,
     params,
   )
   return queries.map((query, i) =>

@@ -60,7 +60,10 @@ function post(target: URL, bytes: Buffer, options: PostJsonOptions, deadline: nu
         response.on('data', (chunk: string) => {
           if (text.length < 500) text += chunk
         })
-        response.on('error', reject)
+        response.on('error', (error) => {
+          clearTimeout(timer)
+          reject(error)
+        })
         response.on('end', () => {
           clearTimeout(timer)
           const retryAfter = response.headers['retry-after']
