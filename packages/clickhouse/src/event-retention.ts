@@ -4,10 +4,14 @@ import { isClusterName, localTable } from './cluster-schema.ts'
 import { MigrationFailedError } from './errors.ts'
 import { eventTables } from './event-writer.ts'
 
-/** Tables that copy rows of a kind's raw table (bounded indexes for panels) and keep them as long. */
+/**
+ * Tables that copy rows of a kind's raw table (bounded indexes for panels), or count what names a
+ * person, and keep them as long as the raw table.
+ */
 const copiesOfKind: Partial<Record<EventKind, string[]>> = {
   flow: ['flow_entity_index'],
-  auth: ['auth_entity_index'],
+  // Sign-ins per principal and hour name people: they go when the sign-ins they count go.
+  auth: ['auth_entity_index', 'principal_sign_in_rollup_1h'],
   decision: [
     'decision_denies',
     'decision_entity_index',
@@ -17,6 +21,9 @@ const copiesOfKind: Partial<Record<EventKind, string[]>> = {
   mtls: ['mtls_entity_index'],
   policy_change: ['policy_change_entity_index'],
 }
+
+/** The time column a copy's TTL counts from, where it is not the event time `ts`. */
+const timeColumnOf: Record<string, string> = { principal_sign_in_rollup_1h: 'hour' }
 
 /**
  * Set each raw-event table's TTL to the configured retention (`ts + INTERVAL <days> DAY`, on the
@@ -55,10 +62,13 @@ export async function applyEventRetention(
       const [row] = await result.json<{ engine_full: string }>()
       // A copy made by a later migration is absent from a schema migrated only that far.
       if (!row && table !== eventTables[kind]) continue
-      if (row?.engine_full.includes(`TTL ts + toIntervalDay(${days}) `)) continue
+      const column = timeColumnOf[table] ?? 'ts'
+      if (row?.engine_full.includes(`TTL ${column} + toIntervalDay(${days}) `)) continue
       try {
         const target = cluster ? `${stored} ON CLUSTER ${cluster}` : stored
-        await client.command({ query: `ALTER TABLE ${target} MODIFY TTL ts + INTERVAL ${days} DAY` })
+        await client.command({
+          query: `ALTER TABLE ${target} MODIFY TTL ${column} + INTERVAL ${days} DAY`,
+        })
       } catch (error) {
         throw new MigrationFailedError(
           `setting the retention of ${table} failed: ${(error as Error).message}`,

@@ -178,4 +178,17 @@ describe('panel rollups (migration 0009)', () => {
     )
     expect(row?.engine_full).toContain('TTL ts + toIntervalDay(45) ')
   })
+
+  it('keeps sign-ins per principal, which name people, as long as the sign-ins', async () => {
+    await applyEventRetention(client, defaultRetentionDays)
+    const changed = await applyEventRetention(client, { ...defaultRetentionDays, auth: 14 })
+    expect(changed).toEqual(['auth_events', 'auth_entity_index', 'principal_sign_in_rollup_1h'])
+    const [row] = await rows<{ engine_full: string }>(
+      client,
+      `SELECT engine_full FROM system.tables WHERE database = currentDatabase() AND name = 'principal_sign_in_rollup_1h'`,
+      {},
+    )
+    expect(row?.engine_full).toContain('TTL hour + toIntervalDay(14) ')
+    expect(await applyEventRetention(client, { ...defaultRetentionDays, auth: 14 })).toEqual([])
+  })
 })
