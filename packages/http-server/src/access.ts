@@ -1,6 +1,5 @@
 import type { NextFunction, Request, Response } from 'express'
-import type { Principal } from './authenticator.ts'
-import { refusalOf } from './direct-route.ts'
+import type { Principal, Refusal } from './authenticator.ts'
 import { sendError, sendUnauthenticated } from './service-app.ts'
 
 /** The roles an API key (or a signed-in person) holds; one per key. */
@@ -98,4 +97,14 @@ export function allow(access: Access): AccessGate {
 /** The access a handler declares, when it is an {@link allow} gate. */
 export function declaredAccess(handler: unknown): Access | undefined {
   return typeof handler === 'function' ? (handler as Partial<AccessGate>)[declared] : undefined
+}
+
+/** What `allow(access)` refuses a principal whose role does not grant `access` (403); undefined if allowed. */
+export function refusalOf(principal: Principal, access: Access): Refusal | undefined {
+  if (mayAccess(principal, access)) return undefined
+  return {
+    status: 403,
+    code: 'FORBIDDEN',
+    message: `role ${principal.role} may not ${access} (see the README's role table)`,
+  }
 }

@@ -1,4 +1,5 @@
 import { hash, timingSafeEqual } from 'node:crypto'
+import type { IncomingHttpHeaders } from 'node:http'
 import type { Role } from './access.ts'
 import { TokensMissingError } from './errors.ts'
 
@@ -66,4 +67,29 @@ export function actingPrincipal(
   if (typeof header !== 'string' || !TENANT.test(header)) return undefined
   if (header === principal.tenant) return principal
   return principal.role === 'platform-admin' ? { ...principal, tenant: header } : undefined
+}
+
+/** Why a request is refused before its route does anything: status, stable code, message. */
+export interface Refusal {
+  status: 401 | 403
+  code: 'UNAUTHENTICATED' | 'FORBIDDEN'
+  message: string
+}
+
+/** What `requireToken` refuses without a valid token (401) or for a tenant the key may not act in (403). */
+export function authenticateHeaders(
+  authenticator: Authenticator,
+  headers: IncomingHttpHeaders,
+): Principal | Refusal {
+  const principal = authenticator.authenticate(bearerToken(headers.authorization))
+  if (!principal)
+    return {
+      status: 401,
+      code: 'UNAUTHENTICATED',
+      message: 'a valid bearer token is required (Authorization: Bearer <token>)',
+    }
+  const acting = actingPrincipal(principal, headers[TENANT_HEADER])
+  if (!acting)
+    return { status: 403, code: 'FORBIDDEN', message: 'only a platform admin may act in another tenant' }
+  return acting
 }

@@ -1,13 +1,6 @@
-import type { IncomingHttpHeaders, IncomingMessage, RequestListener, ServerResponse } from 'node:http'
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http'
 import type { Express } from 'express'
-import { type Access, grants } from './access.ts'
-import {
-  type Authenticator,
-  actingPrincipal,
-  bearerToken,
-  type Principal,
-  TENANT_HEADER,
-} from './authenticator.ts'
+import type { Refusal } from './authenticator.ts'
 import type { HttpAnswerRecorder } from './http-metrics.ts'
 
 /**
@@ -66,41 +59,6 @@ export function sendJsonDirectly(response: ServerResponse, status: number, value
     'Content-Length': Buffer.byteLength(body),
   })
   response.end(body)
-}
-
-/** Why a request is refused before its route does anything: status, stable code, message. */
-export interface Refusal {
-  status: 401 | 403
-  code: 'UNAUTHENTICATED' | 'FORBIDDEN'
-  message: string
-}
-
-/** What `requireToken` refuses without a valid token (401) or for a tenant the key may not act in (403). */
-export function authenticateHeaders(
-  authenticator: Authenticator,
-  headers: IncomingHttpHeaders,
-): Principal | Refusal {
-  const principal = authenticator.authenticate(bearerToken(headers.authorization))
-  if (!principal)
-    return {
-      status: 401,
-      code: 'UNAUTHENTICATED',
-      message: 'a valid bearer token is required (Authorization: Bearer <token>)',
-    }
-  const acting = actingPrincipal(principal, headers[TENANT_HEADER])
-  if (!acting)
-    return { status: 403, code: 'FORBIDDEN', message: 'only a platform admin may act in another tenant' }
-  return acting
-}
-
-/** What `allow(access)` refuses a principal whose role does not grant `access` (403); undefined if allowed. */
-export function refusalOf(principal: Principal, access: Access): Refusal | undefined {
-  if (access === 'public' || grants[principal.role].has(access)) return undefined
-  return {
-    status: 403,
-    code: 'FORBIDDEN',
-    message: `role ${principal.role} may not ${access} (see the README's role table)`,
-  }
 }
 
 /** A refusal in the shape every route gives it (`{error: {code, message}}`, 401 with its challenge). */

@@ -8,6 +8,7 @@ export {
   isRole,
   mayAccess,
   type Role,
+  refusalOf,
   roles,
 } from './access.ts'
 export {
@@ -23,17 +24,16 @@ export { type AuditRecord, type AuditTrail, clientAddress, recordAudit, useAudit
 export {
   type Authenticator,
   actingPrincipal,
+  authenticateHeaders,
   bearerToken,
   createTokenAuthenticator,
   type Principal,
+  type Refusal,
   TENANT_HEADER,
 } from './authenticator.ts'
 export { type DependencyCheck, reportDependencyUp } from './dependency-up.ts'
 export {
-  authenticateHeaders,
   type DirectHandler,
-  type Refusal,
-  refusalOf,
   sendJsonDirectly,
   sendRefusalDirectly,
   serveDirectly,

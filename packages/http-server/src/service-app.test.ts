@@ -1,8 +1,8 @@
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { allow } from './access.ts'
-import { createTokenAuthenticator } from './authenticator.ts'
-import { authenticateHeaders, sendJsonDirectly, sendRefusalDirectly, serveDirectly } from './direct-route.ts'
+import { authenticateHeaders, createTokenAuthenticator } from './authenticator.ts'
+import { sendJsonDirectly, sendRefusalDirectly, serveDirectly } from './direct-route.ts'
 import { createMetricsRegistry } from './metrics.ts'
 import { closeServer, createServiceApp, finishServiceApp, listen, requireToken } from './service-app.ts'
 

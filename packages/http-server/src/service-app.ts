@@ -5,13 +5,8 @@ import express, { type Express, type NextFunction, type Request, type Response }
 import type { Registry } from 'prom-client'
 import { allow } from './access.ts'
 import { type AuditTrail, useAuditTrail } from './audit.ts'
-import type { Authenticator, Principal } from './authenticator.ts'
-import {
-  authenticateHeaders,
-  countDirectAnswers,
-  reportDirectErrors,
-  requestListenerOf,
-} from './direct-route.ts'
+import { type Authenticator, authenticateHeaders, type Principal } from './authenticator.ts'
+import { countDirectAnswers, reportDirectErrors, requestListenerOf } from './direct-route.ts'
 import { httpAnswerRecorder, httpMetrics } from './http-metrics.ts'
 
 /** Reports whether the process can do its work now (store open, migrations applied, ...). */
