@@ -128,8 +128,7 @@ export const executivePanelQueries = {
    */
   stale_identities: (client, params) => {
     const lookbackFrom = params.to - STALE_LOOKBACK_MS
-    const hourStart = Math.ceil(lookbackFrom / HOUR) * HOUR
-    const hourEnd = Math.max(hourStart, Math.floor((params.to + 1) / HOUR) * HOUR)
+    const { hour_start: hourStart, hour_end: hourEnd } = rollupTiers({ from: lookbackFrom, to: params.to })
     return rows(
       client,
       `SELECT principal, any(type) AS principal_type,
