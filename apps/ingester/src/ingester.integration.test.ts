@@ -129,17 +129,30 @@ describe('ingester', () => {
         },
       },
     ])
-    const rows = await (
-      await client.query({
-        query:
-          "SELECT tenant, raw, reason FROM quarantine WHERE kind = 'dead-letter:palisade.auth.v1' ORDER BY reason",
-        format: 'JSONEachRow',
-      })
-    ).json<{ tenant: string; raw: string; reason: string }>()
-    expect(rows).toEqual([
+    // The dead-letter topic is consumed behind the publish (its own queue): wait for the rows.
+    const quarantined = async () =>
+      (
+        await client.query({
+          query:
+            "SELECT tenant, raw, reason FROM quarantine WHERE kind = 'dead-letter:palisade.auth.v1' ORDER BY reason",
+          format: 'JSONEachRow',
+        })
+      ).json<{ tenant: string; raw: string; reason: string }>()
+    await expect.poll(async () => (await quarantined()).length, { timeout: 30_000 }).toBe(2)
+    expect(await quarantined()).toEqual([
       { tenant: 'acme', raw: '{"tenant":"acme","ts":1}', reason: 'event_id missing' },
       { tenant: '', raw: 'not json at all', reason: 'not JSON: Unexpected token' },
     ])
+    // Dated when the ingester received them (they carry no parked_at), not 1970: the quarantine's
+    // 30-day TTL would remove rows of 1970 at its next merge.
+    const [dated] = await (
+      await client.query({
+        query:
+          "SELECT min(toUnixTimestamp64Milli(received_at)) AS oldest FROM quarantine WHERE kind = 'dead-letter:palisade.auth.v1'",
+        format: 'JSONEachRow',
+      })
+    ).json<{ oldest: string }>()
+    expect(Number(dated!.oldest)).toBeGreaterThan(Date.now() - 3_600_000)
   })
 
   it('counts the duplicates it dropped, times its writes and reports the newest event time per kind and source', async () => {

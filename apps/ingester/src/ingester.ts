@@ -104,9 +104,11 @@ export const ingesterTopics = [
 
 /**
  * A dead letter as a quarantined record: the message as received, under `dead-letter:<topic>`, so
- * that the same message parked by two groups (or twice) is kept once.
+ * that the same message parked by two groups (or twice) is kept once. Records parked before they
+ * carried `parked_at` (read back as 0) are dated `receivedAt`: the quarantine's TTL counts from that
+ * time, and 1970 would have had them removed at the next merge.
  */
-export function quarantinedDeadLetter(record: DeadLetterRecord): QuarantinedRecord {
+export function quarantinedDeadLetter(record: DeadLetterRecord, receivedAt: number): QuarantinedRecord {
   const where =
     record.partition === undefined ? record.topic : `${record.topic}/${record.partition}/${record.offset}`
   return {
@@ -116,7 +118,7 @@ export function quarantinedDeadLetter(record: DeadLetterRecord): QuarantinedReco
     raw: record.raw,
     reason: record.reason,
     request_id: where,
-    received_at: record.parked_at,
+    received_at: record.parked_at > 0 ? record.parked_at : receivedAt,
   }
 }
 
@@ -223,7 +225,8 @@ export function subscribeIngester(
           } else if (batch.topic === topics.deadLetter) {
             // What no consumer could use is kept in the quarantine table, with why: nothing is dropped unseen.
             const records = batch.messages.map((message) => message.value as DeadLetterRecord)
-            await stores.quarantine.write(records.map(quarantinedDeadLetter))
+            const receivedAt = Date.now()
+            await stores.quarantine.write(records.map((record) => quarantinedDeadLetter(record, receivedAt)))
             for (const record of records)
               stored.inc({ kind: kindByTopic.get(record.topic) ?? record.topic, outcome: 'dead_letter' })
           }
