@@ -2,18 +2,22 @@
 // hubble-otel captures, Elastic's Istio and Okta test logs, OPA's documented upload body; sources in
 // ../shared/fixtures/README.md) compared by shape: field paths, enum values, and the mix of event
 // kinds. The scenario is only worth something if it writes what the sources write.
-import { describe, expect, it } from 'vitest'
+
 import {
   allPaths,
   at,
   commonPaths,
   fieldPaths,
   groupBy,
+  hubbleFlowFixturePaths,
+  hubbleFlowKind,
   type Json,
   jsonLines,
   missingFrom,
-} from '../../formats/src/testing/record-shape.ts'
-import { readSharedFixture, sharedFixturesAvailable } from '../../formats/src/testing/shared-fixtures.ts'
+  readSharedFixture,
+  sharedFixturesAvailable,
+} from '@palisade/formats/testing'
+import { describe, expect, it } from 'vitest'
 import { buildIndependentScenario } from './build-scenario.ts'
 
 const scenario = buildIndependentScenario({ seed: 5, days: 2, scale: 0.15 })
@@ -26,16 +30,11 @@ describe.skipIf(!sharedFixturesAvailable(process.env.CI === 'true'))(
   'independent scenario > shape of its records against the shared fixtures',
   () => {
     describe('hubble-flow', () => {
-      const fixtures = [
-        'hubble-flow/hubble-otel-basic-sample-10-flows.json',
-        'hubble-flow/hubble-otel-basic-sample-400-tcp-flows.first120.json',
-        'hubble-flow/hubble-otel-basic-sample-330-dns-flows.first120.json',
-        'hubble-flow/hubble-otel-basic-sample-400-icmpv4-flows.json',
-        'hubble-flow/cilium-docs-export-fieldmask-dropped.json',
-      ].flatMap((path) => jsonLines(readSharedFixture(path)).map((line) => line.flow as Json))
+      const fixtures = hubbleFlowFixturePaths.flatMap((path) =>
+        jsonLines(readSharedFixture(path)).map((line) => line.flow as Json),
+      )
       const flows = ours('hubble-flow').map((line) => line.flow as Json)
-      const kindOf = (flow: Json) =>
-        `${at(flow, 'event_type.type') ?? '-'}/${flow.trace_observation_point ?? '-'}/${flow.is_reply ?? '-'}`
+      const kindOf = hubbleFlowKind
       // Newer than the fixtures' Cilium 1.10 captures, each in flow.proto: the flow's uuid (Hubble
       // 0.11), endpoint workloads (1.13), the drop reason's number beside its name.
       const newer = [

@@ -3,18 +3,22 @@
 // generated records of the same formats, compared by shape: field paths, enum values, and the mix
 // of event types. A generator that only writes what the detectors expect cannot find the detectors'
 // mistakes; this keeps it writing what the sources write.
-import { describe, expect, it } from 'vitest'
+
 import {
   allPaths,
   at,
   commonPaths,
   fieldPaths,
   groupBy,
+  hubbleFlowFixturePaths,
+  hubbleFlowKind,
   type Json,
   jsonLines,
   missingFrom,
-} from '../../formats/src/testing/record-shape.ts'
-import { readSharedFixture, sharedFixturesAvailable } from '../../formats/src/testing/shared-fixtures.ts'
+  readSharedFixture,
+  sharedFixturesAvailable,
+} from '@palisade/formats/testing'
+import { describe, expect, it } from 'vitest'
 import { generateScenario } from './generate-scenario.ts'
 
 const scenario = generateScenario({ seed: 3, days: 2, scale: 0.1 })
@@ -27,17 +31,11 @@ describe.skipIf(!sharedFixturesAvailable(process.env.CI === 'true'))(
   'scenario generator > shape of its records against the shared fixtures',
   () => {
     describe('hubble-flow', () => {
-      const fixtures = [
-        'hubble-flow/hubble-otel-basic-sample-10-flows.json',
-        'hubble-flow/hubble-otel-basic-sample-400-tcp-flows.first120.json',
-        'hubble-flow/hubble-otel-basic-sample-330-dns-flows.first120.json',
-        'hubble-flow/hubble-otel-basic-sample-400-icmpv4-flows.json',
-        'hubble-flow/cilium-docs-export-fieldmask-dropped.json',
-      ].flatMap((path) => jsonLines(readSharedFixture(path)).map((line) => line.flow as Json))
+      const fixtures = hubbleFlowFixturePaths.flatMap((path) =>
+        jsonLines(readSharedFixture(path)).map((line) => line.flow as Json),
+      )
       const ours = generated('hubble-flow').map((line) => line.flow as Json)
-      /** An event's kind: the monitor event type, the observation point, and whether it is a reply. */
-      const kindOf = (flow: Json) =>
-        `${at(flow, 'event_type.type') ?? '-'}/${flow.trace_observation_point ?? '-'}/${flow.is_reply ?? '-'}`
+      const kindOf = hubbleFlowKind
       // What Cilium writes that is newer than the fixtures' Cilium 1.10 captures, or not in them
       // because the capture had no such event (each checked against flow.proto).
       const newer = [

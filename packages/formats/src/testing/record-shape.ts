@@ -53,3 +53,16 @@ export const allPaths = (records: Json[]): Set<string> => {
 /** The paths not in `known`, except those an allowed pattern matches, sorted. */
 export const missingFrom = (paths: Iterable<string>, known: Set<string>, allowed: readonly RegExp[] = []) =>
   [...paths].filter((path) => !known.has(path) && !allowed.some((pattern) => pattern.test(path))).sort()
+
+/** The shared fixtures' Hubble captures (Cilium's hubble-otel samples and the docs' drop export). */
+export const hubbleFlowFixturePaths: readonly string[] = [
+  'hubble-flow/hubble-otel-basic-sample-10-flows.json',
+  'hubble-flow/hubble-otel-basic-sample-400-tcp-flows.first120.json',
+  'hubble-flow/hubble-otel-basic-sample-330-dns-flows.first120.json',
+  'hubble-flow/hubble-otel-basic-sample-400-icmpv4-flows.json',
+  'hubble-flow/cilium-docs-export-fieldmask-dropped.json',
+]
+
+/** A Hubble event's kind: the monitor event type, the observation point, and whether it is a reply. */
+export const hubbleFlowKind = (flow: Json): string =>
+  `${at(flow, 'event_type.type') ?? '-'}/${flow.trace_observation_point ?? '-'}/${flow.is_reply ?? '-'}`
